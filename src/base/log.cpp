@@ -1,0 +1,71 @@
+#include "base/log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+
+namespace tarifador::base {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+// -1: not decided yet (decide from isatty on first use).
+std::atomic<int> g_prefix{-1};
+
+const char* LevelName(LogLevel l) {
+  switch (l) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarning: return "warning";
+    case LogLevel::kError: return "error";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
+LogLevel GetLogLevel() { return static_cast<LogLevel>(g_level.load()); }
+
+bool ParseLogLevel(std::string_view text, LogLevel* out) {
+  for (LogLevel l : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarning, LogLevel::kError}) {
+    if (text == LevelName(l)) {
+      *out = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+void SetLogSyslogPrefix(bool on) { g_prefix.store(on ? 1 : 0); }
+
+void Log(LogLevel level, std::string_view message) {
+  // Numerically larger syslog priorities are less severe.
+  if (static_cast<int>(level) > g_level.load()) return;
+  int prefix = g_prefix.load();
+  if (prefix < 0) {
+    prefix = isatty(STDERR_FILENO) ? 0 : 1;
+    g_prefix.store(prefix);
+  }
+  std::string line;
+  line.reserve(message.size() + 16);
+  if (prefix) {
+    line += '<';
+    line += std::to_string(static_cast<int>(level));
+    line += '>';
+  } else {
+    line += LevelName(level);
+    line += ": ";
+  }
+  // One message, one line: embedded newlines would split a journald record.
+  for (char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;
+  line += '\n';
+  size_t off = 0;
+  while (off < line.size()) {
+    const ssize_t n = ::write(STDERR_FILENO, line.data() + off, line.size() - off);
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace tarifador::base

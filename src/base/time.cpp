@@ -1,0 +1,152 @@
+#include "base/time.h"
+
+#include <chrono>
+#include <cstdio>
+
+namespace tarifador::base {
+namespace {
+
+// Howard Hinnant's civil-date algorithms (public domain), exact for all years.
+struct Civil {
+  int64_t year;
+  unsigned month;
+  unsigned day;
+};
+
+Civil CivilFromDays(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {m <= 2 ? y + 1 : y, m, d};
+}
+
+bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned DaysInMonth(int64_t y, unsigned m) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
+}
+
+// Reads exactly n digits at s[pos]; false if any is not a digit.
+bool Digits(std::string_view s, size_t pos, size_t n, int64_t* out) {
+  if (pos + n > s.size()) return false;
+  int64_t v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+std::string FormatIso8601(Instant t) {
+  const int64_t us = t.micros();
+  int64_t secs = us / 1'000'000;
+  int64_t frac = us % 1'000'000;
+  if (frac < 0) {
+    frac += 1'000'000;
+    secs -= 1;
+  }
+  int64_t days = secs / 86400;
+  int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    days -= 1;
+  }
+  const Civil c = CivilFromDays(days);
+  char buf[40];
+  const int hh = static_cast<int>(rem / 3600), mm = static_cast<int>(rem / 60 % 60), ss = static_cast<int>(rem % 60);
+  if (frac == 0) {
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(c.year), c.month,
+                  c.day, hh, mm, ss);
+  } else {
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<long long>(c.year),
+                  c.month, c.day, hh, mm, ss, static_cast<long long>(frac));
+  }
+  return buf;
+}
+
+Result<Instant> ParseIso8601(std::string_view s) {
+  auto bad = [&](const char* why) {
+    return InvalidArgument("time \"" + std::string(s) + "\" " + why);
+  };
+  int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, frac_us = 0;
+  if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &mo) || s[7] != '-' ||
+      !Digits(s, 8, 2, &d)) {
+    return bad("is not an ISO 8601 date (YYYY-MM-DD)");
+  }
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, static_cast<unsigned>(mo))) {
+    return bad("is not a valid date");
+  }
+  size_t pos = 10;
+  int64_t offset_s = 0;
+  if (pos < s.size()) {
+    if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return bad("has junk after the date");
+    ++pos;
+    if (!Digits(s, pos, 2, &h) || pos + 2 >= s.size() || s[pos + 2] != ':' || !Digits(s, pos + 3, 2, &mi)) {
+      return bad("has no valid HH:MM time");
+    }
+    pos += 5;
+    if (pos < s.size() && s[pos] == ':') {
+      if (!Digits(s, pos + 1, 2, &sec)) return bad("has invalid seconds");
+      pos += 3;
+      if (pos < s.size() && s[pos] == '.') {
+        ++pos;
+        int n = 0;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+          if (n < 6) {
+            frac_us = frac_us * 10 + (s[pos] - '0');
+            ++n;
+          }
+          ++pos;
+        }
+        if (n == 0) return bad("has an empty fraction of a second");
+        for (; n < 6; ++n) frac_us *= 10;
+      }
+    }
+    if (h > 23 || mi > 59 || sec > 60) return bad("has an invalid time of day");
+    if (pos >= s.size()) return bad("has no time zone (Z or +HH:MM)");
+    if (s[pos] == 'Z' || s[pos] == 'z') {
+      ++pos;
+    } else if (s[pos] == '+' || s[pos] == '-') {
+      int64_t oh = 0, om = 0;
+      if (!Digits(s, pos + 1, 2, &oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !Digits(s, pos + 4, 2, &om) ||
+          oh > 23 || om > 59) {
+        return bad("has an invalid UTC offset");
+      }
+      offset_s = (oh * 3600 + om * 60) * (s[pos] == '-' ? -1 : 1);
+      pos += 6;
+    } else {
+      return bad("has an invalid time zone");
+    }
+    if (pos != s.size()) return bad("has junk after the time");
+  }
+  const int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+  return Instant::FromMicros(secs * 1'000'000 + frac_us);
+}
+
+Instant SystemClock::Now() const {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return Instant::FromMicros(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+}
+
+}  // namespace tarifador::base

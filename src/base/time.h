@@ -1,0 +1,65 @@
+#pragma once
+// UTC instants as epoch microseconds (SPEC section 1), a Clock seam for tests,
+// and ISO 8601 text at the edges.
+#include <atomic>
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace tarifador::base {
+
+// A point in time, UTC, microseconds since the Unix epoch.
+class Instant {
+ public:
+  constexpr Instant() = default;
+  static constexpr Instant FromMicros(int64_t us) { return Instant(us); }
+  static constexpr Instant FromSeconds(int64_t s) { return Instant(s * 1'000'000); }
+  constexpr int64_t micros() const { return us_; }
+  constexpr int64_t seconds() const { return us_ >= 0 ? us_ / 1'000'000 : -((-us_ + 999'999) / 1'000'000); }
+  constexpr auto operator<=>(const Instant&) const = default;
+
+ private:
+  constexpr explicit Instant(int64_t us) : us_(us) {}
+  int64_t us_ = 0;
+};
+
+// "2026-11-21T18:41:32Z", or with ".123456" before the Z when the instant has
+// microseconds. Valid for years 0001..9999.
+std::string FormatIso8601(Instant t);
+
+// Accepts "YYYY-MM-DD" (midnight UTC), "YYYY-MM-DDTHH:MM[:SS[.ffffff]]" followed by
+// "Z", "+HH:MM" or "-HH:MM" (a space may stand for the T). Fails with
+// InvalidArgument naming the text.
+Result<Instant> ParseIso8601(std::string_view text);
+
+// Days since 1970-01-01 of a proleptic Gregorian civil date (no validation).
+int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
+
+// The time source; inject a FakeClock in tests (STYLE.md habit 7).
+// Implementations are thread-safe.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Instant Now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  Instant Now() const override;
+};
+
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(Instant start = Instant::FromSeconds(1'700'000'000)) : now_us_(start.micros()) {}
+  Instant Now() const override { return Instant::FromMicros(now_us_.load()); }
+  void Set(Instant t) { now_us_.store(t.micros()); }
+  void AdvanceMicros(int64_t us) { now_us_.fetch_add(us); }
+
+ private:
+  std::atomic<int64_t> now_us_;
+};
+
+}  // namespace tarifador::base

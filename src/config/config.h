@@ -1,0 +1,52 @@
+#pragma once
+// tarifador's settings (SPEC sections 8 and 10). Every key has a default, an
+// environment variable and a validator in one table (settings_table.h); this
+// struct is the parsed, validated result. Dotted keys are nested JSON objects:
+// "http.listen" is {"http": {"listen": ...}}.
+#include <cstdint>
+#include <string>
+
+namespace tarifador::config {
+
+struct HttpSettings {
+  std::string listen = "0.0.0.0:8080";  // http.listen, "host:port"
+  int64_t max_body_bytes = 8 * 1024 * 1024;  // http.max_body_bytes
+  std::string tls_cert;  // http.tls_cert (PEM file; TLS on when both are set)
+  std::string tls_key;   // http.tls_key
+};
+
+struct FreeswitchSettings {
+  std::string host = "127.0.0.1";  // freeswitch.host
+  int64_t port = 8021;             // freeswitch.port
+  std::string password = "ClueCon";  // freeswitch.password (FreeSWITCH's own default)
+};
+
+struct BillingSettings {
+  int64_t debit_interval = 60;    // billing.debit_interval, seconds
+  std::string when_down = "deny"; // billing.when_down: "deny" | "allow"
+};
+
+struct ExportSettings {
+  std::string dir;  // export.dir; empty: <data_dir>/export
+};
+
+struct PostgresSettings {
+  bool enabled = false;  // postgres.enabled
+  std::string conninfo;  // postgres.conninfo (libpq connection string)
+};
+
+struct Config {
+  std::string data_dir = "/var/lib/tarifador";  // data_dir
+  std::string site_id;     // site_id; empty: the host name
+  std::string log_level = "info";  // log_level
+  HttpSettings http;
+  FreeswitchSettings freeswitch;
+  BillingSettings billing;
+  ExportSettings export_;  // "export" is a keyword-like name in C++ modules
+  PostgresSettings postgres;
+
+  // The SQLite store file inside data_dir.
+  std::string StorePath() const { return data_dir + "/tarifador.db"; }
+};
+
+}  // namespace tarifador::config

@@ -1,0 +1,44 @@
+#include "base/time.h"
+
+#include <catch2/catch.hpp>
+
+using namespace tarifador::base;
+
+TEST_CASE("ISO 8601 formats UTC with Z", "[time]") {
+  CHECK(FormatIso8601(Instant::FromSeconds(0)) == "1970-01-01T00:00:00Z");
+  CHECK(FormatIso8601(Instant::FromMicros(1'700'000'000'123'456)) == "2023-11-14T22:13:20.123456Z");
+  CHECK(FormatIso8601(Instant::FromMicros(-1)) == "1969-12-31T23:59:59.999999Z");
+  CHECK(FormatIso8601(Instant::FromSeconds(951'782'400)) == "2000-02-29T00:00:00Z");
+}
+
+TEST_CASE("ISO 8601 parses dates, times and offsets", "[time]") {
+  CHECK(ParseIso8601("1970-01-01")->micros() == 0);
+  CHECK(ParseIso8601("2023-11-14T22:13:20.123456Z")->micros() == 1'700'000'000'123'456);
+  CHECK(ParseIso8601("2023-11-14 22:13:20Z")->seconds() == 1'700'000'000);
+  CHECK(ParseIso8601("2023-11-14T23:13:20+01:00")->seconds() == 1'700'000'000);
+  CHECK(ParseIso8601("2023-11-14T17:13-05:00")->seconds() == 1'699'999'980);
+  CHECK(ParseIso8601("2023-11-14T22:13:20.5Z")->micros() == 1'700'000'000'500'000);
+}
+
+TEST_CASE("ISO 8601 rejects malformed text", "[time]") {
+  for (const char* bad : {"", "2023", "2023-13-01", "2023-02-29", "2023-11-14T22:13:20", "2023-11-14T25:00Z",
+                          "2023-11-14T22:13:20Zjunk", "2023-11-14T22:13:20.Z", "x023-11-14"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseIso8601(bad).ok());
+  }
+}
+
+TEST_CASE("Format and parse round-trip", "[time]") {
+  for (int64_t us : {int64_t{0}, int64_t{1}, int64_t{1'700'000'000'123'456}, int64_t{4'102'444'800'000'000}}) {
+    auto t = ParseIso8601(FormatIso8601(Instant::FromMicros(us)));
+    REQUIRE(t.ok());
+    CHECK(t->micros() == us);
+  }
+}
+
+TEST_CASE("FakeClock moves only when told", "[time]") {
+  FakeClock c(Instant::FromSeconds(10));
+  CHECK(c.Now().seconds() == 10);
+  c.AdvanceMicros(1'500'000);
+  CHECK(c.Now().micros() == 11'500'000);
+}
