@@ -1,8 +1,8 @@
 #include "app/command.h"
+#include "config/config_loader.h"
 
 namespace tarifador::app {
 
-// Placeholder until src/config lands its loader (replaced in this same change).
-base::Result<config::Config> CommandContext::LoadConfig() const { return config::Config{}; }
+base::Result<config::Config> CommandContext::LoadConfig() const { return config::LoadConfig(config_path); }
 
 }  // namespace tarifador::app

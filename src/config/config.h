@@ -3,42 +3,49 @@
 // environment variable and a validator in one table (settings_table.h); this
 // struct is the parsed, validated result. Dotted keys are nested JSON objects:
 // "http.listen" is {"http": {"listen": ...}}.
+// The member initializers below ARE the defaults: the settings table reads them
+// through its field bindings, so each default is written exactly once.
 #include <cstdint>
 #include <string>
 
 namespace tarifador::config {
 
 struct HttpSettings {
-  std::string listen = "0.0.0.0:8080";  // http.listen, "host:port"
+  std::string listen = "0.0.0.0:8080";       // http.listen, "host:port"
   int64_t max_body_bytes = 8 * 1024 * 1024;  // http.max_body_bytes
-  std::string tls_cert;  // http.tls_cert (PEM file; TLS on when both are set)
-  std::string tls_key;   // http.tls_key
+  std::string tls_cert;                      // http.tls_cert (PEM file; TLS on when both are set)
+  std::string tls_key;                       // http.tls_key
+  bool operator==(const HttpSettings&) const = default;
 };
 
 struct FreeswitchSettings {
-  std::string host = "127.0.0.1";  // freeswitch.host
-  int64_t port = 8021;             // freeswitch.port
+  std::string host = "127.0.0.1";    // freeswitch.host
+  int64_t port = 8021;               // freeswitch.port
   std::string password = "ClueCon";  // freeswitch.password (FreeSWITCH's own default)
+  bool operator==(const FreeswitchSettings&) const = default;
 };
 
 struct BillingSettings {
-  int64_t debit_interval = 60;    // billing.debit_interval, seconds
-  std::string when_down = "deny"; // billing.when_down: "deny" | "allow"
+  int64_t debit_interval = 60;     // billing.debit_interval, seconds
+  std::string when_down = "deny";  // billing.when_down: "deny" | "allow"
+  bool operator==(const BillingSettings&) const = default;
 };
 
 struct ExportSettings {
   std::string dir;  // export.dir; empty: <data_dir>/export
+  bool operator==(const ExportSettings&) const = default;
 };
 
 struct PostgresSettings {
   bool enabled = false;  // postgres.enabled
   std::string conninfo;  // postgres.conninfo (libpq connection string)
+  bool operator==(const PostgresSettings&) const = default;
 };
 
 struct Config {
   std::string data_dir = "/var/lib/tarifador";  // data_dir
-  std::string site_id;     // site_id; empty: the host name
-  std::string log_level = "info";  // log_level
+  std::string site_id;                          // site_id; empty: the host name
+  std::string log_level = "info";               // log_level
   HttpSettings http;
   FreeswitchSettings freeswitch;
   BillingSettings billing;
@@ -47,6 +54,10 @@ struct Config {
 
   // The SQLite store file inside data_dir.
   std::string StorePath() const { return data_dir + "/tarifador.db"; }
+  // Where CSV exports go: export.dir, or <data_dir>/export when it is empty.
+  std::string ExportDir() const { return export_.dir.empty() ? data_dir + "/export" : export_.dir; }
+
+  bool operator==(const Config&) const = default;
 };
 
 }  // namespace tarifador::config

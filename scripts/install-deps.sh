@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything tarifador needs to build and to run its whole test suite
+# on Debian 12, from Debian's own packages. Safe to run again.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  # build
+  cmake g++ make pkg-config git
+  libsqlite3-dev libsqlitecpp-dev libcpp-httplib-dev nlohmann-json3-dev
+  libpq-dev libsodium-dev
+  # tests: Catch2, fuzzing with clang's libFuzzer, the sqlite3 shell, curl for
+  # the integration tests, clang-format for the style check
+  catch2 clang-14 libclang-rt-14-dev clang-format sqlite3 curl
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

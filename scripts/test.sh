@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite (README's test command): builds tarifador with -Werror and
+# every test, then runs them all with CTest (unit, slow, integration).
+#   scripts/test.sh             Release build in build/, every test
+#   scripts/test.sh --sanitize  ASan+UBSan build in build-asan/, the unit tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+if [ "${1:-}" = "--sanitize" ]; then
+  dir=${BUILD_DIR:-build-asan}
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTARIFADOR_WERROR=ON \
+    -DTARIFADOR_SANITIZE=ON -DTARIFADOR_BENCH=OFF
+  cmake --build "$dir" -j"$jobs"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  ctest --test-dir "$dir" -j"$jobs" -L unit --output-on-failure
+else
+  dir=${BUILD_DIR:-build}
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DTARIFADOR_WERROR=ON
+  cmake --build "$dir" -j"$jobs"
+  ctest --test-dir "$dir" -j"$jobs" --output-on-failure
+fi

@@ -1,0 +1,60 @@
+#include "app/cmd_token.h"
+
+#include <optional>
+#include <ostream>
+
+#include "app/service.h"
+#include "store/user_store.h"
+
+namespace tarifador::app {
+
+int RunTokenCreate(CommandContext& ctx) {
+  std::string name;
+  std::string role_text;
+  bool usage_ok = true;
+  for (size_t i = 0; i < ctx.args.size(); ++i) {
+    const std::string& a = ctx.args[i];
+    if (a == "--role" && i + 1 < ctx.args.size()) {
+      role_text = ctx.args[++i];
+    } else if (a.rfind("--role=", 0) == 0) {
+      role_text = a.substr(7);
+    } else if (!a.empty() && a[0] != '-' && name.empty()) {
+      name = a;
+    } else {
+      usage_ok = false;
+    }
+  }
+  if (!usage_ok || name.empty() || role_text.empty()) {
+    ctx.err << "usage: tarifador token create NAME --role admin|operator|viewer\n";
+    return 2;
+  }
+  const std::optional<store::Role> role = store::ParseRole(role_text);
+  if (!role) {
+    ctx.err << "tarifador: role \"" << role_text << "\" is not admin, operator or viewer\n";
+    return 2;
+  }
+  base::Result<config::Config> cfg = ctx.LoadConfig();
+  if (!cfg.ok()) {
+    ctx.err << "tarifador: " << cfg.status().message() << "\n";
+    return 1;
+  }
+  base::Result<std::unique_ptr<store::Database>> db = OpenStoreForWriting(*cfg);
+  if (!db.ok()) {
+    ctx.err << "tarifador: " << db.status().message() << "\n";
+    return 1;
+  }
+  base::SystemClock clock;
+  store::UserStore users(std::move(*db), clock);
+  base::Result<store::NewToken> token = users.CreateToken(name, *role, "cli");
+  if (!token.ok()) {
+    ctx.err << "tarifador: " << token.status().message() << "\n";
+    return 1;
+  }
+  // stdout is data: the token alone, so `TOKEN=$(tarifador token create ...)` works.
+  ctx.out << token->plaintext << "\n";
+  ctx.err << "token \"" << token->token.name << "\" (" << store::RoleName(token->token.role)
+          << ") created; it is shown only this once\n";
+  return 0;
+}
+
+}  // namespace tarifador::app

@@ -1,0 +1,82 @@
+#include "app/cmd_user.h"
+
+#include <istream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+
+#include "app/service.h"
+#include "base/password.h"
+#include "store/user_store.h"
+
+namespace tarifador::app {
+namespace {
+
+// NAME --role ROLE (or --role=ROLE), in any order.
+bool ParseNameAndRole(const std::vector<std::string>& args, std::string* name, std::string* role) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--role") {
+      if (i + 1 >= args.size()) return false;
+      *role = args[++i];
+    } else if (a.rfind("--role=", 0) == 0) {
+      *role = a.substr(7);
+    } else if (!a.empty() && a[0] != '-' && name->empty()) {
+      *name = a;
+    } else {
+      return false;
+    }
+  }
+  return !name->empty() && !role->empty();
+}
+
+}  // namespace
+
+int RunUserAdd(CommandContext& ctx) {
+  std::string name;
+  std::string role_text;
+  if (!ParseNameAndRole(ctx.args, &name, &role_text)) {
+    ctx.err << "usage: tarifador user add NAME --role admin|operator|viewer  (password on stdin)\n";
+    return 2;
+  }
+  const std::optional<store::Role> role = store::ParseRole(role_text);
+  if (!role) {
+    ctx.err << "tarifador: role \"" << role_text << "\" is not admin, operator or viewer\n";
+    return 2;
+  }
+  if (base::Status s = store::ValidateName(name, "user name"); !s.ok()) {
+    ctx.err << "tarifador: " << s.message() << "\n";
+    return 1;
+  }
+  std::string password;
+  std::getline(ctx.in, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();  // typed on Windows, pasted over SSH
+  base::Result<std::string> hash = base::HashPassword(password);
+  if (!hash.ok()) {
+    ctx.err << "tarifador: " << hash.status().message() << " (the password is read from the first line of stdin)\n";
+    return 1;
+  }
+
+  base::Result<config::Config> cfg = ctx.LoadConfig();
+  if (!cfg.ok()) {
+    ctx.err << "tarifador: " << cfg.status().message() << "\n";
+    return 1;
+  }
+  base::Result<std::unique_ptr<store::Database>> db = OpenStoreForWriting(*cfg);
+  if (!db.ok()) {
+    ctx.err << "tarifador: " << db.status().message() << "\n";
+    return 1;
+  }
+  base::SystemClock clock;
+  store::UserStore users(std::move(*db), clock);
+  base::Result<store::User> user = users.AddUser(name, *role, *hash, "cli");
+  if (!user.ok()) {
+    ctx.err << "tarifador: " << user.status().message() << "\n";
+    return 1;
+  }
+  ctx.out << nlohmann::json{{"name", user->name}, {"role", store::RoleName(user->role)}}.dump() << "\n";
+  ctx.err << "user \"" << user->name << "\" added\n";
+  return 0;
+}
+
+}  // namespace tarifador::app

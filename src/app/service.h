@@ -1,0 +1,71 @@
+#pragma once
+// The running service behind `tarifador serve`: the wiring of store, HTTP
+// server and readiness checks, and their lifetimes (STYLE.md: only app knows
+// everyone). Subsystems that land later (rating, billing, ESL, export, sync)
+// are started here and register their readiness checks and metrics.
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "config/config.h"
+#include "http/metrics_registry.h"
+#include "http/readiness.h"
+#include "http/server.h"
+#include "store/audit_store.h"
+#include "store/database.h"
+#include "store/user_store.h"
+#include "store/writer.h"
+
+namespace tarifador::app {
+
+// Creates data_dir (and parents) when missing, then opens the store read-write,
+// which creates or migrates its schema. For serve and the CLI commands that
+// write. Fails with Unavailable naming the directory or file, or as
+// store::Database::Open does.
+base::Result<std::unique_ptr<store::Database>> OpenStoreForWriting(const config::Config& cfg);
+
+class Service {
+ public:
+  struct Options {
+    // Hidden `serve --no-tcp-nodelay`, only for the Nagle comparison in
+    // docs/PERFORMANCE.md.
+    bool tcp_nodelay = true;
+  };
+
+  // Starts everything for `cfg`: data dir, store (writer thread, site id
+  // check), user and audit stores, readiness checks, metrics, HTTP server.
+  // Returns once the server accepts connections. Fails with the first
+  // subsystem's failure; whatever had started is stopped again.
+  static base::Result<std::unique_ptr<Service>> Start(const config::Config& cfg, const Options& options);
+
+  ~Service();  // Stop()s
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // The HTTP port actually bound (useful with http.listen "...:0").
+  int http_port() const;
+
+  // Stops the HTTP server (in-flight requests finish), then drains and stops
+  // the store writer. Idempotent. Call from the thread that started it.
+  void Stop();
+
+ private:
+  struct Key {
+    explicit Key() = default;
+  };
+
+ public:
+  explicit Service(Key) {}
+
+ private:
+  base::SystemClock clock_;
+  http::MetricsRegistry metrics_;
+  http::Readiness readiness_;
+  std::unique_ptr<store::Writer> writer_;
+  std::unique_ptr<store::UserStore> users_;
+  std::unique_ptr<store::AuditStore> audit_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace tarifador::app

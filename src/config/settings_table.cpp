@@ -1,0 +1,303 @@
+#include "config/settings_table.h"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace tarifador::config {
+namespace {
+
+const std::string& Str(const SettingValue& v) { return std::get<std::string>(v); }
+int64_t Int(const SettingValue& v) { return std::get<int64_t>(v); }
+
+bool IsDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+bool IsHostChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+}
+
+// A DNS name or dotted IPv4 address (no port, no brackets).
+bool IsHostName(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  for (char c : s) {
+    if (!IsHostChar(c)) return false;
+  }
+  return true;
+}
+
+// The inside of "[...]": hex digits, ':' and '.' (IPv4-mapped), at least one ':'.
+bool IsIpv6Literal(std::string_view s) {
+  if (s.size() < 2 || s.find(':') == std::string_view::npos) return false;
+  for (char c : s) {
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex && c != ':' && c != '.') return false;
+  }
+  return true;
+}
+
+bool IsPort(std::string_view s) {
+  if (!IsDigits(s) || s.size() > 5) return false;
+  int port = 0;
+  std::from_chars(s.data(), s.data() + s.size(), port);
+  return port >= 1 && port <= 65535;
+}
+
+std::string ValidateListen(const SettingValue& v) {
+  const std::string_view s = Str(v);
+  const std::string_view kWant = "expected \"host:port\" with port 1..65535 (IPv6 as \"[::1]:8080\")";
+  const size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos) return std::string(kWant);
+  const std::string_view host = s.substr(0, colon);
+  const std::string_view port = s.substr(colon + 1);
+  if (!IsPort(port)) return std::string(kWant);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    if (!IsIpv6Literal(host.substr(1, host.size() - 2))) return std::string(kWant);
+  } else if (!IsHostName(host)) {
+    return std::string(kWant);
+  }
+  return "";
+}
+
+std::string ValidateHost(const SettingValue& v) {
+  const std::string_view s = Str(v);
+  if (IsHostName(s) || IsIpv6Literal(s)) return "";
+  return "expected a host name or IP address";
+}
+
+template <int64_t kMin, int64_t kMax>
+std::string ValidateRange(const SettingValue& v) {
+  const int64_t n = Int(v);
+  if (n >= kMin && n <= kMax) return "";
+  return "must be between " + std::to_string(kMin) + " and " + std::to_string(kMax);
+}
+
+std::string ValidateAbsolutePath(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s.empty()) return "must not be empty";
+  if (s.front() != '/') return "must be an absolute path (starting with /)";
+  return "";
+}
+
+std::string ValidateOptionalAbsolutePath(const SettingValue& v) {
+  return Str(v).empty() ? "" : ValidateAbsolutePath(v);
+}
+
+std::string ValidateSiteId(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s.empty()) return "";  // the host name is used
+  bool good = s.size() <= 64;
+  for (char c : s) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '.' && c != '_' && c != '-') good = false;
+  }
+  return good ? "" : "must be 1 to 64 characters from A-Z a-z 0-9 . _ -";
+}
+
+std::string ValidateLogLevel(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s == "debug" || s == "info" || s == "warning" || s == "error") return "";
+  return "must be one of debug, info, warning, error";
+}
+
+std::string ValidateWhenDown(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s == "deny" || s == "allow") return "";
+  return "must be \"deny\" or \"allow\"";
+}
+
+std::string ValidateEslPassword(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s.empty()) return "must not be empty";
+  // ESL sends "auth <password>\n\n": a line break would end the command early.
+  if (s.find_first_of("\r\n") != std::string::npos) return "must not contain line breaks";
+  return "";
+}
+
+std::string ValidateSingleLine(const SettingValue& v) {
+  return Str(v).find_first_of("\r\n") == std::string::npos ? "" : "must not contain line breaks";
+}
+
+std::string AnyValue(const SettingValue&) { return ""; }
+
+// Field bindings: captureless lambdas decay to the table's function pointers.
+#define TARIFADOR_FIELD(member) [](Config& c) -> SettingField { return &c.member; }
+
+const Setting kSettings[] = {
+    {"data_dir", SettingType::kString, "TARIFADOR_DATA_DIR",
+     "Directory holding the SQLite store: tarifador.db with its -wal and -shm files. Absolute path.", false,
+     ValidateAbsolutePath, TARIFADOR_FIELD(data_dir)},
+    {"site_id", SettingType::kString, "TARIFADOR_SITE_ID",
+     "Name of this box in head office's mirror: 1 to 64 characters from A-Z a-z 0-9 . _ -. Empty: the host "
+     "name. Recorded in the store on first start and cannot change afterwards.",
+     false, ValidateSiteId, TARIFADOR_FIELD(site_id)},
+    {"log_level", SettingType::kString, "TARIFADOR_LOG_LEVEL",
+     "Least important log messages written to stderr/journald: debug, info, warning or error.", false, ValidateLogLevel,
+     TARIFADOR_FIELD(log_level)},
+    {"http.listen", SettingType::kString, "TARIFADOR_HTTP_LISTEN",
+     "Address of the web UI and API as \"host:port\"; IPv6 as \"[::1]:8080\"; \"0.0.0.0:8080\" listens on "
+     "every IPv4 address.",
+     false, ValidateListen, TARIFADOR_FIELD(http.listen)},
+    {"http.max_body_bytes", SettingType::kInteger, "TARIFADOR_HTTP_MAX_BODY_BYTES",
+     "Largest request body accepted, in bytes (rate deck and bulk recharge uploads): 1024 to 1073741824.", false,
+     ValidateRange<1024, 1073741824>, TARIFADOR_FIELD(http.max_body_bytes)},
+    {"http.tls_cert", SettingType::kString, "TARIFADOR_HTTP_TLS_CERT",
+     "PEM certificate file (absolute path). HTTPS is on when both http.tls_cert and http.tls_key are set; "
+     "empty: plain HTTP.",
+     false, ValidateOptionalAbsolutePath, TARIFADOR_FIELD(http.tls_cert)},
+    {"http.tls_key", SettingType::kString, "TARIFADOR_HTTP_TLS_KEY",
+     "PEM private key file (absolute path) for http.tls_cert; empty: plain HTTP.", false, ValidateOptionalAbsolutePath,
+     TARIFADOR_FIELD(http.tls_key)},
+    {"freeswitch.host", SettingType::kString, "TARIFADOR_FREESWITCH_HOST",
+     "Host of FreeSWITCH's event socket (mod_event_socket), a name or IP address.", false, ValidateHost,
+     TARIFADOR_FIELD(freeswitch.host)},
+    {"freeswitch.port", SettingType::kInteger, "TARIFADOR_FREESWITCH_PORT",
+     "TCP port of FreeSWITCH's event socket: 1 to 65535.", false, ValidateRange<1, 65535>,
+     TARIFADOR_FIELD(freeswitch.port)},
+    {"freeswitch.password", SettingType::kString, "TARIFADOR_FREESWITCH_PASSWORD",
+     "Event socket password (the password param of event_socket.conf.xml). Change it there and here.", true,
+     ValidateEslPassword, TARIFADOR_FIELD(freeswitch.password)},
+    {"billing.debit_interval", SettingType::kInteger, "TARIFADOR_BILLING_DEBIT_INTERVAL",
+     "Seconds of call time reserved from the balance at a time while a call is up: 5 to 3600.", false,
+     ValidateRange<5, 3600>, TARIFADOR_FIELD(billing.debit_interval)},
+    {"billing.when_down", SettingType::kString, "TARIFADOR_BILLING_WHEN_DOWN",
+     "What the FreeSWITCH dialplan does with calls while tarifador cannot be asked: \"deny\" refuses them, "
+     "\"allow\" lets them through and bills them from the backfill.",
+     false, ValidateWhenDown, TARIFADOR_FIELD(billing.when_down)},
+    {"export.dir", SettingType::kString, "TARIFADOR_EXPORT_DIR",
+     "Directory for scheduled CSV exports (absolute path). Empty: <data_dir>/export.", false,
+     ValidateOptionalAbsolutePath, TARIFADOR_FIELD(export_.dir)},
+    {"postgres.enabled", SettingType::kBoolean, "TARIFADOR_POSTGRES_ENABLED",
+     "Mirror CDRs, ledger rows and account changes to a central PostgreSQL (true or false).", false, AnyValue,
+     TARIFADOR_FIELD(postgres.enabled)},
+    {"postgres.conninfo", SettingType::kString, "TARIFADOR_POSTGRES_CONNINFO",
+     "libpq connection string of the central PostgreSQL, e.g. \"host=hq.example dbname=tarifador "
+     "user=branch password=...\" or a postgresql:// URI. Required when postgres.enabled is true.",
+     true, ValidateSingleLine, TARIFADOR_FIELD(postgres.conninfo)},
+};
+
+#undef TARIFADOR_FIELD
+
+}  // namespace
+
+const char* SettingTypeName(SettingType type) {
+  switch (type) {
+    case SettingType::kString: return "string";
+    case SettingType::kInteger: return "integer";
+    case SettingType::kBoolean: return "boolean";
+  }
+  return "?";
+}
+
+std::span<const Setting> Settings() { return kSettings; }
+
+const Setting* FindSetting(std::string_view key) {
+  for (const Setting& s : kSettings) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+SettingValue GetSetting(const Config& config, const Setting& setting) {
+  // The binding takes a mutable Config so one function serves reads and writes;
+  // reading a copy keeps `config` untouched.
+  Config copy = config;
+  return std::visit([](auto* field) -> SettingValue { return *field; }, setting.field(copy));
+}
+
+void SetSetting(Config& config, const Setting& setting, const SettingValue& value) {
+  std::visit(
+      [&value](auto* field) {
+        using T = std::remove_pointer_t<decltype(field)>;
+        *field = std::get<T>(value);
+      },
+      setting.field(config));
+}
+
+SettingValue DefaultValue(const Setting& setting) { return GetSetting(Config{}, setting); }
+
+std::string EnvNameForKey(std::string_view key) {
+  std::string out = "TARIFADOR_";
+  for (char c : key) {
+    if (c == '.') {
+      out += '_';
+    } else if (c >= 'a' && c <= 'z') {
+      out += static_cast<char>(c - 'a' + 'A');
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string FormatValue(const SettingValue& value) {
+  if (const auto* s = std::get_if<std::string>(&value)) return nlohmann::json(*s).dump();
+  if (const auto* n = std::get_if<int64_t>(&value)) return std::to_string(*n);
+  return std::get<bool>(value) ? "true" : "false";
+}
+
+std::string MaskConninfo(std::string_view conninfo) {
+  std::string s(conninfo);
+  const std::string kMask = "********";
+  // URI form: scheme://user:password@host...
+  const size_t scheme = s.find("://");
+  if (scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    const size_t at = s.find('@', start);
+    const size_t slash = s.find('/', start);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+      const size_t colon = s.find(':', start);
+      if (colon != std::string::npos && colon < at) s.replace(colon + 1, at - colon - 1, kMask);
+    }
+  }
+  // Keyword form: password = value | password='quoted value'. Also the URI
+  // query parameter "password=...".
+  size_t pos = 0;
+  while ((pos = s.find("password", pos)) != std::string::npos) {
+    size_t i = pos + 8;
+    while (i < s.size() && s[i] == ' ') ++i;
+    if (i >= s.size() || s[i] != '=') {
+      pos = i;
+      continue;
+    }
+    ++i;
+    while (i < s.size() && s[i] == ' ') ++i;
+    size_t end = i;
+    if (end < s.size() && s[end] == '\'') {
+      ++end;
+      while (end < s.size() && s[end] != '\'') end += (s[end] == '\\' && end + 1 < s.size()) ? 2 : 1;
+      if (end < s.size()) ++end;
+    } else {
+      while (end < s.size() && s[end] != ' ' && s[end] != '&') ++end;
+    }
+    s.replace(i, end - i, kMask);
+    pos = i + kMask.size();
+  }
+  return s;
+}
+
+std::string FormatValueForDisplay(const Setting& setting, const SettingValue& value) {
+  if (!setting.secret) return FormatValue(value);
+  const std::string& s = std::get<std::string>(value);
+  if (s.empty()) return FormatValue(value);
+  if (setting.key == "postgres.conninfo") return FormatValue(MaskConninfo(s));
+  return FormatValue(std::string("********"));
+}
+
+std::vector<std::string> CrossCheck(const Config& config) {
+  std::vector<std::string> problems;
+  if (config.http.tls_cert.empty() != config.http.tls_key.empty()) {
+    problems.push_back("http.tls_cert and http.tls_key must be set together (both for HTTPS, neither for HTTP)");
+  }
+  if (config.postgres.enabled && config.postgres.conninfo.empty()) {
+    problems.push_back("postgres.enabled is true but postgres.conninfo is empty");
+  }
+  return problems;
+}
+
+}  // namespace tarifador::config

@@ -1,0 +1,35 @@
+#include "http/json_body.h"
+
+namespace tarifador::http {
+
+base::Result<nlohmann::json> ParseJsonObject(std::string_view body) {
+  nlohmann::json value;
+  try {
+    value = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is where the parser gave up; the message names the token it saw.
+    return base::InvalidArgument("request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  }
+  if (!value.is_object()) return base::InvalidArgument("request body must be a JSON object");
+  return value;
+}
+
+base::Result<std::string> RequireString(const nlohmann::json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end()) return base::InvalidArgument(std::string("missing field \"") + key + "\"");
+  if (!it->is_string()) return base::InvalidArgument(std::string("field \"") + key + "\" must be a string");
+  return it->get<std::string>();
+}
+
+base::Result<std::optional<std::string>> OptionalString(const nlohmann::json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return base::InvalidArgument(std::string("field \"") + key + "\" must be a string");
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+std::string Dump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace tarifador::http

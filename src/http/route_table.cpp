@@ -1,0 +1,118 @@
+#include "http/route_table.h"
+
+#include "http/auth_handlers.h"
+#include "http/system_handlers.h"
+
+namespace tarifador::http {
+namespace {
+
+// THE route table. docs/API.md documents every row (a unit test checks it).
+constexpr Route kRoutes[] = {
+    // Probes and metrics: public so that systemd, procd and Prometheus need no
+    // credentials. They reveal no phone numbers or names.
+    {Method::kGet, "/healthz", Access::kPublic, HandleHealthz, "liveness: 200 while the process serves"},
+    {Method::kGet, "/readyz", Access::kPublic, HandleReadyz, "readiness: 200 only when every check passes"},
+    {Method::kGet, "/metrics", Access::kPublic, HandleMetrics, "Prometheus metrics"},
+
+    {Method::kGet, "/api/v1/status", Access::kViewer, HandleStatus, "version, uptime, schema, store path"},
+
+    {Method::kPost, "/api/v1/session", Access::kPublic, HandleLogin, "log in; sets the session cookie"},
+    {Method::kGet, "/api/v1/session", Access::kViewer, HandleWhoAmI, "who am I"},
+    {Method::kDelete, "/api/v1/session", Access::kViewer, HandleLogout, "log out"},
+
+    {Method::kGet, "/api/v1/setup", Access::kPublic, HandleSetupStatus, "whether first-run setup is needed"},
+    {Method::kPost, "/api/v1/setup", Access::kPublic, HandleSetup, "create the first admin (once)"},
+
+    {Method::kGet, "/api/v1/users", Access::kAdmin, HandleListUsers, "list users"},
+    {Method::kPost, "/api/v1/users", Access::kAdmin, HandleAddUser, "add a user"},
+
+    {Method::kGet, "/api/v1/tokens", Access::kAdmin, HandleListTokens, "list API tokens"},
+    {Method::kPost, "/api/v1/tokens", Access::kAdmin, HandleCreateToken, "create an API token"},
+    {Method::kDelete, "/api/v1/tokens/{name}", Access::kAdmin, HandleRevokeToken, "revoke an API token"},
+
+    {Method::kGet, "/api/v1/audit", Access::kAdmin, HandleListAudit, "read the audit log"},
+};
+
+std::string_view NextSegment(std::string_view& rest) {
+  // rest starts after a '/'; returns the segment and advances past the next '/'.
+  const size_t slash = rest.find('/');
+  const std::string_view seg = rest.substr(0, slash);
+  rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  return seg;
+}
+
+// -1: no match; otherwise the number of literal segments matched (the score).
+int MatchPattern(std::string_view pattern, std::string_view path, std::vector<PathParam>* params) {
+  if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return -1;
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);  // "/x/" is "/x"
+  std::string_view p = pattern.substr(1);
+  std::string_view q = path.substr(1);
+  int literals = 0;
+  bool p_done = false;
+  bool q_done = false;
+  while (true) {
+    p_done = p.empty();
+    q_done = q.empty();
+    if (p_done || q_done) break;
+    const std::string_view ps = NextSegment(p);
+    const std::string_view qs = NextSegment(q);
+    if (ps.size() >= 2 && ps.front() == '{' && ps.back() == '}') {
+      if (qs.empty()) return -1;
+      params->push_back(PathParam{std::string(ps.substr(1, ps.size() - 2)), std::string(qs)});
+    } else if (ps == qs) {
+      ++literals;
+    } else {
+      return -1;
+    }
+  }
+  return p_done && q_done ? literals : -1;
+}
+
+}  // namespace
+
+std::string_view MethodName(Method method) {
+  switch (method) {
+    case Method::kGet: return "GET";
+    case Method::kPost: return "POST";
+    case Method::kPut: return "PUT";
+    case Method::kPatch: return "PATCH";
+    case Method::kDelete: return "DELETE";
+  }
+  return "GET";
+}
+
+std::string_view AccessName(Access access) {
+  switch (access) {
+    case Access::kPublic: return "public";
+    case Access::kViewer: return "viewer";
+    case Access::kOperator: return "operator";
+    case Access::kAdmin: return "admin";
+  }
+  return "admin";
+}
+
+std::span<const Route> Routes() { return kRoutes; }
+
+RouteMatch MatchRoute(std::span<const Route> routes, std::string_view method, std::string_view path) {
+  if (method == "HEAD") method = "GET";
+  RouteMatch best;
+  int best_score = -1;
+  for (const Route& route : routes) {
+    std::vector<PathParam> params;
+    const int score = MatchPattern(route.pattern, path, &params);
+    if (score < 0) continue;
+    if (MethodName(route.method) != method) {
+      best.allowed.push_back(route.method);
+      continue;
+    }
+    if (score > best_score) {
+      best_score = score;
+      best.route = &route;
+      best.params = std::move(params);
+    }
+  }
+  if (best.route) best.allowed.clear();
+  return best;
+}
+
+}  // namespace tarifador::http

@@ -1,0 +1,354 @@
+#include "config/config_loader.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "config/settings_table.h"
+#include "test_support/temp_dir.h"
+
+using namespace tarifador;
+using config::Config;
+using config::LoadSources;
+
+namespace {
+
+// A fake environment and host name: tests never read the real process's.
+LoadSources Fake(std::map<std::string, std::string> env = {}, std::string host = "box-1") {
+  LoadSources s;
+  s.env = [env = std::move(env)](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  s.host_name = [host] { return host; };
+  return s;
+}
+
+Config DefaultsFor(const std::string& host) {
+  Config c;
+  c.site_id = host;
+  return c;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+size_t CountLines(const std::string& text) {
+  size_t n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+// Non-default values for every key, as nested JSON with both comment styles.
+constexpr const char* kFullConfig = R"(
+// Branch office 7
+{
+  "data_dir": "/srv/tarifador",  // trailing comment
+  "site_id": "branch-07",
+  "log_level": "debug",
+  /* the web UI */
+  "http": {
+    "listen": "[::1]:9090",
+    "max_body_bytes": 1048576,
+    "tls_cert": "/etc/tarifador/cert.pem",
+    "tls_key": "/etc/tarifador/key.pem"
+  },
+  "freeswitch": {"host": "10.0.0.5", "port": 8022, "password": "s3cret"},
+  "billing": {"debit_interval": 30, "when_down": "allow"},
+  "export": {"dir": "/srv/export"},
+  "postgres": {"enabled": true, "conninfo": "host=hq dbname=t user=b password=pw"}
+}
+)";
+
+}  // namespace
+
+TEST_CASE("Defaults are valid and the site id defaults to the host name", "[config]") {
+  auto c = config::ParseConfig("{}", "test.json", Fake());
+  REQUIRE(c.ok());
+  CHECK(*c == DefaultsFor("box-1"));
+  CHECK(c->http.listen == "0.0.0.0:8080");
+  CHECK(c->StorePath() == "/var/lib/tarifador/tarifador.db");
+  CHECK(c->ExportDir() == "/var/lib/tarifador/export");
+
+  auto no_file = config::LoadConfig(std::nullopt, Fake());
+  REQUIRE(no_file.ok());
+  CHECK(*no_file == DefaultsFor("box-1"));
+
+  // An empty file (a freshly created conffile) is all defaults too.
+  auto empty = config::ParseConfig("  \n", "empty.json", Fake());
+  REQUIRE(empty.ok());
+  CHECK(*empty == DefaultsFor("box-1"));
+
+  for (const config::Setting& s : config::Settings()) {
+    INFO(s.key);
+    CHECK(s.validate(config::DefaultValue(s)).empty());
+  }
+  CHECK(config::CrossCheck(Config{}).empty());
+}
+
+TEST_CASE("The settings table is well formed", "[config]") {
+  std::set<std::string_view> keys;
+  std::set<std::string_view> envs;
+  for (const config::Setting& s : config::Settings()) {
+    INFO(s.key);
+    CHECK(keys.insert(s.key).second);
+    CHECK(envs.insert(s.env).second);
+    CHECK(s.env == config::EnvNameForKey(s.key));
+    CHECK(!s.help.empty());
+    CHECK(std::count(s.key.begin(), s.key.end(), '.') <= 1);  // the generators nest one level
+    CHECK(config::FindSetting(s.key) == &s);
+    // Type and binding agree.
+    CHECK(config::DefaultValue(s).index() == static_cast<size_t>(s.type));
+  }
+  // SPEC section 10: keys outside clients rely on.
+  for (const char* k :
+       {"data_dir", "site_id", "http.listen", "freeswitch.host", "freeswitch.port", "freeswitch.password",
+        "billing.debit_interval", "export.dir", "postgres.enabled", "postgres.conninfo"}) {
+    INFO(k);
+    CHECK(config::FindSetting(k) != nullptr);
+  }
+  CHECK(config::FindSetting("http") == nullptr);
+  CHECK(config::EnvNameForKey("http.listen") == "TARIFADOR_HTTP_LISTEN");
+  CHECK(config::EnvNameForKey("data_dir") == "TARIFADOR_DATA_DIR");
+}
+
+TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
+  auto c = config::ParseConfig(kFullConfig, "full.json", Fake());
+  REQUIRE(c.ok());
+  CHECK(c->data_dir == "/srv/tarifador");
+  CHECK(c->site_id == "branch-07");
+  CHECK(c->log_level == "debug");
+  CHECK(c->http.listen == "[::1]:9090");
+  CHECK(c->http.max_body_bytes == 1048576);
+  CHECK(c->http.tls_cert == "/etc/tarifador/cert.pem");
+  CHECK(c->http.tls_key == "/etc/tarifador/key.pem");
+  CHECK(c->freeswitch.host == "10.0.0.5");
+  CHECK(c->freeswitch.port == 8022);
+  CHECK(c->freeswitch.password == "s3cret");
+  CHECK(c->billing.debit_interval == 30);
+  CHECK(c->billing.when_down == "allow");
+  CHECK(c->export_.dir == "/srv/export");
+  CHECK(c->ExportDir() == "/srv/export");
+  CHECK(c->postgres.enabled);
+  CHECK(c->postgres.conninfo == "host=hq dbname=t user=b password=pw");
+  // The sample covers the whole table: a key added later must be added here.
+  for (const config::Setting& s : config::Settings()) {
+    INFO(s.key);
+    CHECK(config::GetSetting(*c, s) != config::DefaultValue(s));
+  }
+}
+
+TEST_CASE("A config file is read from disk; a missing explicit file is an error", "[config]") {
+  test_support::TempDir dir;
+  const std::string path = dir.path() + "/config.json";
+  std::ofstream(path) << R"({"freeswitch": {"port": 9021}})";
+  auto c = config::LoadConfig(path, Fake());
+  REQUIRE(c.ok());
+  CHECK(c->freeswitch.port == 9021);
+
+  auto missing = config::LoadConfig(dir.path() + "/nope.json", Fake());
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().code() == base::StatusCode::kNotFound);
+  CHECK(Contains(missing.status().message(), dir.path() + "/nope.json"));
+
+  std::ofstream(dir.path() + "/bad.json") << R"({"http": {"listen": "nowhere"}})";
+  auto bad = config::LoadConfig(dir.path() + "/bad.json", Fake());
+  REQUIRE_FALSE(bad.ok());
+  // The source of a file problem is the file's path.
+  CHECK(Contains(bad.status().message(), dir.path() + "/bad.json: http.listen = \"nowhere\""));
+}
+
+TEST_CASE("Environment variables override the file", "[config]") {
+  auto c = config::ParseConfig(kFullConfig, "full.json",
+                               Fake({{"TARIFADOR_HTTP_LISTEN", "127.0.0.1:7070"},
+                                     {"TARIFADOR_FREESWITCH_PORT", "+8023"},
+                                     {"TARIFADOR_POSTGRES_ENABLED", "off"},
+                                     {"TARIFADOR_SITE_ID", "from-env"},
+                                     {"TARIFADOR_UNRELATED", "x"}}));
+  REQUIRE(c.ok());
+  CHECK(c->http.listen == "127.0.0.1:7070");
+  CHECK(c->freeswitch.port == 8023);
+  CHECK_FALSE(c->postgres.enabled);
+  CHECK(c->site_id == "from-env");
+  CHECK(c->data_dir == "/srv/tarifador");  // not overridden: the file's value
+
+  // Every key can come from the environment alone.
+  std::map<std::string, std::string> env = {
+      {"TARIFADOR_DATA_DIR", "/d"},
+      {"TARIFADOR_SITE_ID", "s"},
+      {"TARIFADOR_LOG_LEVEL", "error"},
+      {"TARIFADOR_HTTP_LISTEN", "h:1"},
+      {"TARIFADOR_HTTP_MAX_BODY_BYTES", "2048"},
+      {"TARIFADOR_HTTP_TLS_CERT", "/c.pem"},
+      {"TARIFADOR_HTTP_TLS_KEY", "/k.pem"},
+      {"TARIFADOR_FREESWITCH_HOST", "fs.local"},
+      {"TARIFADOR_FREESWITCH_PORT", "1"},
+      {"TARIFADOR_FREESWITCH_PASSWORD", "pw"},
+      {"TARIFADOR_BILLING_DEBIT_INTERVAL", "3600"},
+      {"TARIFADOR_BILLING_WHEN_DOWN", "allow"},
+      {"TARIFADOR_EXPORT_DIR", "/e"},
+      {"TARIFADOR_POSTGRES_ENABLED", "YES"},
+      {"TARIFADOR_POSTGRES_CONNINFO", "host=x"},
+  };
+  REQUIRE(env.size() == config::Settings().size());
+  auto e = config::LoadConfig(std::nullopt, Fake(env));
+  REQUIRE(e.ok());
+  for (const config::Setting& s : config::Settings()) {
+    INFO(s.key);
+    CHECK(config::GetSetting(*e, s) != config::DefaultValue(s));
+  }
+  CHECK(e->http.max_body_bytes == 2048);
+  CHECK(e->postgres.enabled);
+}
+
+TEST_CASE("Every problem is reported at once and nothing is applied", "[config]") {
+  const char* text = R"({
+    "data_dir": "relative/dir",
+    "site_id": "has space",
+    "log_level": "verbose",
+    "http": {"listen": "0.0.0.0:99999", "lisen": "x", "max_body_bytes": 10},
+    "freeswitch": {"port": "8021", "password": "two\nlines"},
+    "billing": {"debit_interval": 4, "when_down": "maybe"},
+    "postgres": {"enabled": "yes"},
+    "colour": "blue"
+  })";
+  auto c = config::ParseConfig(
+      text, "bad.json",
+      Fake({{"TARIFADOR_FREESWITCH_HOST", "bad host"}, {"TARIFADOR_BILLING_DEBIT_INTERVAL", "sixty"}}));
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.status().code() == base::StatusCode::kInvalidArgument);
+  const std::string m = c.status().message();
+  INFO(m);
+  const std::vector<std::string> expected = {
+      "bad.json: data_dir = \"relative/dir\": must be an absolute path",
+      "bad.json: site_id = \"has space\": must be 1 to 64 characters",
+      "bad.json: log_level = \"verbose\": must be one of debug, info, warning, error",
+      "bad.json: http.listen = \"0.0.0.0:99999\": expected \"host:port\"",
+      "bad.json: http.lisen = \"x\": unknown key",
+      "bad.json: http.max_body_bytes = 10: must be between 1024 and 1073741824",
+      "bad.json: freeswitch.port = \"8021\": expected an integer, got a string",
+      "bad.json: freeswitch.password = \"********\": must not contain line breaks",
+      "bad.json: billing.debit_interval = 4: must be between 5 and 3600",
+      "bad.json: billing.when_down = \"maybe\": must be \"deny\" or \"allow\"",
+      "bad.json: postgres.enabled = \"yes\": expected a boolean, got a string",
+      "bad.json: colour = \"blue\": unknown key",
+      "environment TARIFADOR_FREESWITCH_HOST: freeswitch.host = \"bad host\": expected a host name",
+      "environment TARIFADOR_BILLING_DEBIT_INTERVAL: billing.debit_interval = \"sixty\": expected an integer",
+  };
+  for (const std::string& e : expected) {
+    INFO(e);
+    CHECK(Contains(m, e));
+  }
+  CHECK(Contains(m, "(14 problems)"));
+  CHECK(CountLines(m) == expected.size());  // one line per problem after the heading
+  CHECK_FALSE(Contains(m, "two"));          // a secret is never echoed
+}
+
+TEST_CASE("Unknown keys and misplaced sections are named", "[config]") {
+  auto flat = config::ParseConfig(R"({"http.listen": "0.0.0.0:80"})", "f.json", Fake());
+  REQUIRE_FALSE(flat.ok());
+  CHECK(Contains(flat.status().message(),
+                 "f.json: http.listen = \"0.0.0.0:80\": unknown key; dotted names are "
+                 "nested objects: {\"http\": {\"listen\": ...}}"));
+
+  auto section = config::ParseConfig(R"({"http": 5, "freeswitch": {"tls": {"on": true}}})", "s.json", Fake());
+  REQUIRE_FALSE(section.ok());
+  CHECK(Contains(section.status().message(), "s.json: http = 5: expected an object"));
+  CHECK(Contains(section.status().message(), "s.json: freeswitch.tls = {\"on\":true}: unknown key"));
+}
+
+TEST_CASE("Wrong JSON types are refused", "[config]") {
+  struct Case {
+    const char* json;
+    const char* message;
+  };
+  const Case cases[] = {
+      {R"({"billing": {"debit_interval": 60.5}})",
+       "billing.debit_interval = 60.5: expected an integer, got a number with a fraction"},
+      {R"({"freeswitch": {"port": true}})", "freeswitch.port = true: expected an integer, got a boolean"},
+      {R"({"data_dir": 7})", "data_dir = 7: expected a string, got an integer"},
+      {R"({"data_dir": null})", "data_dir = null: expected a string, got null"},
+      {R"({"postgres": {"enabled": 1}})", "postgres.enabled = 1: expected a boolean, got an integer"},
+      {R"({"http": {"listen": ["a"]}})", "http.listen = [\"a\"]: expected a string, got an array"},
+      {R"({"freeswitch": {"port": 18446744073709551615}})",
+       "freeswitch.port = 18446744073709551615: integer out of range"},
+      {R"({"freeswitch": {"password": 5}})", "freeswitch.password = <hidden>: expected a string"},
+  };
+  for (const Case& k : cases) {
+    INFO(k.json);
+    auto c = config::ParseConfig(k.json, "t.json", Fake());
+    REQUIRE_FALSE(c.ok());
+    CHECK(Contains(c.status().message(), k.message));
+  }
+  auto not_object = config::ParseConfig("[1, 2]", "t.json", Fake());
+  REQUIRE_FALSE(not_object.ok());
+  CHECK(Contains(not_object.status().message(), "expected a JSON object at the top"));
+  auto broken = config::ParseConfig("{\n  \"data_dir\": \"/x\",\n}", "t.json", Fake());
+  REQUIRE_FALSE(broken.ok());
+  CHECK(Contains(broken.status().message(), "t.json: not valid JSON"));
+  CHECK(Contains(broken.status().message(), "line 3"));
+}
+
+TEST_CASE("Validators accept what they should and only that", "[config]") {
+  const auto valid = [](const char* key, config::SettingValue v) {
+    const config::Setting* s = config::FindSetting(key);
+    REQUIRE(s != nullptr);
+    return s->validate(v).empty();
+  };
+  for (const char* ok :
+       {"0.0.0.0:8080", "[::1]:8080", "[::]:443", "localhost:1", "box.example.org:65535", "192.168.1.10:80"}) {
+    INFO(ok);
+    CHECK(valid("http.listen", std::string(ok)));
+  }
+  for (const char* bad : {"", ":8080", "host", "host:0", "host:65536", "host:80x", "[::1]8080", "a b:80", "[zz]:80",
+                          "::1:8080", "host:-1"}) {
+    INFO(bad);
+    CHECK_FALSE(valid("http.listen", std::string(bad)));
+  }
+  CHECK(valid("freeswitch.host", std::string("::1")));
+  CHECK(valid("freeswitch.host", std::string("pbx.local")));
+  CHECK_FALSE(valid("freeswitch.host", std::string("")));
+  CHECK_FALSE(valid("freeswitch.port", int64_t{0}));
+  CHECK(valid("freeswitch.port", int64_t{65535}));
+  CHECK_FALSE(valid("freeswitch.port", int64_t{65536}));
+  CHECK_FALSE(valid("billing.debit_interval", int64_t{4}));
+  CHECK(valid("billing.debit_interval", int64_t{5}));
+  CHECK(valid("billing.debit_interval", int64_t{3600}));
+  CHECK_FALSE(valid("billing.debit_interval", int64_t{3601}));
+  CHECK(valid("site_id", std::string("")));  // means the host name
+  CHECK(valid("site_id", std::string("Branch_7.north-1")));
+  CHECK(valid("site_id", std::string(64, 'a')));
+  CHECK_FALSE(valid("site_id", std::string(65, 'a')));
+  CHECK_FALSE(valid("site_id", std::string("a/b")));
+  CHECK_FALSE(valid("data_dir", std::string("")));
+  CHECK_FALSE(valid("data_dir", std::string("var/lib")));
+  CHECK(valid("export.dir", std::string("")));
+  CHECK_FALSE(valid("export.dir", std::string("export")));
+  CHECK_FALSE(valid("freeswitch.password", std::string("")));
+  for (const char* lvl : {"debug", "info", "warning", "error"}) CHECK(valid("log_level", std::string(lvl)));
+  CHECK_FALSE(valid("log_level", std::string("INFO")));
+  CHECK(valid("billing.when_down", std::string("deny")));
+  CHECK_FALSE(valid("billing.when_down", std::string("Deny")));
+}
+
+TEST_CASE("Rules across keys are checked", "[config]") {
+  auto tls = config::ParseConfig(R"({"http": {"tls_cert": "/c.pem"}})", "t.json", Fake());
+  REQUIRE_FALSE(tls.ok());
+  CHECK(Contains(tls.status().message(), "http.tls_cert and http.tls_key must be set together"));
+  auto pg = config::ParseConfig("{}", "t.json", Fake({{"TARIFADOR_POSTGRES_ENABLED", "true"}}));
+  REQUIRE_FALSE(pg.ok());
+  CHECK(Contains(pg.status().message(), "postgres.enabled is true but postgres.conninfo is empty"));
+}
+
+TEST_CASE("Passwords inside conninfo strings are masked", "[config]") {
+  CHECK(config::MaskConninfo("host=hq password=s3cret dbname=t") == "host=hq password=******** dbname=t");
+  CHECK(config::MaskConninfo("password = 'a b\\' c' user=x") == "password = ******** user=x");
+  CHECK(config::MaskConninfo("postgresql://branch:s3cret@hq:5432/t") == "postgresql://branch:********@hq:5432/t");
+  CHECK(config::MaskConninfo("postgresql://hq/t?user=b&password=s3cret&sslmode=require") ==
+        "postgresql://hq/t?user=b&password=********&sslmode=require");
+  CHECK(config::MaskConninfo("host=hq user=b") == "host=hq user=b");
+}
