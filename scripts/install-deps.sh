@@ -11,8 +11,8 @@ packages=(
   libsqlite3-dev libsqlitecpp-dev libcpp-httplib-dev nlohmann-json3-dev
   libpq-dev libsodium-dev
   # tests: Catch2, fuzzing with clang's libFuzzer, the sqlite3 shell, curl for
-  # the integration tests, clang-format for the style check
-  catch2 clang-14 libclang-rt-14-dev clang-format sqlite3 curl
+  # the integration tests (with python3), clang-format for the style check
+  catch2 clang-14 libclang-rt-14-dev clang-format sqlite3 curl python3
 )
 missing=()
 for p in "${packages[@]}"; do

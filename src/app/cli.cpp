@@ -67,8 +67,8 @@ int RunCli(const std::vector<std::string>& argv, std::istream& in, std::ostream&
     PrintUsage(err);
     return 2;
   }
-  CommandContext ctx{std::vector<std::string>(words.begin() + static_cast<long>(best_words), words.end()),
-                     config_path, in, out, err};
+  CommandContext ctx{std::vector<std::string>(words.begin() + static_cast<long>(best_words), words.end()), config_path,
+                     in, out, err};
   return best->run(ctx);
 }
 

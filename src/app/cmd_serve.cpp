@@ -1,12 +1,9 @@
 #include "app/cmd_serve.h"
 
-#include <pthread.h>
-#include <signal.h>
-
-#include <cerrno>
 #include <ostream>
 
 #include "app/service.h"
+#include "app/stop_signals.h"
 #include "base/log.h"
 
 namespace tarifador::app {
@@ -22,15 +19,8 @@ int RunServe(CommandContext& ctx) {
     }
   }
 
-  // Block the stop signals before any thread exists: every thread inherits
-  // the mask, so the signals stay pending until sigwait() below takes them on
-  // this thread, where stopping is ordinary code rather than a signal handler.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  if (pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr) != 0) {
-    ctx.err << "tarifador: cannot block SIGTERM/SIGINT\n";
+  if (base::Status s = BlockStopSignals(); !s.ok()) {
+    ctx.err << "tarifador: " << s.message() << "\n";
     return 1;
   }
 
@@ -50,11 +40,8 @@ int RunServe(CommandContext& ctx) {
   base::LogInfo("tarifador serving; data_dir " + cfg->data_dir + ", HTTP port " +
                 std::to_string((*service)->http_port()));
 
-  int signal_number = 0;
-  while (sigwait(&stop_signals, &signal_number) != 0) {
-    // sigwait only fails with EINVAL for a bad set; retry defensively.
-  }
-  base::LogInfo(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+  const char* signal_name = WaitForStopSignal();
+  base::LogInfo(std::string("received ") + signal_name + ", stopping");
   (*service)->Stop();
   base::LogInfo("stopped");
   return 0;

@@ -25,9 +25,9 @@ struct CommandContext {
 };
 
 struct Command {
-  std::string_view name;   // one or two words: "serve", "user add"
-  std::string_view usage;  // arguments after the name
-  std::string_view help;   // one line
+  std::string_view name;            // one or two words: "serve", "user add"
+  std::string_view usage;           // arguments after the name
+  std::string_view help;            // one line
   int (*run)(CommandContext& ctx);  // returns the process exit code
 };
 

@@ -2,6 +2,7 @@
 #include "app/cmd_backup.h"
 #include "app/cmd_check.h"
 #include "app/cmd_config.h"
+#include "app/cmd_demo.h"
 #include "app/cmd_quote.h"
 #include "app/cmd_rates.h"
 #include "app/cmd_serve.h"
@@ -15,6 +16,7 @@ namespace tarifador::app {
 std::span<const Command> Commands() {
   static const Command kCommands[] = {
       {"version", "", "print the version", RunVersion},
+      {"demo", "[--listen HOST:PORT] [--keep]", "try it: sample rates, an admin, the service on :8080", RunDemo},
       {"serve", "", "run the service: HTTP API and web UI (until SIGTERM)", RunServe},
       {"user add", "NAME --role admin|operator|viewer", "add a user; password on stdin's first line", RunUserAdd},
       {"token create", "NAME --role admin|operator|viewer", "create an API token; prints only the token",
@@ -22,7 +24,7 @@ std::span<const Command> Commands() {
       {"rates import", "--plan NAME FILE [--decimals N] [--rounding up|half_up|down]",
        "replace a rate plan's rates with a CSV deck", RunRatesImport},
       {"rates list", "", "list the rate plans as JSON", RunRatesList},
-      {"quote", "--plan NAME NUMBER SECONDS [--at TIME]", "show the matched rate and cost of a call", RunQuote},
+      {"quote", "[--plan NAME] NUMBER SECONDS [--at TIME]", "show the matched rate and cost of a call", RunQuote},
       {"config defaults", "", "print the commented default config file", RunConfigDefaults},
       {"config show", "", "validate the config and print the effective settings as JSON", RunConfigShow},
       {"config docs", "", "print the settings reference (docs/CONFIGURATION.md)", RunConfigDocs},

@@ -12,6 +12,8 @@
 #include "http/metrics_registry.h"
 #include "http/readiness.h"
 #include "http/server.h"
+#include "http/services.h"
+#include "rating/rate_book.h"
 #include "store/audit_store.h"
 #include "store/database.h"
 #include "store/user_store.h"
@@ -34,7 +36,8 @@ class Service {
   };
 
   // Starts everything for `cfg`: data dir, store (writer thread, site id
-  // check), user and audit stores, readiness checks, metrics, HTTP server.
+  // check), user and audit stores, the rate book (every plan loaded from the
+  // store and compiled), readiness checks, metrics, HTTP server.
   // Returns once the server accepts connections. Fails with the first
   // subsystem's failure; whatever had started is stopped again.
   static base::Result<std::unique_ptr<Service>> Start(const config::Config& cfg, const Options& options);
@@ -49,6 +52,10 @@ class Service {
   // Stops the HTTP server (in-flight requests finish), then drains and stops
   // the store writer. Idempotent. Call from the thread that started it.
   void Stop();
+
+  // The live rate book: loaded at start, updated by imports through the API.
+  // Thread-safe.
+  const rating::RateBookHolder& rate_book() const { return rate_book_; }
 
  private:
   struct Key {
@@ -65,6 +72,8 @@ class Service {
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<store::UserStore> users_;
   std::unique_ptr<store::AuditStore> audit_;
+  rating::RateBookHolder rate_book_;
+  std::unique_ptr<http::RatingServices> rating_;  // borrows rate_book_ and writer_
   std::unique_ptr<http::Server> server_;
 };
 

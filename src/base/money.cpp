@@ -47,8 +47,7 @@ Result<Money> Money::Parse(std::string_view text) {
   if (!seen_digit) return BadMoney(text, "is not a number");
   for (int i = fraction_digits; i < kDecimals; ++i) fraction *= 10;
   int64_t micros = 0;
-  if (__builtin_mul_overflow(units, kMicrosPerUnit, &micros) ||
-      __builtin_add_overflow(micros, fraction, &micros)) {
+  if (__builtin_mul_overflow(units, kMicrosPerUnit, &micros) || __builtin_add_overflow(micros, fraction, &micros)) {
     return BadMoney(text, "is too large");
   }
   return Money(negative ? -micros : micros);

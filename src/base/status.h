@@ -61,7 +61,7 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok() && "Result built from an OK Status");
   }
@@ -85,8 +85,8 @@ class [[nodiscard]] Result {
 }  // namespace tarifador::base
 
 // Returns early from a function returning Status or Result<T> when `expr` failed.
-#define TARIFADOR_RETURN_IF_ERROR(expr)                      \
-  do {                                                       \
-    ::tarifador::base::Status tarifador_status_ = (expr);    \
-    if (!tarifador_status_.ok()) return tarifador_status_;   \
+#define TARIFADOR_RETURN_IF_ERROR(expr)                    \
+  do {                                                     \
+    ::tarifador::base::Status tarifador_status_ = (expr);  \
+    if (!tarifador_status_.ok()) return tarifador_status_; \
   } while (false)

@@ -75,19 +75,17 @@ std::string FormatIso8601(Instant t) {
   char buf[40];
   const int hh = static_cast<int>(rem / 3600), mm = static_cast<int>(rem / 60 % 60), ss = static_cast<int>(rem % 60);
   if (frac == 0) {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(c.year), c.month,
-                  c.day, hh, mm, ss);
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(c.year), c.month, c.day,
+                  hh, mm, ss);
   } else {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<long long>(c.year),
-                  c.month, c.day, hh, mm, ss, static_cast<long long>(frac));
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<long long>(c.year), c.month,
+                  c.day, hh, mm, ss, static_cast<long long>(frac));
   }
   return buf;
 }
 
 Result<Instant> ParseIso8601(std::string_view s) {
-  auto bad = [&](const char* why) {
-    return InvalidArgument("time \"" + std::string(s) + "\" " + why);
-  };
+  auto bad = [&](const char* why) { return InvalidArgument("time \"" + std::string(s) + "\" " + why); };
   int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, frac_us = 0;
   if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &mo) || s[7] != '-' ||
       !Digits(s, 8, 2, &d)) {

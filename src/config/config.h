@@ -31,6 +31,20 @@ struct BillingSettings {
   bool operator==(const BillingSettings&) const = default;
 };
 
+// The office's dial-plan habits and the default rate plan (SPEC section 2;
+// docs/RATING.md "Dialled number normalisation"). app maps these onto
+// rating::DialPlanRules; every code is a digit string, empty: rule off.
+struct RatingSettings {
+  std::string default_plan = "default";     // rating.default_plan: plan used when a request names none
+  std::string outside_line_code;            // rating.outside_line_code: "9", "0"
+  std::string international_prefix = "00";  // rating.international_prefix: "00", "011"
+  std::string national_prefix;              // rating.national_prefix: trunk prefix "0", "1"
+  std::string country_code;                 // rating.country_code: "44", "49", "1"
+  int64_t national_number_digits = 0;       // rating.national_number_digits: NANP 10; 0: off
+  int64_t max_extension_digits = 0;         // rating.max_extension_digits: internal extensions; 0: off
+  bool operator==(const RatingSettings&) const = default;
+};
+
 struct ExportSettings {
   std::string dir;  // export.dir; empty: <data_dir>/export
   bool operator==(const ExportSettings&) const = default;
@@ -49,6 +63,7 @@ struct Config {
   HttpSettings http;
   FreeswitchSettings freeswitch;
   BillingSettings billing;
+  RatingSettings rating;
   ExportSettings export_;  // "export" is a keyword-like name in C++ modules
   PostgresSettings postgres;
 

@@ -123,6 +123,26 @@ std::string ValidateSingleLine(const SettingValue& v) {
   return Str(v).find_first_of("\r\n") == std::string::npos ? "" : "must not contain line breaks";
 }
 
+// A dial-plan code (rating.*): empty (rule off) or 1..kMax ASCII digits.
+template <size_t kMax>
+std::string ValidateDialCode(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s.empty() || (s.size() <= kMax && IsDigits(s))) return "";
+  return "must be empty or 1 to " + std::to_string(kMax) + " digits (no \"+\", spaces or dashes)";
+}
+
+// A rate plan name, as rating::ValidatePlanName accepts it (config does not
+// include rating): 1 to 64 characters from A-Z a-z 0-9 _ - .
+std::string ValidatePlanName(const SettingValue& v) {
+  const std::string& s = Str(v);
+  bool good = !s.empty() && s.size() <= 64;
+  for (char c : s) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '.' && c != '_' && c != '-') good = false;
+  }
+  return good ? "" : "must be 1 to 64 characters from A-Z a-z 0-9 _ - .";
+}
+
 std::string AnyValue(const SettingValue&) { return ""; }
 
 // Field bindings: captureless lambdas decay to the table's function pointers.
@@ -169,6 +189,34 @@ const Setting kSettings[] = {
      "What the FreeSWITCH dialplan does with calls while tarifador cannot be asked: \"deny\" refuses them, "
      "\"allow\" lets them through and bills them from the backfill.",
      false, ValidateWhenDown, TARIFADOR_FIELD(billing.when_down)},
+    {"rating.default_plan", SettingType::kString, "TARIFADOR_RATING_DEFAULT_PLAN",
+     "Rate plan used when a quote names none (GET /api/v1/quote, tarifador quote): 1 to 64 characters from A-Z "
+     "a-z 0-9 _ - .",
+     false, ValidatePlanName, TARIFADOR_FIELD(rating.default_plan)},
+    {"rating.outside_line_code", SettingType::kString, "TARIFADOR_RATING_OUTSIDE_LINE_CODE",
+     "Digits dialled for an outside line (\"9\", \"0\"), removed once from the front of a dialled number "
+     "before rating. Empty: none. At most 4 digits.",
+     false, ValidateDialCode<4>, TARIFADOR_FIELD(rating.outside_line_code)},
+    {"rating.international_prefix", SettingType::kString, "TARIFADOR_RATING_INTERNATIONAL_PREFIX",
+     "International access prefix (\"00\"; \"011\" in North America): a number starting with it is "
+     "international; \"+\" always is. Empty: only \"+\". At most 4 digits.",
+     false, ValidateDialCode<4>, TARIFADOR_FIELD(rating.international_prefix)},
+    {"rating.national_prefix", SettingType::kString, "TARIFADOR_RATING_NATIONAL_PREFIX",
+     "National (trunk) prefix (\"0\" in most of Europe, \"1\" in North America), replaced by "
+     "rating.country_code. Empty: none. At most 4 digits.",
+     false, ValidateDialCode<4>, TARIFADOR_FIELD(rating.national_prefix)},
+    {"rating.country_code", SettingType::kString, "TARIFADOR_RATING_COUNTRY_CODE",
+     "This office's country calling code (\"44\", \"49\", \"1\"), 1 to 3 digits. Empty: national "
+     "numbers are rated as dialled.",
+     false, ValidateDialCode<3>, TARIFADOR_FIELD(rating.country_code)},
+    {"rating.national_number_digits", SettingType::kInteger, "TARIFADOR_RATING_NATIONAL_NUMBER_DIGITS",
+     "When not 0, a number of exactly this many digits dialled without a prefix is national and gets "
+     "rating.country_code (North America: 10). 0 to 15.",
+     false, ValidateRange<0, 15>, TARIFADOR_FIELD(rating.national_number_digits)},
+    {"rating.max_extension_digits", SettingType::kInteger, "TARIFADOR_RATING_MAX_EXTENSION_DIGITS",
+     "When not 0, numbers of at most this many digits are internal extensions and are rated as dialled. "
+     "0 to 15.",
+     false, ValidateRange<0, 15>, TARIFADOR_FIELD(rating.max_extension_digits)},
     {"export.dir", SettingType::kString, "TARIFADOR_EXPORT_DIR",
      "Directory for scheduled CSV exports (absolute path). Empty: <data_dir>/export.", false,
      ValidateOptionalAbsolutePath, TARIFADOR_FIELD(export_.dir)},

@@ -44,9 +44,9 @@ class FrameParser {
 
   FrameLimits limits_;
   std::string buffer_;
-  size_t start_ = 0;     // where the current frame begins in buffer_
-  size_t scan_ = 0;      // where the search for the blank line resumes
-  bool in_body_ = false; // header block parsed, waiting for body bytes
+  size_t start_ = 0;      // where the current frame begins in buffer_
+  size_t scan_ = 0;       // where the search for the blank line resumes
+  bool in_body_ = false;  // header block parsed, waiting for body bytes
   size_t body_len_ = 0;
   size_t body_start_ = 0;
   Frame pending_;

@@ -70,8 +70,8 @@ base::Result<Response> HandleLogin(Services& s, const Request& r) {
     // Refused without looking at the password, and not audited one by one:
     // the lock itself was audited when it started, and an attacker must not
     // be able to fill the disk with audit rows.
-    Response resp = ErrorResponse(
-        base::ResourceExhausted("too many failed logins; try again in " + std::to_string(wait_s) + " s"));
+    Response resp =
+        ErrorResponse(base::ResourceExhausted("too many failed logins; try again in " + std::to_string(wait_s) + " s"));
     resp.headers.emplace_back("Retry-After", std::to_string(wait_s));
     return resp;
   }

@@ -20,11 +20,11 @@
 namespace tarifador::http {
 
 struct ThrottlePolicy {
-  int max_failures = 5;                       // failures allowed within the window
-  int64_t window_us = 5LL * 60 * 1'000'000;   // failures older than this are forgotten
-  int64_t base_lock_us = 30LL * 1'000'000;    // first lock; doubles after each further failure
+  int max_failures = 5;                      // failures allowed within the window
+  int64_t window_us = 5LL * 60 * 1'000'000;  // failures older than this are forgotten
+  int64_t base_lock_us = 30LL * 1'000'000;   // first lock; doubles after each further failure
   int64_t max_lock_us = 15LL * 60 * 1'000'000;
-  size_t max_entries = 10'000;                // per kind (names, addresses)
+  size_t max_entries = 10'000;  // per kind (names, addresses)
 };
 
 // Thread-safe (one mutex; every call is O(1) except an eviction when full).

@@ -9,7 +9,7 @@
 namespace tarifador::http {
 namespace {
 
-constexpr int64_t kLatencyBucketsUs[] = {500,     1'000,   2'500,     5'000,     10'000,    25'000,   50'000,
+constexpr int64_t kLatencyBucketsUs[] = {500,     1'000,   2'500,   5'000,     10'000,    25'000,    50'000,
                                          100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
 
 void AppendLabels(std::string& out, const Labels& labels, std::string_view extra_key = {},
@@ -197,8 +197,7 @@ std::string MetricsRegistry::Render() const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const Family& f : families_) {
-      out += "# HELP " + f.name + " " + f.help + "\n# TYPE " + f.name + " " + TypeName(static_cast<int>(f.type)) +
-             "\n";
+      out += "# HELP " + f.name + " " + f.help + "\n# TYPE " + f.name + " " + TypeName(static_cast<int>(f.type)) + "\n";
       for (const Series& s : f.series) {
         if (s.counter) {
           out += f.name;

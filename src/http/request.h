@@ -23,9 +23,9 @@ struct Principal {
   Kind kind = Kind::kSession;
   std::string name;  // user name, or token name
   store::Role role = store::Role::kViewer;
-  int64_t user_id = 0;               // sessions only
-  std::string session_id_sha256;     // sessions only
-  std::string csrf_token;            // sessions only
+  int64_t user_id = 0;            // sessions only
+  std::string session_id_sha256;  // sessions only
+  std::string csrf_token;         // sessions only
 
   // The audit log's actor: "user:alice" or "token:dialplan".
   std::string Actor() const;

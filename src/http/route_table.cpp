@@ -1,6 +1,7 @@
 #include "http/route_table.h"
 
 #include "http/auth_handlers.h"
+#include "http/rating_handlers.h"
 #include "http/system_handlers.h"
 
 namespace tarifador::http {
@@ -31,6 +32,13 @@ constexpr Route kRoutes[] = {
     {Method::kDelete, "/api/v1/tokens/{name}", Access::kAdmin, HandleRevokeToken, "revoke an API token"},
 
     {Method::kGet, "/api/v1/audit", Access::kAdmin, HandleListAudit, "read the audit log"},
+
+    {Method::kGet, "/api/v1/quote", Access::kViewer, HandleQuote, "quote a call: matched rate and cost"},
+    {Method::kGet, "/api/v1/rate-plans", Access::kViewer, HandleListRatePlans, "list the loaded rate plans"},
+    {Method::kGet, "/api/v1/rate-plans/{name}/rates", Access::kViewer, HandleListRates,
+     "list a rate plan's rates, paginated"},
+    {Method::kPost, "/api/v1/rate-plans/{name}/import", Access::kAdmin, HandleImportRatePlan,
+     "replace a rate plan's rates with a CSV deck"},
 };
 
 std::string_view NextSegment(std::string_view& rest) {

@@ -23,7 +23,7 @@ enum class Method { kGet, kPost, kPut, kPatch, kDelete };
 // Who may call a route. Roles are ordered viewer < operator < admin; a session
 // or an API token of at least that role is accepted.
 enum class Access {
-  kPublic,    // no credentials needed (probes, login, first-run setup)
+  kPublic,  // no credentials needed (probes, login, first-run setup)
   kViewer,
   kOperator,
   kAdmin,

@@ -1,10 +1,11 @@
 #include "http/server.h"
 
 #include <httplib.h>
+
 #include <array>
 #include <charconv>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -33,9 +34,9 @@ RouteMetrics RegisterRouteMetrics(MetricsRegistry& registry, std::string_view me
   RouteMetrics m;
   static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
   for (size_t i = 0; i < m.by_class.size(); ++i) {
-    m.by_class[i] = &registry.AddCounter(
-        kRequestsTotal, "HTTP requests answered, by route pattern and status class",
-        {{"method", std::string(method)}, {"route", std::string(pattern)}, {"code", kClasses[i]}});
+    m.by_class[i] =
+        &registry.AddCounter(kRequestsTotal, "HTTP requests answered, by route pattern and status class",
+                             {{"method", std::string(method)}, {"route", std::string(pattern)}, {"code", kClasses[i]}});
   }
   m.latency = &registry.AddHistogram(kRequestDuration, "Time to handle an HTTP request, by route pattern",
                                      {{"method", std::string(method)}, {"route", std::string(pattern)}},
@@ -94,7 +95,7 @@ void ShutdownReadsOnPort(int port) {
     const std::string name = it->path().filename().string();
     const auto [ptr, parse_ec] = std::from_chars(name.data(), name.data() + name.size(), fd);
     if (parse_ec != std::errc() || ptr != name.data() + name.size()) continue;
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
     if (LocalPort(fd) != port) continue;
     sockaddr_storage peer{};
@@ -112,8 +113,12 @@ struct Server::Impl {
         deps(std::move(d)),
         throttle(o.throttle, deps.clock),
         auth(deps.users),
-        services{deps.clock, deps.users, deps.audit,      deps.metrics, deps.readiness,
-                 throttle,   deps.status, tls_enabled(), o.session_ttl_s * 1'000'000} {}
+        services{
+            deps.clock,   deps.users,     deps.audit,
+            deps.metrics, deps.readiness, throttle,
+            deps.status,  tls_enabled(),  o.session_ttl_s * 1'000'000,
+            deps.rating,
+        } {}
 
   bool tls_enabled() const { return !options.tls_cert.empty() && !options.tls_key.empty(); }
 
@@ -167,8 +172,8 @@ Response Server::Impl::Handle(const httplib::Request& req, const RouteMatch& mat
       return req.get_header_value(name);
     };
     base::Result<std::optional<Principal>> who = auth.Authenticate(header("Authorization"), header("Cookie"));
-    base::Status st = who.ok() ? Authenticator::CheckAccess(route.access, who->has_value() ? &**who : nullptr)
-                               : who.status();
+    base::Status st =
+        who.ok() ? Authenticator::CheckAccess(route.access, who->has_value() ? &**who : nullptr) : who.status();
     if (st.ok() && who->has_value()) {
       st = Authenticator::CheckCsrf(**who, req.method, header(std::string(kCsrfHeader).c_str()));
     }
@@ -315,13 +320,13 @@ base::Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options
     // Errors httplib produces itself (413 body too large, 400 malformed
     // request, OPTIONS): give them the JSON body every 4xx/5xx carries.
     const size_t max_body = options.max_body_bytes;
-    svr.set_error_handler(httplib::Server::HandlerWithResponse([&s, max_body](const httplib::Request&,
-                                                                               httplib::Response& res) {
-      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // ours already
-      res.set_content(ErrorBody(DefaultErrorMessage(res.status, max_body)), "application/json");
-      s.unmatched_metrics.by_class[static_cast<size_t>(std::min(res.status / 100, 5) - 1)]->Inc();
-      return httplib::Server::HandlerResponse::Handled;
-    }));
+    svr.set_error_handler(
+        httplib::Server::HandlerWithResponse([&s, max_body](const httplib::Request&, httplib::Response& res) {
+          if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // ours already
+          res.set_content(ErrorBody(DefaultErrorMessage(res.status, max_body)), "application/json");
+          s.unmatched_metrics.by_class[static_cast<size_t>(std::min(res.status / 100, 5) - 1)]->Inc();
+          return httplib::Server::HandlerResponse::Handled;
+        }));
     svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
       std::string what = "unknown exception";
       try {

@@ -47,7 +47,7 @@ struct ServerOptions {
   // keep-alive connection, later an SSE stream), the dialplan's authorize
   // calls and a Prometheus scraper, without hundreds of idle stacks.
   int worker_threads = 16;
-  int read_timeout_s = 10;     // slow or stalled clients cannot hold a worker forever
+  int read_timeout_s = 10;  // slow or stalled clients cannot hold a worker forever
   int write_timeout_s = 10;
   int keep_alive_timeout_s = 5;
   size_t keep_alive_max_requests = 100;
@@ -67,6 +67,7 @@ struct ServerDeps {
   MetricsRegistry& metrics;  // the server adds its own metrics here
   Readiness& readiness;
   StatusInfo status;
+  RatingServices* rating = nullptr;  // optional: without it the rating routes answer 503
 };
 
 // Owns the listening socket and its threads. Not copyable; Stop() and the

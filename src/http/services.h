@@ -5,14 +5,18 @@
 // a member a handler needs may be null when app has not wired that subsystem
 // yet, and the handler then answers 503.
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 #include "base/time.h"
 #include "http/login_throttle.h"
 #include "http/metrics_registry.h"
 #include "http/readiness.h"
+#include "rating/number_normaliser.h"
+#include "rating/rate_book.h"
 #include "store/audit_store.h"
 #include "store/user_store.h"
+#include "store/writer.h"
 
 namespace tarifador::http {
 
@@ -22,6 +26,32 @@ struct StatusInfo {
   std::string revision;    // git revision or "unknown"
   std::string store_path;  // the SQLite file
   base::Instant started_at;
+};
+
+// What the rating routes (quote, rate plans, import) use. Built by app from
+// the config and the store (or by a test); must outlive the server.
+// Thread-safe: the holder, the normaliser (immutable) and the writer are, and
+// imports serialise on import_mu.
+struct RatingServices {
+  // `book`: the live rate book, read by every quote and replaced plan by plan
+  // on import. `normaliser`: the configured dial-plan rules. `default_plan`:
+  // rating.default_plan. `writer`: the store's writer thread, for imports.
+  RatingServices(rating::RateBookHolder& book_in, rating::NumberNormaliser normaliser_in, std::string default_plan_in,
+                 store::Writer& writer_in)
+      : book(book_in),
+        normaliser(std::move(normaliser_in)),
+        default_plan(std::move(default_plan_in)),
+        writer(writer_in) {}
+  RatingServices(const RatingServices&) = delete;
+  RatingServices& operator=(const RatingServices&) = delete;
+
+  rating::RateBookHolder& book;
+  const rating::NumberNormaliser normaliser;
+  const std::string default_plan;
+  store::Writer& writer;
+  // Held by an import from its store job until it has published the plan, so
+  // the book ends with the plan of the import that committed last.
+  std::mutex import_mu;
 };
 
 // Borrowed references; everything outlives the server. All members are
@@ -36,6 +66,7 @@ struct Services {
   const StatusInfo& status;
   bool secure_cookies;     // TLS on: the session cookie gets "Secure"
   int64_t session_ttl_us;  // lifetime of a login session
+  RatingServices* rating;  // null until app wires rating: its routes answer 503
 };
 
 }  // namespace tarifador::http

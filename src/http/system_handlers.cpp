@@ -25,8 +25,7 @@ base::Result<Response> HandleReadyz(Services& s, const Request&) {
   }
   if (failing.empty()) return Response::Json(Dump({{"status", "ready"}, {"checks", checks}}));
   // 503 with the error field every 5xx carries, plus the per-check detail.
-  return Response::Json(
-      Dump({{"status", "not_ready"}, {"error", "not ready: " + failing}, {"checks", checks}}), 503);
+  return Response::Json(Dump({{"status", "not_ready"}, {"error", "not ready: " + failing}, {"checks", checks}}), 503);
 }
 
 base::Result<Response> HandleMetrics(Services& s, const Request&) {

@@ -61,8 +61,8 @@ base::Status AuditStore::Append(std::string_view actor, std::string_view action,
                                 std::string_view detail_json) {
   std::lock_guard<std::mutex> lock(mu_);
   try {
-    AppendAuditRow(db_->sql(), AuditEntry{0, clock_.Now(), std::string(actor), std::string(action),
-                                          std::string(target), std::string(detail_json)});
+    AppendAuditRow(db_->sql(), AuditEntry{0, clock_.Now(), std::string(actor), std::string(action), std::string(target),
+                                          std::string(detail_json)});
   } catch (const SQLite::Exception& e) {
     return base::Unavailable("writing audit entry \"" + std::string(action) + "\": " + e.what());
   }
@@ -80,8 +80,8 @@ base::Result<std::vector<AuditEntry>> AuditStore::List(int limit, std::string_vi
     st.bind(2, limit < 0 ? 0 : limit);
     while (st.executeStep()) {
       out.push_back(AuditEntry{st.getColumn(0).getInt64(), base::Instant::FromMicros(st.getColumn(1).getInt64()),
-                               st.getColumn(2).getString(), st.getColumn(3).getString(),
-                               st.getColumn(4).getString(), st.getColumn(5).getString()});
+                               st.getColumn(2).getString(), st.getColumn(3).getString(), st.getColumn(4).getString(),
+                               st.getColumn(5).getString()});
     }
   } catch (const SQLite::Exception& e) {
     return base::Unavailable(std::string("reading the audit log: ") + e.what());

@@ -25,7 +25,7 @@ class Database;
 namespace tarifador::store {
 
 struct AuditEntry {
-  int64_t id = 0;      // assigned by the store; ignored when appending
+  int64_t id = 0;  // assigned by the store; ignored when appending
   base::Instant at;
   std::string actor;   // "user:alice", "token:dialplan", "cli", "setup", "ip:192.0.2.7"
   std::string action;  // "user.add", "token.create", "session.login", ...

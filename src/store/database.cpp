@@ -14,8 +14,8 @@ Database::~Database() = default;
 base::Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenMode mode) {
   std::unique_ptr<SQLite::Database> db;
   try {
-    const int flags = mode == OpenMode::kReadWrite ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
-                                                   : SQLite::OPEN_READONLY;
+    const int flags =
+        mode == OpenMode::kReadWrite ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE : SQLite::OPEN_READONLY;
     db = std::make_unique<SQLite::Database>(path, flags | SQLite::OPEN_FULLMUTEX, /*busyTimeoutMs=*/10000);
     if (mode == OpenMode::kReadWrite) {
       // journal_mode is persistent in the file; readers inherit WAL.

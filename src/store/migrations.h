@@ -19,8 +19,8 @@ namespace tarifador::store {
 std::span<const base::EmbeddedFile> EmbeddedMigrations();
 
 struct Migration {
-  int version;             // NNNN from the file name, starting at 1, contiguous
-  std::string_view name;   // the file name
+  int version;            // NNNN from the file name, starting at 1, contiguous
+  std::string_view name;  // the file name
   std::string_view sql;
 };
 

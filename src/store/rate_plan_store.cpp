@@ -23,6 +23,24 @@ std::string Quoted(std::string_view s) {
   return out;
 }
 
+constexpr const char* kPlanInfoSelect =
+    "SELECT p.name, p.decimals, p.rounding, p.created_us, p.updated_us, "
+    "(SELECT count(*) FROM rates r WHERE r.plan_id = p.id) FROM rate_plans p";
+
+// A row of kPlanInfoSelect. Throws SQLite::Exception.
+base::Result<RatePlanInfo> ReadPlanInfo(SQLite::Statement& st) {
+  RatePlanInfo info;
+  info.name = st.getColumn(0).getString();
+  info.decimals = st.getColumn(1).getInt();
+  auto mode = rating::ParseRoundingMode(st.getColumn(2).getString());
+  if (!mode.ok()) return base::Internal("plan " + Quoted(info.name) + ": stored " + mode.status().message());
+  info.rounding = *mode;
+  info.created_at = base::Instant::FromMicros(st.getColumn(3).getInt64());
+  info.updated_at = base::Instant::FromMicros(st.getColumn(4).getInt64());
+  info.rate_count = st.getColumn(5).getInt64();
+  return info;
+}
+
 // The plan's id, creating it with the default settings when missing.
 int64_t EnsurePlan(SQLite::Database& db, std::string_view plan, base::Instant now, bool* created) {
   SQLite::Statement find(db, "SELECT id FROM rate_plans WHERE name = ?");
@@ -265,26 +283,27 @@ base::Result<rating::RatePlan> RatePlanStore::Load(std::string_view plan) {
 base::Result<std::vector<RatePlanInfo>> RatePlanStore::ListPlans() {
   std::vector<RatePlanInfo> out;
   try {
-    SQLite::Statement st(db_.sql(),
-                         "SELECT p.name, p.decimals, p.rounding, p.created_us, p.updated_us, "
-                         "(SELECT count(*) FROM rates r WHERE r.plan_id = p.id) "
-                         "FROM rate_plans p ORDER BY p.name");
+    SQLite::Statement st(db_.sql(), std::string(kPlanInfoSelect) + " ORDER BY p.name");
     while (st.executeStep()) {
-      RatePlanInfo info;
-      info.name = st.getColumn(0).getString();
-      info.decimals = st.getColumn(1).getInt();
-      auto mode = rating::ParseRoundingMode(st.getColumn(2).getString());
-      if (!mode.ok()) return base::Internal("plan " + Quoted(info.name) + ": stored " + mode.status().message());
-      info.rounding = *mode;
-      info.created_at = base::Instant::FromMicros(st.getColumn(3).getInt64());
-      info.updated_at = base::Instant::FromMicros(st.getColumn(4).getInt64());
-      info.rate_count = st.getColumn(5).getInt64();
-      out.push_back(std::move(info));
+      auto info = ReadPlanInfo(st);
+      if (!info.ok()) return info.status();
+      out.push_back(std::move(*info));
     }
   } catch (const SQLite::Exception& e) {
     return base::Unavailable(std::string("listing rate plans: ") + e.what());
   }
   return out;
+}
+
+base::Result<RatePlanInfo> PlanInfoIn(SQLite::Database& db, std::string_view plan) {
+  try {
+    SQLite::Statement st(db, std::string(kPlanInfoSelect) + " WHERE p.name = ?");
+    st.bind(1, std::string(plan));
+    if (!st.executeStep()) return base::NotFound("no rate plan " + Quoted(plan));
+    return ReadPlanInfo(st);
+  } catch (const SQLite::Exception& e) {
+    return base::Unavailable("reading plan " + Quoted(plan) + ": " + e.what());
+  }
 }
 
 }  // namespace tarifador::store

@@ -64,6 +64,12 @@ base::Status ReplaceRatesIn(SQLite::Database& db, std::string_view plan, std::sp
 base::Status SetPlanSettingsIn(SQLite::Database& db, std::string_view plan, const PlanSettingsUpdate& settings,
                                const ChangeOrigin& origin);
 
+// One plan's settings and rate count, read on the caller's connection (inside
+// its transaction, e.g. a Writer job right after ReplaceRatesIn, so it sees
+// that job's changes). NotFound `no rate plan "retail"` when missing;
+// Unavailable on an SQLite error; Internal when a stored setting is corrupt.
+base::Result<RatePlanInfo> PlanInfoIn(SQLite::Database& db, std::string_view plan);
+
 // Rate plan reads and whole-transaction writes on one borrowed connection.
 // Not thread-safe: like Database, use it from one thread at a time.
 class RatePlanStore {

@@ -25,16 +25,23 @@ Role RoleFromColumn(const SQLite::Column& c) {
 }
 
 User ReadUser(SQLite::Statement& st) {
-  return User{st.getColumn(0).getInt64(), st.getColumn(1).getString(), RoleFromColumn(st.getColumn(2)),
-              st.getColumn(3).getString(), base::Instant::FromMicros(st.getColumn(4).getInt64()),
+  return User{st.getColumn(0).getInt64(),
+              st.getColumn(1).getString(),
+              RoleFromColumn(st.getColumn(2)),
+              st.getColumn(3).getString(),
+              base::Instant::FromMicros(st.getColumn(4).getInt64()),
               st.getColumn(5).getInt() != 0};
 }
 
 constexpr const char* kUserColumns = "id, name, role, password_hash, created_at_us, disabled";
 
 ApiToken ReadToken(SQLite::Statement& st) {
-  ApiToken t{st.getColumn(0).getInt64(), st.getColumn(1).getString(), RoleFromColumn(st.getColumn(2)),
-             base::Instant::FromMicros(st.getColumn(3).getInt64()), std::nullopt, st.getColumn(5).getInt() != 0};
+  ApiToken t{st.getColumn(0).getInt64(),
+             st.getColumn(1).getString(),
+             RoleFromColumn(st.getColumn(2)),
+             base::Instant::FromMicros(st.getColumn(3).getInt64()),
+             std::nullopt,
+             st.getColumn(5).getInt() != 0};
   if (!st.getColumn(4).isNull()) t.last_used_at = base::Instant::FromMicros(st.getColumn(4).getInt64());
   return t;
 }
@@ -69,8 +76,7 @@ base::Status ValidateName(std::string_view name, std::string_view what) {
   }
   for (const char c : name) {
     if (!alnum(c) && c != '.' && c != '_' && c != '-' && c != '@') {
-      return base::InvalidArgument(w + " \"" + std::string(name) +
-                                   "\" may contain only letters, digits and . _ - @");
+      return base::InvalidArgument(w + " \"" + std::string(name) + "\" may contain only letters, digits and . _ - @");
     }
   }
   return base::Status::Ok();
@@ -188,8 +194,8 @@ base::Result<ApiToken> UserStore::UseToken(std::string_view sha256_hex) {
   std::lock_guard<std::mutex> lock(mu_);
   SQLite::Database& db = db_->sql();
   try {
-    SQLite::Statement st(db, std::string("SELECT ") + kTokenColumns +
-                                 " FROM api_tokens WHERE token_sha256 = ? AND revoked = 0");
+    SQLite::Statement st(
+        db, std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE token_sha256 = ? AND revoked = 0");
     st.bind(1, std::string(sha256_hex));
     if (!st.executeStep()) return base::NotFound("unknown or revoked API token");
     ApiToken token = ReadToken(st);
@@ -228,7 +234,8 @@ base::Status UserStore::RevokeToken(std::string_view name, std::string_view acto
     SQLite::Statement up(db, "UPDATE api_tokens SET revoked = 1 WHERE name = ? AND revoked = 0");
     up.bind(1, std::string(name));
     if (up.exec() == 0) return base::NotFound("no live token \"" + std::string(name) + "\"");
-    AppendAuditRow(db, AuditEntry{0, clock_.Now(), std::string(actor), "token.revoke", "token:" + std::string(name), ""});
+    AppendAuditRow(db,
+                   AuditEntry{0, clock_.Now(), std::string(actor), "token.revoke", "token:" + std::string(name), ""});
     tx.commit();
   } catch (const SQLite::Exception& e) {
     return base::Unavailable("revoking token \"" + std::string(name) + "\": " + e.what());
@@ -277,8 +284,11 @@ base::Result<Session> UserStore::FindSession(std::string_view id_sha256) {
     st.bind(1, std::string(id_sha256));
     st.bind(2, static_cast<int64_t>(clock_.Now().micros()));
     if (!st.executeStep()) return base::NotFound("unknown or expired session");
-    return Session{st.getColumn(0).getString(), st.getColumn(1).getInt64(), st.getColumn(2).getString(),
-                   RoleFromColumn(st.getColumn(3)), st.getColumn(4).getString(),
+    return Session{st.getColumn(0).getString(),
+                   st.getColumn(1).getInt64(),
+                   st.getColumn(2).getString(),
+                   RoleFromColumn(st.getColumn(3)),
+                   st.getColumn(4).getString(),
                    base::Instant::FromMicros(st.getColumn(5).getInt64()),
                    base::Instant::FromMicros(st.getColumn(6).getInt64())};
   } catch (const SQLite::Exception& e) {

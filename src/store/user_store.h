@@ -85,14 +85,12 @@ class UserStore {
   // Adds a user. `actor` is recorded in the audit row ("cli", "user:alice").
   // Fails with InvalidArgument (bad name, empty hash), AlreadyExists (the name
   // is taken, ignoring case), Unavailable (store error).
-  base::Result<User> AddUser(std::string_view name, Role role, std::string_view password_hash,
-                             std::string_view actor);
+  base::Result<User> AddUser(std::string_view name, Role role, std::string_view password_hash, std::string_view actor);
 
   // Adds an admin only while no admin exists, checked and inserted in one
   // write transaction so two concurrent setups cannot both succeed.
   // Fails with FailedPrecondition when an admin exists; otherwise as AddUser.
-  base::Result<User> AddFirstAdmin(std::string_view name, std::string_view password_hash,
-                                   std::string_view actor);
+  base::Result<User> AddFirstAdmin(std::string_view name, std::string_view password_hash, std::string_view actor);
 
   // NotFound when no user has that name (ignoring case).
   base::Result<User> FindUser(std::string_view name);

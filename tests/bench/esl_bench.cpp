@@ -131,10 +131,10 @@ Figures RunNaive(const std::string& stream, size_t segment, int reps) {
 
 std::string ReadCaptures() {
   std::string all;
-  for (const char* name : {"neventsocket-Example1-outbound-bridged-call.txt",
-                           "neventsocket-Example3-outbound-bleg-originator-cancel.txt",
-                           "neventsocket-Example5-outbound-bleg-call-rejected.txt",
-                           "neventsocket-Example6-outbound-attended-transfer.txt"}) {
+  for (const char* name :
+       {"neventsocket-Example1-outbound-bridged-call.txt", "neventsocket-Example3-outbound-bleg-originator-cancel.txt",
+        "neventsocket-Example5-outbound-bleg-call-rejected.txt",
+        "neventsocket-Example6-outbound-attended-transfer.txt"}) {
     std::ifstream in(std::string(TARIFADOR_SOURCE_DIR) + "/../shared/fixtures/esl/" + name, std::ios::binary);
     if (!in) return {};
     std::ostringstream ss;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the real `tarifador serve` on 127.0.0.1 with a temp data dir and a
-# config file, creates an API token with `tarifador token create`, checks the
-# probes, metrics and authentication over HTTP, then stops it with SIGTERM and
-# expects exit status 0 within a few seconds.
+# config file, creates API tokens with `tarifador token create` and imports a
+# rate deck with `tarifador rates import`, checks the probes, metrics,
+# authentication, quotes and an import over HTTP, then stops it with SIGTERM
+# and expects exit status 0 within a few seconds.
 # Usage: serve_http_test.sh path/to/tarifador
 set -euo pipefail
 
@@ -31,13 +32,25 @@ cat > "$WORK/tarifador.json" <<JSON
   // comments are allowed in tarifador's config
   "data_dir": "$WORK/data",
   "site_id": "it-test",
-  "http": { "listen": "127.0.0.1:$PORT" }
+  "http": { "listen": "127.0.0.1:$PORT" },
+  "rating": { "default_plan": "retail", "outside_line_code": "9", "national_prefix": "0", "country_code": "44" }
 }
 JSON
+
+cat > "$WORK/deck.csv" <<'CSV'
+prefix,zone,price_per_minute,connection_fee,initial_increment,increment
+44,UK Fixed,0.0200,,60,60
+447,UK Mobile,0.1200,0.05,30,6
+CSV
+"$BIN" rates import --plan retail "$WORK/deck.csv" --config "$WORK/tarifador.json" >"$WORK/import.out" 2>"$WORK/import.err" \
+  || { cat "$WORK/import.err" >&2; fail "rates import exited non-zero"; }
+grep -q '"rates":2' "$WORK/import.out" || fail "rates import printed: $(cat "$WORK/import.out")"
 
 TOKEN=$("$BIN" token create it-bot --role viewer --config "$WORK/tarifador.json" 2>"$WORK/token.err") \
   || { cat "$WORK/token.err" >&2; fail "token create exited non-zero"; }
 [[ "$TOKEN" =~ ^[A-Za-z0-9_-]{43}$ ]] || fail "token create printed '$TOKEN', not just a token"
+ADMIN_TOKEN=$("$BIN" token create it-admin --role admin --config "$WORK/tarifador.json" 2>"$WORK/token.err") \
+  || { cat "$WORK/token.err" >&2; fail "token create (admin) exited non-zero"; }
 
 "$BIN" serve --config "$WORK/tarifador.json" >"$WORK/serve.out" 2>"$WORK/serve.log" &
 SERVER_PID=$!
@@ -73,6 +86,38 @@ code=$(req "$BASE/api/v1/status")
 code=$(req -u "freeswitch:$TOKEN" "$BASE/api/v1/session")
 [[ "$code" == 200 ]] || fail "Basic with a token answered $code"
 
+# Quotes: docs/RATING.md's worked example (95 s on 30/6 bills 96 s:
+# 0.05 + 0.12 * 96 / 60 = 0.2420), dialled as "+44 ..." and as a UK office
+# employee would ("9", then the national number), with the default plan.
+AT=2026-01-31T10:00:00Z
+code=$(req -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/quote?plan=retail&number=%2B447700900123&seconds=95&at=$AT")
+[[ "$code" == 200 ]] || fail "GET /api/v1/quote answered $code: $(cat "$WORK/body")"
+grep -q '"cost":"0.2420"' "$WORK/body" || fail "quote body: $(cat "$WORK/body")"
+grep -q '"billable_seconds":96' "$WORK/body" || fail "quote body: $(cat "$WORK/body")"
+code=$(req -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/quote?number=9%2007700%20900123&seconds=95&at=$AT")
+[[ "$code" == 200 ]] || fail "quote with the dial plan answered $code: $(cat "$WORK/body")"
+grep -q '"normalised_number":"447700900123"' "$WORK/body" || fail "quote body: $(cat "$WORK/body")"
+grep -q '"cost":"0.2420"' "$WORK/body" || fail "quote body: $(cat "$WORK/body")"
+# The CLI prints the same quote.
+"$BIN" quote --plan retail +447700900123 95 --at "$AT" --config "$WORK/tarifador.json" 2>/dev/null \
+  | grep -q '"cost": "0.2420"' || fail "tarifador quote disagrees"
+code=$(req -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/quote?number=%2B447700900123&seconds=abc")
+[[ "$code" == 400 ]] || fail "seconds=abc answered $code"
+
+# An import over HTTP is quoted at once; a viewer may not import.
+printf 'prefix,zone,price_per_minute,connection_fee,initial_increment,increment\n447,UK Mobile,0.0600,0.05,30,6\n' \
+  >"$WORK/cheaper.csv"
+code=$(req -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/csv' --data-binary @"$WORK/cheaper.csv" \
+  "$BASE/api/v1/rate-plans/retail/import")
+[[ "$code" == 403 ]] || fail "viewer import answered $code"
+code=$(req -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: text/csv' --data-binary @"$WORK/cheaper.csv" \
+  "$BASE/api/v1/rate-plans/retail/import")
+[[ "$code" == 200 ]] || fail "admin import answered $code: $(cat "$WORK/body")"
+grep -q '"rates":1' "$WORK/body" || fail "import body: $(cat "$WORK/body")"
+code=$(req -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/quote?number=%2B447700900123&seconds=95&at=$AT")
+[[ "$code" == 200 ]] || fail "quote after import answered $code"
+grep -q '"cost":"0.1460"' "$WORK/body" || fail "quote after import: $(cat "$WORK/body")"
+
 code=$(req "$BASE/metrics")
 [[ "$code" == 200 ]] || fail "/metrics answered $code"
 grep -q '^tarifador_build_info{version="[^"]*",revision="[^"]*"} 1$' "$WORK/body" || fail "no build info in /metrics"
@@ -80,6 +125,7 @@ grep -q '^tarifador_http_requests_total{method="GET",route="/healthz",code="2xx"
   || fail "/metrics did not count /healthz"
 grep -q '^tarifador_http_requests_total{method="GET",route="/api/v1/status",code="4xx"} 2$' "$WORK/body" \
   || fail "/metrics did not count the two 401s"
+grep -q '^tarifador_rate_plans 1$' "$WORK/body" || fail "no tarifador_rate_plans 1 in /metrics"
 
 kill -TERM "$SERVER_PID"
 for _ in $(seq 1 50); do

@@ -32,10 +32,10 @@ inline std::string ReadFile(const std::string& path) {
 }  // namespace tarifador::test_support
 
 // Use at the top of a test that needs a shared capture.
-#define TARIFADOR_REQUIRE_FIXTURE(var, relative)                                                     \
-  auto var##_opt = ::tarifador::test_support::ReadSharedFixture(relative);                           \
-  if (!var##_opt) {                                                                                  \
-    WARN("skipping: ../shared/fixtures/" << relative << " is absent (a clone outside the team)");    \
-    return;                                                                                          \
-  }                                                                                                  \
+#define TARIFADOR_REQUIRE_FIXTURE(var, relative)                                                  \
+  auto var##_opt = ::tarifador::test_support::ReadSharedFixture(relative);                        \
+  if (!var##_opt) {                                                                               \
+    WARN("skipping: ../shared/fixtures/" << relative << " is absent (a clone outside the team)"); \
+    return;                                                                                       \
+  }                                                                                               \
   const std::string& var = *var##_opt

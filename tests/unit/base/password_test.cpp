@@ -45,7 +45,8 @@ TEST_CASE("Random tokens are URL-safe and long and distinct", "[base][password]"
     const std::string t = base::RandomToken();
     CHECK(t.size() == 43);  // 32 bytes in unpadded base64
     for (const char c : t) {
-      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      const bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
       CHECK(ok);
     }
     seen.insert(t);

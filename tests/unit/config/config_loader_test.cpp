@@ -59,6 +59,15 @@ constexpr const char* kFullConfig = R"(
   },
   "freeswitch": {"host": "10.0.0.5", "port": 8022, "password": "s3cret"},
   "billing": {"debit_interval": 30, "when_down": "allow"},
+  "rating": {
+    "default_plan": "retail",
+    "outside_line_code": "9",
+    "international_prefix": "011",
+    "national_prefix": "1",
+    "country_code": "1",
+    "national_number_digits": 10,
+    "max_extension_digits": 4
+  },
   "export": {"dir": "/srv/export"},
   "postgres": {"enabled": true, "conninfo": "host=hq dbname=t user=b password=pw"}
 }
@@ -131,6 +140,13 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   CHECK(c->freeswitch.password == "s3cret");
   CHECK(c->billing.debit_interval == 30);
   CHECK(c->billing.when_down == "allow");
+  CHECK(c->rating.default_plan == "retail");
+  CHECK(c->rating.outside_line_code == "9");
+  CHECK(c->rating.international_prefix == "011");
+  CHECK(c->rating.national_prefix == "1");
+  CHECK(c->rating.country_code == "1");
+  CHECK(c->rating.national_number_digits == 10);
+  CHECK(c->rating.max_extension_digits == 4);
   CHECK(c->export_.dir == "/srv/export");
   CHECK(c->ExportDir() == "/srv/export");
   CHECK(c->postgres.enabled);
@@ -190,6 +206,13 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_FREESWITCH_PASSWORD", "pw"},
       {"TARIFADOR_BILLING_DEBIT_INTERVAL", "3600"},
       {"TARIFADOR_BILLING_WHEN_DOWN", "allow"},
+      {"TARIFADOR_RATING_DEFAULT_PLAN", "staff"},
+      {"TARIFADOR_RATING_OUTSIDE_LINE_CODE", "0"},
+      {"TARIFADOR_RATING_INTERNATIONAL_PREFIX", ""},
+      {"TARIFADOR_RATING_NATIONAL_PREFIX", "0"},
+      {"TARIFADOR_RATING_COUNTRY_CODE", "49"},
+      {"TARIFADOR_RATING_NATIONAL_NUMBER_DIGITS", "10"},
+      {"TARIFADOR_RATING_MAX_EXTENSION_DIGITS", "3"},
       {"TARIFADOR_EXPORT_DIR", "/e"},
       {"TARIFADOR_POSTGRES_ENABLED", "YES"},
       {"TARIFADOR_POSTGRES_CONNINFO", "host=x"},
@@ -203,6 +226,8 @@ TEST_CASE("Environment variables override the file", "[config]") {
   }
   CHECK(e->http.max_body_bytes == 2048);
   CHECK(e->postgres.enabled);
+  CHECK(e->rating.international_prefix.empty());  // an empty variable switches the rule off
+  CHECK(e->rating.country_code == "49");
 }
 
 TEST_CASE("Every problem is reported at once and nothing is applied", "[config]") {
@@ -333,6 +358,32 @@ TEST_CASE("Validators accept what they should and only that", "[config]") {
   CHECK_FALSE(valid("log_level", std::string("INFO")));
   CHECK(valid("billing.when_down", std::string("deny")));
   CHECK_FALSE(valid("billing.when_down", std::string("Deny")));
+  // Dial-plan codes: digits only, bounded; empty switches a rule off.
+  for (const char* key : {"rating.outside_line_code", "rating.international_prefix", "rating.national_prefix"}) {
+    INFO(key);
+    CHECK(valid(key, std::string("")));
+    CHECK(valid(key, std::string("0")));
+    CHECK(valid(key, std::string("0011")));
+    CHECK_FALSE(valid(key, std::string("00111")));
+    CHECK_FALSE(valid(key, std::string("+")));
+    CHECK_FALSE(valid(key, std::string("9 ")));
+    CHECK_FALSE(valid(key, std::string("0a")));
+  }
+  CHECK(valid("rating.country_code", std::string("44")));
+  CHECK(valid("rating.country_code", std::string("358")));
+  CHECK_FALSE(valid("rating.country_code", std::string("+44")));
+  CHECK_FALSE(valid("rating.country_code", std::string("4412")));
+  CHECK(valid("rating.national_number_digits", int64_t{0}));
+  CHECK(valid("rating.national_number_digits", int64_t{15}));
+  CHECK_FALSE(valid("rating.national_number_digits", int64_t{16}));
+  CHECK_FALSE(valid("rating.max_extension_digits", int64_t{-1}));
+  CHECK(valid("rating.max_extension_digits", int64_t{6}));
+  CHECK(valid("rating.default_plan", std::string("retail-2026.v1_a")));
+  CHECK(valid("rating.default_plan", std::string(64, 'p')));
+  CHECK_FALSE(valid("rating.default_plan", std::string("")));
+  CHECK_FALSE(valid("rating.default_plan", std::string(65, 'p')));
+  CHECK_FALSE(valid("rating.default_plan", std::string("my plan")));
+  CHECK_FALSE(valid("rating.default_plan", std::string("a/b")));
 }
 
 TEST_CASE("Rules across keys are checked", "[config]") {

@@ -187,9 +187,9 @@ TEST_CASE("Login throttling: after 5 failures even the right password gets 429",
   s.AddUser("carol", kPassword, store::Role::kViewer);
   auto cli = s.Client();
   for (int i = 0; i < 5; ++i) {
-    RequireJsonError(cli->Post("/api/v1/session", LoginBody("carol", "wrong password " + std::to_string(i)),
-                               "application/json"),
-                     401);
+    RequireJsonError(
+        cli->Post("/api/v1/session", LoginBody("carol", "wrong password " + std::to_string(i)), "application/json"),
+        401);
   }
   auto locked = cli->Post("/api/v1/session", LoginBody("carol", kPassword), "application/json");
   RequireJsonError(locked, 429);
@@ -234,8 +234,8 @@ TEST_CASE("Bad JSON gets 400 with a clear message and changes nothing", "[http][
   CHECK(s.Audit("session.login_failed").empty());
 
   // And the good request works and is audited.
-  auto ok = cli->Post("/api/v1/users", Bearer(admin), R"({"username":"eve","password":"long enough pw","role":"viewer"})",
-                      "application/json");
+  auto ok = cli->Post("/api/v1/users", Bearer(admin),
+                      R"({"username":"eve","password":"long enough pw","role":"viewer"})", "application/json");
   REQUIRE(ok);
   CHECK(ok->status == 201);
   RequireJsonError(cli->Post("/api/v1/users", Bearer(admin),

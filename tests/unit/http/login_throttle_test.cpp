@@ -17,7 +17,7 @@ TEST_CASE("Five failures lock the name and the address with a doubling delay", "
     t.RecordFailure("alice", "10.0.0.1");
   }
   CHECK(t.RetryAfterUs("alice", "10.0.0.1") == 0);
-  t.RecordFailure("Alice", "10.0.0.1");  // names compare case-insensitively
+  t.RecordFailure("Alice", "10.0.0.1");                        // names compare case-insensitively
   CHECK(t.RetryAfterUs("alice", "10.0.0.2") == 30 * kSecond);  // the name is locked
   CHECK(t.RetryAfterUs("bob", "10.0.0.1") == 30 * kSecond);    // and the address
   CHECK(t.RetryAfterUs("bob", "10.0.0.2") == 0);
@@ -52,7 +52,7 @@ TEST_CASE("Success clears the name but not the address", "[http][throttle]") {
   t.RecordSuccess("alice");
   t.RecordFailure("alice", "10.0.0.2");
   CHECK(t.RetryAfterUs("alice", "10.0.0.3") == 0);  // name count restarted
-  t.RecordFailure("carol", "10.0.0.1");           // the address's 5th failure
+  t.RecordFailure("carol", "10.0.0.1");             // the address's 5th failure
   CHECK(t.RetryAfterUs("zed", "10.0.0.1") > 0);
 }
 

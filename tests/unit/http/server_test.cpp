@@ -1,9 +1,9 @@
-#include "http/http_status.h"
 #include "http/server.h"
 
 #include <chrono>
 #include <thread>
 
+#include "http/http_status.h"
 #include "test_server.h"
 
 using namespace tarifador;

@@ -11,30 +11,53 @@
 #include "base/password.h"
 #include "base/time.h"
 #include "http/metrics_registry.h"
+#include "http/rating_handlers.h"
 #include "http/readiness.h"
 #include "http/server.h"
+#include "rating/number_normaliser.h"
+#include "rating/rate_book.h"
 #include "store/audit_store.h"
 #include "store/database.h"
 #include "store/user_store.h"
+#include "store/writer.h"
 #include "test_support/temp_dir.h"
 
 namespace tarifador::http::testing {
 
+// Rating wiring for a TestServer, as app::Service does it: a store writer, a
+// rate book, the dial-plan rules, the "rate_plans" readiness check and the
+// rating metrics.
+struct RatingSetup {
+  rating::DialPlanRules rules;
+  std::string default_plan = "default";
+};
+
 class TestServer {
  public:
-  explicit TestServer(ServerOptions options = {}, const base::Clock* clock = nullptr)
+  explicit TestServer(ServerOptions options = {}, const base::Clock* clock = nullptr,
+                      const RatingSetup* rating_setup = nullptr)
       : clock_(clock ? *clock : system_clock_) {
     const std::string path = dir_.path() + "/t.db";
+    store_path_ = path;
     auto db = store::Database::Open(path, store::OpenMode::kReadWrite);
     REQUIRE(db.ok());
     users_ = std::make_unique<store::UserStore>(std::move(*db), clock_);
     auto db2 = store::Database::Open(path, store::OpenMode::kReadWrite);
     REQUIRE(db2.ok());
     audit_ = std::make_unique<store::AuditStore>(std::move(*db2), clock_);
+    if (rating_setup) {
+      auto writer = store::Writer::Start(path);
+      REQUIRE(writer.ok());
+      writer_ = std::move(*writer);
+      auto normaliser = rating::NumberNormaliser::Create(rating_setup->rules);
+      REQUIRE(normaliser.ok());
+      rating_ = std::make_unique<RatingServices>(book_, std::move(*normaliser), rating_setup->default_plan, *writer_);
+      RegisterRatingProbes(book_, readiness_, metrics_);
+    }
     options.listen = "127.0.0.1:0";
-    auto server = Server::Start(
-        options, ServerDeps{clock_, *users_, *audit_, metrics_, readiness_,
-                            StatusInfo{"9.9.9-test", "abc1234", path, clock_.Now()}});
+    auto server =
+        Server::Start(options, ServerDeps{clock_, *users_, *audit_, metrics_, readiness_,
+                                          StatusInfo{"9.9.9-test", "abc1234", path, clock_.Now()}, rating_.get()});
     REQUIRE(server.ok());
     server_ = std::move(*server);
   }
@@ -50,6 +73,9 @@ class TestServer {
   Readiness& readiness() { return readiness_; }
   MetricsRegistry& metrics() { return metrics_; }
   Server& server() { return *server_; }
+  const std::string& store_path() const { return store_path_; }
+  // The live rate book (rating_setup given only).
+  rating::RateBookHolder& rate_book() { return book_; }
 
   // Adds a user directly in the store; returns nothing, fails the test on error.
   void AddUser(const std::string& name, const std::string& password, store::Role role) {
@@ -77,6 +103,10 @@ class TestServer {
   Readiness readiness_;
   std::unique_ptr<store::UserStore> users_;
   std::unique_ptr<store::AuditStore> audit_;
+  std::string store_path_;
+  std::unique_ptr<store::Writer> writer_;
+  rating::RateBookHolder book_;
+  std::unique_ptr<RatingServices> rating_;
   std::unique_ptr<Server> server_;
 };
 

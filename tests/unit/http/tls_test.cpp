@@ -31,8 +31,8 @@ TEST_CASE("With a certificate the server speaks TLS and cookies are Secure", "[h
   auto health = cli.Get("/healthz");
   REQUIRE(health);
   CHECK(health->status == 200);
-  auto login = cli.Post("/api/v1/session", R"({"username":"tls-user","password":"a long password"})",
-                        "application/json");
+  auto login =
+      cli.Post("/api/v1/session", R"({"username":"tls-user","password":"a long password"})", "application/json");
   REQUIRE(login);
   CHECK(login->status == 200);
   CHECK(login->get_header_value("Set-Cookie").find("; Secure") != std::string::npos);

@@ -148,6 +148,38 @@ TEST_CASE("Plan settings are created, kept across imports and validated", "[stor
   CHECK(missing.status().message() == "no rate plan \"nope\"");
 }
 
+TEST_CASE("PlanInfoIn reads a plan inside the caller's transaction", "[store][rates]") {
+  test_support::TempDir dir;
+  auto db = OpenDb(dir);
+  store::RatePlanStore plans(*db);
+  store::PlanSettingsUpdate three;
+  three.decimals = 3;
+  REQUIRE(plans.ReplaceRates("retail", Deck("prefix,zone,price_per_minute\n44,UK,0.1\n1,US,0.1\n"), kCli, three).ok());
+  {
+    SQLite::Transaction tx(db->sql());  // rolled back at the end of the block
+    // Inside an uncommitted change it sees that change, as a Writer job would.
+    store::PlanSettingsUpdate down;
+    down.rounding = rating::RoundingMode::kDown;
+    REQUIRE(
+        store::ReplaceRatesIn(db->sql(), "retail", Deck("prefix,zone,price_per_minute\n44,UK,0.2\n"), kCli, down).ok());
+    auto info = store::PlanInfoIn(db->sql(), "retail");
+    REQUIRE(info.ok());
+    CHECK(info->name == "retail");
+    CHECK(info->decimals == 3);
+    CHECK(info->rounding == rating::RoundingMode::kDown);
+    CHECK(info->rate_count == 1);
+    auto missing = store::PlanInfoIn(db->sql(), "gold");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.status().code() == base::StatusCode::kNotFound);
+    CHECK(missing.status().message() == "no rate plan \"gold\"");
+  }
+  auto after = plans.ListPlans();
+  REQUIRE(after.ok());
+  REQUIRE(after->size() == 1);
+  CHECK((*after)[0].rate_count == 2);
+  CHECK((*after)[0].rounding == rating::RoundingMode::kUp);
+}
+
 TEST_CASE("A corrupted stored rate is reported, not loaded", "[store][rates]") {
   test_support::TempDir dir;
   auto db = OpenDb(dir);
