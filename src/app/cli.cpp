@@ -22,6 +22,11 @@ void PrintUsage(std::ostream& os) {
 
 }  // namespace
 
+int CommandContext::Fail(const base::Status& status, int exit_code) const {
+  err << "tarifador: " << status.message() << "\n";
+  return exit_code;
+}
+
 int RunCli(const std::vector<std::string>& argv, std::istream& in, std::ostream& out, std::ostream& err) {
   std::vector<std::string> words;
   std::optional<std::string> config_path;

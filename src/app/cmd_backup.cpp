@@ -14,14 +14,12 @@ int RunBackup(CommandContext& ctx) {
   }
   auto cfg = ctx.LoadConfig();
   if (!cfg.ok()) {
-    ctx.err << "tarifador: " << cfg.status().message() << "\n";
-    return 1;
+    return ctx.Fail(cfg.status());
   }
   const std::string& dest = ctx.args[0];
   auto info = store::Backup(cfg->StorePath(), dest);
   if (!info.ok()) {
-    ctx.err << "tarifador: " << info.status().message() << "\n";
-    return 1;
+    return ctx.Fail(info.status());
   }
   ctx.err << "backed up " << cfg->StorePath() << " to " << dest << "\n";
   nlohmann::ordered_json out = {{"file", dest}, {"bytes", info->bytes}, {"schema_version", info->schema_version}};

@@ -15,8 +15,7 @@ int RunCheck(CommandContext& ctx) {
   }
   auto cfg = ctx.LoadConfig();
   if (!cfg.ok()) {
-    ctx.err << "tarifador: " << cfg.status().message() << "\n";
-    return 1;
+    return ctx.Fail(cfg.status());
   }
   const std::string path = ctx.args.empty() ? cfg->StorePath() : ctx.args[0];
   const std::string site_id = cfg->site_id;

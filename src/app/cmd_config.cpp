@@ -25,8 +25,7 @@ int RunConfigShow(CommandContext& ctx) {
   if (!NoArguments(ctx, "tarifador config show [--config FILE]")) return 2;
   auto cfg = ctx.LoadConfig();
   if (!cfg.ok()) {
-    ctx.err << "tarifador: " << cfg.status().message() << "\n";
-    return 1;
+    return ctx.Fail(cfg.status());
   }
   ctx.out << config::ConfigJson(*cfg, /*mask_secrets=*/true);
   return 0;

@@ -81,13 +81,11 @@ int RunDemo(CommandContext& ctx) {
     }
   }
   if (base::Status s = BlockStopSignals(); !s.ok()) {
-    ctx.err << "tarifador: " << s.message() << "\n";
-    return 1;
+    return ctx.Fail(s);
   }
   base::Result<config::Config> cfg = ctx.LoadConfig();
   if (!cfg.ok()) {
-    ctx.err << "tarifador: " << cfg.status().message() << "\n";
-    return 1;
+    return ctx.Fail(cfg.status());
   }
   std::string dir = (std::filesystem::temp_directory_path() / "tarifador-demo-XXXXXX").string();
   if (mkdtemp(dir.data()) == nullptr) {

@@ -65,14 +65,12 @@ int RunQuote(CommandContext& ctx) {
   }
   auto cfg = ctx.LoadConfig();
   if (!cfg.ok()) {
-    ctx.err << "tarifador: " << cfg.status().message() << "\n";
-    return 1;
+    return ctx.Fail(cfg.status());
   }
   if (plan.empty()) plan = cfg->rating.default_plan;
   base::Result<rating::NumberNormaliser> normaliser = NormaliserFromConfig(*cfg);
   if (!normaliser.ok()) {
-    ctx.err << "tarifador: " << normaliser.status().message() << "\n";
-    return 1;
+    return ctx.Fail(normaliser.status());
   }
   std::error_code ec;
   std::filesystem::create_directories(cfg->data_dir, ec);
@@ -82,24 +80,20 @@ int RunQuote(CommandContext& ctx) {
   }
   auto db = store::Database::Open(cfg->StorePath(), store::OpenMode::kReadWrite);
   if (!db.ok()) {
-    ctx.err << "tarifador: " << db.status().message() << "\n";
-    return 1;
+    return ctx.Fail(db.status());
   }
   auto loaded = store::RatePlanStore(**db).Load(plan);
   if (!loaded.ok()) {
-    ctx.err << "tarifador: " << loaded.status().message() << "\n";
-    return 1;
+    return ctx.Fail(loaded.status());
   }
   auto compiled = rating::CompiledPlan::Compile(std::move(*loaded));
   if (!compiled.ok()) {
-    ctx.err << "tarifador: " << compiled.status().message() << "\n";
-    return 1;
+    return ctx.Fail(compiled.status());
   }
   auto quote =
       rating::QuoteCall(**compiled, *normaliser, positional[0], *seconds, at.value_or(base::SystemClock().Now()));
   if (!quote.ok()) {
-    ctx.err << "tarifador: " << quote.status().message() << "\n";
-    return 1;
+    return ctx.Fail(quote.status());
   }
   if (quote->blocked) {
     ctx.err << "tarifador: " << quote->number.digits << " is blocked in plan \"" << plan << "\" (prefix "

@@ -100,13 +100,11 @@ int RunRatesImport(CommandContext& ctx) {
   if (!ParseImportArgs(ctx.args, ctx.err, args)) return 2;
   const std::string context = "importing plan \"" + args.plan + "\"";
   if (base::Status s = rating::ValidatePlanName(args.plan); !s.ok()) {
-    ctx.err << "tarifador: " << s.message() << "\n";
-    return 2;
+    return ctx.Fail(s, 2);
   }
   std::string csv;
   if (base::Status s = ReadInput(args.file, ctx.in, csv); !s.ok()) {
-    ctx.err << "tarifador: " << context << ": " << s.message() << "\n";
-    return 1;
+    return ctx.Fail(s.WithContext(context));
   }
   const rating::RateDeck deck = rating::ParseRateDeck(csv);
   if (!deck.ok()) {
@@ -117,15 +115,13 @@ int RunRatesImport(CommandContext& ctx) {
   }
   auto db = OpenStore(ctx);
   if (!db.ok()) {
-    ctx.err << "tarifador: " << context << ": " << db.status().message() << "\n";
-    return 1;
+    return ctx.Fail(db.status().WithContext(context));
   }
   store::RatePlanStore plans(**db);
   const store::ChangeOrigin origin{"cli", base::SystemClock().Now()};
   const store::PlanSettingsUpdate settings{args.decimals, args.rounding};
   if (base::Status s = plans.ReplaceRates(args.plan, deck.rates, origin, settings); !s.ok()) {
-    ctx.err << "tarifador: " << s.message() << "\n";
-    return 1;
+    return ctx.Fail(s);
   }
   std::set<std::string_view> zones;
   for (const rating::Rate& r : deck.rates) zones.insert(r.zone);
@@ -142,13 +138,11 @@ int RunRatesList(CommandContext& ctx) {
   }
   auto db = OpenStore(ctx);
   if (!db.ok()) {
-    ctx.err << "tarifador: " << db.status().message() << "\n";
-    return 1;
+    return ctx.Fail(db.status());
   }
   auto list = store::RatePlanStore(**db).ListPlans();
   if (!list.ok()) {
-    ctx.err << "tarifador: " << list.status().message() << "\n";
-    return 1;
+    return ctx.Fail(list.status());
   }
   nlohmann::json out = nlohmann::json::array();
   for (const store::RatePlanInfo& p : *list) {

@@ -20,22 +20,19 @@ int RunServe(CommandContext& ctx) {
   }
 
   if (base::Status s = BlockStopSignals(); !s.ok()) {
-    ctx.err << "tarifador: " << s.message() << "\n";
-    return 1;
+    return ctx.Fail(s);
   }
 
   base::Result<config::Config> cfg = ctx.LoadConfig();
   if (!cfg.ok()) {
-    ctx.err << "tarifador: " << cfg.status().message() << "\n";
-    return 1;
+    return ctx.Fail(cfg.status());
   }
   base::LogLevel level;
   if (base::ParseLogLevel(cfg->log_level, &level)) base::SetLogLevel(level);
 
   base::Result<std::unique_ptr<Service>> service = Service::Start(*cfg, options);
   if (!service.ok()) {
-    ctx.err << "tarifador: " << service.status().message() << "\n";
-    return 1;
+    return ctx.Fail(service.status());
   }
   base::LogInfo("tarifador serving; data_dir " + cfg->data_dir + ", HTTP port " +
                 std::to_string((*service)->http_port()));

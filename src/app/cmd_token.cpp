@@ -35,20 +35,17 @@ int RunTokenCreate(CommandContext& ctx) {
   }
   base::Result<config::Config> cfg = ctx.LoadConfig();
   if (!cfg.ok()) {
-    ctx.err << "tarifador: " << cfg.status().message() << "\n";
-    return 1;
+    return ctx.Fail(cfg.status());
   }
   base::Result<std::unique_ptr<store::Database>> db = OpenStoreForWriting(*cfg);
   if (!db.ok()) {
-    ctx.err << "tarifador: " << db.status().message() << "\n";
-    return 1;
+    return ctx.Fail(db.status());
   }
   base::SystemClock clock;
   store::UserStore users(std::move(*db), clock);
   base::Result<store::NewToken> token = users.CreateToken(name, *role, "cli");
   if (!token.ok()) {
-    ctx.err << "tarifador: " << token.status().message() << "\n";
-    return 1;
+    return ctx.Fail(token.status());
   }
   // stdout is data: the token alone, so `TOKEN=$(tarifador token create ...)` works.
   ctx.out << token->plaintext << "\n";

@@ -45,8 +45,7 @@ int RunUserAdd(CommandContext& ctx) {
     return 2;
   }
   if (base::Status s = store::ValidateName(name, "user name"); !s.ok()) {
-    ctx.err << "tarifador: " << s.message() << "\n";
-    return 1;
+    return ctx.Fail(s);
   }
   std::string password;
   std::getline(ctx.in, password);
@@ -59,20 +58,17 @@ int RunUserAdd(CommandContext& ctx) {
 
   base::Result<config::Config> cfg = ctx.LoadConfig();
   if (!cfg.ok()) {
-    ctx.err << "tarifador: " << cfg.status().message() << "\n";
-    return 1;
+    return ctx.Fail(cfg.status());
   }
   base::Result<std::unique_ptr<store::Database>> db = OpenStoreForWriting(*cfg);
   if (!db.ok()) {
-    ctx.err << "tarifador: " << db.status().message() << "\n";
-    return 1;
+    return ctx.Fail(db.status());
   }
   base::SystemClock clock;
   store::UserStore users(std::move(*db), clock);
   base::Result<store::User> user = users.AddUser(name, *role, *hash, "cli");
   if (!user.ok()) {
-    ctx.err << "tarifador: " << user.status().message() << "\n";
-    return 1;
+    return ctx.Fail(user.status());
   }
   ctx.out << nlohmann::json{{"name", user->name}, {"role", store::RoleName(user->role)}}.dump() << "\n";
   ctx.err << "user \"" << user->name << "\" added\n";

@@ -20,6 +20,10 @@ struct CommandContext {
   std::ostream& out;  // data
   std::ostream& err;  // talk
 
+  // Prints "tarifador: <message>" on err and returns `exit_code`, for
+  // `return ctx.Fail(status);` at the end of a failed step.
+  int Fail(const base::Status& status, int exit_code = 1) const;
+
   // Loads the config from config_path (or defaults + environment when absent).
   base::Result<config::Config> LoadConfig() const;
 };

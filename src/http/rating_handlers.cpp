@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/strings.h"
 #include "base/time.h"
 #include "http/json_body.h"
 #include "http/rating_json.h"
@@ -21,6 +22,8 @@
 namespace tarifador::http {
 namespace {
 
+using base::Quoted;
+
 // Longest dialled number accepted before normalisation: room for spaces,
 // dashes and brackets around NumberNormaliser::kMaxDigits digits, while an
 // absurd value is refused without being echoed back in full.
@@ -29,15 +32,6 @@ constexpr size_t kMaxDialledChars = 64;
 constexpr size_t kMaxSecondsDigits = 9;
 constexpr int kDefaultRatesLimit = 100;
 constexpr int kMaxRatesLimit = 1000;
-
-std::string Quoted(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  out += s;
-  out += '"';
-  return out;
-}
 
 base::Status Unwired() { return base::Unavailable("rating is not available in this server"); }
 

@@ -6,9 +6,12 @@
 #include <optional>
 
 #include "base/csv_reader.h"
+#include "base/strings.h"
 
 namespace tarifador::rating {
 namespace {
+
+using base::Quoted;
 
 enum class Column {
   kPrefix,
@@ -45,16 +48,6 @@ std::string Lower(std::string_view s) {
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-  return out;
-}
-
-std::string Quoted(std::string_view s) {
-  // Appends rather than operator+ on temporaries: GCC 12 -O2 reports a bogus -Wrestrict there.
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  out += s;
-  out += '"';
   return out;
 }
 

@@ -4,24 +4,17 @@
 
 #include <map>
 
+#include "base/strings.h"
 #include "store/audit_store.h"
 
 namespace tarifador::store {
 namespace {
 
+using base::Quoted;
+
 constexpr const char* kRateColumns =
     "prefix, zone, price_per_minute_micros, connection_fee_micros, initial_increment_s, increment_s, "
     "min_duration_s, grace_s, priority, effective_from_us, effective_to_us, blocked";
-
-std::string Quoted(std::string_view s) {
-  // Appends rather than operator+ on temporaries: GCC 12 -O2 reports a bogus -Wrestrict there.
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  out += s;
-  out += '"';
-  return out;
-}
 
 constexpr const char* kPlanInfoSelect =
     "SELECT p.name, p.decimals, p.rounding, p.created_us, p.updated_us, "

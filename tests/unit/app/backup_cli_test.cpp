@@ -8,27 +8,13 @@
 
 #include "app/command.h"
 #include "store/database.h"
+#include "test_support/cli_run.h"
 #include "test_support/temp_dir.h"
 
 using namespace tarifador;
 namespace fs = std::filesystem;
 
-namespace {
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& argv) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  const int code = app::RunCli(argv, in, out, err);
-  return {code, out.str(), err.str()};
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("tarifador backup copies the configured store", "[app][backup]") {
   test_support::TempDir dir;
@@ -40,7 +26,7 @@ TEST_CASE("tarifador backup copies the configured store", "[app][backup]") {
     (*db)->sql().exec("INSERT INTO audit_log(at_us, actor, action) VALUES (1, 'cli', 'test.marker')");
   }
   const std::string dest = dir.path() + "/copy.db";
-  const CliRun r = Cli({"--config", cfg, "backup", dest});
+  const test_support::CliRun r = test_support::Cli({"--config", cfg, "backup", dest});
   INFO(r.err);
   REQUIRE(r.code == 0);
   const nlohmann::json j = nlohmann::json::parse(r.out);
@@ -49,12 +35,12 @@ TEST_CASE("tarifador backup copies the configured store", "[app][backup]") {
   SQLite::Database copy(dest, SQLite::OPEN_READONLY);
   CHECK(copy.execAndGet("SELECT count(*) FROM audit_log WHERE action = 'test.marker'").getInt() == 1);
 
-  CHECK(Cli({"--config", cfg, "backup"}).code == 2);
+  CHECK(test_support::Cli({"--config", cfg, "backup"}).code == 2);
   // No store yet in another data dir: a clear failure, and nothing created.
   const std::string empty_cfg = dir.path() + "/e.json";
   fs::create_directory(dir.path() + "/empty");
   std::ofstream(empty_cfg) << R"({"data_dir": ")" << dir.path() << R"(/empty"})";
-  const CliRun none = Cli({"--config", empty_cfg, "backup", dir.path() + "/x.db"});
+  const test_support::CliRun none = test_support::Cli({"--config", empty_cfg, "backup", dir.path() + "/x.db"});
   CHECK(none.code == 1);
   CHECK(none.err.find("does not exist") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path() + "/empty/tarifador.db"));

@@ -10,25 +10,13 @@
 #include "app/command.h"
 #include "store/database.h"
 #include "store/store_meta.h"
+#include "test_support/cli_run.h"
 #include "test_support/temp_dir.h"
 
 using namespace tarifador;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& argv) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  const int code = app::RunCli(argv, in, out, err);
-  return {code, out.str(), err.str()};
-}
 
 // {"name": ok} of a check report.
 std::map<std::string, bool> Checks(const nlohmann::json& report) {
@@ -54,7 +42,7 @@ struct Site {
 TEST_CASE("tarifador check passes on a sound store", "[app][check]") {
   Site s;
   s.CreateStore("site-a");
-  const CliRun r = Cli({"check", "--config", s.cfg});
+  const test_support::CliRun r = test_support::Cli({"check", "--config", s.cfg});
   INFO(r.out << r.err);
   CHECK(r.code == 0);
   const nlohmann::json j = nlohmann::json::parse(r.out);
@@ -73,7 +61,7 @@ TEST_CASE("tarifador check names what failed and exits 1", "[app][check]") {
   Site s;
   s.CreateStore("site-a");
   SQLite::Database(s.store, SQLite::OPEN_READWRITE).exec("DROP TABLE audit_log");
-  const CliRun r = Cli({"check", "--config", s.cfg});
+  const test_support::CliRun r = test_support::Cli({"check", "--config", s.cfg});
   CHECK(r.code == 1);
   const nlohmann::json j = nlohmann::json::parse(r.out);
   CHECK(j["ok"] == false);
@@ -85,7 +73,7 @@ TEST_CASE("tarifador check names what failed and exits 1", "[app][check]") {
 TEST_CASE("tarifador check refuses a store of another site", "[app][check]") {
   Site s;
   s.CreateStore("site-b");
-  const CliRun r = Cli({"check", "--config", s.cfg});
+  const test_support::CliRun r = test_support::Cli({"check", "--config", s.cfg});
   CHECK(r.code == 1);
   const nlohmann::json j = nlohmann::json::parse(r.out);
   CHECK_FALSE(Checks(j).at("site_id"));
@@ -94,7 +82,7 @@ TEST_CASE("tarifador check refuses a store of another site", "[app][check]") {
 
 TEST_CASE("tarifador check on a missing store fails without creating it", "[app][check]") {
   Site s;
-  const CliRun r = Cli({"check", "--config", s.cfg});
+  const test_support::CliRun r = test_support::Cli({"check", "--config", s.cfg});
   CHECK(r.code == 1);
   const nlohmann::json j = nlohmann::json::parse(r.out);
   CHECK(j["ok"] == false);
@@ -102,7 +90,7 @@ TEST_CASE("tarifador check on a missing store fails without creating it", "[app]
   CHECK_FALSE(fs::exists(s.store));
   // An explicit file (e.g. a backup) is checked instead of the configured store.
   s.CreateStore("site-a");
-  CHECK(Cli({"check", "--config", s.cfg, s.store}).code == 0);
-  CHECK(Cli({"check", "--config", s.cfg, s.dir.path() + "/other.db"}).code == 1);
-  CHECK(Cli({"check", "a", "b"}).code == 2);
+  CHECK(test_support::Cli({"check", "--config", s.cfg, s.store}).code == 0);
+  CHECK(test_support::Cli({"check", "--config", s.cfg, s.dir.path() + "/other.db"}).code == 1);
+  CHECK(test_support::Cli({"check", "a", "b"}).code == 2);
 }

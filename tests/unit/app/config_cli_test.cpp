@@ -5,29 +5,15 @@
 
 #include "app/command.h"
 #include "config/config_loader.h"
+#include "test_support/cli_run.h"
 #include "test_support/temp_dir.h"
 
 using namespace tarifador;
 
-namespace {
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& argv) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  const int code = app::RunCli(argv, in, out, err);
-  return {code, out.str(), err.str()};
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("config defaults prints a file that loads back to the defaults", "[app][config]") {
-  const CliRun r = Cli({"config", "defaults"});
+  const test_support::CliRun r = test_support::Cli({"config", "defaults"});
   REQUIRE(r.code == 0);
   config::LoadSources none;
   none.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
@@ -38,7 +24,7 @@ TEST_CASE("config defaults prints a file that loads back to the defaults", "[app
   REQUIRE(defaults.ok());
   CHECK(*parsed == *defaults);
   CHECK(r.out.find("// Environment: TARIFADOR_FREESWITCH_PASSWORD") != std::string::npos);
-  CHECK(Cli({"config", "defaults", "extra"}).code == 2);
+  CHECK(test_support::Cli({"config", "defaults", "extra"}).code == 2);
 }
 
 TEST_CASE("config show prints the effective config with secrets masked", "[app][config]") {
@@ -50,7 +36,7 @@ TEST_CASE("config show prints the effective config with secrets masked", "[app][
     "freeswitch": {"password": "topsecret"},
     "postgres": {"enabled": true, "conninfo": "host=hq password=pgsecret"}
   })";
-  const CliRun r = Cli({"config", "show", "--config", path});
+  const test_support::CliRun r = test_support::Cli({"config", "show", "--config", path});
   INFO(r.err);
   REQUIRE(r.code == 0);
   const nlohmann::json j = nlohmann::json::parse(r.out);
@@ -66,13 +52,13 @@ TEST_CASE("config show lists every problem on stderr and fails", "[app][config]"
   test_support::TempDir dir;
   const std::string path = dir.path() + "/bad.json";
   std::ofstream(path) << R"({"http": {"listen": "x"}, "billing": {"debit_interval": 1}, "nope": 1})";
-  const CliRun r = Cli({"config", "show", "--config", path});
+  const test_support::CliRun r = test_support::Cli({"config", "show", "--config", path});
   CHECK(r.code == 1);
   CHECK(r.out.empty());
   CHECK(r.err.find("http.listen") != std::string::npos);
   CHECK(r.err.find("billing.debit_interval") != std::string::npos);
   CHECK(r.err.find("nope") != std::string::npos);
-  const CliRun missing = Cli({"config", "show", "--config", dir.path() + "/missing.json"});
+  const test_support::CliRun missing = test_support::Cli({"config", "show", "--config", dir.path() + "/missing.json"});
   CHECK(missing.code == 1);
   CHECK(missing.err.find("missing.json") != std::string::npos);
 }

@@ -11,6 +11,7 @@
 #include "app/command.h"
 #include "app/dial_plan_from_config.h"
 #include "app/service.h"
+#include "test_support/cli_run.h"
 #include "test_support/temp_dir.h"
 
 using namespace tarifador;
@@ -22,20 +23,6 @@ constexpr const char* kDeck =
     "44,UK Fixed,0.0200,,60,60,,\n"
     "447,UK Mobile,0.1200,0.05,30,6,3,\n"
     "1,USA and Canada,0.0100,,1,1,,\n";
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& argv) {
-  std::istringstream in;
-  std::ostringstream out;
-  std::ostringstream err;
-  const int code = app::RunCli(argv, in, out, err);
-  return {code, out.str(), err.str()};
-}
 
 }  // namespace
 
@@ -82,7 +69,8 @@ TEST_CASE("serve loads the plans at start and its quote API prints what the CLI 
   cfg.rating.national_prefix = "0";
   cfg.rating.country_code = "44";
 
-  const CliRun token = Cli({"--config", cfg_path, "token", "create", "dialplan", "--role", "viewer"});
+  const test_support::CliRun token =
+      test_support::Cli({"--config", cfg_path, "token", "create", "dialplan", "--role", "viewer"});
   INFO(token.err);
   REQUIRE(token.code == 0);
   const httplib::Headers auth = {{"Authorization", "Bearer " + token.out.substr(0, token.out.size() - 1)}};
@@ -103,7 +91,8 @@ TEST_CASE("serve loads the plans at start and its quote API prints what the CLI 
 
   const std::string deck_path = dir.path() + "/deck.csv";
   std::ofstream(deck_path) << kDeck;
-  const CliRun imported = Cli({"--config", cfg_path, "rates", "import", "--plan", "retail", deck_path});
+  const test_support::CliRun imported =
+      test_support::Cli({"--config", cfg_path, "rates", "import", "--plan", "retail", deck_path});
   INFO(imported.err);
   REQUIRE(imported.code == 0);
 
@@ -116,7 +105,8 @@ TEST_CASE("serve loads the plans at start and its quote API prints what the CLI 
   CHECK(ready->status == 200);
 
   // Dialled as a UK employee would: outside line, then a national number.
-  const CliRun cli_quote = Cli({"--config", cfg_path, "quote", "9 07700 900123", "95", "--at", "2026-01-31T10:00:00Z"});
+  const test_support::CliRun cli_quote =
+      test_support::Cli({"--config", cfg_path, "quote", "9 07700 900123", "95", "--at", "2026-01-31T10:00:00Z"});
   INFO(cli_quote.err);
   REQUIRE(cli_quote.code == 0);
   const nlohmann::json from_cli = nlohmann::json::parse(cli_quote.out);

@@ -9,6 +9,7 @@
 #include "store/audit_store.h"
 #include "store/database.h"
 #include "store/user_store.h"
+#include "test_support/cli_run.h"
 #include "test_support/temp_dir.h"
 
 using namespace tarifador;
@@ -22,26 +23,13 @@ std::string WriteConfig(const test_support::TempDir& dir) {
   return path;
 }
 
-struct CliResult {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliResult Run(const std::vector<std::string>& args, const std::string& stdin_text) {
-  std::istringstream in(stdin_text);
-  std::ostringstream out;
-  std::ostringstream err;
-  const int code = app::RunCli(args, in, out, err);
-  return {code, out.str(), err.str()};
-}
-
 }  // namespace
 
 TEST_CASE("user add stores an argon2id hash and prints JSON", "[app][cli]") {
   test_support::TempDir dir;
   const std::string cfg = WriteConfig(dir);
-  const CliResult r = Run({"--config", cfg, "user", "add", "alice", "--role", "admin"}, "a long password\nignored\n");
+  const test_support::CliRun r =
+      test_support::Cli({"--config", cfg, "user", "add", "alice", "--role", "admin"}, "a long password\nignored\n");
   INFO(r.err);
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
@@ -65,7 +53,8 @@ TEST_CASE("user add stores an argon2id hash and prints JSON", "[app][cli]") {
   CHECK((*rows)[0].actor == "cli");
 
   // The same name again fails with a message on stderr and nothing on stdout.
-  const CliResult dup = Run({"--config", cfg, "user", "add", "Alice", "--role", "viewer"}, "another long one\n");
+  const test_support::CliRun dup =
+      test_support::Cli({"--config", cfg, "user", "add", "Alice", "--role", "viewer"}, "another long one\n");
   CHECK(dup.code == 1);
   CHECK(dup.out.empty());
   CHECK(dup.err.find("already exists") != std::string::npos);
@@ -74,17 +63,19 @@ TEST_CASE("user add stores an argon2id hash and prints JSON", "[app][cli]") {
 TEST_CASE("user add refuses short passwords and bad roles and bad usage", "[app][cli]") {
   test_support::TempDir dir;
   const std::string cfg = WriteConfig(dir);
-  const CliResult short_pw = Run({"--config", cfg, "user", "add", "bob", "--role", "viewer"}, "short\n");
+  const test_support::CliRun short_pw =
+      test_support::Cli({"--config", cfg, "user", "add", "bob", "--role", "viewer"}, "short\n");
   CHECK(short_pw.code == 1);
   CHECK(short_pw.out.empty());
   CHECK(short_pw.err.find("too short") != std::string::npos);
-  const CliResult empty = Run({"--config", cfg, "user", "add", "bob", "--role", "viewer"}, "");
+  const test_support::CliRun empty = test_support::Cli({"--config", cfg, "user", "add", "bob", "--role", "viewer"}, "");
   CHECK(empty.code == 1);
-  CHECK(Run({"--config", cfg, "user", "add", "bob", "--role", "root"}, "long enough pw\n").code == 2);
-  CHECK(Run({"--config", cfg, "user", "add", "bob"}, "long enough pw\n").code == 2);
-  CHECK(Run({"--config", cfg, "user", "add", "--role", "viewer"}, "long enough pw\n").code == 2);
+  CHECK(test_support::Cli({"--config", cfg, "user", "add", "bob", "--role", "root"}, "long enough pw\n").code == 2);
+  CHECK(test_support::Cli({"--config", cfg, "user", "add", "bob"}, "long enough pw\n").code == 2);
+  CHECK(test_support::Cli({"--config", cfg, "user", "add", "--role", "viewer"}, "long enough pw\n").code == 2);
   // CRLF from a pasted line is not part of the password.
-  const CliResult crlf = Run({"--config", cfg, "user", "add", "carol", "--role=operator"}, "long enough pw\r\n");
+  const test_support::CliRun crlf =
+      test_support::Cli({"--config", cfg, "user", "add", "carol", "--role=operator"}, "long enough pw\r\n");
   REQUIRE(crlf.code == 0);
   auto db = store::Database::Open(dir.path() + "/data/tarifador.db", store::OpenMode::kReadWrite);
   REQUIRE(db.ok());
