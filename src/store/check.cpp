@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base/log.h"
+#include "store/billing_repository.h"
 #include "store/migrations.h"
 #include "store/store_meta.h"
 
@@ -16,6 +17,7 @@ namespace {
 // Add a rule here, one line each (e.g. billing's "balances equal ledger sums").
 const NamedCheck kConsistencyChecks[] = {
     {"store_meta", CheckStoreMetaWellFormed},
+    {"ledger_balances", CheckLedgerBalances},
 };
 
 constexpr int kMaxListed = 10;  // problems quoted in a detail before "..."

@@ -58,7 +58,10 @@ base::Status ApplyMigrations(SQLite::Database& db, std::span<const base::Embedde
       // PRAGMA takes no bound parameters; the version is our own integer.
       db.exec("PRAGMA user_version = " + std::to_string(m.version));
       tx.commit();
-      base::LogInfo("store: applied migration " + std::string(m.name));
+      base::LogDebug("store: applied migration " + std::string(m.name));
+    }
+    if (current < latest) {
+      base::LogInfo("store: schema migrated from version " + std::to_string(current) + " to " + std::to_string(latest));
     }
   } catch (const SQLite::Exception& e) {
     return base::Internal(std::string("migrating schema: ") + e.what());

@@ -1,0 +1,155 @@
+#include "billing/authorizer.h"
+
+#include <utility>
+
+#include "billing/call_control.h"
+
+namespace tarifador::billing {
+namespace {
+
+// True when a call of `billsec` costs at most `available`. A cost too large
+// for Money is, a fortiori, more than any balance.
+bool Affordable(const rating::Rate& rate, int decimals, rating::RoundingMode rounding, base::Money available,
+                int64_t billsec) {
+  auto cost = rating::ComputeCost(rate, rating::CallOutcome::kAnswered, billsec, decimals, rounding);
+  return cost.ok() && cost->cost <= available;
+}
+
+}  // namespace
+
+const char* AuthorizationReasonName(AuthorizationReason reason) {
+  switch (reason) {
+    case AuthorizationReason::kAllowed: return "ok";
+    case AuthorizationReason::kInternal: return "internal";
+    case AuthorizationReason::kUnknownExtension: return "unknown_extension";
+    case AuthorizationReason::kExtensionDisabled: return "extension_disabled";
+    case AuthorizationReason::kUnknownAccount: return "unknown_account";
+    case AuthorizationReason::kNoRatePlan: return "no_rate_plan";
+    case AuthorizationReason::kInvalidNumber: return "invalid_number";
+    case AuthorizationReason::kNoRate: return "no_rate";
+    case AuthorizationReason::kDestinationBlocked: return "destination_blocked";
+    case AuthorizationReason::kInsufficientFunds: return "insufficient_funds";
+  }
+  return "unknown_extension";
+}
+
+std::string_view HangupCauseFor(AuthorizationReason reason) {
+  switch (reason) {
+    case AuthorizationReason::kNoRatePlan:
+    case AuthorizationReason::kInvalidNumber:
+    case AuthorizationReason::kNoRate: return kCauseNoRoute;
+    case AuthorizationReason::kInsufficientFunds: return kCauseNoFunds;
+    default: return kCauseBarred;
+  }
+}
+
+base::Result<rating::CostBreakdown> CostOfCall(const RatedDestination& rated, int64_t billsec) {
+  const auto outcome = billsec > 0 ? rating::CallOutcome::kAnswered : rating::CallOutcome::kUnanswered;
+  return rating::ComputeCost(rated.rate, outcome, billsec, rated.decimals, rated.rounding);
+}
+
+std::optional<int64_t> MaxAffordableSeconds(const rating::Rate& rate, int decimals, rating::RoundingMode rounding,
+                                            base::Money available, int64_t cap_s) {
+  // Calls of at most `grace` seconds are free (SPEC 2), so the first second
+  // that costs anything is grace + 1.
+  const int64_t first = int64_t{rate.grace_s} + 1;
+  if (cap_s < first) return cap_s;
+  if (!Affordable(rate, decimals, rounding, available, first)) return std::nullopt;
+  // Invariant: Affordable(lo) and, unless hi == cap_s, !Affordable(hi + 1).
+  int64_t lo = first;
+  int64_t hi = cap_s;
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo + 1) / 2;
+    if (Affordable(rate, decimals, rounding, available, mid)) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+Authorizer::Authorizer(Repository& repository, const rating::RateBookHolder& rates, rating::NumberNormaliser normaliser,
+                       Options options)
+    : repository_(repository), rates_(rates), normaliser_(std::move(normaliser)), options_(std::move(options)) {}
+
+base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::string_view destination,
+                                                  base::Instant at) const {
+  Authorization a;
+  const auto deny = [&a](AuthorizationReason reason) -> base::Result<Authorization> {
+    a.allowed = false;
+    a.reason = reason;
+    a.max_seconds = 0;
+    return a;
+  };
+
+  auto extension = repository_.GetExtension(caller);
+  if (!extension.ok()) {
+    if (extension.status().code() == base::StatusCode::kNotFound) return deny(AuthorizationReason::kUnknownExtension);
+    return extension.status();
+  }
+  a.extension = *extension;
+
+  // An extension-to-extension call costs nothing (SPEC 4) and needs no money.
+  auto callee = repository_.GetExtension(destination);
+  if (callee.ok()) {
+    a.allowed = true;
+    a.reason = AuthorizationReason::kInternal;
+    a.direction = Direction::kInternal;
+    a.max_seconds = options_.max_call_seconds;
+    return a;
+  }
+  if (callee.status().code() != base::StatusCode::kNotFound) return callee.status();
+
+  if (!extension->enabled) return deny(AuthorizationReason::kExtensionDisabled);
+
+  auto account = repository_.GetAccount(extension->account_id);
+  if (!account.ok()) {
+    if (account.status().code() == base::StatusCode::kNotFound) return deny(AuthorizationReason::kUnknownAccount);
+    return account.status();
+  }
+  a.account = *account;
+  a.available = AvailableMoney(*account);
+
+  RateLookup lookup = Rate(extension->rate_plan, destination, at);
+  a.rated = std::move(lookup.rated);
+  if (lookup.reason != AuthorizationReason::kAllowed) return deny(lookup.reason);
+
+  const auto max_seconds =
+      MaxAffordableSeconds(a.rated->rate, a.rated->decimals, a.rated->rounding, a.available, options_.max_call_seconds);
+  if (!max_seconds) return deny(AuthorizationReason::kInsufficientFunds);
+  a.allowed = true;
+  a.reason = AuthorizationReason::kAllowed;
+  a.max_seconds = *max_seconds;
+  return a;
+}
+
+Authorizer::RateLookup Authorizer::Rate(const std::optional<std::string>& plan, std::string_view destination,
+                                        base::Instant at) const {
+  RateLookup out;
+  // One snapshot for the whole lookup: a concurrent import cannot mix plans.
+  const std::shared_ptr<const rating::RateBook> book = rates_.Current();
+  const rating::CompiledPlan* compiled = book->Find(plan.value_or(options_.default_plan));
+  if (compiled == nullptr) {
+    out.reason = AuthorizationReason::kNoRatePlan;
+    return out;
+  }
+  auto number = normaliser_.Normalise(destination);
+  if (!number.ok()) {
+    out.reason = AuthorizationReason::kInvalidNumber;
+    return out;
+  }
+  const auto match = compiled->trie.Find(number->digits, at);
+  if (!match) {
+    out.reason = AuthorizationReason::kNoRate;
+    return out;
+  }
+  // A copy of the rate: the call is billed with the rate it was authorized
+  // with, even if the plan is re-imported while it runs.
+  out.rated =
+      RatedDestination{compiled->name, compiled->decimals, compiled->rounding, std::move(*number), *match->rate};
+  out.reason = match->rate->blocked ? AuthorizationReason::kDestinationBlocked : AuthorizationReason::kAllowed;
+  return out;
+}
+
+}  // namespace tarifador::billing

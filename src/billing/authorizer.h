@@ -1,0 +1,125 @@
+#pragma once
+// Authorizer (SPEC section 4 "Authorization"): may this extension call this
+// number now, and for how long can its account pay? Used on CHANNEL_CREATE of
+// an originating leg and by `GET /api/v1/authorize`.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/money.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "billing/account.h"
+#include "billing/cdr.h"
+#include "billing/repository.h"
+#include "rating/cost.h"
+#include "rating/number_normaliser.h"
+#include "rating/rate.h"
+#include "rating/rate_book.h"
+#include "rating/rate_plan.h"
+
+namespace tarifador::billing {
+
+// Why a call was allowed or denied; the names are stable API strings.
+enum class AuthorizationReason {
+  kAllowed,             // "ok"
+  kInternal,            // "internal": the destination is an extension; free
+  kUnknownExtension,    // "unknown_extension"
+  kExtensionDisabled,   // "extension_disabled"
+  kUnknownAccount,      // "unknown_account": the extension's account is missing
+  kNoRatePlan,          // "no_rate_plan": the extension's plan is not loaded
+  kInvalidNumber,       // "invalid_number": the destination has no digits
+  kNoRate,              // "no_rate": nothing in the plan matches the destination
+  kDestinationBlocked,  // "destination_blocked"
+  kInsufficientFunds,   // "insufficient_funds": not even the first billing increment is covered
+};
+
+const char* AuthorizationReasonName(AuthorizationReason reason);
+// The hangup cause a call denied for `reason` is killed with (call_control.h).
+std::string_view HangupCauseFor(AuthorizationReason reason);
+
+// The rate a call is billed with, fixed when it is authorized.
+struct RatedDestination {
+  std::string plan;
+  int decimals = rating::kDefaultDecimals;
+  rating::RoundingMode rounding = rating::RoundingMode::kUp;
+  rating::NormalisedNumber number;
+  rating::Rate rate;
+};
+
+// The cost of `billsec` answered seconds at `rated` (rating::ComputeCost).
+base::Result<rating::CostBreakdown> CostOfCall(const RatedDestination& rated, int64_t billsec);
+
+// The longest billsec whose cost under `rate` is <= `available`, at most
+// `cap_s`: the exact answer, found by bisecting the step function of
+// rating::ComputeCost itself (cost never decreases with billsec), so it
+// honours the connection fee, grace, minimum duration, increments and the
+// plan's rounding to the micro-unit, and never allows a second whose cost
+// exceeds `available`. nullopt when the first chargeable second (grace + 1)
+// already costs more than `available`. A rate that is free up to `cap_s`
+// returns `cap_s`. Precondition: ValidateRate(rate) is OK, cap_s >= 1.
+std::optional<int64_t> MaxAffordableSeconds(const rating::Rate& rate, int decimals, rating::RoundingMode rounding,
+                                            base::Money available, int64_t cap_s);
+
+struct Authorization {
+  bool allowed = false;
+  AuthorizationReason reason = AuthorizationReason::kUnknownExtension;
+  Direction direction = Direction::kOutbound;  // outbound, or internal when the destination is an extension
+  int64_t max_seconds = 0;                     // billable seconds the money covers (the cap when internal)
+  base::Money available;                       // AvailableMoney of the account when checked
+  std::optional<Extension> extension;
+  std::optional<Account> account;
+  std::optional<RatedDestination> rated;  // set once a rate matched (also on some denials: blocked, funds)
+
+  const char* reason_name() const { return AuthorizationReasonName(reason); }
+};
+
+class Authorizer {
+ public:
+  struct Options {
+    std::string default_plan = "default";  // rating.default_plan: for extensions without a plan
+    // Longest call ever allowed, even on free rates and large credit limits
+    // (it becomes the sched_hangup hard stop). A day.
+    int64_t max_call_seconds = 86'400;
+  };
+
+  // Borrows the repository and the rate book holder (they must outlive it);
+  // copies the normaliser (immutable).
+  Authorizer(Repository& repository, const rating::RateBookHolder& rates, rating::NumberNormaliser normaliser,
+             Options options);
+
+  // Decides a call from extension `caller` to `destination` starting at `at`,
+  // in this order: unknown caller -> unknown_extension; destination is an
+  // extension -> allowed as internal (max_seconds = cap); disabled caller ->
+  // extension_disabled; missing account -> unknown_account; plan not loaded
+  // -> no_rate_plan; no digits -> invalid_number; no rate -> no_rate;
+  // blocked -> destination_blocked; first chargeable increment not covered by
+  // the available money -> insufficient_funds; else allowed with max_seconds
+  // from MaxAffordableSeconds. A denial is a successful Result with
+  // allowed = false; the Result fails only when the repository does
+  // (Unavailable...). Reserves nothing. Thread-safe when the repository is.
+  base::Result<Authorization> Authorize(std::string_view caller, std::string_view destination, base::Instant at) const;
+
+  // What a call to `destination` at `at` is rated with under `plan` (the
+  // default plan when nullopt): reason kAllowed with `rated` set, or
+  // kNoRatePlan, kInvalidNumber, kNoRate, or kDestinationBlocked (with
+  // `rated` set). Looks at rates only, never at money. Thread-safe.
+  struct RateLookup {
+    AuthorizationReason reason = AuthorizationReason::kNoRate;
+    std::optional<RatedDestination> rated;
+  };
+  RateLookup Rate(const std::optional<std::string>& plan, std::string_view destination, base::Instant at) const;
+
+  const Options& options() const { return options_; }
+  const rating::NumberNormaliser& normaliser() const { return normaliser_; }
+  const rating::RateBookHolder& rates() const { return rates_; }
+
+ private:
+  Repository& repository_;
+  const rating::RateBookHolder& rates_;
+  const rating::NumberNormaliser normaliser_;
+  const Options options_;
+};
+
+}  // namespace tarifador::billing

@@ -1,0 +1,396 @@
+#include "billing/call_tracker.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/log.h"
+
+namespace tarifador::billing {
+namespace {
+
+// Whole epoch seconds as FreeSWITCH counts them (floor), so our arithmetic
+// agrees with its *_epoch variables and with `sched_hangup +N`.
+int64_t EpochSeconds(int64_t us) { return base::Instant::FromMicros(us).seconds(); }
+
+int64_t FirstNonZero(int64_t a, int64_t b) { return a != 0 ? a : b; }
+
+bool IsNoAnswerCause(std::string_view cause) {
+  return cause == "NO_ANSWER" || cause == "NO_USER_RESPONSE" || cause == "ORIGINATOR_CANCEL" ||
+         cause == kCauseOutOfTime;
+}
+
+// The primary failure is returned; a secondary one (the kill after it) is logged.
+void LogIfFailed(const base::Status& s) {
+  if (!s.ok()) base::LogWarning(s.message());
+}
+
+}  // namespace
+
+CallTracker::CallTracker(Repository& repository, const Authorizer& authorizer, CallControl& control,
+                         const base::Clock& clock, Options options)
+    : repository_(repository),
+      authorizer_(authorizer),
+      control_(control),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+bool CallTracker::IsInboundContext(const std::string& context) const {
+  return std::find(options_.inbound_contexts.begin(), options_.inbound_contexts.end(), context) !=
+         options_.inbound_contexts.end();
+}
+
+void CallTracker::Link(CallState& call, const CallId& leg) {
+  if (leg.empty() || leg == call.id) return;
+  if (std::find(call.linked.begin(), call.linked.end(), leg.value) == call.linked.end()) {
+    call.linked.push_back(leg.value);
+  }
+  legs_[leg] = call.id;
+}
+
+base::Status CallTracker::OnEvent(const CallEvent& event) {
+  if (event.leg.empty()) return base::InvalidArgument("call event without a leg uuid");
+  if (!event.is_originating_leg) return OnOtherLeg(event);
+  if (event.kind == CallEventKind::kCreate) return OnOriginatingCreate(event);
+  if (event.kind == CallEventKind::kHangupComplete) return OnHangupComplete(event);
+  const auto it = calls_.find(event.leg);
+  if (it == calls_.end()) return base::Status::Ok();  // started before us; billed at its HANGUP_COMPLETE
+  CallState& call = it->second;
+  switch (event.kind) {
+    case CallEventKind::kAnswer: call.answered_us = FirstNonZero(event.answered_us, event.event_us); break;
+    case CallEventKind::kBridge:
+      call.bridged_us = FirstNonZero(event.bridged_us, event.event_us);
+      Link(call, event.other_leg);
+      break;
+    case CallEventKind::kHangup:
+      if (!event.hangup_cause.empty()) call.hangup_cause = event.hangup_cause;
+      break;
+    default: break;
+  }
+  if (!event.gateway.empty()) call.gateway = event.gateway;
+  return base::Status::Ok();
+}
+
+base::Status CallTracker::OnOtherLeg(const CallEvent& event) {
+  // Other legs are linked to their call and never billed (SPEC 4). They tell
+  // which gateway carried the call and when the far end was bridged.
+  CallState* call = nullptr;
+  if (const auto leg = legs_.find(event.leg); leg != legs_.end()) {
+    const auto it = calls_.find(leg->second);
+    if (it != calls_.end()) call = &it->second;
+  } else if (const auto it = calls_.find(event.other_leg); it != calls_.end()) {
+    call = &it->second;
+    Link(*call, event.leg);
+  }
+  if (call == nullptr) return base::Status::Ok();
+  if (!event.gateway.empty()) call->gateway = event.gateway;
+  if (event.kind == CallEventKind::kBridge && call->bridged_us == 0) {
+    call->bridged_us = FirstNonZero(event.bridged_us, event.event_us);
+  }
+  if (event.kind == CallEventKind::kHangupComplete) legs_.erase(event.leg);
+  return base::Status::Ok();
+}
+
+base::Status CallTracker::Classify(CallState& call, base::Instant at, bool authorize) {
+  const auto inbound = [&](std::optional<Extension> callee) {
+    call.direction = Direction::kInbound;
+    if (!callee) return;
+    call.account_id = callee->account_id;
+    if (options_.rate_inbound) {
+      // Inbound rating prices the outside caller's number with the callee's plan.
+      Authorizer::RateLookup lookup = authorizer_.Rate(callee->rate_plan, call.caller, at);
+      if (lookup.reason == AuthorizationReason::kAllowed) call.rated = std::move(lookup.rated);
+    }
+    call.extension = std::move(callee);
+  };
+  const auto callee_of = [&]() -> base::Result<std::optional<Extension>> {
+    auto callee = repository_.GetExtension(call.destination);
+    if (callee.ok()) return std::optional<Extension>(*callee);
+    if (callee.status().code() == base::StatusCode::kNotFound) return std::optional<Extension>();
+    return callee.status();
+  };
+
+  if (IsInboundContext(call.context)) {
+    auto callee = callee_of();
+    if (!callee.ok()) return callee.status();
+    inbound(*callee);
+    return base::Status::Ok();
+  }
+  auto auth = authorizer_.Authorize(call.caller, call.destination, at);
+  if (!auth.ok()) return auth.status();
+  if (auth->reason == AuthorizationReason::kUnknownExtension) {
+    // Not one of ours calling: from outside when it reaches one of ours.
+    auto callee = callee_of();
+    if (!callee.ok()) return callee.status();
+    if (*callee) {
+      inbound(*callee);
+      return base::Status::Ok();
+    }
+  }
+  call.direction = auth->direction;
+  call.extension = auth->extension;
+  if (auth->extension) call.account_id = auth->extension->account_id;
+  call.rated = auth->rated;
+  call.max_seconds = auth->max_seconds;
+  if (authorize) {
+    call.authorized = auth->allowed && call.direction == Direction::kOutbound;
+    if (!auth->allowed) {
+      call.denied = true;
+      call.deny_reason = auth->reason_name();
+      call.deny_cause = HangupCauseFor(auth->reason);
+    }
+  } else if (call.direction == Direction::kOutbound && !call.rated && call.extension) {
+    // Billing a call we did not see start: rate it whatever the money says
+    // (a disabled extension's call that got through is still a cost).
+    Authorizer::RateLookup lookup = authorizer_.Rate(call.extension->rate_plan, call.destination, at);
+    call.rated = std::move(lookup.rated);
+  }
+  return base::Status::Ok();
+}
+
+base::Status CallTracker::Deny(CallState& call, std::string reason, std::string_view cause) {
+  call.denied = true;
+  call.deny_cause = cause;
+  call.authorized = false;
+  call.deny_reason = std::move(reason);
+  return control_.Kill(call.id, cause);
+}
+
+base::Status CallTracker::OnOriginatingCreate(const CallEvent& event) {
+  if (calls_.count(event.leg)) return base::Status::Ok();  // a duplicate CREATE
+  const base::Instant now = clock_.Now();
+  CallState& call = calls_[event.leg];
+  call.id = event.leg;
+  call.caller = event.caller_number;
+  call.caller_name = event.caller_name;
+  call.destination = event.destination;
+  call.context = event.context;
+  call.gateway = event.gateway;
+  call.created_us = FirstNonZero(event.created_us, FirstNonZero(event.event_us, now.micros()));
+
+  base::Status classified = Classify(call, base::Instant::FromMicros(call.created_us), /*authorize=*/true);
+  if (!classified.ok()) {
+    // Fail closed: a call whose money cannot be checked is not let through.
+    LogIfFailed(Deny(call, "store_unavailable", kCauseStoreDown));
+    return classified.WithContext("authorizing call " + call.id.value);
+  }
+  if (call.denied) return control_.Kill(call.id, call.deny_cause);
+  if (!call.authorized) return base::Status::Ok();  // internal or inbound: nothing to hold
+
+  // The first debit interval, never more than the money covers.
+  const int64_t covered = std::min(options_.debit_interval_s, call.max_seconds);
+  auto cost = CostOfCall(*call.rated, covered);
+  if (!cost.ok()) return Deny(call, "store_unavailable", kCauseStoreDown);
+  auto reservation = repository_.Reserve(Reservation{call.id, *call.account_id, cost->cost, covered, now, now});
+  if (!reservation.ok() && reservation.status().code() == base::StatusCode::kAlreadyExists) {
+    reservation = repository_.GetReservation(call.id);  // a replayed CREATE after a restart
+  }
+  if (!reservation.ok()) {
+    if (reservation.status().code() == base::StatusCode::kFailedPrecondition) {
+      // Another call of the account took the money since Authorize().
+      return Deny(call, AuthorizationReasonName(AuthorizationReason::kInsufficientFunds), kCauseNoFunds);
+    }
+    LogIfFailed(Deny(call, "store_unavailable", kCauseStoreDown));
+    return reservation.status().WithContext("reserving for call " + call.id.value);
+  }
+  call.reserved = true;
+  call.reserved_amount = reservation->amount;
+  call.covered_s = reservation->covered_s;
+  // The hard stop (SPEC 4): the switch ends the call at the affordable
+  // maximum even if tarifador is gone by then. Counted from now, before the
+  // far end answers, so it can only end a call early, never late.
+  return control_.ScheduleHangup(call.id, call.max_seconds, kCauseOutOfTime);
+}
+
+base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& event) const {
+  Cdr cdr;
+  cdr.uuid = call.id;
+  cdr.linked = call.linked;
+  cdr.site_id = options_.site_id;
+  cdr.direction = call.direction;
+  cdr.caller = call.caller;
+  cdr.caller_name = call.caller_name;
+  cdr.account_id = call.account_id;
+  cdr.destination = call.destination;
+  if (call.rated) {
+    cdr.normalised = call.rated->number.digits;
+    cdr.zone = call.rated->rate.zone;
+    cdr.prefix = call.rated->rate.prefix.digits();
+    cdr.rate_plan = call.rated->plan;
+    cdr.price_per_minute = call.rated->rate.price_per_minute;
+    cdr.connection_fee = call.rated->rate.connection_fee;
+  }
+  cdr.start_us = FirstNonZero(event.created_us, call.created_us);
+  cdr.answer_us = FirstNonZero(event.answered_us, call.answered_us);
+  cdr.bridge_us = FirstNonZero(event.bridged_us, call.bridged_us);
+  cdr.end_us = FirstNonZero(event.ended_us, event.event_us);
+  cdr.hangup_cause = !event.hangup_cause.empty() ? event.hangup_cause : call.hangup_cause;
+  cdr.gateway = !event.gateway.empty() ? event.gateway : call.gateway;
+  cdr.deny_reason = call.deny_reason;
+  if (cdr.start_us != 0 && cdr.end_us != 0) cdr.duration_s = EpochSeconds(cdr.end_us) - EpochSeconds(cdr.start_us);
+
+  // FreeSWITCH's whole-second epochs decide billsec (SPEC 4); when an event
+  // lacks them (a backfill with microseconds only) the same floors are taken
+  // from the microsecond times.
+  LegEpochs epochs = event.epochs;
+  if (epochs.end_epoch_s == 0 && cdr.end_us != 0) {
+    epochs.end_epoch_s = EpochSeconds(cdr.end_us);
+    if (epochs.answer_epoch_s == 0 && cdr.answer_us != 0) epochs.answer_epoch_s = EpochSeconds(cdr.answer_us);
+    if (epochs.bridge_epoch_s == 0 && cdr.bridge_us != 0) epochs.bridge_epoch_s = EpochSeconds(cdr.bridge_us);
+  }
+  const bool needs_far_end = call.direction != Direction::kInbound;
+  const bool connected = !call.denied && epochs.answer_epoch_s > 0 && (!needs_far_end || epochs.bridge_epoch_s > 0);
+  cdr.billsec = call.denied ? 0 : ConnectedBillsec(epochs, needs_far_end);
+  if (cdr.billsec > 0 && cdr.end_us != 0) {
+    const int64_t from_us = std::max(cdr.answer_us, cdr.bridge_us);
+    if (from_us > 0) cdr.billusec = std::max<int64_t>(0, cdr.end_us - from_us);
+  }
+
+  const bool rated =
+      call.direction == Direction::kOutbound || (call.direction == Direction::kInbound && options_.rate_inbound);
+  if (rated && call.rated && cdr.billsec > 0 && !call.rated->rate.blocked) {
+    auto cost = CostOfCall(*call.rated, cdr.billsec);
+    if (!cost.ok()) return cost.status().WithContext("rating call " + call.id.value);
+    cdr.cost = cost->cost;
+    cdr.billable_seconds = cost->billable_s;
+  }
+
+  if (call.denied) {
+    cdr.disposition = Disposition::kDenied;
+  } else if (connected) {
+    cdr.disposition =
+        call.authorized && cdr.hangup_cause == kCauseOutOfTime ? Disposition::kCutOffNoFunds : Disposition::kAnswered;
+  } else if (cdr.hangup_cause == "USER_BUSY") {
+    cdr.disposition = Disposition::kBusy;
+  } else if (IsNoAnswerCause(cdr.hangup_cause)) {
+    cdr.disposition = Disposition::kNoAnswer;
+  } else {
+    cdr.disposition = Disposition::kFailed;
+  }
+  return cdr;
+}
+
+base::Status CallTracker::Bill(const Cdr& cdr) {
+  auto billed = repository_.BillCall(cdr, clock_.Now());
+  if (billed.ok()) return base::Status::Ok();
+  if (billed.status().code() == base::StatusCode::kAlreadyExists) {
+    // A replayed or duplicated HANGUP_COMPLETE: billed once already (SPEC 4).
+    base::LogDebug("call " + cdr.uuid.value + " is already billed; event ignored");
+    return base::Status::Ok();
+  }
+  if (billed.status().code() != base::StatusCode::kInvalidArgument &&
+      billed.status().code() != base::StatusCode::kNotFound) {
+    unbilled_.push_back(cdr);  // the store may come back: Tick() retries
+  }
+  return billed.status().WithContext("billing call " + cdr.uuid.value);
+}
+
+base::Status CallTracker::OnHangupComplete(const CallEvent& event) {
+  CallState call;
+  if (const auto it = calls_.find(event.leg); it != calls_.end()) {
+    call = std::move(it->second);
+    calls_.erase(it);
+    for (const std::string& leg : call.linked) legs_.erase(CallId{leg});
+  } else {
+    // Never saw it start: restarted mid-call, a replay, or a backfill.
+    call.id = event.leg;
+    call.caller = event.caller_number;
+    call.caller_name = event.caller_name;
+    call.destination = event.destination;
+    call.context = event.context;
+    call.created_us = event.created_us;
+    const int64_t at_us = FirstNonZero(event.created_us, FirstNonZero(event.event_us, clock_.Now().micros()));
+    TARIFADOR_RETURN_IF_ERROR(Classify(call, base::Instant::FromMicros(at_us), /*authorize=*/false)
+                                  .WithContext("billing call " + call.id.value));
+  }
+  if (!event.caller_name.empty()) call.caller_name = event.caller_name;
+  Link(call, event.other_leg);
+  legs_.erase(event.other_leg);
+  auto cdr = BuildCdr(call, event);
+  if (!cdr.ok()) return cdr.status();
+  return Bill(*cdr);
+}
+
+base::Status CallTracker::ExtendOrCut(CallState& call, base::Instant now) {
+  const int64_t connected_us = std::max(call.answered_us, call.bridged_us);
+  // Calls are paid from the far end's answer; until then the first
+  // reservation holds.
+  if (call.answered_us == 0 || call.bridged_us == 0) return base::Status::Ok();
+  // Paid-for seconds left, in FreeSWITCH's whole seconds: billsec will be
+  // end_epoch - connected_epoch, so a hangup at epoch
+  // connected_epoch + covered_s bills exactly covered_s.
+  const int64_t paid_until_s = EpochSeconds(connected_us) + call.covered_s;
+  const int64_t left_s = paid_until_s - now.seconds();
+  if (left_s > options_.extend_lead_s) return base::Status::Ok();
+  // Beyond max_seconds the hard stop ends the call anyway.
+  if (call.covered_s >= call.max_seconds) return base::Status::Ok();
+
+  const int64_t want_s = std::min(call.covered_s + options_.debit_interval_s, call.max_seconds);
+  auto want_cost = CostOfCall(*call.rated, want_s);
+  if (!want_cost.ok()) return want_cost.status();
+  auto extended = repository_.ExtendReservation(call.id, want_cost->cost, want_s, now);
+  if (extended.ok()) {
+    call.reserved_amount = extended->amount;
+    call.covered_s = extended->covered_s;
+    return base::Status::Ok();
+  }
+  if (extended.status().code() != base::StatusCode::kFailedPrecondition) return extended.status();
+
+  // Not enough for a whole interval: take what the account still has, then
+  // end the call where the money ends (SPEC 4).
+  auto account = repository_.GetAccount(*call.account_id);
+  if (!account.ok()) return account.status();
+  const base::Money can_hold = AvailableMoney(*account) + call.reserved_amount;
+  const auto affordable =
+      MaxAffordableSeconds(call.rated->rate, call.rated->decimals, call.rated->rounding, can_hold, want_s);
+  if (affordable && *affordable > call.covered_s) {
+    auto partial = CostOfCall(*call.rated, *affordable);
+    if (partial.ok()) {
+      auto more = repository_.ExtendReservation(call.id, partial->cost, *affordable, now);
+      if (more.ok()) {
+        call.reserved_amount = more->amount;
+        call.covered_s = more->covered_s;
+      }
+    }
+  }
+  call.cut_off = true;
+  const int64_t seconds_left = EpochSeconds(connected_us) + call.covered_s - now.seconds();
+  base::LogInfo("call " + call.id.value + ": account " + std::to_string(call.account_id->value) +
+                " cannot pay beyond " + std::to_string(call.covered_s) + " s; hanging up in " +
+                std::to_string(std::max<int64_t>(seconds_left, 0)) + " s");
+  if (seconds_left >= 1) return control_.ScheduleHangup(call.id, seconds_left, kCauseOutOfTime);
+  return control_.Kill(call.id, kCauseOutOfTime);
+}
+
+base::Status CallTracker::Tick() {
+  base::Status first;
+  const auto note = [&first](base::Status s) {
+    if (!s.ok() && first.ok()) first = std::move(s);
+  };
+  std::vector<Cdr> retry;
+  retry.swap(unbilled_);
+  for (const Cdr& cdr : retry) note(Bill(cdr));
+
+  const base::Instant now = clock_.Now();
+  for (auto& [id, call] : calls_) {
+    if (!call.authorized || !call.reserved || call.cut_off) continue;
+    note(ExtendOrCut(call, now).WithContext("extending the reservation of call " + id.value));
+  }
+  return first;
+}
+
+std::vector<CallTracker::ActiveCall> CallTracker::ActiveCalls() const {
+  std::vector<ActiveCall> out;
+  out.reserve(calls_.size());
+  for (const auto& [id, call] : calls_) {
+    if (call.denied) continue;
+    const int64_t connected_us =
+        call.answered_us != 0 && (call.bridged_us != 0 || call.direction == Direction::kInbound)
+            ? std::max(call.answered_us, call.bridged_us)
+            : 0;
+    out.push_back(ActiveCall{id, call.direction, call.caller, call.destination, call.account_id, call.created_us,
+                             connected_us, call.reserved_amount, call.covered_s, call.max_seconds, call.cut_off});
+  }
+  return out;
+}
+
+}  // namespace tarifador::billing

@@ -1,0 +1,138 @@
+#pragma once
+// CallTracker: the billing loop of SPEC section 4 over the legs of each call.
+//
+// Fed every channel event (as CallEvent) by the app's billing thread, it
+//  - on CHANNEL_CREATE of an originating leg classifies the call (outbound,
+//    internal, inbound), authorizes outbound calls, kills denied ones
+//    (CallControl::Kill), reserves the first debit interval and hands the
+//    switch a hard stop at the affordable maximum (ScheduleHangup);
+//  - links the other legs to their call (they are never billed);
+//  - on Tick() extends the reservations of connected calls before they run
+//    out, and when an account cannot pay for more, schedules the hangup at
+//    the end of what is paid for;
+//  - on CHANNEL_HANGUP_COMPLETE of the originating leg computes billsec
+//    (ConnectedBillsec), rates it and bills it with Repository::BillCall: the
+//    CDR, the charge and the release in one transaction, once per call uuid.
+//
+// A HANGUP_COMPLETE of a call it never saw start (tarifador restarted, a
+// backfill) is still billed, without authorization, with what the account can
+// pay. Not thread-safe: one billing thread owns it (STYLE.md: threads follow
+// folders); the repository and call control it borrows must be thread-safe.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/money.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "billing/authorizer.h"
+#include "billing/call_control.h"
+#include "billing/call_event.h"
+#include "billing/cdr.h"
+#include "billing/ids.h"
+#include "billing/repository.h"
+
+namespace tarifador::billing {
+
+class CallTracker {
+ public:
+  struct Options {
+    std::string site_id;            // written into every CDR
+    int64_t debit_interval_s = 60;  // billing.debit_interval: each reservation step, >= 1
+    int64_t extend_lead_s = 10;     // extend when at most this many paid seconds are left
+    bool rate_inbound = false;      // rate inbound calls with the callee's plan and charge its account
+    // Caller-Context values of calls from outside (FreeSWITCH's vanilla
+    // config puts trunks in "public"): such a call is inbound, never
+    // authorized. Other calls must come from a known extension.
+    std::vector<std::string> inbound_contexts = {"public"};
+  };
+
+  // A live call, for the UI and /metrics.
+  struct ActiveCall {
+    CallId call;
+    Direction direction = Direction::kOutbound;
+    std::string caller;
+    std::string destination;
+    std::optional<AccountId> account_id;
+    int64_t created_us = 0;
+    int64_t connected_us = 0;  // 0 until the far end answered
+    base::Money reserved;
+    int64_t covered_s = 0;    // paid-for connected seconds so far
+    int64_t max_seconds = 0;  // the hard stop handed to the switch
+    bool cut_off = false;     // a hangup for lack of money is scheduled
+  };
+
+  // Borrows everything; all must outlive the tracker.
+  CallTracker(Repository& repository, const Authorizer& authorizer, CallControl& control, const base::Clock& clock,
+              Options options);
+
+  // Handles one event. Returns OK when it was handled or ignored (B-leg
+  // events, a duplicate CREATE, a replayed HANGUP_COMPLETE of a call already
+  // billed). Fails when the repository or the switch failed; the app logs it.
+  // A failed billing is kept and retried by Tick().
+  base::Status OnEvent(const CallEvent& event);
+
+  // Extends reservations due within extend_lead_s, cuts calls their accounts
+  // cannot pay further, and retries billings that failed. Call it about once
+  // a second. Returns the first failure met (after trying every call).
+  base::Status Tick();
+
+  size_t active_call_count() const { return calls_.size(); }
+  // Billings waiting for a retry (the store failed).
+  size_t unbilled_count() const { return unbilled_.size(); }
+  std::vector<ActiveCall> ActiveCalls() const;
+
+ private:
+  struct CallState {
+    CallId id;
+    Direction direction = Direction::kOutbound;
+    bool authorized = false;  // went through the Authorizer and was allowed (outbound)
+    bool denied = false;
+    std::string deny_reason;      // AuthorizationReasonName, or "store_unavailable"
+    std::string_view deny_cause;  // the hangup cause it was killed with (a static constant)
+    std::optional<Extension> extension;
+    std::optional<AccountId> account_id;
+    std::optional<RatedDestination> rated;
+    std::string caller;
+    std::string caller_name;
+    std::string destination;
+    std::string context;
+    std::string gateway;
+    std::string hangup_cause;
+    std::vector<std::string> linked;
+    int64_t created_us = 0;
+    int64_t answered_us = 0;
+    int64_t bridged_us = 0;
+    bool reserved = false;
+    base::Money reserved_amount;
+    int64_t covered_s = 0;
+    int64_t max_seconds = 0;
+    bool cut_off = false;
+  };
+
+  base::Status OnOriginatingCreate(const CallEvent& event);
+  base::Status OnOtherLeg(const CallEvent& event);
+  base::Status OnHangupComplete(const CallEvent& event);
+  // Direction, extension, account and rate of a call (no money checked).
+  base::Status Classify(CallState& call, base::Instant at, bool authorize);
+  // Marks the call denied and kills it; returns the Kill's status.
+  base::Status Deny(CallState& call, std::string reason, std::string_view cause);
+  base::Status ExtendOrCut(CallState& call, base::Instant now);
+  base::Result<Cdr> BuildCdr(const CallState& call, const CallEvent& event) const;
+  base::Status Bill(const Cdr& cdr);
+  bool IsInboundContext(const std::string& context) const;
+  void Link(CallState& call, const CallId& leg);
+
+  Repository& repository_;
+  const Authorizer& authorizer_;
+  CallControl& control_;
+  const base::Clock& clock_;
+  const Options options_;
+  std::map<CallId, CallState> calls_;  // by originating leg
+  std::map<CallId, CallId> legs_;      // other leg -> its call
+  std::vector<Cdr> unbilled_;          // BillCall failed; retried by Tick()
+};
+
+}  // namespace tarifador::billing

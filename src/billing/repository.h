@@ -1,0 +1,103 @@
+#pragma once
+// Repository: everything billing needs from storage (STYLE.md: billing reaches
+// storage only through interfaces it declares). store::BillingRepository
+// implements it over SQLite; tests may use an in-memory fake.
+//
+// Contract for implementations: every method that moves money is one
+// transaction that checks and writes together, so the rules of
+// ledger_entry.h and the reservation limits hold under any concurrency, and
+// it is idempotent (the same call billed twice, the same idempotency key
+// reused, changes nothing the second time). Methods are thread-safe.
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "base/money.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "billing/account.h"
+#include "billing/cdr.h"
+#include "billing/ids.h"
+#include "billing/ledger_entry.h"
+#include "billing/reservation.h"
+
+namespace tarifador::billing {
+
+// What billing a call did to the money.
+struct CallBilled {
+  base::Money charged;                  // the ledger charge (0: no row written)
+  std::optional<LedgerEntry> charge;    // the call_charge row, when charged > 0
+  std::optional<Reservation> released;  // the reservation released, if there was one
+};
+
+class Repository {
+ public:
+  virtual ~Repository() = default;
+
+  // --- accounts and extensions ---
+
+  // Creates an account with balance 0, stamped `at`. InvalidArgument as
+  // ValidateNewAccount; AlreadyExists when the name is taken.
+  virtual base::Result<Account> CreateAccount(const NewAccount& account, std::string_view actor, base::Instant at) = 0;
+  // NotFound `no account 7`.
+  virtual base::Result<Account> GetAccount(AccountId id) = 0;
+  // Creates or replaces the extension with `extension.number`. InvalidArgument
+  // as ValidateExtension; NotFound when its account does not exist.
+  virtual base::Status PutExtension(const Extension& extension, std::string_view actor, base::Instant at) = 0;
+  // NotFound `no extension "1001"`.
+  virtual base::Result<Extension> GetExtension(std::string_view number) = 0;
+
+  // --- the ledger ---
+
+  // Validates (ValidateMovement), then in one transaction: replays the row of
+  // an already-used idempotency key (replayed = true; FailedPrecondition when
+  // the key was used for a different movement), or checks
+  // BalanceAfterMovement against the current account, appends the row and
+  // sets the balance. NotFound for a missing account; FailedPrecondition
+  // "insufficient funds" for a debit the account cannot take.
+  virtual base::Result<MovementResult> ApplyMovement(const Movement& movement) = 0;
+  // The account's ledger rows, oldest first, at most `limit` of them starting
+  // after row id `after_id` (0: from the start).
+  virtual base::Result<std::vector<LedgerEntry>> ListLedger(AccountId id, int64_t after_id, int64_t limit) = 0;
+
+  // --- reservations ---
+
+  // In one transaction: fails with FailedPrecondition "insufficient funds"
+  // when AvailableMoney(account) < reservation.amount, AlreadyExists when the
+  // call already has a reservation, NotFound for a missing account; otherwise
+  // stores it and adds its amount to the account's reserved money.
+  virtual base::Result<Reservation> Reserve(const Reservation& reservation) = 0;
+  // Raises (or lowers) the call's reservation to `new_amount` covering
+  // `covered_s`: the difference must be available (FailedPrecondition
+  // otherwise, and nothing changes). NotFound when the call has none.
+  virtual base::Result<Reservation> ExtendReservation(const CallId& call, base::Money new_amount, int64_t covered_s,
+                                                      base::Instant at) = 0;
+  // Drops the call's reservation (the call will not be billed through
+  // BillCall, e.g. its account vanished). OK when there was none.
+  virtual base::Status ReleaseReservation(const CallId& call) = 0;
+  // The call's reservation; NotFound when it has none.
+  virtual base::Result<Reservation> GetReservation(const CallId& call) = 0;
+
+  // --- billing a call ---
+
+  // In ONE transaction (SPEC section 4): stores `cdr`, releases the call's
+  // reservation if any, and when cdr.cost > 0 appends a call_charge ledger row
+  // on cdr.account_id of -min(cost, what the account may spend once the
+  // reservation is released) and sets the balance; the stored CDR's `charged`
+  // is that amount. Fails with AlreadyExists `call <uuid> is already billed`
+  // when a CDR with this uuid exists (a replayed or duplicated
+  // HANGUP_COMPLETE), and then changes nothing. NotFound when cost > 0 and
+  // the account is missing. InvalidArgument on an empty uuid or negative cost.
+  virtual base::Result<CallBilled> BillCall(const Cdr& cdr, base::Instant at) = 0;
+  // The stored CDR; NotFound `no CDR for call <uuid>`.
+  virtual base::Result<Cdr> GetCdr(const CallId& call) = 0;
+};
+
+// What the charge of a call of `cost` may be, given the account once the
+// call's own reservation is released: min(cost, AvailableMoney(account)),
+// never negative. Shared by every Repository implementation so that they agree
+// to the micro-unit.
+base::Money ChargeableAmount(const Account& account_after_release, base::Money cost);
+
+}  // namespace tarifador::billing

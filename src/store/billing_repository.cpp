@@ -1,0 +1,642 @@
+#include "store/billing_repository.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "base/strings.h"
+#include "store/audit_store.h"
+
+namespace tarifador::store {
+namespace {
+
+using base::Quoted;
+using billing::AccountId;
+using billing::CallId;
+
+constexpr const char* kAccountColumns =
+    "id, name, type, credit_limit_micros, monthly_budget_micros, balance_micros, reserved_micros, created_us, "
+    "updated_us";
+constexpr const char* kLedgerColumns =
+    "id, account_id, kind, amount_micros, balance_after_micros, actor, reason, at_us, call_uuid, idempotency_key";
+constexpr const char* kReservationColumns = "call_uuid, account_id, amount_micros, covered_s, created_us, updated_us";
+constexpr const char* kCdrColumns =
+    "uuid, linked_uuids, site_id, direction, caller, caller_name, account_id, destination, normalised_number, zone, "
+    "prefix, rate_plan, price_per_minute_micros, connection_fee_micros, start_us, answer_us, bridge_us, end_us, "
+    "duration_s, billsec, billusec, billable_seconds, cost_micros, charged_micros, hangup_cause, disposition, "
+    "deny_reason, gateway";
+
+// SQLite failures as Status (STYLE.md habit 2): a constraint the checks
+// before the write should have prevented is a bug (Internal); anything else
+// (busy, I/O, full disk) may pass (Unavailable).
+base::Status SqlError(const std::string& context, const SQLite::Exception& e) {
+  if (e.getErrorCode() == SQLITE_CONSTRAINT) return base::Internal(context + ": " + e.what());
+  return base::Unavailable(context + ": " + e.what());
+}
+
+base::Money Micros(SQLite::Statement& st, int col) { return base::Money::FromMicros(st.getColumn(col).getInt64()); }
+base::Instant Micro(SQLite::Statement& st, int col) { return base::Instant::FromMicros(st.getColumn(col).getInt64()); }
+
+void BindOptional(SQLite::Statement& st, int index, const std::optional<std::string>& value) {
+  if (value) {
+    st.bind(index, *value);
+  } else {
+    st.bind(index);
+  }
+}
+
+std::string JoinLinked(const std::vector<std::string>& legs) {
+  std::string out;
+  for (const std::string& leg : legs) {
+    if (!out.empty()) out += ',';
+    out += leg;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitLinked(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Row readers, in the column orders above. Throw SQLite::Exception.
+base::Result<billing::Account> ReadAccount(SQLite::Statement& st) {
+  billing::Account a;
+  a.id = AccountId{st.getColumn(0).getInt64()};
+  a.name = st.getColumn(1).getString();
+  auto type = billing::ParseAccountType(st.getColumn(2).getString());
+  if (!type.ok())
+    return base::Internal("account " + std::to_string(a.id.value) + ": stored " + type.status().message());
+  a.type = *type;
+  a.credit_limit = Micros(st, 3);
+  if (!st.getColumn(4).isNull()) a.monthly_budget = Micros(st, 4);
+  a.balance = Micros(st, 5);
+  a.reserved = Micros(st, 6);
+  a.created_at = Micro(st, 7);
+  a.updated_at = Micro(st, 8);
+  return a;
+}
+
+base::Result<billing::LedgerEntry> ReadLedgerEntry(SQLite::Statement& st) {
+  billing::LedgerEntry e;
+  e.id = st.getColumn(0).getInt64();
+  e.account_id = AccountId{st.getColumn(1).getInt64()};
+  auto kind = billing::ParseLedgerKind(st.getColumn(2).getString());
+  if (!kind.ok()) return base::Internal("ledger row " + std::to_string(e.id) + ": stored " + kind.status().message());
+  e.kind = *kind;
+  e.amount = Micros(st, 3);
+  e.balance_after = Micros(st, 4);
+  e.actor = st.getColumn(5).getString();
+  e.reason = st.getColumn(6).getString();
+  e.at = Micro(st, 7);
+  if (!st.getColumn(8).isNull()) e.call = CallId{st.getColumn(8).getString()};
+  if (!st.getColumn(9).isNull()) e.idempotency_key = st.getColumn(9).getString();
+  return e;
+}
+
+billing::Reservation ReadReservation(SQLite::Statement& st) {
+  return billing::Reservation{CallId{st.getColumn(0).getString()},
+                              AccountId{st.getColumn(1).getInt64()},
+                              Micros(st, 2),
+                              st.getColumn(3).getInt64(),
+                              Micro(st, 4),
+                              Micro(st, 5)};
+}
+
+base::Result<billing::Cdr> ReadCdr(SQLite::Statement& st) {
+  billing::Cdr c;
+  c.uuid = CallId{st.getColumn(0).getString()};
+  c.linked = SplitLinked(st.getColumn(1).getString());
+  c.site_id = st.getColumn(2).getString();
+  auto direction = billing::ParseDirection(st.getColumn(3).getString());
+  if (!direction.ok()) return base::Internal("CDR " + c.uuid.value + ": stored " + direction.status().message());
+  c.direction = *direction;
+  c.caller = st.getColumn(4).getString();
+  c.caller_name = st.getColumn(5).getString();
+  if (!st.getColumn(6).isNull()) c.account_id = AccountId{st.getColumn(6).getInt64()};
+  c.destination = st.getColumn(7).getString();
+  c.normalised = st.getColumn(8).getString();
+  c.zone = st.getColumn(9).getString();
+  c.prefix = st.getColumn(10).getString();
+  c.rate_plan = st.getColumn(11).getString();
+  c.price_per_minute = Micros(st, 12);
+  c.connection_fee = Micros(st, 13);
+  c.start_us = st.getColumn(14).getInt64();
+  c.answer_us = st.getColumn(15).getInt64();
+  c.bridge_us = st.getColumn(16).getInt64();
+  c.end_us = st.getColumn(17).getInt64();
+  c.duration_s = st.getColumn(18).getInt64();
+  c.billsec = st.getColumn(19).getInt64();
+  c.billusec = st.getColumn(20).getInt64();
+  c.billable_seconds = st.getColumn(21).getInt64();
+  c.cost = Micros(st, 22);
+  c.charged = Micros(st, 23);
+  c.hangup_cause = st.getColumn(24).getString();
+  auto disposition = billing::ParseDisposition(st.getColumn(25).getString());
+  if (!disposition.ok()) return base::Internal("CDR " + c.uuid.value + ": stored " + disposition.status().message());
+  c.disposition = *disposition;
+  c.deny_reason = st.getColumn(26).getString();
+  c.gateway = st.getColumn(27).getString();
+  return c;
+}
+
+// Appends a ledger row and moves the balance to `balance_after`. The caller
+// has checked the movement. Throws SQLite::Exception.
+billing::LedgerEntry AppendLedger(SQLite::Database& db, const billing::Movement& m, base::Money balance_after) {
+  SQLite::Statement insert(db,
+                           "INSERT INTO ledger(account_id, kind, amount_micros, balance_after_micros, actor, reason, "
+                           "at_us, call_uuid, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, static_cast<int64_t>(m.account_id.value));
+  insert.bind(2, billing::LedgerKindName(m.kind));
+  insert.bind(3, static_cast<int64_t>(m.amount.micros()));
+  insert.bind(4, static_cast<int64_t>(balance_after.micros()));
+  insert.bind(5, m.actor);
+  insert.bind(6, m.reason);
+  insert.bind(7, static_cast<int64_t>(m.at.micros()));
+  BindOptional(insert, 8, m.call ? std::optional<std::string>(m.call->value) : std::nullopt);
+  BindOptional(insert, 9, m.idempotency_key);
+  insert.exec();
+  const int64_t id = db.getLastInsertRowid();
+  SQLite::Statement update(db, "UPDATE accounts SET balance_micros = ?, updated_us = ? WHERE id = ?");
+  update.bind(1, static_cast<int64_t>(balance_after.micros()));
+  update.bind(2, static_cast<int64_t>(m.at.micros()));
+  update.bind(3, static_cast<int64_t>(m.account_id.value));
+  update.exec();
+  return billing::LedgerEntry{id,      m.account_id, m.kind, m.amount, balance_after,
+                              m.actor, m.reason,     m.at,   m.call,   m.idempotency_key};
+}
+
+// Adds `delta` to the account's reserved money. Throws SQLite::Exception.
+void AddReserved(SQLite::Database& db, AccountId account, base::Money delta, base::Instant at) {
+  SQLite::Statement st(db, "UPDATE accounts SET reserved_micros = reserved_micros + ?, updated_us = ? WHERE id = ?");
+  st.bind(1, static_cast<int64_t>(delta.micros()));
+  st.bind(2, static_cast<int64_t>(at.micros()));
+  st.bind(3, static_cast<int64_t>(account.value));
+  st.exec();
+}
+
+// Runs `fn(db)` (returning Result<T>) as one Writer job and hands its value
+// back. A job failure or a failed COMMIT is the returned failure.
+template <typename T, typename Fn>
+base::Result<T> RunJob(Writer& writer, Fn&& fn) {
+  std::optional<base::Result<T>> out;
+  base::Status s = writer.Run([&](SQLite::Database& db) {
+    base::Result<T> r = fn(db);
+    base::Status st = r.status();
+    out.emplace(std::move(r));
+    return st;
+  });
+  if (!s.ok()) return s;
+  return std::move(*out);
+}
+
+// Runs `fn(db)` on a read connection, turning SQLite exceptions into Unavailable.
+template <typename T, typename Fn>
+base::Result<T> RunRead(ReadPool& reads, const std::string& context, Fn&& fn) {
+  auto lease = reads.Acquire();
+  if (!lease.ok()) return lease.status().WithContext(context);
+  return fn(lease->sql());
+}
+
+}  // namespace
+
+base::Result<billing::Account> GetAccountIn(SQLite::Database& db, AccountId id) {
+  const std::string context = "reading account " + std::to_string(id.value);
+  try {
+    SQLite::Statement st(db, std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE id = ?");
+    st.bind(1, static_cast<int64_t>(id.value));
+    if (!st.executeStep()) return base::NotFound("no account " + std::to_string(id.value));
+    return ReadAccount(st);
+  } catch (const SQLite::Exception& e) {
+    return SqlError(context, e);
+  }
+}
+
+base::Result<billing::Extension> GetExtensionIn(SQLite::Database& db, std::string_view number) {
+  try {
+    SQLite::Statement st(db, "SELECT number, name, account_id, rate_plan, enabled FROM extensions WHERE number = ?");
+    st.bind(1, std::string(number));
+    if (!st.executeStep()) return base::NotFound("no extension " + Quoted(number));
+    billing::Extension x;
+    x.number = st.getColumn(0).getString();
+    x.name = st.getColumn(1).getString();
+    x.account_id = AccountId{st.getColumn(2).getInt64()};
+    if (!st.getColumn(3).isNull()) x.rate_plan = st.getColumn(3).getString();
+    x.enabled = st.getColumn(4).getInt() != 0;
+    return x;
+  } catch (const SQLite::Exception& e) {
+    return SqlError("reading extension " + Quoted(number), e);
+  }
+}
+
+base::Result<std::vector<billing::LedgerEntry>> ListLedgerIn(SQLite::Database& db, AccountId id, int64_t after_id,
+                                                             int64_t limit) {
+  try {
+    SQLite::Statement st(db, std::string("SELECT ") + kLedgerColumns +
+                                 " FROM ledger WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?");
+    st.bind(1, static_cast<int64_t>(id.value));
+    st.bind(2, after_id);
+    st.bind(3, limit);
+    std::vector<billing::LedgerEntry> out;
+    while (st.executeStep()) {
+      auto e = ReadLedgerEntry(st);
+      if (!e.ok()) return e.status();
+      out.push_back(std::move(*e));
+    }
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return SqlError("reading the ledger of account " + std::to_string(id.value), e);
+  }
+}
+
+base::Result<billing::Reservation> GetReservationIn(SQLite::Database& db, const CallId& call) {
+  try {
+    SQLite::Statement st(db, std::string("SELECT ") + kReservationColumns + " FROM reservations WHERE call_uuid = ?");
+    st.bind(1, call.value);
+    if (!st.executeStep()) return base::NotFound("no reservation for call " + call.value);
+    return ReadReservation(st);
+  } catch (const SQLite::Exception& e) {
+    return SqlError("reading the reservation of call " + call.value, e);
+  }
+}
+
+base::Result<billing::Cdr> GetCdrIn(SQLite::Database& db, const CallId& call) {
+  try {
+    SQLite::Statement st(db, std::string("SELECT ") + kCdrColumns + " FROM cdrs WHERE uuid = ?");
+    st.bind(1, call.value);
+    if (!st.executeStep()) return base::NotFound("no CDR for call " + call.value);
+    return ReadCdr(st);
+  } catch (const SQLite::Exception& e) {
+    return SqlError("reading the CDR of call " + call.value, e);
+  }
+}
+
+base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billing::NewAccount& account,
+                                               std::string_view actor, base::Instant at) {
+  const std::string context = "creating account " + Quoted(account.name);
+  TARIFADOR_RETURN_IF_ERROR(billing::ValidateNewAccount(account).WithContext(context));
+  try {
+    SQLite::Statement find(db, "SELECT id FROM accounts WHERE name = ?");
+    find.bind(1, account.name);
+    if (find.executeStep()) return base::AlreadyExists(context + ": the name is taken");
+    SQLite::Statement insert(db,
+                             "INSERT INTO accounts(name, type, credit_limit_micros, monthly_budget_micros, created_us, "
+                             "updated_us) VALUES (?, ?, ?, ?, ?, ?)");
+    insert.bind(1, account.name);
+    insert.bind(2, billing::AccountTypeName(account.type));
+    insert.bind(3, static_cast<int64_t>(account.credit_limit.micros()));
+    if (account.monthly_budget) {
+      insert.bind(4, static_cast<int64_t>(account.monthly_budget->micros()));
+    } else {
+      insert.bind(4);
+    }
+    insert.bind(5, static_cast<int64_t>(at.micros()));
+    insert.bind(6, static_cast<int64_t>(at.micros()));
+    insert.exec();
+    const AccountId id{db.getLastInsertRowid()};
+    AppendAuditRow(db, AuditEntry{0, at, std::string(actor), "account.create", "account:" + std::to_string(id.value),
+                                  AuditDetail({{"name", account.name},
+                                               {"type", billing::AccountTypeName(account.type)},
+                                               {"credit_limit", account.credit_limit.ToString()}})});
+    return GetAccountIn(db, id);
+  } catch (const SQLite::Exception& e) {
+    return SqlError(context, e);
+  }
+}
+
+base::Status PutExtensionIn(SQLite::Database& db, const billing::Extension& extension, std::string_view actor,
+                            base::Instant at) {
+  const std::string context = "saving extension " + Quoted(extension.number);
+  TARIFADOR_RETURN_IF_ERROR(billing::ValidateExtension(extension).WithContext(context));
+  auto account = GetAccountIn(db, extension.account_id);
+  if (!account.ok()) return account.status().WithContext(context);
+  try {
+    SQLite::Statement st(db,
+                         "INSERT INTO extensions(number, name, account_id, rate_plan, enabled, created_us, updated_us) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET name = excluded.name, "
+                         "account_id = excluded.account_id, rate_plan = excluded.rate_plan, "
+                         "enabled = excluded.enabled, updated_us = excluded.updated_us");
+    st.bind(1, extension.number);
+    st.bind(2, extension.name);
+    st.bind(3, static_cast<int64_t>(extension.account_id.value));
+    BindOptional(st, 4, extension.rate_plan);
+    st.bind(5, extension.enabled ? 1 : 0);
+    st.bind(6, static_cast<int64_t>(at.micros()));
+    st.bind(7, static_cast<int64_t>(at.micros()));
+    st.exec();
+    AppendAuditRow(db, AuditEntry{0, at, std::string(actor), "extension.put", "extension:" + extension.number,
+                                  AuditDetail({{"account_id", std::to_string(extension.account_id.value)},
+                                               {"rate_plan", extension.rate_plan.value_or("")},
+                                               {"enabled", extension.enabled ? "true" : "false"}})});
+  } catch (const SQLite::Exception& e) {
+    return SqlError(context, e);
+  }
+  return base::Status::Ok();
+}
+
+base::Result<billing::MovementResult> ApplyMovementIn(SQLite::Database& db, const billing::Movement& movement) {
+  TARIFADOR_RETURN_IF_ERROR(billing::ValidateMovement(movement));
+  const std::string context = std::string(billing::LedgerKindName(movement.kind)) + " of " +
+                              movement.amount.ToString() + " on account " + std::to_string(movement.account_id.value);
+  try {
+    if (movement.idempotency_key) {
+      SQLite::Statement find(db, std::string("SELECT ") + kLedgerColumns + " FROM ledger WHERE idempotency_key = ?");
+      find.bind(1, *movement.idempotency_key);
+      if (find.executeStep()) {
+        auto first = ReadLedgerEntry(find);
+        if (!first.ok()) return first.status();
+        if (!billing::SameMovement(*first, movement)) {
+          return base::FailedPrecondition(context + ": idempotency key " + Quoted(*movement.idempotency_key) +
+                                          " was already used for a " + billing::LedgerKindName(first->kind) + " of " +
+                                          first->amount.ToString() + " on account " +
+                                          std::to_string(first->account_id.value));
+        }
+        return billing::MovementResult{std::move(*first), true};
+      }
+    }
+    auto account = GetAccountIn(db, movement.account_id);
+    if (!account.ok()) return account.status().WithContext(context);
+    auto after = billing::BalanceAfterMovement(*account, movement);
+    if (!after.ok()) return after.status();
+    return billing::MovementResult{AppendLedger(db, movement, *after), false};
+  } catch (const SQLite::Exception& e) {
+    return SqlError(context, e);
+  }
+}
+
+base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing::Reservation& r) {
+  const std::string context = "reserving " + r.amount.ToString() + " on account " + std::to_string(r.account_id.value) +
+                              " for call " + r.call.value;
+  if (r.call.empty()) return base::InvalidArgument(context + ": no call uuid");
+  if (r.amount.is_negative() || r.covered_s < 0) return base::InvalidArgument(context + ": negative amount or time");
+  try {
+    auto existing = GetReservationIn(db, r.call);
+    if (existing.ok()) return base::AlreadyExists(context + ": the call already holds a reservation");
+    if (existing.status().code() != base::StatusCode::kNotFound) return existing.status();
+    auto account = GetAccountIn(db, r.account_id);
+    if (!account.ok()) return account.status().WithContext(context);
+    const base::Money available = billing::AvailableMoney(*account);
+    if (r.amount > available) {
+      return base::FailedPrecondition(context + ": insufficient funds, " + available.ToString() + " available");
+    }
+    SQLite::Statement insert(
+        db, std::string("INSERT INTO reservations(") + kReservationColumns + ") VALUES (?, ?, ?, ?, ?, ?)");
+    insert.bind(1, r.call.value);
+    insert.bind(2, static_cast<int64_t>(r.account_id.value));
+    insert.bind(3, static_cast<int64_t>(r.amount.micros()));
+    insert.bind(4, r.covered_s);
+    insert.bind(5, static_cast<int64_t>(r.created_at.micros()));
+    insert.bind(6, static_cast<int64_t>(r.updated_at.micros()));
+    insert.exec();
+    AddReserved(db, r.account_id, r.amount, r.updated_at);
+    return r;
+  } catch (const SQLite::Exception& e) {
+    return SqlError(context, e);
+  }
+}
+
+base::Result<billing::Reservation> ExtendReservationIn(SQLite::Database& db, const CallId& call, base::Money new_amount,
+                                                       int64_t covered_s, base::Instant at) {
+  const std::string context = "extending the reservation of call " + call.value + " to " + new_amount.ToString();
+  if (new_amount.is_negative() || covered_s < 0) return base::InvalidArgument(context + ": negative amount or time");
+  try {
+    auto r = GetReservationIn(db, call);
+    if (!r.ok()) return r.status().WithContext(context);
+    auto account = GetAccountIn(db, r->account_id);
+    if (!account.ok()) return account.status().WithContext(context);
+    const base::Money delta = new_amount - r->amount;
+    const base::Money available = billing::AvailableMoney(*account);
+    if (delta > base::Money() && delta > available) {
+      return base::FailedPrecondition(context + ": insufficient funds, " + available.ToString() +
+                                      " available for the " + delta.ToString() + " more");
+    }
+    SQLite::Statement update(db,
+                             "UPDATE reservations SET amount_micros = ?, covered_s = ?, updated_us = ? "
+                             "WHERE call_uuid = ?");
+    update.bind(1, static_cast<int64_t>(new_amount.micros()));
+    update.bind(2, covered_s);
+    update.bind(3, static_cast<int64_t>(at.micros()));
+    update.bind(4, call.value);
+    update.exec();
+    AddReserved(db, r->account_id, delta, at);
+    r->amount = new_amount;
+    r->covered_s = covered_s;
+    r->updated_at = at;
+    return r;
+  } catch (const SQLite::Exception& e) {
+    return SqlError(context, e);
+  }
+}
+
+base::Status ReleaseReservationIn(SQLite::Database& db, const CallId& call) {
+  try {
+    auto r = GetReservationIn(db, call);
+    if (!r.ok()) return r.status().code() == base::StatusCode::kNotFound ? base::Status::Ok() : r.status();
+    SQLite::Statement del(db, "DELETE FROM reservations WHERE call_uuid = ?");
+    del.bind(1, call.value);
+    del.exec();
+    AddReserved(db, r->account_id, -r->amount, r->updated_at);
+  } catch (const SQLite::Exception& e) {
+    return SqlError("releasing the reservation of call " + call.value, e);
+  }
+  return base::Status::Ok();
+}
+
+base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing::Cdr& cdr, base::Instant at) {
+  const std::string context = "billing call " + cdr.uuid.value;
+  if (cdr.uuid.empty()) return base::InvalidArgument("billing a call: no uuid");
+  if (cdr.cost.is_negative()) return base::InvalidArgument(context + ": negative cost " + cdr.cost.ToString());
+  if (!cdr.cost.is_zero() && !cdr.account_id) return base::InvalidArgument(context + ": a cost but no account");
+  try {
+    // The CDR's primary key is what makes billing idempotent (SPEC 4): look
+    // first so a replay changes nothing and says so.
+    SQLite::Statement seen(db, "SELECT 1 FROM cdrs WHERE uuid = ?");
+    seen.bind(1, cdr.uuid.value);
+    if (seen.executeStep()) return base::AlreadyExists("call " + cdr.uuid.value + " is already billed");
+
+    billing::CallBilled out;
+    if (auto r = GetReservationIn(db, cdr.uuid); r.ok()) {
+      TARIFADOR_RETURN_IF_ERROR(ReleaseReservationIn(db, cdr.uuid));
+      out.released = *r;
+    } else if (r.status().code() != base::StatusCode::kNotFound) {
+      return r.status();
+    }
+
+    if (cdr.cost > base::Money()) {
+      auto account = GetAccountIn(db, *cdr.account_id);
+      if (!account.ok()) return account.status().WithContext(context);
+      out.charged = billing::ChargeableAmount(*account, cdr.cost);
+      if (out.charged > base::Money()) {
+        billing::Movement charge{*cdr.account_id,
+                                 billing::LedgerKind::kCallCharge,
+                                 -out.charged,
+                                 "billing",
+                                 "call to " + cdr.destination,
+                                 at,
+                                 cdr.uuid,
+                                 std::nullopt};
+        auto after = billing::BalanceAfterMovement(*account, charge);
+        if (!after.ok()) return after.status().WithContext(context);  // ChargeableAmount makes this unreachable
+        out.charge = AppendLedger(db, charge, *after);
+      }
+    }
+
+    SQLite::Statement insert(db, std::string("INSERT INTO cdrs(") + kCdrColumns +
+                                     ", billed_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    int i = 0;
+    insert.bind(++i, cdr.uuid.value);
+    insert.bind(++i, JoinLinked(cdr.linked));
+    insert.bind(++i, cdr.site_id);
+    insert.bind(++i, billing::DirectionName(cdr.direction));
+    insert.bind(++i, cdr.caller);
+    insert.bind(++i, cdr.caller_name);
+    if (cdr.account_id) {
+      insert.bind(++i, static_cast<int64_t>(cdr.account_id->value));
+    } else {
+      insert.bind(++i);
+    }
+    insert.bind(++i, cdr.destination);
+    insert.bind(++i, cdr.normalised);
+    insert.bind(++i, cdr.zone);
+    insert.bind(++i, cdr.prefix);
+    insert.bind(++i, cdr.rate_plan);
+    insert.bind(++i, static_cast<int64_t>(cdr.price_per_minute.micros()));
+    insert.bind(++i, static_cast<int64_t>(cdr.connection_fee.micros()));
+    insert.bind(++i, cdr.start_us);
+    insert.bind(++i, cdr.answer_us);
+    insert.bind(++i, cdr.bridge_us);
+    insert.bind(++i, cdr.end_us);
+    insert.bind(++i, cdr.duration_s);
+    insert.bind(++i, cdr.billsec);
+    insert.bind(++i, cdr.billusec);
+    insert.bind(++i, cdr.billable_seconds);
+    insert.bind(++i, static_cast<int64_t>(cdr.cost.micros()));
+    insert.bind(++i, static_cast<int64_t>(out.charged.micros()));
+    insert.bind(++i, cdr.hangup_cause);
+    insert.bind(++i, billing::DispositionName(cdr.disposition));
+    insert.bind(++i, cdr.deny_reason);
+    insert.bind(++i, cdr.gateway);
+    insert.bind(++i, static_cast<int64_t>(at.micros()));
+    insert.exec();
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return SqlError(context, e);
+  }
+}
+
+base::Status CheckLedgerBalances(SQLite::Database& db) {
+  constexpr int kMaxListed = 10;
+  std::string problems;
+  int n = 0;
+  const auto add = [&](const std::string& p) {
+    if (++n <= kMaxListed) problems += (problems.empty() ? "" : "; ") + p;
+  };
+  SQLite::Statement accounts(db,
+                             "SELECT a.id, a.type, a.balance_micros, coalesce(l.total, 0), a.reserved_micros, "
+                             "coalesce(r.total, 0) FROM accounts a "
+                             "LEFT JOIN (SELECT account_id, sum(amount_micros) AS total FROM ledger "
+                             "GROUP BY account_id) l ON l.account_id = a.id "
+                             "LEFT JOIN (SELECT account_id, sum(amount_micros) AS total FROM reservations "
+                             "GROUP BY account_id) r ON r.account_id = a.id ORDER BY a.id");
+  while (accounts.executeStep()) {
+    const std::string who = "account " + std::to_string(accounts.getColumn(0).getInt64());
+    const base::Money balance = Micros(accounts, 2);
+    const base::Money ledger = Micros(accounts, 3);
+    const base::Money reserved = Micros(accounts, 4);
+    const base::Money open = Micros(accounts, 5);
+    if (balance != ledger) {
+      add(who + ": balance " + balance.ToString() + " but its ledger sums to " + ledger.ToString() + " (off by " +
+          (balance - ledger).ToString() + ")");
+    }
+    if (reserved != open) {
+      add(who + ": reserved " + reserved.ToString() + " but its open reservations sum to " + open.ToString());
+    }
+    if (accounts.getColumn(1).getString() == "prepaid" && balance.is_negative()) {
+      add(who + ": prepaid balance " + balance.ToString() + " is below zero");
+    }
+  }
+  SQLite::Statement rows(db,
+                         "SELECT id, account_id, balance_after_micros, running FROM (SELECT id, account_id, "
+                         "balance_after_micros, sum(amount_micros) OVER (PARTITION BY account_id ORDER BY id) "
+                         "AS running FROM ledger) WHERE balance_after_micros <> running ORDER BY id");
+  while (rows.executeStep()) {
+    add("ledger row " + std::to_string(rows.getColumn(0).getInt64()) + " of account " +
+        std::to_string(rows.getColumn(1).getInt64()) + ": balance_after " + Micros(rows, 2).ToString() +
+        " but the rows up to it sum to " + Micros(rows, 3).ToString());
+  }
+  if (n == 0) return base::Status::Ok();
+  if (n > kMaxListed) problems += "; ... (" + std::to_string(n) + " in all)";
+  return base::Internal(problems);
+}
+
+base::Result<billing::Account> BillingRepository::CreateAccount(const billing::NewAccount& account,
+                                                                std::string_view actor, base::Instant at) {
+  return RunJob<billing::Account>(writer_,
+                                  [&](SQLite::Database& db) { return CreateAccountIn(db, account, actor, at); });
+}
+
+base::Result<billing::Account> BillingRepository::GetAccount(AccountId id) {
+  return RunRead<billing::Account>(reads_, "reading account " + std::to_string(id.value),
+                                   [&](SQLite::Database& db) { return GetAccountIn(db, id); });
+}
+
+base::Status BillingRepository::PutExtension(const billing::Extension& extension, std::string_view actor,
+                                             base::Instant at) {
+  return writer_.Run([&](SQLite::Database& db) { return PutExtensionIn(db, extension, actor, at); });
+}
+
+base::Result<billing::Extension> BillingRepository::GetExtension(std::string_view number) {
+  return RunRead<billing::Extension>(reads_, "reading extension " + Quoted(number),
+                                     [&](SQLite::Database& db) { return GetExtensionIn(db, number); });
+}
+
+base::Result<billing::MovementResult> BillingRepository::ApplyMovement(const billing::Movement& movement) {
+  return RunJob<billing::MovementResult>(writer_, [&](SQLite::Database& db) { return ApplyMovementIn(db, movement); });
+}
+
+base::Result<std::vector<billing::LedgerEntry>> BillingRepository::ListLedger(AccountId id, int64_t after_id,
+                                                                              int64_t limit) {
+  return RunRead<std::vector<billing::LedgerEntry>>(
+      reads_, "reading the ledger of account " + std::to_string(id.value),
+      [&](SQLite::Database& db) { return ListLedgerIn(db, id, after_id, limit); });
+}
+
+base::Result<billing::Reservation> BillingRepository::Reserve(const billing::Reservation& reservation) {
+  return RunJob<billing::Reservation>(writer_, [&](SQLite::Database& db) { return ReserveIn(db, reservation); });
+}
+
+base::Result<billing::Reservation> BillingRepository::ExtendReservation(const CallId& call, base::Money new_amount,
+                                                                        int64_t covered_s, base::Instant at) {
+  return RunJob<billing::Reservation>(
+      writer_, [&](SQLite::Database& db) { return ExtendReservationIn(db, call, new_amount, covered_s, at); });
+}
+
+base::Status BillingRepository::ReleaseReservation(const CallId& call) {
+  return writer_.Run([&](SQLite::Database& db) { return ReleaseReservationIn(db, call); });
+}
+
+base::Result<billing::Reservation> BillingRepository::GetReservation(const CallId& call) {
+  return RunRead<billing::Reservation>(reads_, "reading the reservation of call " + call.value,
+                                       [&](SQLite::Database& db) { return GetReservationIn(db, call); });
+}
+
+base::Result<billing::CallBilled> BillingRepository::BillCall(const billing::Cdr& cdr, base::Instant at) {
+  return RunJob<billing::CallBilled>(writer_, [&](SQLite::Database& db) { return BillCallIn(db, cdr, at); });
+}
+
+base::Result<billing::Cdr> BillingRepository::GetCdr(const CallId& call) {
+  return RunRead<billing::Cdr>(reads_, "reading the CDR of call " + call.value,
+                               [&](SQLite::Database& db) { return GetCdrIn(db, call); });
+}
+
+}  // namespace tarifador::store

@@ -1,0 +1,97 @@
+#pragma once
+// billing::Repository over SQLite (sql/0004_billing.sql; SPEC sections 3-4,
+// docs/BILLING.md).
+//
+// Every write is one store::Writer job: the writer thread runs it inside its
+// batch transaction and a savepoint, so a job's checks and writes are atomic
+// and all money moves are serialised — two calls of one account cannot both
+// reserve the same money. A job that fails leaves no trace. The `...In`
+// functions are those jobs' bodies, for composing bigger Writer jobs (e.g. a
+// bulk recharge, all-or-nothing): they run inside the caller's transaction,
+// never BEGIN or COMMIT, and leave it to the caller to roll back on failure.
+// Reads use the ReadPool (WAL: they never wait for the writer).
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "base/money.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "billing/account.h"
+#include "billing/cdr.h"
+#include "billing/ids.h"
+#include "billing/ledger_entry.h"
+#include "billing/repository.h"
+#include "billing/reservation.h"
+#include "store/read_pool.h"
+#include "store/writer.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace tarifador::store {
+
+// --- Writer job bodies (inside the caller's transaction; see the
+// billing::Repository method of the same name for what each checks and
+// returns). SQLite errors come back as Unavailable, constraint violations
+// that the checks should have prevented as Internal. ---
+
+base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billing::NewAccount& account,
+                                               std::string_view actor, base::Instant at);
+base::Status PutExtensionIn(SQLite::Database& db, const billing::Extension& extension, std::string_view actor,
+                            base::Instant at);
+base::Result<billing::MovementResult> ApplyMovementIn(SQLite::Database& db, const billing::Movement& movement);
+base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing::Reservation& reservation);
+base::Result<billing::Reservation> ExtendReservationIn(SQLite::Database& db, const billing::CallId& call,
+                                                       base::Money new_amount, int64_t covered_s, base::Instant at);
+base::Status ReleaseReservationIn(SQLite::Database& db, const billing::CallId& call);
+base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing::Cdr& cdr, base::Instant at);
+
+// --- Reads on any connection (a ReadPool lease, or inside a job). ---
+
+base::Result<billing::Account> GetAccountIn(SQLite::Database& db, billing::AccountId id);
+base::Result<billing::Extension> GetExtensionIn(SQLite::Database& db, std::string_view number);
+base::Result<std::vector<billing::LedgerEntry>> ListLedgerIn(SQLite::Database& db, billing::AccountId id,
+                                                             int64_t after_id, int64_t limit);
+base::Result<billing::Reservation> GetReservationIn(SQLite::Database& db, const billing::CallId& call);
+base::Result<billing::Cdr> GetCdrIn(SQLite::Database& db, const billing::CallId& call);
+
+// The consistency check "ledger_balances" (check.h, run by `tarifador
+// check`): every account's balance equals the sum of its ledger, every
+// ledger row's balance_after equals the running sum up to it, every
+// account's reserved money equals the sum of its open reservations, and no
+// prepaid balance is below zero. Fails with Internal naming the accounts
+// (or rows) that are off and by how much. May throw SQLite::Exception.
+base::Status CheckLedgerBalances(SQLite::Database& db);
+
+// billing::Repository for the running service. Thread-safe: writes go
+// through the writer's queue, reads lease their own connection.
+class BillingRepository final : public billing::Repository {
+ public:
+  // Borrows both; they must outlive the repository and use the same store.
+  BillingRepository(Writer& writer, ReadPool& reads) : writer_(writer), reads_(reads) {}
+
+  base::Result<billing::Account> CreateAccount(const billing::NewAccount& account, std::string_view actor,
+                                               base::Instant at) override;
+  base::Result<billing::Account> GetAccount(billing::AccountId id) override;
+  base::Status PutExtension(const billing::Extension& extension, std::string_view actor, base::Instant at) override;
+  base::Result<billing::Extension> GetExtension(std::string_view number) override;
+  base::Result<billing::MovementResult> ApplyMovement(const billing::Movement& movement) override;
+  base::Result<std::vector<billing::LedgerEntry>> ListLedger(billing::AccountId id, int64_t after_id,
+                                                             int64_t limit) override;
+  base::Result<billing::Reservation> Reserve(const billing::Reservation& reservation) override;
+  base::Result<billing::Reservation> ExtendReservation(const billing::CallId& call, base::Money new_amount,
+                                                       int64_t covered_s, base::Instant at) override;
+  base::Status ReleaseReservation(const billing::CallId& call) override;
+  base::Result<billing::Reservation> GetReservation(const billing::CallId& call) override;
+  base::Result<billing::CallBilled> BillCall(const billing::Cdr& cdr, base::Instant at) override;
+  base::Result<billing::Cdr> GetCdr(const billing::CallId& call) override;
+
+ private:
+  Writer& writer_;
+  ReadPool& reads_;
+};
+
+}  // namespace tarifador::store

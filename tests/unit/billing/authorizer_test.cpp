@@ -1,0 +1,185 @@
+#include "billing/authorizer.h"
+
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "unit/billing/billing_fixtures.h"
+#include "unit/billing/fake_repository.h"
+
+using namespace tarifador;
+using namespace tarifador::billing;
+using testing::M;
+using testing::MakeRate;
+
+namespace {
+
+const base::Instant kAt = base::Instant::FromSeconds(1'800'000'000);
+
+base::Money Cost(const rating::Rate& rate, int64_t s) {
+  auto c = rating::ComputeCost(rate, rating::CallOutcome::kAnswered, s, 4, rating::RoundingMode::kUp);
+  REQUIRE(c.ok());
+  return c->cost;
+}
+
+std::optional<int64_t> Max(const rating::Rate& rate, const char* available, int64_t cap = 86'400) {
+  return MaxAffordableSeconds(rate, 4, rating::RoundingMode::kUp, M(available), cap);
+}
+
+}  // namespace
+
+TEST_CASE("Max seconds is exact at the boundaries of 1/1 rates", "[billing][authorizer]") {
+  const rating::Rate r = MakeRate("44", "0.60", "0", 1, 1);  // 0.01 a second
+  CHECK(Max(r, "1.00") == 100);
+  CHECK(Max(r, "1.009999") == 100);
+  CHECK(Max(r, "1.01") == 101);
+  CHECK(Max(r, "0.01") == 1);
+  CHECK(Max(r, "0.009999") == std::nullopt);  // not even the first second
+  CHECK(Max(r, "0") == std::nullopt);
+  CHECK(Max(r, "-5") == std::nullopt);
+  CHECK(Max(r, "1000000", 3600) == 3600);  // capped
+}
+
+TEST_CASE("Max seconds honours the connection fee and 30/6 increments", "[billing][authorizer]") {
+  const rating::Rate r = MakeRate("4420", "0.12", "0.05", 30, 6);  // 0.05 + 0.002 a billable second
+  CHECK(Cost(r, 1) == M("0.11"));
+  CHECK(Max(r, "0.109999") == std::nullopt);
+  CHECK(Max(r, "0.11") == 30);
+  CHECK(Max(r, "0.121999") == 30);
+  CHECK(Max(r, "0.122") == 36);
+  CHECK(Max(r, "0.134") == 42);
+}
+
+TEST_CASE("Max seconds honours 60/60 with a connection fee", "[billing][authorizer]") {
+  const rating::Rate r = MakeRate("447", "1.00", "0.25", 60, 60);
+  CHECK(Max(r, "1.249999") == std::nullopt);
+  CHECK(Max(r, "1.25") == 60);
+  CHECK(Max(r, "2.249999") == 60);
+  CHECK(Max(r, "2.25") == 120);
+}
+
+TEST_CASE("Max seconds follows the plan's rounding", "[billing][authorizer]") {
+  const rating::Rate r = MakeRate("1", "0.07", "0", 1, 1);  // 10 s: 0.011666.. -> 0.0117
+  CHECK(Max(r, "0.0117") == 10);
+  CHECK(Max(r, "0.0116") == 9);  // 9 s: 0.0105
+  // Grace: calls of up to 5 s are free, so the first chargeable second is 6.
+  const rating::Rate g = MakeRate("1", "0.60", "0", 1, 1, /*grace=*/5);
+  CHECK(Max(g, "0.05") == std::nullopt);
+  CHECK(Max(g, "0.06") == 6);
+  CHECK(Max(g, "0", 5) == 5);  // everything within the cap is free
+}
+
+TEST_CASE("Max seconds matches brute force on random rates", "[billing][authorizer]") {
+  const uint32_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 200; ++round) {
+    rating::Rate r = MakeRate("1", "0");
+    r.price_per_minute = base::Money::FromMicros(std::uniform_int_distribution<int64_t>(0, 3'000'000)(rng));
+    r.connection_fee = base::Money::FromMicros(std::uniform_int_distribution<int64_t>(0, 500'000)(rng));
+    r.initial_increment_s = std::uniform_int_distribution<int>(0, 90)(rng);
+    r.increment_s = std::uniform_int_distribution<int>(1, 60)(rng);
+    r.grace_s = std::uniform_int_distribution<int>(0, 10)(rng);
+    r.min_duration_s = std::uniform_int_distribution<int>(0, 30)(rng);
+    const base::Money available = base::Money::FromMicros(std::uniform_int_distribution<int64_t>(0, 5'000'000)(rng));
+    const int64_t cap = 600;
+    std::optional<int64_t> want;
+    for (int64_t s = r.grace_s + 1; s <= cap; ++s) {
+      if (Cost(r, s) <= available) want = s;
+    }
+    if (!want && r.grace_s + 1 > cap) want = cap;
+    INFO("round " << round << " ppm " << r.price_per_minute.ToString() << " fee " << r.connection_fee.ToString() << " "
+                  << r.initial_increment_s << "/" << r.increment_s << " grace " << r.grace_s << " min "
+                  << r.min_duration_s << " available " << available.ToString());
+    const auto got = MaxAffordableSeconds(r, 4, rating::RoundingMode::kUp, available, cap);
+    REQUIRE(got == want);
+    if (got) {
+      CHECK(Cost(r, *got) <= available);
+      if (*got < cap) CHECK(Cost(r, *got + 1) > available);
+    }
+  }
+}
+
+namespace {
+
+struct AuthorizerSetup {
+  testing::FakeRepository repo;
+  rating::RateBookHolder rates;
+  std::unique_ptr<Authorizer> authorizer;
+  AccountId rich, poor, postpaid;
+
+  AuthorizerSetup() {
+    rates.Publish(testing::RetailBook());
+    rich = repo.CreateAccount({"Rich", AccountType::kPrepaid, {}, {}}, "test", kAt)->id;
+    poor = repo.CreateAccount({"Poor", AccountType::kPrepaid, {}, {}}, "test", kAt)->id;
+    postpaid = repo.CreateAccount({"Post", AccountType::kPostpaid, M("2.00"), {}}, "test", kAt)->id;
+    REQUIRE(repo.ApplyMovement({rich, LedgerKind::kRecharge, M("1.00"), "test", "", kAt, {}, {}}).ok());
+    REQUIRE(repo.ApplyMovement({poor, LedgerKind::kRecharge, M("0.005"), "test", "", kAt, {}, {}}).ok());
+    REQUIRE(repo.PutExtension({"1001", "Alice", rich, "retail", true}, "test", kAt).ok());
+    REQUIRE(repo.PutExtension({"1002", "Bob", rich, "retail", false}, "test", kAt).ok());
+    REQUIRE(repo.PutExtension({"1003", "Carol", rich, "missing", true}, "test", kAt).ok());
+    REQUIRE(repo.PutExtension({"1004", "Dave", poor, "retail", true}, "test", kAt).ok());
+    REQUIRE(repo.PutExtension({"1005", "Eve", postpaid, std::nullopt, true}, "test", kAt).ok());
+    Authorizer::Options options;
+    options.default_plan = "retail";
+    authorizer = std::make_unique<Authorizer>(repo, rates, rating::NumberNormaliser(), options);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("The authorizer denies and allows with stable reasons", "[billing][authorizer]") {
+  AuthorizerSetup s;
+  struct Row {
+    const char* caller;
+    const char* destination;
+    bool allowed;
+    const char* reason;
+    int64_t max_seconds;
+  };
+  const Row rows[] = {
+      {"9999", "442079460958", false, "unknown_extension", 0},
+      {"1002", "442079460958", false, "extension_disabled", 0},
+      {"1002", "1001", true, "internal", 86'400},  // a disabled extension may still call inside
+      {"1001", "1004", true, "internal", 86'400},
+      {"1003", "442079460958", false, "no_rate_plan", 0},
+      {"1001", "+-()", false, "invalid_number", 0},
+      {"1001", "33123456789", false, "no_rate", 0},
+      {"1001", "+449001234", false, "destination_blocked", 0},
+      {"1004", "442079460958", false, "insufficient_funds", 0},
+      {"1001", "442079460958", true, "ok", 100},                 // 1.00 at 0.01/s
+      {"1001", "00442079460958", true, "ok", 100},               // normalised
+      {"1001", "447700900123", false, "insufficient_funds", 0},  // 60/60 + fee costs 1.25
+      {"1005", "447700900123", true, "ok", 60},                  // postpaid: 0 + 2.00 credit covers 1.25, not 2.25
+  };
+  for (const Row& r : rows) {
+    INFO(r.caller << " -> " << r.destination);
+    auto a = s.authorizer->Authorize(r.caller, r.destination, kAt);
+    REQUIRE(a.ok());
+    CHECK(a->allowed == r.allowed);
+    CHECK(std::string(a->reason_name()) == r.reason);
+    CHECK(a->max_seconds == r.max_seconds);
+  }
+}
+
+TEST_CASE("The authorizer counts reserved money and reports store failures", "[billing][authorizer]") {
+  AuthorizerSetup s;
+  REQUIRE(s.repo.Reserve({CallId{"other-call"}, s.rich, M("0.40"), 40, kAt, kAt}).ok());
+  auto a = s.authorizer->Authorize("1001", "442079460958", kAt);
+  REQUIRE(a.ok());
+  CHECK(a->available == M("0.60"));
+  CHECK(a->max_seconds == 60);
+  REQUIRE(a->rated);
+  CHECK(a->rated->rate.prefix.digits() == "44");
+  CHECK(a->rated->number.digits == "442079460958");
+
+  s.repo.set_fail_reads(true);
+  auto failed = s.authorizer->Authorize("1001", "442079460958", kAt);
+  CHECK(failed.status().code() == base::StatusCode::kUnavailable);
+}
+
+TEST_CASE("Denial reasons map to clear hangup causes", "[billing][authorizer]") {
+  CHECK(HangupCauseFor(AuthorizationReason::kInsufficientFunds) == "CALL_REJECTED");
+  CHECK(HangupCauseFor(AuthorizationReason::kNoRate) == "NO_ROUTE_DESTINATION");
+  CHECK(HangupCauseFor(AuthorizationReason::kDestinationBlocked) == "OUTGOING_CALL_BARRED");
+  CHECK(HangupCauseFor(AuthorizationReason::kUnknownExtension) == "OUTGOING_CALL_BARRED");
+}

@@ -1,0 +1,202 @@
+#pragma once
+// An in-memory billing::Repository for billing's own tests. It applies the
+// same rule functions as store::BillingRepository (ledger_entry.h,
+// AvailableMoney, ChargeableAmount) under one mutex; the SQLite repository's
+// own tests (tests/unit/store/billing_repository_test.cpp) run the money
+// paths against the real store.
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "billing/repository.h"
+
+namespace tarifador::billing::testing {
+
+class FakeRepository final : public Repository {
+ public:
+  base::Result<Account> CreateAccount(const NewAccount& a, std::string_view, base::Instant at) override {
+    TARIFADOR_RETURN_IF_ERROR(ValidateNewAccount(a));
+    std::lock_guard lock(mu_);
+    for (const auto& [id, acc] : accounts_) {
+      if (acc.name == a.name) return base::AlreadyExists("account name taken");
+    }
+    Account acc{AccountId{next_account_++}, a.name, a.type, a.credit_limit, a.monthly_budget, {}, {}, at, at};
+    accounts_[acc.id] = acc;
+    return acc;
+  }
+  base::Result<Account> GetAccount(AccountId id) override {
+    std::lock_guard lock(mu_);
+    return Find(id);
+  }
+  base::Status PutExtension(const Extension& x, std::string_view, base::Instant) override {
+    TARIFADOR_RETURN_IF_ERROR(ValidateExtension(x));
+    std::lock_guard lock(mu_);
+    if (!accounts_.count(x.account_id)) return base::NotFound("no account");
+    extensions_[x.number] = x;
+    return base::Status::Ok();
+  }
+  base::Result<Extension> GetExtension(std::string_view number) override {
+    std::lock_guard lock(mu_);
+    ++extension_reads_;
+    if (fail_reads_) return base::Unavailable("store down");
+    const auto it = extensions_.find(std::string(number));
+    if (it == extensions_.end()) return base::NotFound("no extension");
+    return it->second;
+  }
+  base::Result<MovementResult> ApplyMovement(const Movement& m) override {
+    TARIFADOR_RETURN_IF_ERROR(ValidateMovement(m));
+    std::lock_guard lock(mu_);
+    if (m.idempotency_key) {
+      for (const LedgerEntry& e : ledger_) {
+        if (e.idempotency_key == m.idempotency_key) {
+          if (!SameMovement(e, m)) return base::FailedPrecondition("idempotency key reused");
+          return MovementResult{e, true};
+        }
+      }
+    }
+    auto acc = Find(m.account_id);
+    if (!acc.ok()) return acc.status();
+    auto after = BalanceAfterMovement(*acc, m);
+    if (!after.ok()) return after.status();
+    return MovementResult{Append(m, *after), false};
+  }
+  base::Result<std::vector<LedgerEntry>> ListLedger(AccountId id, int64_t after_id, int64_t limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<LedgerEntry> out;
+    for (const LedgerEntry& e : ledger_) {
+      if (e.account_id == id && e.id > after_id && static_cast<int64_t>(out.size()) < limit) out.push_back(e);
+    }
+    return out;
+  }
+  base::Result<Reservation> Reserve(const Reservation& r) override {
+    std::lock_guard lock(mu_);
+    if (reservations_.count(r.call)) return base::AlreadyExists("already reserved");
+    auto acc = Find(r.account_id);
+    if (!acc.ok()) return acc.status();
+    if (r.amount > AvailableMoney(*acc)) return base::FailedPrecondition("insufficient funds");
+    reservations_[r.call] = r;
+    accounts_[r.account_id].reserved += r.amount;
+    return r;
+  }
+  base::Result<Reservation> ExtendReservation(const CallId& call, base::Money amount, int64_t covered_s,
+                                              base::Instant at) override {
+    std::lock_guard lock(mu_);
+    const auto it = reservations_.find(call);
+    if (it == reservations_.end()) return base::NotFound("no reservation");
+    Account& acc = accounts_[it->second.account_id];
+    const base::Money delta = amount - it->second.amount;
+    if (delta > base::Money() && delta > AvailableMoney(acc)) return base::FailedPrecondition("insufficient funds");
+    acc.reserved += delta;
+    it->second.amount = amount;
+    it->second.covered_s = covered_s;
+    it->second.updated_at = at;
+    return it->second;
+  }
+  base::Status ReleaseReservation(const CallId& call) override {
+    std::lock_guard lock(mu_);
+    Release(call);
+    return base::Status::Ok();
+  }
+  base::Result<Reservation> GetReservation(const CallId& call) override {
+    std::lock_guard lock(mu_);
+    const auto it = reservations_.find(call);
+    if (it == reservations_.end()) return base::NotFound("no reservation");
+    return it->second;
+  }
+  base::Result<CallBilled> BillCall(const Cdr& cdr, base::Instant at) override {
+    std::lock_guard lock(mu_);
+    if (cdrs_.count(cdr.uuid)) return base::AlreadyExists("call " + cdr.uuid.value + " is already billed");
+    CallBilled out;
+    if (const auto it = reservations_.find(cdr.uuid); it != reservations_.end()) out.released = it->second;
+    Release(cdr.uuid);
+    if (cdr.cost > base::Money()) {
+      auto acc = Find(*cdr.account_id);
+      if (!acc.ok()) return acc.status();
+      out.charged = ChargeableAmount(*acc, cdr.cost);
+      if (out.charged > base::Money()) {
+        Movement m{*cdr.account_id, LedgerKind::kCallCharge, -out.charged, "billing", "call", at, cdr.uuid, {}};
+        out.charge = Append(m, acc->balance - out.charged);
+      }
+    }
+    Cdr stored = cdr;
+    stored.charged = out.charged;
+    cdrs_[cdr.uuid] = stored;
+    return out;
+  }
+  base::Result<Cdr> GetCdr(const CallId& call) override {
+    std::lock_guard lock(mu_);
+    const auto it = cdrs_.find(call);
+    if (it == cdrs_.end()) return base::NotFound("no CDR");
+    return it->second;
+  }
+
+  // Test helpers.
+  size_t cdr_count() {
+    std::lock_guard lock(mu_);
+    return cdrs_.size();
+  }
+  size_t ledger_size() {
+    std::lock_guard lock(mu_);
+    return ledger_.size();
+  }
+  void set_fail_reads(bool fail) {
+    std::lock_guard lock(mu_);
+    fail_reads_ = fail;
+  }
+  // Balance == sum(ledger) and reserved == sum(reservations) for every account.
+  bool Consistent() {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, acc] : accounts_) {
+      base::Money sum, held;
+      for (const LedgerEntry& e : ledger_) {
+        if (e.account_id == id) sum += e.amount;
+      }
+      for (const auto& [call, r] : reservations_) {
+        if (r.account_id == id) held += r.amount;
+      }
+      if (sum != acc.balance || held != acc.reserved) return false;
+    }
+    return true;
+  }
+
+ private:
+  base::Result<Account> Find(AccountId id) {
+    const auto it = accounts_.find(id);
+    if (it == accounts_.end()) return base::NotFound("no account " + std::to_string(id.value));
+    return it->second;
+  }
+  LedgerEntry Append(const Movement& m, base::Money after) {
+    LedgerEntry e{static_cast<int64_t>(ledger_.size()) + 1,
+                  m.account_id,
+                  m.kind,
+                  m.amount,
+                  after,
+                  m.actor,
+                  m.reason,
+                  m.at,
+                  m.call,
+                  m.idempotency_key};
+    ledger_.push_back(e);
+    accounts_[m.account_id].balance = after;
+    return e;
+  }
+  void Release(const CallId& call) {
+    const auto it = reservations_.find(call);
+    if (it == reservations_.end()) return;
+    accounts_[it->second.account_id].reserved -= it->second.amount;
+    reservations_.erase(it);
+  }
+
+  std::mutex mu_;
+  int64_t next_account_ = 1;
+  std::map<AccountId, Account> accounts_;
+  std::map<std::string, Extension> extensions_;
+  std::vector<LedgerEntry> ledger_;
+  std::map<CallId, Reservation> reservations_;
+  std::map<CallId, Cdr> cdrs_;
+  int extension_reads_ = 0;
+  bool fail_reads_ = false;
+};
+
+}  // namespace tarifador::billing::testing

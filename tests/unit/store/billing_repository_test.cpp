@@ -1,0 +1,486 @@
+#include "store/billing_repository.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <random>
+#include <thread>
+
+#include "billing/authorizer.h"
+#include "billing/call_tracker.h"
+#include "billing/ledger.h"
+#include "store/check.h"
+#include "store/migrations.h"
+#include "test_support/temp_dir.h"
+#include "unit/billing/billing_fixtures.h"
+#include "unit/billing/strict_call_control.h"
+
+using namespace tarifador;
+using billing::AccountId;
+using billing::AccountType;
+using billing::CallId;
+using billing::LedgerKind;
+using billing::testing::M;
+
+namespace {
+
+const base::Instant kAt = base::Instant::FromSeconds(1'700'000'000);
+
+struct Store {
+  test_support::TempDir dir;
+  std::string path = dir.path() + "/billing.db";
+  std::unique_ptr<store::Writer> writer;
+  std::unique_ptr<store::ReadPool> reads;
+  std::unique_ptr<store::BillingRepository> repo;
+
+  Store() {
+    auto w = store::Writer::Start(path);
+    REQUIRE(w.ok());
+    writer = std::move(*w);
+    reads = std::make_unique<store::ReadPool>(path);
+    repo = std::make_unique<store::BillingRepository>(*writer, *reads);
+  }
+  ~Store() { writer->Shutdown(); }
+
+  AccountId Account(const char* name, AccountType type = AccountType::kPrepaid, const char* limit = "0") {
+    auto a = repo->CreateAccount({name, type, M(limit), {}}, "test", kAt);
+    REQUIRE(a.ok());
+    return a->id;
+  }
+  void Recharge(AccountId id, const char* amount) {
+    REQUIRE(repo->ApplyMovement({id, LedgerKind::kRecharge, M(amount), "test", "", kAt, {}, {}}).ok());
+  }
+  billing::Account Get(AccountId id) {
+    auto a = repo->GetAccount(id);
+    REQUIRE(a.ok());
+    return *a;
+  }
+  int64_t Count(const char* sql) {
+    auto lease = reads->Acquire();
+    REQUIRE(lease.ok());
+    return lease->sql().execAndGet(sql).getInt64();
+  }
+  base::Status Check() {
+    auto lease = reads->Acquire();
+    REQUIRE(lease.ok());
+    return store::CheckLedgerBalances(lease->sql());
+  }
+};
+
+// "t<thread>-<i>", built by appending: GCC 12 -O2 reports a bogus -Wrestrict
+// for operator+ on a literal and temporaries.
+std::string CallName(int thread, int i) {
+  std::string out = "t";
+  out += std::to_string(thread);
+  out += '-';
+  out += std::to_string(i);
+  return out;
+}
+
+billing::Cdr MakeCdr(const std::string& uuid, AccountId account, const char* cost) {
+  billing::Cdr c;
+  c.uuid = CallId{uuid};
+  c.linked = {"b-" + uuid, "c-" + uuid};
+  c.site_id = "site-a";
+  c.direction = billing::Direction::kOutbound;
+  c.caller = "1001";
+  c.caller_name = "Alice";
+  c.account_id = account;
+  c.destination = "00442079460958";
+  c.normalised = "442079460958";
+  c.zone = "UK";
+  c.prefix = "44";
+  c.rate_plan = "retail";
+  c.price_per_minute = M("0.60");
+  c.connection_fee = M("0.05");
+  c.start_us = kAt.micros();
+  c.answer_us = kAt.micros() + 2'000'000;
+  c.bridge_us = kAt.micros() + 2'000'000;
+  c.end_us = kAt.micros() + 44'000'000;
+  c.duration_s = 44;
+  c.billsec = 42;
+  c.billusec = 42'000'000;
+  c.billable_seconds = 42;
+  c.cost = M(cost);
+  c.hangup_cause = "NORMAL_CLEARING";
+  c.disposition = billing::Disposition::kAnswered;
+  c.gateway = "carrier-1";
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("Billing migration applies on the previous schema version", "[store][billing]") {
+  auto list = store::ListMigrations(store::EmbeddedMigrations());
+  REQUIRE(list.ok());
+  test_support::TempDir dir;
+  SQLite::Database db(dir.path() + "/old.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  std::vector<base::EmbeddedFile> before;
+  for (const auto& m : *list) {
+    if (m.version < 4) before.push_back({m.name, m.sql});
+  }
+  REQUIRE(store::ApplyMigrations(db, before).ok());
+  db.exec("INSERT INTO rate_plans(name, created_us, updated_us) VALUES ('retail', 1, 1)");
+  REQUIRE(store::ApplyMigrations(db, store::EmbeddedMigrations()).ok());
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() >= 4);
+  CHECK(db.execAndGet("SELECT count(*) FROM rate_plans").getInt() == 1);
+  for (const char* table : {"accounts", "extensions", "ledger", "reservations", "cdrs"}) {
+    INFO(table);
+    CHECK(
+        db.execAndGet(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table + "'")
+            .getInt() == 1);
+  }
+  for (const char* index : {"cdrs_start", "cdrs_caller_start", "cdrs_account_start"}) {
+    INFO(index);
+    CHECK(
+        db.execAndGet(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '") + index + "'")
+            .getInt() == 1);
+  }
+}
+
+TEST_CASE("Accounts, extensions and ledger rows round-trip with integer money", "[store][billing]") {
+  Store s;
+  const AccountId id = s.Account("Sales", AccountType::kPostpaid, "50");
+  CHECK(s.repo->CreateAccount({"Sales", AccountType::kPrepaid, {}, {}}, "test", kAt).status().code() ==
+        base::StatusCode::kAlreadyExists);
+  const billing::Account a = s.Get(id);
+  CHECK(a.name == "Sales");
+  CHECK(a.type == AccountType::kPostpaid);
+  CHECK(a.credit_limit == M("50"));
+  CHECK(a.balance == M("0"));
+  CHECK(s.repo->GetAccount(AccountId{999}).status().code() == base::StatusCode::kNotFound);
+
+  REQUIRE(s.repo->PutExtension({"1001", "Alice", id, "retail", true}, "user:admin", kAt).ok());
+  REQUIRE(s.repo->PutExtension({"1001", "Alice B", id, std::nullopt, false}, "user:admin", kAt).ok());
+  const billing::Extension x = *s.repo->GetExtension("1001");
+  CHECK(x == billing::Extension{"1001", "Alice B", id, std::nullopt, false});
+  CHECK(s.repo->GetExtension("1002").status().code() == base::StatusCode::kNotFound);
+  CHECK(s.repo->PutExtension({"1003", "", AccountId{999}, std::nullopt, true}, "t", kAt).code() ==
+        base::StatusCode::kNotFound);
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action IN ('account.create', 'extension.put')") == 3);
+
+  base::FakeClock clock(kAt);
+  billing::Ledger ledger(*s.repo, clock);
+  REQUIRE(ledger.Recharge(id, M("12.345678"), "user:alice", "cash").ok());
+  REQUIRE(ledger.Adjust(id, M("-62.345678"), "user:alice", "to the limit").ok());
+  CHECK(ledger.Adjust(id, M("-0.000001"), "user:alice", "").status().code() == base::StatusCode::kFailedPrecondition);
+  REQUIRE(ledger.Refund(id, M("1"), "user:alice", "dropped call", CallId{"u-9"}).ok());
+  auto rows = s.repo->ListLedger(id, 0, 100);
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 3);
+  CHECK((*rows)[0].amount == M("12.345678"));
+  CHECK((*rows)[0].reason == "cash");
+  CHECK((*rows)[1].balance_after == M("-50"));
+  CHECK((*rows)[2].kind == LedgerKind::kRefund);
+  CHECK((*rows)[2].call == CallId{"u-9"});
+  CHECK((*rows)[2].balance_after == M("-49"));
+  CHECK(s.repo->ListLedger(id, (*rows)[1].id, 100)->size() == 1);
+  CHECK(s.Get(id).balance == M("-49"));
+  CHECK(s.Count("SELECT typeof(amount_micros) = 'integer' FROM ledger LIMIT 1") == 1);
+  CHECK(s.Check().ok());
+}
+
+TEST_CASE("Ledger rows cannot be updated or deleted", "[store][billing]") {
+  Store s;
+  const AccountId id = s.Account("Guest");
+  s.Recharge(id, "5");
+  const base::Status update = s.writer->Run([](SQLite::Database& db) {
+    db.exec("UPDATE ledger SET amount_micros = 1");
+    return base::Status::Ok();
+  });
+  CHECK_FALSE(update.ok());
+  CHECK(update.message().find("append-only") != std::string::npos);
+  const base::Status del = s.writer->Run([](SQLite::Database& db) {
+    db.exec("DELETE FROM ledger");
+    return base::Status::Ok();
+  });
+  CHECK_FALSE(del.ok());
+  CHECK(del.message().find("append-only") != std::string::npos);
+  CHECK(s.Count("SELECT amount_micros FROM ledger") == 5'000'000);
+}
+
+TEST_CASE("Recharges with an idempotency key are applied once", "[store][billing]") {
+  Store s;
+  const AccountId id = s.Account("Guest");
+  billing::Movement m{id, LedgerKind::kRecharge, M("5"), "token:shop", "voucher", kAt, {}, "order-77"};
+  auto first = s.repo->ApplyMovement(m);
+  REQUIRE(first.ok());
+  auto again = s.repo->ApplyMovement(m);
+  REQUIRE(again.ok());
+  CHECK(again->replayed);
+  CHECK(again->entry == first->entry);
+  m.amount = M("50");
+  CHECK(s.repo->ApplyMovement(m).status().code() == base::StatusCode::kFailedPrecondition);
+  CHECK(s.Get(id).balance == M("5"));
+  CHECK(s.Count("SELECT count(*) FROM ledger") == 1);
+}
+
+TEST_CASE("Billing a call writes CDR, charge and release together, once", "[store][billing]") {
+  Store s;
+  const AccountId id = s.Account("Guest");
+  s.Recharge(id, "1.00");
+  REQUIRE(s.repo->Reserve({CallId{"u-1"}, id, M("0.60"), 60, kAt, kAt}).ok());
+  CHECK(s.repo->Reserve({CallId{"u-1"}, id, M("0.10"), 10, kAt, kAt}).status().code() ==
+        base::StatusCode::kAlreadyExists);
+  CHECK(s.Get(id).reserved == M("0.60"));
+
+  const billing::Cdr cdr = MakeCdr("u-1", id, "0.47");
+  auto billed = s.repo->BillCall(cdr, kAt);
+  REQUIRE(billed.ok());
+  CHECK(billed->charged == M("0.47"));
+  REQUIRE(billed->charge);
+  CHECK(billed->charge->amount == M("-0.47"));
+  CHECK(billed->charge->balance_after == M("0.53"));
+  CHECK(billed->charge->kind == LedgerKind::kCallCharge);
+  REQUIRE(billed->released);
+  CHECK(billed->released->amount == M("0.60"));
+  const billing::Account a = s.Get(id);
+  CHECK(a.balance == M("0.53"));
+  CHECK(a.reserved == M("0"));
+  billing::Cdr stored = *s.repo->GetCdr(CallId{"u-1"});
+  billing::Cdr want = cdr;
+  want.charged = M("0.47");
+  CHECK(stored == want);
+
+  // The same HANGUP_COMPLETE again: refused, and nothing moves.
+  auto twice = s.repo->BillCall(cdr, kAt);
+  CHECK(twice.status().code() == base::StatusCode::kAlreadyExists);
+  CHECK(twice.status().message() == "call u-1 is already billed");
+  CHECK(s.Get(id).balance == M("0.53"));
+  CHECK(s.Count("SELECT count(*) FROM ledger") == 2);
+  CHECK(s.Count("SELECT count(*) FROM cdrs") == 1);
+  CHECK(s.Check().ok());
+}
+
+TEST_CASE("A billing that fails half-way leaves nothing behind", "[store][billing]") {
+  Store s;
+  const AccountId id = s.Account("Guest");
+  s.Recharge(id, "1.00");
+  REQUIRE(s.repo->Reserve({CallId{"u-2"}, id, M("0.60"), 60, kAt, kAt}).ok());
+  billing::Cdr bad = MakeCdr("u-2", id, "0.30");
+  bad.billsec = -1;  // refused by the cdrs table's CHECK, after the charge and the release ran
+  CHECK_FALSE(s.repo->BillCall(bad, kAt).ok());
+  CHECK(s.Get(id).balance == M("1.00"));
+  CHECK(s.Get(id).reserved == M("0.60"));
+  CHECK(s.Count("SELECT count(*) FROM ledger") == 1);
+  CHECK(s.Count("SELECT count(*) FROM cdrs") == 0);
+  CHECK(s.repo->GetReservation(CallId{"u-2"}).ok());
+}
+
+TEST_CASE("A charge beyond what the account may spend stops at its floor", "[store][billing]") {
+  Store s;
+  const AccountId id = s.Account("Guest");
+  s.Recharge(id, "1.00");
+  REQUIRE(s.repo->Reserve({CallId{"other"}, id, M("0.30"), 30, kAt, kAt}).ok());
+  REQUIRE(s.repo->Reserve({CallId{"u-3"}, id, M("0.50"), 50, kAt, kAt}).ok());
+  // u-3 ran over its reservation; the other call's 0.30 stays covered.
+  auto billed = s.repo->BillCall(MakeCdr("u-3", id, "0.90"), kAt);
+  REQUIRE(billed.ok());
+  CHECK(billed->charged == M("0.70"));
+  CHECK(s.Get(id).balance == M("0.30"));
+  CHECK(s.Get(id).reserved == M("0.30"));
+  CHECK(s.repo->GetCdr(CallId{"u-3"})->charged == M("0.70"));
+  CHECK(s.repo->GetCdr(CallId{"u-3"})->cost == M("0.90"));
+  CHECK(s.Check().ok());
+}
+
+TEST_CASE("Concurrent calls of one account never reserve more than it has", "[store][billing]") {
+  Store s;
+  const AccountId id = s.Account("Shared");
+  s.Recharge(id, "10.00");
+  rating::RateBookHolder rates;
+  rates.Publish(billing::testing::RetailBook());
+  REQUIRE(s.repo->PutExtension({"1001", "Alice", id, "retail", true}, "test", kAt).ok());
+  billing::Authorizer authorizer(*s.repo, rates, rating::NumberNormaliser(), {});
+
+  constexpr int kThreads = 8;
+  constexpr int kCallsEach = 12;
+  std::atomic<int> reserved_calls{0};
+  std::atomic<int> refused{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCallsEach; ++i) {
+        const CallId call{CallName(t, i)};
+        auto a = authorizer.Authorize("1001", "442079460958", kAt);
+        if (!a.ok()) {
+          ++failures;
+          continue;
+        }
+        if (!a->allowed) {
+          ++refused;
+          continue;
+        }
+        // Each call holds a full minute (0.60): 16 fit into 10.00, not 17.
+        auto r = s.repo->Reserve({call, id, M("0.60"), 60, kAt, kAt});
+        if (r.ok()) {
+          ++reserved_calls;
+        } else if (r.status().code() == base::StatusCode::kFailedPrecondition) {
+          ++refused;
+        } else {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  CHECK(failures == 0);
+  CHECK(reserved_calls == 16);
+  CHECK(refused == kThreads * kCallsEach - 16);
+  CHECK(s.Get(id).reserved == M("9.60"));
+  CHECK(billing::AvailableMoney(s.Get(id)) == M("0.40"));
+
+  // Bill them concurrently, each using all it reserved plus a little more.
+  threads.clear();
+  std::atomic<int> billed{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCallsEach; ++i) {
+        const std::string uuid = CallName(t, i);
+        if (s.repo->BillCall(MakeCdr(uuid, id, "0.65"), kAt).ok()) ++billed;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  CHECK(billed == kThreads * kCallsEach);
+  const billing::Account a = s.Get(id);
+  CHECK(a.balance >= M("0"));
+  CHECK(a.reserved == M("0"));
+  CHECK(a.balance == M("0"));  // 16 x 0.60 reserved + 0.40 free: the overruns took the rest
+  CHECK(s.Count("SELECT sum(charged_micros) FROM cdrs") == 10'000'000);
+  CHECK(s.Check().ok());
+}
+
+TEST_CASE("Balance equals the ledger sum after a random sequence of operations", "[store][billing]") {
+  const uint32_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  Store s;
+  const AccountId accounts[] = {s.Account("P1"), s.Account("P2"), s.Account("Post", AccountType::kPostpaid, "20")};
+  const auto money = [&](int64_t max_micros) {
+    return base::Money::FromMicros(std::uniform_int_distribution<int64_t>(1, max_micros)(rng));
+  };
+  std::vector<std::pair<CallId, AccountId>> open;
+  int next_call = 0;
+  for (int step = 0; step < 400; ++step) {
+    const AccountId id = accounts[std::uniform_int_distribution<int>(0, 2)(rng)];
+    const int op = std::uniform_int_distribution<int>(0, 6)(rng);
+    INFO("step " << step << " op " << op);
+    if (op == 0) {
+      REQUIRE(s.repo->ApplyMovement({id, LedgerKind::kRecharge, money(5'000'000), "t", "", kAt, {}, {}}).ok());
+    } else if (op == 1) {
+      REQUIRE(s.repo->ApplyMovement({id, LedgerKind::kRefund, money(500'000), "t", "", kAt, {}, {}}).ok());
+    } else if (op == 2) {
+      base::Money amount = money(3'000'000);
+      if (rng() % 2) amount = -amount;
+      auto r = s.repo->ApplyMovement({id, LedgerKind::kAdjustment, amount, "t", "", kAt, {}, {}});
+      REQUIRE((r.ok() || r.status().code() == base::StatusCode::kFailedPrecondition));
+    } else if (op == 3 || op == 4) {
+      const CallId call{"c" + std::to_string(next_call++)};
+      auto r = s.repo->Reserve({call, id, money(2'000'000), 60, kAt, kAt});
+      REQUIRE((r.ok() || r.status().code() == base::StatusCode::kFailedPrecondition));
+      if (r.ok()) open.emplace_back(call, id);
+    } else if (!open.empty()) {
+      const size_t k = std::uniform_int_distribution<size_t>(0, open.size() - 1)(rng);
+      const auto [call, owner] = open[k];
+      if (op == 5) {
+        auto r = s.repo->ExtendReservation(call, money(4'000'000), 120, kAt);
+        REQUIRE((r.ok() || r.status().code() == base::StatusCode::kFailedPrecondition));
+      } else {
+        const base::Money cost = base::Money::FromMicros(std::uniform_int_distribution<int64_t>(0, 4'000'000)(rng));
+        REQUIRE(s.repo->BillCall(MakeCdr(call.value, owner, cost.ToString(6).c_str()), kAt).ok());
+        open.erase(open.begin() + static_cast<std::ptrdiff_t>(k));
+      }
+    }
+    for (const AccountId a : accounts) {
+      const billing::Account acc = s.Get(a);
+      REQUIRE(billing::AvailableMoney(acc) >= M("0"));
+      REQUIRE(acc.balance >= billing::BalanceFloor(acc));
+    }
+  }
+  const base::Status check = s.Check();
+  INFO(check.message());
+  CHECK(check.ok());
+  for (const AccountId a : accounts) {
+    auto rows = s.repo->ListLedger(a, 0, 100'000);
+    REQUIRE(rows.ok());
+    base::Money sum;
+    for (const auto& r : *rows) sum += r.amount;
+    CHECK(sum == s.Get(a).balance);
+  }
+}
+
+TEST_CASE("tarifador check fails on a tampered balance", "[store][billing]") {
+  Store s;
+  const AccountId id = s.Account("Guest");
+  s.Recharge(id, "5");
+  REQUIRE(s.repo->Reserve({CallId{"u-1"}, id, M("1"), 60, kAt, kAt}).ok());
+  const auto ledger_check = [&]() -> store::CheckResult {
+    const store::CheckReport report = store::CheckStore(s.path);
+    for (const auto& c : report.checks) {
+      if (c.name == "ledger_balances") return c;
+    }
+    return {"<missing>", false, ""};
+  };
+  store::CheckResult healthy = ledger_check();
+  CHECK(healthy.name == "ledger_balances");
+  CHECK(healthy.ok);
+
+  REQUIRE(s.writer
+              ->Run([](SQLite::Database& db) {
+                db.exec("UPDATE accounts SET balance_micros = balance_micros + 1");
+                return base::Status::Ok();
+              })
+              .ok());
+  store::CheckResult tampered = ledger_check();
+  CHECK_FALSE(tampered.ok);
+  CHECK(tampered.detail.find("off by 0.000001") != std::string::npos);
+  CHECK_FALSE(store::CheckStore(s.path).ok);
+
+  REQUIRE(s.writer
+              ->Run([](SQLite::Database& db) {
+                db.exec("UPDATE accounts SET balance_micros = balance_micros - 1, reserved_micros = 0");
+                return base::Status::Ok();
+              })
+              .ok());
+  tampered = ledger_check();
+  CHECK_FALSE(tampered.ok);
+  CHECK(tampered.detail.find("open reservations") != std::string::npos);
+}
+
+TEST_CASE("The call tracker bills through the SQLite repository once", "[store][billing]") {
+  Store s;
+  base::FakeClock clock(kAt);
+  const AccountId id = s.Account("Office");
+  s.Recharge(id, "1.00");
+  REQUIRE(s.repo->PutExtension({"1001", "Alice", id, std::nullopt, true}, "test", kAt).ok());
+  rating::RateBookHolder rates;
+  rates.Publish(billing::testing::RetailBook());
+  billing::Authorizer::Options auth_options;
+  auth_options.default_plan = "retail";
+  billing::Authorizer authorizer(*s.repo, rates, rating::NumberNormaliser(), auth_options);
+  billing::testing::StrictCallControl control;
+  billing::CallTracker tracker(*s.repo, authorizer, control, clock, {});
+
+  billing::testing::LegScript a;
+  a.uuid = "a-sql";
+  a.t0_us = kAt.micros();
+  control.ExpectScheduleHangup("a-sql", 100, billing::kCauseOutOfTime);
+  REQUIRE(tracker.OnEvent(a.Create()).ok());
+  CHECK(s.Get(id).reserved == M("0.60"));
+  const int64_t c = kAt.micros() + 3'000'000;
+  REQUIRE(tracker.OnEvent(a.Answer(c)).ok());
+  REQUIRE(tracker.OnEvent(a.Bridge(c)).ok());
+  const billing::CallEvent done = a.HangupComplete(c, c, c + 61'500'000);
+  REQUIRE(tracker.OnEvent(done).ok());
+  REQUIRE(tracker.OnEvent(done).ok());  // replayed
+  CHECK(s.Get(id).balance == M("0.39"));
+  CHECK(s.Get(id).reserved == M("0"));
+  CHECK(s.Count("SELECT count(*) FROM cdrs") == 1);
+  CHECK(s.Count("SELECT count(*) FROM ledger WHERE kind = 'call_charge'") == 1);
+  CHECK(s.Count("SELECT billsec FROM cdrs") == 61);
+  CHECK(s.Check().ok());
+  control.Verify();
+}
