@@ -13,10 +13,10 @@ if [ "${1:-}" = "--sanitize" ]; then
   cmake --build "$dir" -j"$jobs"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  ctest --test-dir "$dir" -j"$jobs" -L unit --output-on-failure
+  ctest --test-dir "$dir" -j"$jobs" -L unit --timeout 300 --output-on-failure
 else
   dir=${BUILD_DIR:-build}
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DTARIFADOR_WERROR=ON
   cmake --build "$dir" -j"$jobs"
-  ctest --test-dir "$dir" -j"$jobs" --output-on-failure
+  ctest --test-dir "$dir" -j"$jobs" --timeout 300 --output-on-failure
 fi

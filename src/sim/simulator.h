@@ -1,0 +1,78 @@
+#pragma once
+// The whole fake FreeSWITCH in one object, for tarifador-sim, `tarifador
+// demo` and in-process tests: a FakeSwitch on a (scaled or injected) clock,
+// its EslServer, an optional LoadGenerator and scenario playback.
+//
+//   sim::SimulatorOptions o;
+//   o.server.port = 0;          // any free port
+//   o.time_scale = 0.01;        // 1 simulated second = 10 ms
+//   sim::Simulator sim(o);
+//   if (auto s = sim.Start(); !s.ok()) ...
+//   sim.fake_switch().PlaceCall(spec);
+//   sim.server().WaitForCommand("api uuid_kill ", 2s);
+//
+// Thread-safe as its parts are.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "sim/esl_server.h"
+#include "sim/fake_switch.h"
+#include "sim/load_generator.h"
+#include "sim/scenario.h"
+
+namespace tarifador::sim {
+
+struct SimulatorOptions {
+  ServerOptions server;
+  SwitchOptions switch_options;  // its time_scale is overwritten from time_scale below
+  // Real seconds per simulated second when the Simulator makes its own
+  // clock (a ScaledClock starting at the system time).
+  double time_scale = 1.0;
+};
+
+class Simulator {
+ public:
+  // With `clock` (e.g. a base::FakeClock the test moves), simulated time is
+  // that clock's; it must outlive the Simulator. Without it, a ScaledClock.
+  explicit Simulator(SimulatorOptions options, const base::Clock* clock = nullptr);
+  ~Simulator();  // Stop()
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // Starts the switch's scheduler and the ESL server; Unavailable when the
+  // address cannot be bound.
+  base::Status Start();
+  // Stops load, server and scheduler, in that order. Idempotent.
+  void Stop();
+
+  // Starts the random load; InvalidArgument for bad options,
+  // FailedPrecondition if load already runs.
+  base::Status StartLoad(const LoadOptions& options);
+  // Schedules every scripted call at its "at" offset from now.
+  base::Status PlayScenario(const std::vector<ScriptedCall>& calls);
+
+  FakeSwitch& fake_switch() { return *switch_; }
+  EslServer& server() { return *server_; }
+  uint16_t port() const { return server_->port(); }
+  const base::Clock& clock() const { return *clock_; }
+  // The load generator, or nullptr when none was started.
+  const LoadGenerator* load() const { return load_.get(); }
+
+  // One JSON object: seed, calls placed (total and by outcome), calls killed,
+  // events emitted (total and by name), events sent to clients, commands
+  // received by name, connections authenticated.
+  std::string SummaryJson() const;
+
+ private:
+  SimulatorOptions options_;
+  std::unique_ptr<base::Clock> own_clock_;
+  const base::Clock* clock_;
+  std::unique_ptr<FakeSwitch> switch_;
+  std::unique_ptr<EslServer> server_;
+  std::unique_ptr<LoadGenerator> load_;
+};
+
+}  // namespace tarifador::sim
