@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 if [ "${1:-}" = "--sanitize" ]; then
   dir=${BUILD_DIR:-build-asan}
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTARIFADOR_WERROR=ON \
+  # -O1 -g1: what the sanitizers need for useful reports, at half the compile time of -O2 -g.
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DTARIFADOR_WERROR=ON \
     -DTARIFADOR_SANITIZE=ON -DTARIFADOR_BENCH=OFF
   cmake --build "$dir" -j"$jobs"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
