@@ -2,10 +2,16 @@
 
 #include <stdlib.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <random>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "app/demo_data.h"
 #include "app/service.h"
@@ -13,13 +19,69 @@
 #include "base/log.h"
 #include "base/password.h"
 #include "rating/rate_deck.h"
+#include "sim/simulator.h"
+#include "store/billing_repository.h"
 #include "store/rate_plan_store.h"
+#include "store/read_pool.h"
 #include "store/user_store.h"
+#include "store/writer.h"
 
 namespace tarifador::app {
 namespace {
 
-constexpr const char* kUsage = "usage: tarifador demo [--listen HOST:PORT] [--keep]\n";
+constexpr const char* kUsage = "usage: tarifador demo [--listen HOST:PORT] [--keep] [--cps N] [--seed N]\n";
+
+// The demo office (SPEC section 3): a postpaid department, a prepaid
+// reception and a prepaid guest phone with little money, so the dashboard
+// shows calls, internal calls, denials and a cut-off.
+struct DemoAccount {
+  const char* name;
+  billing::AccountType type;
+  const char* credit_limit;
+  const char* balance;
+  std::vector<std::pair<const char*, const char*>> extensions;  // number, name
+};
+
+const std::vector<DemoAccount>& DemoAccounts() {
+  static const std::vector<DemoAccount> accounts = {
+      {"Sales", billing::AccountType::kPostpaid, "50", "0", {{"1001", "Ana (Sales)"}, {"1002", "Ben (Sales)"}}},
+      {"Reception", billing::AccountType::kPrepaid, "0", "5", {{"1003", "Reception"}}},
+      {"Support", billing::AccountType::kPrepaid, "0", "10", {{"1004", "Carla (Support)"}}},
+      {"Guest phone", billing::AccountType::kPrepaid, "0", "0.25", {{"1005", "Guest phone"}}},
+  };
+  return accounts;
+}
+
+base::Money DemoMoney(const char* text) {
+  auto m = base::Money::Parse(text);
+  return m.ok() ? *m : base::Money();
+}
+
+base::Status SeedAccounts(const config::Config& cfg, base::Instant now) {
+  auto writer = store::Writer::Start(cfg.StorePath());
+  if (!writer.ok()) return writer.status();
+  store::ReadPool reads(cfg.StorePath());
+  store::BillingRepository repo(**writer, reads);
+  for (const DemoAccount& a : DemoAccounts()) {
+    auto account = repo.CreateAccount({a.name, a.type, DemoMoney(a.credit_limit), std::nullopt}, "demo", now);
+    if (!account.ok()) return account.status();
+    if (DemoMoney(a.balance) > base::Money()) {
+      billing::Movement recharge{account->id,
+                                 billing::LedgerKind::kRecharge,
+                                 DemoMoney(a.balance),
+                                 "demo",
+                                 "demo opening balance",
+                                 now,
+                                 std::nullopt,
+                                 std::nullopt};
+      if (auto r = repo.ApplyMovement(recharge); !r.ok()) return r.status();
+    }
+    for (const auto& [number, name] : a.extensions) {
+      TARIFADOR_RETURN_IF_ERROR(repo.PutExtension({number, name, account->id, std::nullopt, true}, "demo", now));
+    }
+  }
+  return base::Status::Ok();
+}
 
 struct DemoCredentials {
   std::string admin_password;
@@ -45,6 +107,7 @@ base::Result<DemoCredentials> Seed(const config::Config& cfg) {
     TARIFADOR_RETURN_IF_ERROR(store::RatePlanStore(**db).ReplaceRates(
         "default", deck.rates, store::ChangeOrigin{"demo", clock.Now()}, store::PlanSettingsUpdate{}));
   }
+  TARIFADOR_RETURN_IF_ERROR(SeedAccounts(cfg, clock.Now()));
   auto db = OpenStoreForWriting(cfg);
   if (!db.ok()) return db.status();
   store::UserStore users(std::move(*db), clock);
@@ -70,11 +133,32 @@ std::string LocalUrl(const std::string& listen, int port) {
 int RunDemo(CommandContext& ctx) {
   bool keep = false;
   std::string listen;
+  sim::LoadOptions load;
+  load.calls_per_second = 0.5;
+  load.max_concurrent = 8;
+  load.min_talk_s = 5;
+  load.max_talk_s = 120;
+  load.first_extension = 1001;
+  load.last_extension = 1005;
+  load.destinations = {"00442079460958", "00447700900123", "0034911234567", "0034612345678",
+                       "0018005550100",  "0012125550100",  "1002",          "1004"};
+  load.seed = 0;
   for (size_t i = 0; i < ctx.args.size(); ++i) {
+    const bool has_value = i + 1 < ctx.args.size();
     if (ctx.args[i] == "--keep") {
       keep = true;
-    } else if (ctx.args[i] == "--listen" && i + 1 < ctx.args.size()) {
+    } else if (ctx.args[i] == "--listen" && has_value) {
       listen = ctx.args[++i];
+    } else if (ctx.args[i] == "--cps" && has_value) {
+      char* end = nullptr;
+      const std::string& text = ctx.args[++i];
+      load.calls_per_second = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() + text.size() || !(load.calls_per_second > 0 && load.calls_per_second <= 1000)) {
+        ctx.err << "tarifador: demo: --cps must be a number of calls per second above 0, at most 1000\n";
+        return 2;
+      }
+    } else if (ctx.args[i] == "--seed" && has_value) {
+      load.seed = std::strtoull(ctx.args[++i].c_str(), nullptr, 10);
     } else {
       ctx.err << kUsage;
       return 2;
@@ -97,9 +181,30 @@ int RunDemo(CommandContext& ctx) {
   cfg->site_id = "demo";
   if (!listen.empty()) cfg->http.listen = listen;
 
-  base::Result<DemoCredentials> creds = Seed(*cfg);
+  // The simulated FreeSWITCH (tarifador-sim's engine, in process) on a free
+  // loopback port, placing random calls from the demo extensions.
+  sim::SimulatorOptions sim_options;
+  sim_options.server.host = "127.0.0.1";
+  sim_options.server.port = 0;
+  sim_options.server.password = base::RandomToken(12);
+  sim::Simulator fake_freeswitch(sim_options);
+  base::Status sim_started = fake_freeswitch.Start();
+  cfg->freeswitch.host = "127.0.0.1";
+  cfg->freeswitch.port = fake_freeswitch.port();
+  cfg->freeswitch.password = sim_options.server.password;
+
+  base::Result<DemoCredentials> creds = sim_started.ok() ? Seed(*cfg) : base::Result<DemoCredentials>(sim_started);
   base::Result<std::unique_ptr<Service>> service =
       creds.ok() ? Service::Start(*cfg, Service::Options{}) : base::Result<std::unique_ptr<Service>>(creds.status());
+  if (service.ok()) {
+    // Calls start once tarifador listens to the switch, so the first ones
+    // are seen from their start rather than re-attached.
+    for (int i = 0; i < 300 && (*service)->call_billing().esl_client().status().state != esl::LinkState::kUp; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (load.seed == 0) load.seed = std::random_device{}();
+    if (base::Status s = fake_freeswitch.StartLoad(load); !s.ok()) service = s;
+  }
   if (!service.ok()) {
     ctx.err << "tarifador: demo: " << service.status().message() << "\n";
     std::error_code ec;
@@ -114,13 +219,18 @@ int RunDemo(CommandContext& ctx) {
           << "  admin login  admin / " << creds->admin_password << "\n"
           << "  API token    " << creds->token << "\n"
           << "  rate plan    \"default\": the sample deck (" << rating::ParseRateDeck(SampleDeck()).rates.size()
-          << " rates)\n\n"
+          << " rates)\n"
+          << "  FreeSWITCH   simulated on 127.0.0.1:" << fake_freeswitch.port() << ", " << load.calls_per_second
+          << " calls/s from extensions 1001-1005 (seed " << load.seed << ")\n"
+          << "  accounts     Sales (postpaid, 1001-1002), Reception (1003), Support (1004),\n"
+          << "               Guest phone (1005, 0.25 prepaid: its calls get cut off)\n\n"
           << "Try:\n"
+          << "  curl -H 'Authorization: Bearer " << creds->token << "' " << url << "/api/v1/calls/active\n"
+          << "  curl -H 'Authorization: Bearer " << creds->token << "' " << url << "/api/v1/accounts\n"
           << "  curl -H 'Authorization: Bearer " << creds->token << "' '" << url
           << "/api/v1/quote?plan=default&number=442079460958&seconds=95'\n"
           << "  curl " << url << "/metrics\n\n"
-          << "Not yet in the demo: the simulated FreeSWITCH placing calls and the web UI;\n"
-          << "they arrive with the call-billing and web-UI work.\n\n";
+          << "Not yet in the demo: the web UI (it arrives with the web-UI work).\n\n";
   // stdout is data: the same facts as JSON, for scripts that start the demo.
   ctx.out << nlohmann::json{{"url", url},
                             {"data_dir", dir},
@@ -133,6 +243,7 @@ int RunDemo(CommandContext& ctx) {
 
   const char* signal_name = WaitForStopSignal();
   base::LogInfo(std::string("received ") + signal_name + ", stopping the demo");
+  fake_freeswitch.Stop();
   (*service)->Stop();
   if (!keep) {
     std::error_code ec;

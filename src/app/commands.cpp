@@ -1,5 +1,6 @@
 // The CLI command table: add a line here for each subcommand.
 #include "app/cmd_backup.h"
+#include "app/cmd_cdr.h"
 #include "app/cmd_check.h"
 #include "app/cmd_config.h"
 #include "app/cmd_demo.h"
@@ -16,7 +17,8 @@ namespace tarifador::app {
 std::span<const Command> Commands() {
   static const Command kCommands[] = {
       {"version", "", "print the version", RunVersion},
-      {"demo", "[--listen HOST:PORT] [--keep]", "try it: sample rates, an admin, the service on :8080", RunDemo},
+      {"demo", "[--listen HOST:PORT] [--keep] [--cps N] [--seed N]",
+       "try it: a simulated FreeSWITCH placing calls, sample rates, an admin, the service on :8080", RunDemo},
       {"serve", "", "run the service: HTTP API and web UI (until SIGTERM)", RunServe},
       {"user add", "NAME --role admin|operator|viewer", "add a user; password on stdin's first line", RunUserAdd},
       {"token create", "NAME --role admin|operator|viewer", "create an API token; prints only the token",
@@ -28,6 +30,7 @@ std::span<const Command> Commands() {
       {"config defaults", "", "print the commented default config file", RunConfigDefaults},
       {"config show", "", "validate the config and print the effective settings as JSON", RunConfigShow},
       {"config docs", "", "print the settings reference (docs/CONFIGURATION.md)", RunConfigDocs},
+      {"cdr import", "DIR", "bill mod_json_cdr files (its err-log dir) as a backfill, each leg once", RunCdrImport},
       {"backup", "FILE", "online backup of the store into FILE", RunBackup},
       {"check", "[STORE_FILE]", "check the store's consistency; exit 0 only when sound", RunCheck},
   };

@@ -5,6 +5,7 @@
 
 #include "app/build_info.h"
 #include "app/dial_plan_from_config.h"
+#include "app/rate_book_loading.h"
 #include "base/log.h"
 #include "base/password.h"
 #include "http/rating_handlers.h"
@@ -20,37 +21,10 @@ base::Result<std::unique_ptr<store::Database>> OpenStoreForWriting(const config:
   return store::Database::Open(cfg.StorePath(), store::OpenMode::kReadWrite);
 }
 
-namespace {
-
-// Loads every rate plan from the store, compiles them and publishes the book.
-// Fails when the store cannot be read or a stored plan does not compile (the
-// message names the plan; `tarifador check` inspects the store).
-base::Status LoadRateBook(const config::Config& cfg, rating::RateBookHolder& holder) {
-  base::Result<std::unique_ptr<store::Database>> db =
-      store::Database::Open(cfg.StorePath(), store::OpenMode::kReadOnly);
-  if (!db.ok()) return db.status().WithContext("loading rate plans");
-  base::Result<std::vector<rating::RatePlan>> plans = store::RatePlanStore(**db).LoadAll();
-  if (!plans.ok()) return plans.status();
-  size_t rates = 0;
-  for (const rating::RatePlan& p : *plans) rates += p.rates.size();
-  const size_t count = plans->size();
-  base::Result<std::shared_ptr<const rating::RateBook>> book = rating::RateBook::Build(std::move(*plans));
-  if (!book.ok()) return book.status().WithContext("loading rate plans");
-  holder.Publish(std::move(*book));
-  if (count == 0) {
-    base::LogWarning(
-        "no rate plan yet: import one with `tarifador rates import --plan NAME FILE`; not ready until then");
-  } else {
-    base::LogInfo("rating: loaded " + std::to_string(count) + " rate plans with " + std::to_string(rates) + " rates");
-  }
-  return base::Status::Ok();
-}
-
-}  // namespace
-
 base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg, const Options& options) {
   auto svc = std::make_unique<Service>(Key{});
-  const base::Instant started_at = svc->clock_.Now();
+  if (options.clock != nullptr) svc->clock_ = options.clock;
+  const base::Instant started_at = svc->clock_->Now();
   // Fail at start, not at the first login, if the crypto library cannot work.
   TARIFADOR_RETURN_IF_ERROR(base::InitCrypto());
 
@@ -65,11 +39,11 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
     // A store keeps the site id it was created under (head office keys rows by it).
     TARIFADOR_RETURN_IF_ERROR(store::EnsureStoreMeta(*svc->writer_, cfg.site_id, started_at));
   }
-  svc->users_ = std::make_unique<store::UserStore>(std::move(*first), svc->clock_);
+  svc->users_ = std::make_unique<store::UserStore>(std::move(*first), *svc->clock_);
   base::Result<std::unique_ptr<store::Database>> audit_db =
       store::Database::Open(cfg.StorePath(), store::OpenMode::kReadWrite);
   if (!audit_db.ok()) return audit_db.status();
-  svc->audit_ = std::make_unique<store::AuditStore>(std::move(*audit_db), svc->clock_);
+  svc->audit_ = std::make_unique<store::AuditStore>(std::move(*audit_db), *svc->clock_);
 
   // Rating (SPEC section 2): every plan compiled into the rate book before
   // the server answers, so the first quote never waits for the database.
@@ -79,8 +53,14 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   svc->rating_ = std::make_unique<http::RatingServices>(svc->rate_book_, std::move(*normaliser),
                                                         cfg.rating.default_plan, *svc->writer_);
 
-  // Readiness (SPEC section 10): store writable and rate plans loaded now;
-  // the ESL link registers its check here when it is wired.
+  // Call billing (SPEC sections 3-4): the billing thread and the FreeSWITCH
+  // link, which registers the "freeswitch" readiness check.
+  base::Result<std::unique_ptr<CallBilling>> billing =
+      CallBilling::Start(cfg, *svc->writer_, svc->rate_book_, *svc->clock_, svc->metrics_, svc->readiness_);
+  if (!billing.ok()) return billing.status();
+  svc->billing_ = std::move(*billing);
+
+  // Readiness (SPEC section 10): store writable, rate plans loaded, ESL link up.
   store::UserStore* users = svc->users_.get();
   svc->readiness_.Add("store", [users] { return users->CheckWritable(); });
   http::RegisterRatingProbes(svc->rate_book_, svc->readiness_, svc->metrics_);
@@ -93,9 +73,9 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   http::ServerOptions server_options = http::ServerOptions::FromConfig(cfg);
   server_options.tcp_nodelay = options.tcp_nodelay;
   http::StatusInfo status{BuildVersion(), BuildRevision(), cfg.StorePath(), started_at};
-  base::Result<std::unique_ptr<http::Server>> server =
-      http::Server::Start(server_options, http::ServerDeps{svc->clock_, *svc->users_, *svc->audit_, svc->metrics_,
-                                                           svc->readiness_, std::move(status), svc->rating_.get()});
+  base::Result<std::unique_ptr<http::Server>> server = http::Server::Start(
+      server_options, http::ServerDeps{*svc->clock_, *svc->users_, *svc->audit_, svc->metrics_, svc->readiness_,
+                                       std::move(status), svc->rating_.get(), &svc->billing_->services()});
   if (!server.ok()) return server.status();
   svc->server_ = std::move(*server);
   return svc;
@@ -108,6 +88,7 @@ int Service::http_port() const { return server_ ? server_->port() : 0; }
 void Service::Stop() {
   // Reverse order of start: nothing may use the store after the server stops.
   if (server_) server_->Stop();
+  if (billing_) billing_->Stop();
   if (writer_) writer_->Shutdown();
 }
 

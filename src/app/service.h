@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "app/call_billing.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "config/config.h"
@@ -33,11 +34,17 @@ class Service {
     // Hidden `serve --no-tcp-nodelay`, only for the Nagle comparison in
     // docs/PERFORMANCE.md.
     bool tcp_nodelay = true;
+    // The clock for everything time-driven (billing, sessions); the system
+    // clock when null. Tests and the demo pass the simulator's clock so a
+    // sped-up simulated FreeSWITCH and tarifador agree on what "now" is.
+    // Borrowed; must outlive the service.
+    const base::Clock* clock = nullptr;
   };
 
   // Starts everything for `cfg`: data dir, store (writer thread, site id
   // check), user and audit stores, the rate book (every plan loaded from the
-  // store and compiled), readiness checks, metrics, HTTP server.
+  // store and compiled), call billing (billing thread, FreeSWITCH link),
+  // readiness checks, metrics, HTTP server.
   // Returns once the server accepts connections. Fails with the first
   // subsystem's failure; whatever had started is stopped again.
   static base::Result<std::unique_ptr<Service>> Start(const config::Config& cfg, const Options& options);
@@ -49,13 +56,17 @@ class Service {
   // The HTTP port actually bound (useful with http.listen "...:0").
   int http_port() const;
 
-  // Stops the HTTP server (in-flight requests finish), then drains and stops
+  // Stops the HTTP server (in-flight requests finish), the FreeSWITCH link
+  // and the billing thread (after what it has queued), then drains and stops
   // the store writer. Idempotent. Call from the thread that started it.
   void Stop();
 
   // The live rate book: loaded at start, updated by imports through the API.
   // Thread-safe.
   const rating::RateBookHolder& rate_book() const { return rate_book_; }
+
+  // The billing thread and the FreeSWITCH link (tests, the demo).
+  CallBilling& call_billing() { return *billing_; }
 
  private:
   struct Key {
@@ -66,7 +77,8 @@ class Service {
   explicit Service(Key) {}
 
  private:
-  base::SystemClock clock_;
+  base::SystemClock system_clock_;
+  const base::Clock* clock_ = &system_clock_;
   http::MetricsRegistry metrics_;
   http::Readiness readiness_;
   std::unique_ptr<store::Writer> writer_;
@@ -74,6 +86,7 @@ class Service {
   std::unique_ptr<store::AuditStore> audit_;
   rating::RateBookHolder rate_book_;
   std::unique_ptr<http::RatingServices> rating_;  // borrows rate_book_ and writer_
+  std::unique_ptr<CallBilling> billing_;          // borrows writer_, rate_book_, metrics_, readiness_
   std::unique_ptr<http::Server> server_;
 };
 

@@ -166,14 +166,32 @@ base::Status CallTracker::OnOriginatingCreate(const CallEvent& event) {
   call.context = event.context;
   call.gateway = event.gateway;
   call.created_us = FirstNonZero(event.created_us, FirstNonZero(event.event_us, now.micros()));
+  return Admit(call, now, /*may_let_through=*/false);
+}
 
+base::Status CallTracker::Admit(CallState& call, base::Instant now, bool may_let_through) {
   base::Status classified = Classify(call, base::Instant::FromMicros(call.created_us), /*authorize=*/true);
   if (!classified.ok()) {
+    if (options_.allow_unchecked) {
+      // billing.when_down = allow: let it through; it is rated and billed at its end.
+      base::LogWarning("call " + call.id.value +
+                       " let through unchecked (billing.when_down = allow): " + classified.message());
+      return base::Status::Ok();
+    }
     // Fail closed: a call whose money cannot be checked is not let through.
     LogIfFailed(Deny(call, "store_unavailable", kCauseStoreDown));
     return classified.WithContext("authorizing call " + call.id.value);
   }
-  if (call.denied) return control_.Kill(call.id, call.deny_cause);
+  if (call.denied) {
+    if (may_let_through && options_.allow_unchecked) {
+      // Started while tarifador could not decide; billing.when_down = allow
+      // lets such calls finish. Billed at the end with what the account has.
+      call.denied = false;
+      call.deny_reason.clear();
+      return base::Status::Ok();
+    }
+    return control_.Kill(call.id, call.deny_cause);
+  }
   if (!call.authorized) return base::Status::Ok();  // internal or inbound: nothing to hold
 
   // The first debit interval, never more than the money covers.
@@ -376,6 +394,105 @@ base::Status CallTracker::Tick() {
     note(ExtendOrCut(call, now).WithContext("extending the reservation of call " + id.value));
   }
   return first;
+}
+
+void CallTracker::LinkRestored(base::Instant link_lost_at) {
+  link_lost_at_ = link_lost_at;
+  unconfirmed_.clear();
+  for (const auto& [id, call] : calls_) unconfirmed_.push_back(id);
+}
+
+base::Result<CallTracker::ReconcileReport> CallTracker::Reconcile(const std::vector<LiveChannel>& live) {
+  ReconcileReport report;
+  base::Status first;
+  const auto note = [&first](base::Status s) {
+    if (!s.ok() && first.ok()) first = std::move(s);
+  };
+  std::map<CallId, const LiveChannel*> live_legs;
+  for (const LiveChannel& ch : live) live_legs[ch.leg] = &ch;
+
+  // Ended while the link was down. Only calls tracked when the link came back
+  // are checked: a call created since is live or has had its own events.
+  std::vector<CallId> unconfirmed;
+  unconfirmed.swap(unconfirmed_);
+  for (const CallId& id : unconfirmed) {
+    if (live_legs.count(id) || !calls_.count(id)) {
+      if (live_legs.count(id)) ++report.still_up;
+      continue;
+    }
+    CallEvent end;
+    end.kind = CallEventKind::kHangupComplete;
+    end.leg = id;
+    end.is_originating_leg = true;
+    end.ended_us = std::max(link_lost_at_.micros(), calls_[id].created_us);
+    end.event_us = end.ended_us;
+    base::LogWarning("call " + id.value +
+                     " ended while the FreeSWITCH link was down; billed as ending when it was lost");
+    note(OnHangupComplete(end));
+    ++report.finalised;
+  }
+
+  // Money still held for calls neither live nor tracked: they ended while
+  // tarifador was not running (a crash, a power cut). Their CDR can only
+  // come from a backfill (mod_json_cdr, `tarifador cdr import`), which bills
+  // them whether or not a reservation is left; holding the money until then
+  // would block the account, so it is released now.
+  auto reservations = repository_.ListReservations();
+  if (!reservations.ok()) {
+    note(reservations.status().WithContext("listing reservations to reconcile"));
+  } else {
+    for (const Reservation& r : *reservations) {
+      if (calls_.count(r.call) || live_legs.count(r.call)) continue;
+      base::LogWarning("call " + r.call.value + " ended while tarifador was not running: its reservation of " +
+                       r.amount.ToString() +
+                       " is released; its CDR comes from a backfill (mod_json_cdr or `tarifador cdr import`)");
+      note(repository_.ReleaseReservation(r.call));
+      ++report.orphans_released;
+    }
+  }
+
+  // Started while the link was down: originating legs we do not know.
+  const base::Instant now = clock_.Now();
+  for (const LiveChannel& ch : live) {
+    const bool originating = ch.call.empty() || ch.call == ch.leg;
+    if (!originating) continue;  // linked below, once its call is known
+    if (calls_.count(ch.leg)) {
+      CallState& call = calls_[ch.leg];
+      if (ch.answered && call.answered_us == 0) {
+        // Answered while we were away: assume it connected when the link was
+        // lost, so reservations are extended early rather than late.
+        call.answered_us = call.bridged_us = std::max(link_lost_at_.micros(), call.created_us);
+      }
+      continue;
+    }
+    CallState& call = calls_[ch.leg];
+    call.id = ch.leg;
+    call.caller = ch.caller;
+    call.destination = ch.destination;
+    call.context = ch.context;
+    call.created_us = ch.created_us != 0 ? ch.created_us : now.micros();
+    // Connected at creation at the earliest: billsec can only be shorter, so
+    // the money runs out no later than we think.
+    if (ch.answered) call.answered_us = call.bridged_us = call.created_us;
+    note(Admit(call, now, /*may_let_through=*/true));
+    if (call.denied) {
+      ++report.killed;
+      base::LogInfo("call " + ch.leg.value + " started while the FreeSWITCH link was down and is denied (" +
+                    call.deny_reason + "): hung up");
+    } else {
+      ++report.reattached;
+      base::LogInfo("call " + ch.leg.value + " started while the FreeSWITCH link was down; re-attached");
+    }
+  }
+  for (const LiveChannel& ch : live) {
+    const bool originating = ch.call.empty() || ch.call == ch.leg;
+    if (!originating) {
+      if (const auto it = calls_.find(ch.call); it != calls_.end()) Link(it->second, ch.leg);
+    }
+  }
+
+  if (!first.ok()) return first;
+  return report;
 }
 
 std::vector<CallTracker::ActiveCall> CallTracker::ActiveCalls() const {

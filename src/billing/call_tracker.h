@@ -47,6 +47,29 @@ class CallTracker {
     // config puts trunks in "public"): such a call is inbound, never
     // authorized. Other calls must come from a known extension.
     std::vector<std::string> inbound_contexts = {"public"};
+    // billing.when_down = "allow": a call whose money cannot be checked (the
+    // store failed) or that is found live after a link outage and would now
+    // be denied is let through and billed at its end, instead of hung up.
+    bool allow_unchecked = false;
+  };
+
+  // A channel FreeSWITCH reports live (`show channels as json`), for Reconcile().
+  struct LiveChannel {
+    CallId leg;
+    CallId call;  // the originating leg's uuid (Channel-Call-UUID); empty or == leg on the originating leg
+    std::string caller;
+    std::string destination;
+    std::string context;
+    int64_t created_us = 0;
+    bool answered = false;  // callstate ACTIVE or HELD
+  };
+
+  struct ReconcileReport {
+    size_t finalised = 0;         // ended while the link was down: billed as ending when it was lost
+    size_t reattached = 0;        // started while the link was down: tracked (and reserved) now
+    size_t killed = 0;            // started while down and denied now (billing.when_down = "deny")
+    size_t still_up = 0;          // tracked before, still live
+    size_t orphans_released = 0;  // reservations of calls that ended while tarifador was not running
   };
 
   // A live call, for the UI and /metrics.
@@ -78,6 +101,21 @@ class CallTracker {
   // cannot pay further, and retries billings that failed. Call it about once
   // a second. Returns the first failure met (after trying every call).
   base::Status Tick();
+
+  // Marks a new connection of the event socket, in event order: the calls
+  // tracked now are those the next Reconcile() checks against FreeSWITCH.
+  // `link_lost_at` is the last moment the old link was known to carry events.
+  void LinkRestored(base::Instant link_lost_at);
+
+  // Reconciles with what FreeSWITCH reports live after a reconnect (SPEC 4):
+  // calls tracked at LinkRestored() that are no longer live ended while the
+  // link was down and are billed now, as ending at link_lost_at (the only
+  // end tarifador can vouch for; a mod_json_cdr backfill that arrived first
+  // has already billed them exactly); originating legs live but untracked
+  // started meanwhile and are authorized, reserved and given their hard stop
+  // now, or killed when denied (unless allow_unchecked). Returns the first
+  // failure after trying every call.
+  base::Result<ReconcileReport> Reconcile(const std::vector<LiveChannel>& live);
 
   size_t active_call_count() const { return calls_.size(); }
   // Billings waiting for a retry (the store failed).
@@ -113,6 +151,10 @@ class CallTracker {
   };
 
   base::Status OnOriginatingCreate(const CallEvent& event);
+  // Authorizes a new call, reserves its first interval and hands the switch
+  // its hard stop; kills it when denied (unless `may_let_through` and
+  // allow_unchecked).
+  base::Status Admit(CallState& call, base::Instant now, bool may_let_through);
   base::Status OnOtherLeg(const CallEvent& event);
   base::Status OnHangupComplete(const CallEvent& event);
   // Direction, extension, account and rate of a call (no money checked).
@@ -133,6 +175,8 @@ class CallTracker {
   std::map<CallId, CallState> calls_;  // by originating leg
   std::map<CallId, CallId> legs_;      // other leg -> its call
   std::vector<Cdr> unbilled_;          // BillCall failed; retried by Tick()
+  std::vector<CallId> unconfirmed_;    // tracked at LinkRestored(), not yet reconciled
+  base::Instant link_lost_at_;
 };
 
 }  // namespace tarifador::billing

@@ -42,11 +42,22 @@ class Repository {
   virtual base::Result<Account> CreateAccount(const NewAccount& account, std::string_view actor, base::Instant at) = 0;
   // NotFound `no account 7`.
   virtual base::Result<Account> GetAccount(AccountId id) = 0;
+  // Accounts with an id above `after` (AccountId{0}: from the first), ordered
+  // by id, at most `limit` (>= 1) of them. Empty when there are none.
+  virtual base::Result<std::vector<Account>> ListAccounts(AccountId after, int64_t limit) = 0;
   // Creates or replaces the extension with `extension.number`. InvalidArgument
   // as ValidateExtension; NotFound when its account does not exist.
   virtual base::Status PutExtension(const Extension& extension, std::string_view actor, base::Instant at) = 0;
+  // Creates the extension `extension.number`, checking in the same
+  // transaction that it does not exist yet: AlreadyExists `extension "1001"
+  // already exists` when it does (nothing changes). Otherwise fails like
+  // PutExtension.
+  virtual base::Status CreateExtension(const Extension& extension, std::string_view actor, base::Instant at) = 0;
   // NotFound `no extension "1001"`.
   virtual base::Result<Extension> GetExtension(std::string_view number) = 0;
+  // Extensions whose number sorts after `after_number` byte by byte ("": from
+  // the first), ordered by number that way, at most `limit` (>= 1).
+  virtual base::Result<std::vector<Extension>> ListExtensions(std::string_view after_number, int64_t limit) = 0;
 
   // --- the ledger ---
 
@@ -55,7 +66,10 @@ class Repository {
   // the key was used for a different movement), or checks
   // BalanceAfterMovement against the current account, appends the row and
   // sets the balance. NotFound for a missing account; FailedPrecondition
-  // "insufficient funds" for a debit the account cannot take.
+  // "insufficient funds" for a debit the account cannot take. A movement
+  // other than a call charge also writes its audit row ("ledger.recharge",
+  // "ledger.refund", "ledger.adjustment"; SPEC 7: every change is audited)
+  // in that transaction; a replay writes nothing.
   virtual base::Result<MovementResult> ApplyMovement(const Movement& movement) = 0;
   // The account's ledger rows, oldest first, at most `limit` of them starting
   // after row id `after_id` (0: from the start).
@@ -78,6 +92,9 @@ class Repository {
   virtual base::Status ReleaseReservation(const CallId& call) = 0;
   // The call's reservation; NotFound when it has none.
   virtual base::Result<Reservation> GetReservation(const CallId& call) = 0;
+  // Every open reservation, oldest first (the reconcile after a restart
+  // looks for those of calls that ended while tarifador was not running).
+  virtual base::Result<std::vector<Reservation>> ListReservations() = 0;
 
   // --- billing a call ---
 

@@ -319,6 +319,7 @@ void Client::Run() {
       ending.reason = base::Internal("ESL reader: unexpected non-standard exception");
     }
     up_ = false;
+    if (ending.reached_up) core_.last_down_at = clock_.Now();
     if (StopRequested()) break;
     if (ending.reason.ok()) ending.reason = base::Unavailable("the connection to " + address_ + " ended");
 

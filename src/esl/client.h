@@ -66,6 +66,7 @@ struct LinkStatus {
   uint64_t events_received = 0;
   base::Instant last_event_at;  // when the last event arrived (zero if none)
   std::string core_uuid;        // Core-UUID of the last event; changes when FreeSWITCH restarts
+  base::Instant last_down_at;   // when the last connection that had come up ended (zero if none)
 };
 
 struct ClientOptions {

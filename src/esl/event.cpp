@@ -9,36 +9,30 @@ namespace {
 
 base::Result<Event> ParsePlain(const std::string& body) {
   Event ev;
-  // The inner header block ends at the first empty line (or the end of the body).
-  size_t end = body.size();
-  size_t rest = body.size();
   size_t begin = 0;
   // Tolerate blank lines before the first header (one capture has them).
   while (begin < body.size() && (body[begin] == '\n' || body[begin] == '\r')) ++begin;
-  for (size_t pos = begin; pos < body.size();) {
-    size_t nl = body.find('\n', pos);
-    if (nl == std::string::npos) break;
-    std::string_view line(body.data() + pos, nl - pos);
-    if (line.empty() || line == "\r") {
-      end = pos;
-      rest = nl + 1;
-      break;
-    }
-    pos = nl + 1;
-  }
-  // Lenient: a hand-decoded capture has multi-line values; real FreeSWITCH
-  // output never does, since it encodes \n.
-  TARIFADOR_RETURN_IF_ERROR(ParseHeaderLines(std::string_view(body).substr(begin, end - begin), /*url_decode=*/true,
-                                             /*lenient=*/true, ev.headers));
-  if (const std::string* cl = ev.headers.Find("Content-Length")) {
+  // The inner header block ends at the first empty line (or the end of the
+  // body); its own body, if any, follows. Lenient: a hand-decoded capture has
+  // multi-line values; real FreeSWITCH output never does, since it encodes \n.
+  const base::Result<size_t> header_end =
+      ParseHeaderLinesToBlankLine(std::string_view(body).substr(begin),
+                                  /*url_decode=*/true, /*lenient=*/true, ev.headers);
+  if (!header_end.ok()) return header_end.status();
+  const size_t rest = begin + *header_end;
+  if (const std::optional<std::string_view> cl = ev.headers.Find("Content-Length")) {
     size_t n = 0;
-    if (cl->empty() || cl->size() > 9) return base::InvalidArgument("event Content-Length \"" + *cl + "\" is invalid");
+    if (cl->empty() || cl->size() > 9) {
+      return base::InvalidArgument(std::string("event Content-Length \"").append(*cl).append("\" is invalid"));
+    }
     for (char c : *cl) {
-      if (c < '0' || c > '9') return base::InvalidArgument("event Content-Length \"" + *cl + "\" is not a number");
+      if (c < '0' || c > '9') {
+        return base::InvalidArgument(std::string("event Content-Length \"").append(*cl).append("\" is not a number"));
+      }
       n = n * 10 + static_cast<size_t>(c - '0');
     }
     if (n > body.size() - rest) {
-      return base::InvalidArgument("event Content-Length " + *cl + " is longer than the " +
+      return base::InvalidArgument(std::string("event Content-Length ").append(*cl).append(" is longer than the ") +
                                    std::to_string(body.size() - rest) + " bytes left in the frame");
     }
     ev.body.assign(body, rest, n);

@@ -53,10 +53,19 @@ class FrameParser {
   base::Status error_;
 };
 
-// Parses "Name: value" lines (LF or CRLF) into `out`. With `url_decode` the
-// values are URL-decoded. `lenient`: a line without ':' continues the previous
-// value (seen in captures whose values were decoded by hand); otherwise it is
-// an error.
+// Parses "Name: value" lines (LF or CRLF) into `out`, appending to what it
+// holds; empty lines are skipped. The value starts after the ':' and any
+// spaces, and a '\r' ending the line is dropped. With `url_decode` the values
+// are URL-decoded (url_codec.h). `lenient`: a line without ':' continues the
+// previous value (seen in captures whose values were decoded by hand);
+// otherwise it is an error (InvalidArgument quoting the line), and `out` then
+// keeps the headers before it.
 base::Status ParseHeaderLines(std::string_view block, bool url_decode, bool lenient, Headers& out);
+
+// The same, but stops at the first empty line ("\n" or "\r\n"): returns the
+// offset just past it, or text.size() when there is none. This is the inner
+// header block of a text/event-plain body, parsed without first searching for
+// its end.
+base::Result<size_t> ParseHeaderLinesToBlankLine(std::string_view text, bool url_decode, bool lenient, Headers& out);
 
 }  // namespace tarifador::esl

@@ -1,6 +1,8 @@
 #include "http/route_table.h"
 
 #include "http/auth_handlers.h"
+#include "http/billing_handlers.h"
+#include "http/cdr_handlers.h"
 #include "http/rating_handlers.h"
 #include "http/system_handlers.h"
 
@@ -39,6 +41,26 @@ constexpr Route kRoutes[] = {
      "list a rate plan's rates, paginated"},
     {Method::kPost, "/api/v1/rate-plans/{name}/import", Access::kAdmin, HandleImportRatePlan,
      "replace a rate plan's rates with a CSV deck"},
+
+    // Billing (SPEC sections 3, 4, 10): accounts, recharges, the ledger,
+    // extensions, the dialplan's authorize and the live calls.
+    {Method::kPost, "/api/v1/accounts", Access::kAdmin, HandleCreateAccount, "create an account"},
+    {Method::kGet, "/api/v1/accounts", Access::kViewer, HandleListAccounts, "list accounts, paginated"},
+    {Method::kGet, "/api/v1/accounts/{id}", Access::kViewer, HandleGetAccount, "an account with its balance"},
+    {Method::kPost, "/api/v1/accounts/{id}/recharges", Access::kOperator, HandleRecharge,
+     "recharge an account (idempotent with Idempotency-Key)"},
+    {Method::kGet, "/api/v1/accounts/{id}/ledger", Access::kViewer, HandleListLedger,
+     "an account's ledger, oldest first, paginated"},
+    {Method::kPost, "/api/v1/extensions", Access::kAdmin, HandleCreateExtension, "create an extension"},
+    {Method::kGet, "/api/v1/extensions", Access::kViewer, HandleListExtensions, "list extensions, paginated"},
+    {Method::kGet, "/api/v1/extensions/{number}", Access::kViewer, HandleGetExtension, "an extension"},
+    {Method::kPut, "/api/v1/extensions/{number}", Access::kAdmin, HandlePutExtension, "replace an extension"},
+    {Method::kGet, "/api/v1/authorize", Access::kViewer, HandleAuthorize,
+     "may this extension call this number now, and for how long"},
+    {Method::kGet, "/api/v1/calls/active", Access::kViewer, HandleActiveCalls, "the calls up now"},
+
+    // FreeSWITCH's mod_json_cdr posts every leg's CDR here (Basic auth with a token).
+    {Method::kPost, "/api/v1/cdr/json", Access::kOperator, HandleJsonCdr, "mod_json_cdr backfill: bill one leg's CDR"},
 };
 
 std::string_view NextSegment(std::string_view& rest) {

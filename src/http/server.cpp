@@ -117,7 +117,7 @@ struct Server::Impl {
             deps.clock,   deps.users,     deps.audit,
             deps.metrics, deps.readiness, throttle,
             deps.status,  tls_enabled(),  o.session_ttl_s * 1'000'000,
-            deps.rating,
+            deps.rating,  deps.billing,
         } {}
 
   bool tls_enabled() const { return !options.tls_cert.empty() && !options.tls_key.empty(); }
@@ -311,10 +311,32 @@ base::Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options
     const auto dispatch = [&s](const httplib::Request& req, httplib::Response& res) { s.Dispatch(req, res); };
     // One catch-all per method: our table does the routing, so a 404 or 405
     // is JSON and counted, and patterns need no regex.
+    // Requests with a body are read here rather than by httplib: its own
+    // reading refuses application/x-www-form-urlencoded bodies above 8 KiB
+    // (a compile-time limit of Debian's build), and mod_json_cdr posts
+    // `cdr=<url-encoded JSON>` of 10-40 KiB. The size limit still applies
+    // (set_payload_max_length: 413). No route takes multipart forms.
+    const auto dispatch_body = [&s](const httplib::Request& req, httplib::Response& res,
+                                    const httplib::ContentReader& reader) {
+      if (req.is_multipart_form_data()) {
+        res.status = 415;
+        res.set_content(ErrorBody("multipart/form-data is not accepted; send the file as the request body"),
+                        "application/json");
+        return;
+      }
+      httplib::Request with_body = req;
+      if (!reader([&with_body](const char* data, size_t length) {
+            with_body.body.append(data, length);
+            return true;
+          })) {
+        return;  // httplib has set the status (413, 400) and the error handler the body
+      }
+      s.Dispatch(with_body, res);
+    };
     svr.Get(".*", dispatch);
-    svr.Post(".*", dispatch);
-    svr.Put(".*", dispatch);
-    svr.Patch(".*", dispatch);
+    svr.Post(".*", dispatch_body);
+    svr.Put(".*", dispatch_body);
+    svr.Patch(".*", dispatch_body);
     svr.Delete(".*", dispatch);
 
     // Errors httplib produces itself (413 body too large, 400 malformed

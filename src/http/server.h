@@ -67,7 +67,8 @@ struct ServerDeps {
   MetricsRegistry& metrics;  // the server adds its own metrics here
   Readiness& readiness;
   StatusInfo status;
-  RatingServices* rating = nullptr;  // optional: without it the rating routes answer 503
+  RatingServices* rating = nullptr;    // optional: without it the rating routes answer 503
+  BillingServices* billing = nullptr;  // optional: without it the billing routes answer 503
 };
 
 // Owns the listening socket and its threads. Not copyable; Stop() and the

@@ -5,10 +5,16 @@
 // a member a handler needs may be null when app has not wired that subsystem
 // yet, and the handler then answers 503.
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/time.h"
+#include "billing/authorizer.h"
+#include "billing/call_tracker.h"
+#include "billing/repository.h"
 #include "http/login_throttle.h"
 #include "http/metrics_registry.h"
 #include "http/readiness.h"
@@ -54,6 +60,41 @@ struct RatingServices {
   std::mutex import_mu;
 };
 
+// The FreeSWITCH link as the status API shows it (app fills it from the ESL
+// client; http never sees ESL types).
+struct LinkInfo {
+  std::string state;       // "connecting", "authenticating", "up", "backoff", "stopped"
+  std::string address;     // "host:port"
+  base::Instant since;     // when `state` was entered
+  std::string last_error;  // "" if never
+  base::Instant last_error_at;
+  uint64_t connects = 0;  // connections that came up
+  uint64_t events_received = 0;
+  base::Instant last_event_at;  // zero if none
+};
+
+// What the billing routes (accounts, extensions, ledger, recharges,
+// authorize, active calls, the mod_json_cdr backfill) use. Built by app;
+// must outlive the server. Every member is thread-safe.
+struct BillingServices {
+  // Accounts, extensions, the ledger (writes go through the store writer).
+  billing::Repository& repository;
+  // GET /api/v1/authorize: the same decision CHANNEL_CREATE gets.
+  const billing::Authorizer& authorizer;
+  // A snapshot of the calls the billing thread tracks now.
+  std::function<std::vector<billing::CallTracker::ActiveCall>()> active_calls;
+  // Bills one mod_json_cdr POST (the body and its Content-Type, in any
+  // encoding mod_json_cdr posts) on the billing thread, as the
+  // CHANNEL_HANGUP_COMPLETE of that leg, and waits for it. Returns
+  // "billed", "already_billed" or "not_billed" (another leg of a call,
+  // which is never billed on its own); fails with InvalidArgument for a body
+  // that is not a mod_json_cdr document (nothing changes), Unavailable when
+  // the store is down (mod_json_cdr then retries).
+  std::function<base::Result<std::string>(std::string_view body, std::string_view content_type)> backfill;
+  // The FreeSWITCH event socket link, for the status API.
+  std::function<LinkInfo()> link;
+};
+
 // Borrowed references; everything outlives the server. All members are
 // thread-safe, as handlers run on several worker threads at once.
 struct Services {
@@ -64,9 +105,10 @@ struct Services {
   Readiness& readiness;
   LoginThrottle& throttle;
   const StatusInfo& status;
-  bool secure_cookies;     // TLS on: the session cookie gets "Secure"
-  int64_t session_ttl_us;  // lifetime of a login session
-  RatingServices* rating;  // null until app wires rating: its routes answer 503
+  bool secure_cookies;                 // TLS on: the session cookie gets "Secure"
+  int64_t session_ttl_us;              // lifetime of a login session
+  RatingServices* rating;              // null until app wires rating: its routes answer 503
+  BillingServices* billing = nullptr;  // null: the billing routes answer 503
 };
 
 }  // namespace tarifador::http

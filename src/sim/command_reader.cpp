@@ -49,12 +49,13 @@ base::Result<std::optional<Command>> CommandReader::Next() {
                                                     /*lenient=*/false, cmd.headers));
   }
   size_t body_len = 0;
-  if (const std::string* cl = cmd.headers.Find("Content-Length")) {
-    if (cl->empty() || cl->size() > 9 || cl->find_first_not_of("0123456789") != std::string::npos) {
-      return base::InvalidArgument("command Content-Length \"" + *cl + "\" is not a number");
+  if (const std::optional<std::string_view> cl_view = cmd.headers.Find("Content-Length")) {
+    const std::string cl(*cl_view);
+    if (cl.empty() || cl.size() > 9 || cl.find_first_not_of("0123456789") != std::string::npos) {
+      return base::InvalidArgument("command Content-Length \"" + cl + "\" is not a number");
     }
-    body_len = std::stoul(*cl);
-    if (body_len > kMaxBodyBytes) return base::InvalidArgument("command Content-Length " + *cl + " is too large");
+    body_len = std::stoul(cl);
+    if (body_len > kMaxBodyBytes) return base::InvalidArgument("command Content-Length " + cl + " is too large");
   }
   if (buffer_.size() - next < body_len) return std::optional<Command>();
   cmd.body.assign(buffer_, next, body_len);

@@ -539,7 +539,7 @@ std::string EslServer::RunApi(const std::string& command, const std::string& arg
   // second ESL connection sends e.g. "api sim_fault drop_link 2000".
   if (command == "sim_fault") {
     const std::vector<std::string> w = Words(args);
-    if (w.empty()) return "-USAGE: drop_link [ms]|garbage|heartbeat on|off|acl on|off\n";
+    if (w.empty()) return "-USAGE: drop_link [ms]|garbage|heartbeat on|off|acl on|off|duplicate_hangup on|off\n";
     if (w[0] == "drop_link") {
       const long ms = w.size() > 1 ? std::atol(w[1].c_str()) : 0;
       // Dropped by HandleCommand once this reply is written, so the
@@ -559,6 +559,11 @@ std::string EslServer::RunApi(const std::string& command, const std::string& arg
       SetAclReject(w[1] == "on");
       return "+OK\n";
     }
+    if (w[0] == "duplicate_hangup" && w.size() > 1) {
+      if (w[1] != "on" && w[1] != "off") return "-ERR duplicate_hangup takes on or off\n";
+      switch_.SetDuplicateHangups(w[1] == "on");
+      return "+OK\n";
+    }
     return "-ERR unknown fault\n";
   }
   return switch_.ExecuteApi(command, args);
@@ -575,13 +580,13 @@ bool EslServer::Wants(const Session& session, const SimEvent& event) {
   // MES 320-370: with filters, an event passes only if one of its headers
   // matches one of them; a value starting with '/' is a regex.
   for (const auto& [header, value] : session.filters) {
-    const std::string* have = event.headers.Find(header);
-    if (have == nullptr) continue;
+    const std::optional<std::string_view> have = event.headers.Find(header);
+    if (!have) continue;
     if (value.size() > 1 && value.front() == '/') {
       std::string re = value.substr(1);
       if (!re.empty() && re.back() == '/') re.pop_back();
       try {
-        if (std::regex_search(*have, std::regex(re))) return true;
+        if (std::regex_search(have->begin(), have->end(), std::regex(re))) return true;
       } catch (const std::regex_error&) {
         continue;  // a bad pattern matches nothing
       }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <exception>
+#include <optional>
 #include <sstream>
 
 #include "base/log.h"
@@ -36,7 +37,10 @@ struct FakeSwitch::Leg {
   std::string bridged_to;  // current bridge partner
   bool bridge_a = false;   // this leg fired the CHANNEL_BRIDGE of its current bridge
   std::string application;
-  std::string application_data;
+  std::string application_data;                  // for the CDR's app_log: the channel the bridge dialled
+  int64_t application_us = 0;                    // when that application started
+  std::optional<CdrProfile> originator_profile;  // copied when originated, as FreeSWITCH clones it
+  std::optional<CdrProfile> originatee_profile;  // copied at each bridge of an A-role leg
   int64_t created_us = 0;
   int64_t answered_us = 0;
   int64_t progress_us = 0;
@@ -172,7 +176,11 @@ std::string FormatGmt(int64_t us) {
 }
 
 FakeSwitch::FakeSwitch(const base::Clock& clock, SwitchOptions options)
-    : clock_(clock), options_(std::move(options)), rng_(options_.seed), uuid_rng_(options_.seed + 1) {
+    : clock_(clock),
+      options_(std::move(options)),
+      rng_(options_.seed),
+      uuid_rng_(options_.seed + 1),
+      duplicate_hangups_(options_.duplicate_hangups) {
   core_uuid_ = NewUuidLocked();
   start_us_ = clock_.Now().micros();
   now_us_ = start_us_;
@@ -296,6 +304,11 @@ std::string FakeSwitch::FormatUuid(uint64_t hi, uint64_t lo) {
 void FakeSwitch::SetHeartbeatsEnabled(bool enabled) {
   std::lock_guard lock(mu_);
   heartbeats_enabled_ = enabled;
+}
+
+void FakeSwitch::SetDuplicateHangups(bool enabled) {
+  std::lock_guard lock(mu_);
+  duplicate_hangups_ = enabled;
 }
 
 size_t FakeSwitch::PendingCalls() const {
@@ -588,6 +601,16 @@ FakeSwitch::Leg& FakeSwitch::AddLegLocked(Call& call, std::unique_ptr<Leg> leg) 
   leg_order_.push_back(ref.uuid);
   legs_[ref.uuid] = std::move(leg);
   peak_sessions_ = std::max<uint64_t>(peak_sessions_, legs_.size());
+  if (!ref.originator.empty()) {
+    if (Leg* origin = FindLeg(ref.originator)) {
+      ref.originator_profile = CdrProfileOf(*origin);
+      // The originator's dialplan application (bridge) dialled this channel.
+      if (!origin->application.empty() && origin->application_data.empty()) {
+        origin->application_data = ref.channel_name;
+        origin->application_us = now_us_;
+      }
+    }
+  }
   EmitChannelEventLocked("CHANNEL_CREATE", ref, "switch_core_state_machine.c", "switch_core_session_run", 626);
   ref.state = ref.inbound ? "CS_EXECUTE" : "CS_CONSUME_MEDIA";
   ref.state_number = ref.inbound ? 4 : 7;
@@ -678,7 +701,10 @@ void FakeSwitch::BridgeLocked(Leg& a, Leg& b) {
   b.bridge_a = false;
   for (Leg* x : {&a, &b}) {
     Leg* other = x == &a ? &b : &a;
-    if (x->originator.empty()) x->originatee = other->uuid;
+    if (x->originator.empty()) {
+      x->originatee = other->uuid;
+      x->originatee_profile = CdrProfileOf(*other);
+    }
     x->SetVar("bridge_uuid", other->uuid);
     x->SetVar("last_bridge_to", other->uuid);
     x->SetVar("bridge_channel", other->channel_name);
@@ -769,6 +795,46 @@ void FakeSwitch::FinalizeTimesLocked(Leg& leg) {
   }
 }
 
+CdrProfile FakeSwitch::CdrProfileOf(const Leg& leg) {
+  CdrProfile p;
+  p.username = leg.username;
+  p.caller_id_name = leg.cid_name;
+  p.caller_id_number = leg.cid_number;
+  p.network_addr = leg.network_addr;
+  p.destination_number = leg.destination;
+  p.uuid = leg.uuid;
+  p.context = leg.context;
+  p.chan_name = leg.channel_name;
+  return p;
+}
+
+void FakeSwitch::WriteCdrLocked(const Leg& leg) {
+  if (options_.cdr_dir.empty()) return;
+  JsonCdrLeg cdr;
+  cdr.core_uuid = core_uuid_;
+  cdr.switchname = options_.hostname;
+  cdr.state = leg.state;
+  cdr.state_number = leg.state_number;
+  cdr.inbound = leg.inbound;
+  cdr.variables = leg.vars;
+  cdr.hit_dialplan = leg.hit_dialplan;
+  if (!leg.application.empty()) {
+    cdr.applications.push_back({leg.application, leg.application_data, leg.application_us});
+  }
+  cdr.profile = CdrProfileOf(leg);
+  cdr.originator = leg.originator_profile;
+  if (leg.originator.empty()) cdr.originatee = leg.originatee_profile;
+  cdr.times = {leg.created_us,  leg.created_us, leg.progress_us, leg.progress_media_us,
+               leg.answered_us, leg.bridged_us, leg.hangup_us,   0};
+  const std::string name = JsonCdrFileName(leg.uuid, leg.originator.empty(), options_.cdr_prefix_a_leg);
+  if (base::Status s = WriteJsonCdrFile(options_.cdr_dir, name, BuildJsonCdr(cdr)); !s.ok()) {
+    ++stats_.cdr_write_errors;
+    base::LogWarning(std::string("sim: ") + s.message());
+    return;
+  }
+  ++stats_.cdr_files_written;
+}
+
 void FakeSwitch::HangupLegsLocked(Call& call, const std::vector<LegEnd>& ends) {
   std::vector<Leg*> legs;
   for (const LegEnd& end : ends) {
@@ -804,6 +870,7 @@ void FakeSwitch::HangupLegsLocked(Call& call, const std::vector<LegEnd>& ends) {
     Leg* partner = FindLeg(leg->bridged_to);
     if (leg->hungup || partner == nullptr || partner->hungup) UnbridgeLocked(*leg);
   }
+  std::vector<SimEvent> replays;  // the duplicate-hangup fault's copies
   for (Leg* leg : legs) {
     FinalizeTimesLocked(*leg);
     leg->state = "CS_REPORTING";
@@ -814,7 +881,10 @@ void FakeSwitch::HangupLegsLocked(Call& call, const std::vector<LegEnd>& ends) {
                                  "switch_core_session_reporting_state", 943);
     ev.headers.Add("Hangup-Cause", leg->hangup_cause);
     AddChannelData(ev, *leg, true);
+    if (duplicate_hangups_) replays.push_back(ev);
     EmitLocked(std::move(ev));
+    // mod_json_cdr runs in the same reporting state.
+    WriteCdrLocked(*leg);
   }
   for (Leg* leg : legs) {
     leg->state = "CS_DESTROY";
@@ -822,6 +892,9 @@ void FakeSwitch::HangupLegsLocked(Call& call, const std::vector<LegEnd>& ends) {
     EmitChannelEventLocked("CHANNEL_DESTROY", *leg, "switch_core_session.c", "switch_core_session_perform_destroy",
                            1588);
   }
+  // The replay comes once the legs are gone, so a biller cannot dedupe it by
+  // the live call alone.
+  for (SimEvent& replay : replays) EmitLocked(std::move(replay));
   for (Leg* leg : legs) {
     const std::string uuid = leg->uuid;
     leg_order_.erase(std::remove(leg_order_.begin(), leg_order_.end(), uuid), leg_order_.end());

@@ -23,6 +23,7 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "sim/call_spec.h"
+#include "sim/json_cdr_writer.h"
 #include "sim/sim_event.h"
 
 namespace tarifador::sim {
@@ -44,6 +45,18 @@ struct SwitchOptions {
   // Real seconds per simulated second of the clock given to FakeSwitch; only
   // sizes the scheduler's waits (a FakeClock is polled every millisecond).
   double time_scale = 1.0;
+  // When not empty, every leg's mod_json_cdr document is written to
+  // <cdr_dir>/[a_]<uuid>.cdr.json at its HANGUP_COMPLETE (docs/SIM.md "CDR
+  // files"). The directory must exist; a failed write is logged and counted
+  // in SwitchStats::cdr_write_errors, the call goes on.
+  std::string cdr_dir;
+  // mod_json_cdr's prefix-a-leg: "a_" before the file names of A legs (legs
+  // without an originator).
+  bool cdr_prefix_a_leg = false;
+  // Fault injection: every CHANNEL_HANGUP_COMPLETE is emitted twice, the
+  // copy after the call's CHANNEL_DESTROYs (a replay; the biller must bill
+  // once). SetDuplicateHangups() changes it at run time.
+  bool duplicate_hangups = false;
 };
 
 struct SwitchStats {
@@ -52,6 +65,8 @@ struct SwitchStats {
   uint64_t calls_killed = 0;                         // ended early by uuid_kill / sched_hangup / hupall
   uint64_t events_emitted = 0;
   std::map<std::string, uint64_t> events_by_name;
+  uint64_t cdr_files_written = 0;  // with SwitchOptions::cdr_dir
+  uint64_t cdr_write_errors = 0;
 };
 
 class FakeSwitch {
@@ -89,6 +104,8 @@ class FakeSwitch {
 
   // Turns HEARTBEAT emission on or off (fault injection: "the link is up but silent").
   void SetHeartbeatsEnabled(bool enabled);
+  // Turns the duplicate-HANGUP_COMPLETE fault on or off (SwitchOptions::duplicate_hangups).
+  void SetDuplicateHangups(bool enabled);
 
   // Calls placed and not yet ended, plus calls scheduled by PlaceCallAfter.
   size_t PendingCalls() const;
@@ -149,6 +166,9 @@ class FakeSwitch {
   void EmitChannelEventLocked(const std::string& name, const Leg& leg, const char* file, const char* function,
                               int line);
   void FinalizeTimesLocked(Leg& leg);
+  // Writes the leg's mod_json_cdr file when SwitchOptions::cdr_dir is set.
+  void WriteCdrLocked(const Leg& leg);
+  static CdrProfile CdrProfileOf(const Leg& leg);
   Leg* FindLeg(const std::string& uuid);
   // Precondition: the leg exists (std::out_of_range otherwise, which the
   // scheduler logs).
@@ -176,6 +196,7 @@ class FakeSwitch {
   uint64_t task_seq_ = 0;
   std::multimap<std::pair<int64_t, uint64_t>, Task> tasks_;
   bool heartbeats_enabled_ = true;
+  bool duplicate_hangups_ = false;
   uint64_t next_call_id_ = 1;
   uint64_t session_id_ = 0;
   size_t scheduled_calls_ = 0;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <random>
 #include <string>
@@ -32,6 +33,9 @@ Server:
   --heartbeat S             HEARTBEAT every S simulated seconds, 0 = never (default 20)
   --time-scale F            real seconds per simulated second (default 1; 0.01 = 100x faster)
   --seed N                  RNG seed for uuids and load (default random; printed)
+  --cdr-dir DIR             write each leg's mod_json_cdr document to DIR/<uuid>.cdr.json
+                            when it ends (DIR must exist)
+  --cdr-prefix-a-leg        name A-leg files a_<uuid>.cdr.json (mod_json_cdr prefix-a-leg)
 Load (random calls; on unless --scenario is given without --cps):
   --cps F                   calls per simulated second (default 1)
   --max-concurrent N        calls in progress at most (default 20)
@@ -46,6 +50,8 @@ Load (random calls; on unless --scenario is given without --cps):
 Scenario:
   --scenario FILE           play the calls of FILE (docs/SIM.md)
   --exit-when-done          exit once the scenario's calls have ended
+  --wait-for-subscriber     place no call until a client has subscribed to events
+                            (`event ...`); the times below then count from that moment
 Run time and faults (times in simulated seconds from the start):
   --duration S              exit after S seconds
   --drop-link-after S       close every client connection at S
@@ -53,6 +59,7 @@ Run time and faults (times in simulated seconds from the start):
   --garbage-after S         send bytes that break ESL framing at S
   --stop-heartbeat-after S  stop sending HEARTBEAT at S
   --acl-reject              answer every connection with text/rude-rejection
+  --duplicate-hangups       emit every CHANNEL_HANGUP_COMPLETE twice (a replay)
   --log-level LEVEL         debug|info|warning|error (default info)
 )";
 
@@ -101,6 +108,7 @@ int Run(int argc, char** argv) {
   uint64_t calls = 0;
   std::string scenario_path;
   bool exit_when_done = false;
+  bool wait_for_subscriber = false;
   double duration_s = -1, drop_after_s = -1, drop_for_s = 0, garbage_after_s = -1, silence_after_s = -1;
 
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -196,6 +204,8 @@ int Run(int argc, char** argv) {
       if (!value(&scenario_path)) return Fail("--scenario needs a file");
     } else if (flag == "--exit-when-done") {
       exit_when_done = true;
+    } else if (flag == "--wait-for-subscriber") {
+      wait_for_subscriber = true;
     } else if (flag == "--duration") {
       if (!number(&duration_s) || duration_s < 0) return Fail("--duration needs seconds >= 0");
     } else if (flag == "--drop-link-after") {
@@ -208,6 +218,18 @@ int Run(int argc, char** argv) {
       if (!number(&silence_after_s) || silence_after_s < 0) return Fail("--stop-heartbeat-after needs seconds >= 0");
     } else if (flag == "--acl-reject") {
       options.server.acl_reject = true;
+    } else if (flag == "--duplicate-hangups") {
+      options.switch_options.duplicate_hangups = true;
+    } else if (flag == "--cdr-dir") {
+      if (!value(&options.switch_options.cdr_dir) || options.switch_options.cdr_dir.empty()) {
+        return Fail("--cdr-dir needs a directory");
+      }
+      std::error_code ec;
+      if (!std::filesystem::is_directory(options.switch_options.cdr_dir, ec)) {
+        return Fail("--cdr-dir \"" + options.switch_options.cdr_dir + "\" is not a directory");
+      }
+    } else if (flag == "--cdr-prefix-a-leg") {
+      options.switch_options.cdr_prefix_a_leg = true;
     } else if (flag == "--log-level") {
       tarifador::base::LogLevel level;
       if (!value(&v) || !tarifador::base::ParseLogLevel(v, &level)) return Fail("--log-level needs a level");
@@ -241,6 +263,22 @@ int Run(int argc, char** argv) {
   }
   std::cerr << "tarifador-sim: seed " << seed << ", listening on " << options.server.host << ":" << sim.port()
             << ", time scale " << options.time_scale << "\n";
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  if (wait_for_subscriber) {
+    // A test starts the biller after the sim (it needs the port): no call
+    // may be placed before the biller listens, or it would miss its start.
+    std::cerr << "tarifador-sim: waiting for a client to subscribe to events\n";
+    while (g_stop == 0) {
+      const auto counts = sim.server().CommandCounts();
+      if (auto it = counts.find("event"); it != counts.end() && it->second > 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    // The subscription is recorded before it is applied, and a client may
+    // send more than one `event` line: give it a moment.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (g_stop == 0) std::cerr << "tarifador-sim: a client subscribed; starting\n";
+  }
   if (!scenario.empty()) {
     if (auto s = sim.PlayScenario(scenario); !s.ok()) return Fail(s.message());
   }
@@ -248,8 +286,6 @@ int Run(int argc, char** argv) {
     if (auto s = sim.StartLoad(load); !s.ok()) return Fail(s.message());
   }
 
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
   const int64_t start_us = sim.clock().Now().micros();
   auto reached = [&](double at_s) {
     return at_s >= 0 && sim.clock().Now().micros() - start_us >= static_cast<int64_t>(at_s * 1e6);

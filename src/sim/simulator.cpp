@@ -66,6 +66,10 @@ std::string Simulator::SummaryJson() const {
   out["events_sent"] = server_->EventsSent();
   out["commands"] = server_->CommandCounts();
   out["connections_authenticated"] = server_->AuthenticatedCount();
+  if (!options_.switch_options.cdr_dir.empty()) {
+    out["cdr_files_written"] = stats.cdr_files_written;
+    out["cdr_write_errors"] = stats.cdr_write_errors;
+  }
   return out.dump();
 }
 

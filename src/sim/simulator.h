@@ -63,7 +63,8 @@ class Simulator {
 
   // One JSON object: seed, calls placed (total and by outcome), calls killed,
   // events emitted (total and by name), events sent to clients, commands
-  // received by name, connections authenticated.
+  // received by name, connections authenticated; with a cdr_dir, the CDR
+  // files written and the writes that failed.
   std::string SummaryJson() const;
 
  private:

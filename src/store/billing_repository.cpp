@@ -19,6 +19,7 @@ using billing::CallId;
 constexpr const char* kAccountColumns =
     "id, name, type, credit_limit_micros, monthly_budget_micros, balance_micros, reserved_micros, created_us, "
     "updated_us";
+constexpr const char* kExtensionColumns = "number, name, account_id, rate_plan, enabled";
 constexpr const char* kLedgerColumns =
     "id, account_id, kind, amount_micros, balance_after_micros, actor, reason, at_us, call_uuid, idempotency_key";
 constexpr const char* kReservationColumns = "call_uuid, account_id, amount_micros, covered_s, created_us, updated_us";
@@ -84,6 +85,16 @@ base::Result<billing::Account> ReadAccount(SQLite::Statement& st) {
   a.created_at = Micro(st, 7);
   a.updated_at = Micro(st, 8);
   return a;
+}
+
+billing::Extension ReadExtension(SQLite::Statement& st) {
+  billing::Extension x;
+  x.number = st.getColumn(0).getString();
+  x.name = st.getColumn(1).getString();
+  x.account_id = AccountId{st.getColumn(2).getInt64()};
+  if (!st.getColumn(3).isNull()) x.rate_plan = st.getColumn(3).getString();
+  x.enabled = st.getColumn(4).getInt() != 0;
+  return x;
 }
 
 base::Result<billing::LedgerEntry> ReadLedgerEntry(SQLite::Statement& st) {
@@ -223,18 +234,47 @@ base::Result<billing::Account> GetAccountIn(SQLite::Database& db, AccountId id) 
 
 base::Result<billing::Extension> GetExtensionIn(SQLite::Database& db, std::string_view number) {
   try {
-    SQLite::Statement st(db, "SELECT number, name, account_id, rate_plan, enabled FROM extensions WHERE number = ?");
+    SQLite::Statement st(db, std::string("SELECT ") + kExtensionColumns + " FROM extensions WHERE number = ?");
     st.bind(1, std::string(number));
     if (!st.executeStep()) return base::NotFound("no extension " + Quoted(number));
-    billing::Extension x;
-    x.number = st.getColumn(0).getString();
-    x.name = st.getColumn(1).getString();
-    x.account_id = AccountId{st.getColumn(2).getInt64()};
-    if (!st.getColumn(3).isNull()) x.rate_plan = st.getColumn(3).getString();
-    x.enabled = st.getColumn(4).getInt() != 0;
-    return x;
+    return ReadExtension(st);
   } catch (const SQLite::Exception& e) {
     return SqlError("reading extension " + Quoted(number), e);
+  }
+}
+
+base::Result<std::vector<billing::Account>> ListAccountsIn(SQLite::Database& db, AccountId after, int64_t limit) {
+  try {
+    SQLite::Statement st(db,
+                         std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE id > ? ORDER BY id LIMIT ?");
+    st.bind(1, static_cast<int64_t>(after.value));
+    st.bind(2, limit);
+    std::vector<billing::Account> out;
+    while (st.executeStep()) {
+      auto a = ReadAccount(st);
+      if (!a.ok()) return a.status();
+      out.push_back(std::move(*a));
+    }
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return SqlError("listing accounts", e);
+  }
+}
+
+base::Result<std::vector<billing::Extension>> ListExtensionsIn(SQLite::Database& db, std::string_view after_number,
+                                                               int64_t limit) {
+  try {
+    // `number` is TEXT with the default BINARY collation: byte order, as
+    // std::string compares, so a cursor is a plain number.
+    SQLite::Statement st(
+        db, std::string("SELECT ") + kExtensionColumns + " FROM extensions WHERE number > ? ORDER BY number LIMIT ?");
+    st.bind(1, std::string(after_number));
+    st.bind(2, limit);
+    std::vector<billing::Extension> out;
+    while (st.executeStep()) out.push_back(ReadExtension(st));
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return SqlError("listing extensions", e);
   }
 }
 
@@ -266,6 +306,17 @@ base::Result<billing::Reservation> GetReservationIn(SQLite::Database& db, const 
     return ReadReservation(st);
   } catch (const SQLite::Exception& e) {
     return SqlError("reading the reservation of call " + call.value, e);
+  }
+}
+
+base::Result<std::vector<billing::Reservation>> ListReservationsIn(SQLite::Database& db) {
+  try {
+    SQLite::Statement st(db, std::string("SELECT ") + kReservationColumns + " FROM reservations ORDER BY created_us");
+    std::vector<billing::Reservation> out;
+    while (st.executeStep()) out.push_back(ReadReservation(st));
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return SqlError("listing the open reservations", e);
   }
 }
 
@@ -303,19 +354,25 @@ base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billi
     insert.bind(6, static_cast<int64_t>(at.micros()));
     insert.exec();
     const AccountId id{db.getLastInsertRowid()};
-    AppendAuditRow(db, AuditEntry{0, at, std::string(actor), "account.create", "account:" + std::to_string(id.value),
-                                  AuditDetail({{"name", account.name},
-                                               {"type", billing::AccountTypeName(account.type)},
-                                               {"credit_limit", account.credit_limit.ToString()}})});
+    AppendAuditRow(
+        db, AuditEntry{0, at, std::string(actor), "account.create", "account:" + std::to_string(id.value),
+                       AuditDetail({{"name", account.name},
+                                    {"type", billing::AccountTypeName(account.type)},
+                                    {"credit_limit", account.credit_limit.ToString()},
+                                    {"monthly_budget",
+                                     account.monthly_budget ? account.monthly_budget->ToString() : std::string()}})});
     return GetAccountIn(db, id);
   } catch (const SQLite::Exception& e) {
     return SqlError(context, e);
   }
 }
 
-base::Status PutExtensionIn(SQLite::Database& db, const billing::Extension& extension, std::string_view actor,
-                            base::Instant at) {
-  const std::string context = "saving extension " + Quoted(extension.number);
+namespace {
+
+// PutExtensionIn and CreateExtensionIn: validates, checks the account, upserts
+// and audits as `action`. `context` names the operation for messages.
+base::Status WriteExtension(SQLite::Database& db, const billing::Extension& extension, std::string_view actor,
+                            base::Instant at, const char* action, const std::string& context) {
   TARIFADOR_RETURN_IF_ERROR(billing::ValidateExtension(extension).WithContext(context));
   auto account = GetAccountIn(db, extension.account_id);
   if (!account.ok()) return account.status().WithContext(context);
@@ -333,14 +390,34 @@ base::Status PutExtensionIn(SQLite::Database& db, const billing::Extension& exte
     st.bind(6, static_cast<int64_t>(at.micros()));
     st.bind(7, static_cast<int64_t>(at.micros()));
     st.exec();
-    AppendAuditRow(db, AuditEntry{0, at, std::string(actor), "extension.put", "extension:" + extension.number,
-                                  AuditDetail({{"account_id", std::to_string(extension.account_id.value)},
+    AppendAuditRow(db, AuditEntry{0, at, std::string(actor), action, "extension:" + extension.number,
+                                  AuditDetail({{"name", extension.name},
+                                               {"account_id", std::to_string(extension.account_id.value)},
                                                {"rate_plan", extension.rate_plan.value_or("")},
                                                {"enabled", extension.enabled ? "true" : "false"}})});
   } catch (const SQLite::Exception& e) {
     return SqlError(context, e);
   }
   return base::Status::Ok();
+}
+
+}  // namespace
+
+base::Status PutExtensionIn(SQLite::Database& db, const billing::Extension& extension, std::string_view actor,
+                            base::Instant at) {
+  return WriteExtension(db, extension, actor, at, "extension.put", "saving extension " + Quoted(extension.number));
+}
+
+base::Status CreateExtensionIn(SQLite::Database& db, const billing::Extension& extension, std::string_view actor,
+                               base::Instant at) {
+  const std::string context = "creating extension " + Quoted(extension.number);
+  TARIFADOR_RETURN_IF_ERROR(billing::ValidateExtension(extension).WithContext(context));
+  // Checked in the writer's transaction, so two creates of one number cannot
+  // both succeed.
+  auto existing = GetExtensionIn(db, extension.number);
+  if (existing.ok()) return base::AlreadyExists("extension " + Quoted(extension.number) + " already exists");
+  if (existing.status().code() != base::StatusCode::kNotFound) return existing.status().WithContext(context);
+  return WriteExtension(db, extension, actor, at, "extension.create", context);
 }
 
 base::Result<billing::MovementResult> ApplyMovementIn(SQLite::Database& db, const billing::Movement& movement) {
@@ -367,7 +444,20 @@ base::Result<billing::MovementResult> ApplyMovementIn(SQLite::Database& db, cons
     if (!account.ok()) return account.status().WithContext(context);
     auto after = billing::BalanceAfterMovement(*account, movement);
     if (!after.ok()) return after.status();
-    return billing::MovementResult{AppendLedger(db, movement, *after), false};
+    billing::LedgerEntry entry = AppendLedger(db, movement, *after);
+    // People's money operations are audited with the row (SPEC 7); call
+    // charges are not: the CDR written with them is their record.
+    if (movement.kind != billing::LedgerKind::kCallCharge) {
+      AppendAuditRow(db, AuditEntry{0, movement.at, movement.actor,
+                                    std::string("ledger.") + billing::LedgerKindName(movement.kind),
+                                    "account:" + std::to_string(movement.account_id.value),
+                                    AuditDetail({{"ledger_id", std::to_string(entry.id)},
+                                                 {"amount", entry.amount.ToString()},
+                                                 {"balance_after", entry.balance_after.ToString()},
+                                                 {"reason", entry.reason},
+                                                 {"idempotency_key", movement.idempotency_key.value_or("")}})});
+    }
+    return billing::MovementResult{std::move(entry), false};
   } catch (const SQLite::Exception& e) {
     return SqlError(context, e);
   }
@@ -595,6 +685,22 @@ base::Status BillingRepository::PutExtension(const billing::Extension& extension
   return writer_.Run([&](SQLite::Database& db) { return PutExtensionIn(db, extension, actor, at); });
 }
 
+base::Status BillingRepository::CreateExtension(const billing::Extension& extension, std::string_view actor,
+                                                base::Instant at) {
+  return writer_.Run([&](SQLite::Database& db) { return CreateExtensionIn(db, extension, actor, at); });
+}
+
+base::Result<std::vector<billing::Account>> BillingRepository::ListAccounts(AccountId after, int64_t limit) {
+  return RunRead<std::vector<billing::Account>>(reads_, "listing accounts",
+                                                [&](SQLite::Database& db) { return ListAccountsIn(db, after, limit); });
+}
+
+base::Result<std::vector<billing::Extension>> BillingRepository::ListExtensions(std::string_view after_number,
+                                                                                int64_t limit) {
+  return RunRead<std::vector<billing::Extension>>(
+      reads_, "listing extensions", [&](SQLite::Database& db) { return ListExtensionsIn(db, after_number, limit); });
+}
+
 base::Result<billing::Extension> BillingRepository::GetExtension(std::string_view number) {
   return RunRead<billing::Extension>(reads_, "reading extension " + Quoted(number),
                                      [&](SQLite::Database& db) { return GetExtensionIn(db, number); });
@@ -628,6 +734,11 @@ base::Status BillingRepository::ReleaseReservation(const CallId& call) {
 base::Result<billing::Reservation> BillingRepository::GetReservation(const CallId& call) {
   return RunRead<billing::Reservation>(reads_, "reading the reservation of call " + call.value,
                                        [&](SQLite::Database& db) { return GetReservationIn(db, call); });
+}
+
+base::Result<std::vector<billing::Reservation>> BillingRepository::ListReservations() {
+  return RunRead<std::vector<billing::Reservation>>(reads_, "listing the open reservations",
+                                                    [&](SQLite::Database& db) { return ListReservationsIn(db); });
 }
 
 base::Result<billing::CallBilled> BillingRepository::BillCall(const billing::Cdr& cdr, base::Instant at) {

@@ -42,6 +42,8 @@ base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billi
                                                std::string_view actor, base::Instant at);
 base::Status PutExtensionIn(SQLite::Database& db, const billing::Extension& extension, std::string_view actor,
                             base::Instant at);
+base::Status CreateExtensionIn(SQLite::Database& db, const billing::Extension& extension, std::string_view actor,
+                               base::Instant at);
 base::Result<billing::MovementResult> ApplyMovementIn(SQLite::Database& db, const billing::Movement& movement);
 base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing::Reservation& reservation);
 base::Result<billing::Reservation> ExtendReservationIn(SQLite::Database& db, const billing::CallId& call,
@@ -53,9 +55,14 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
 
 base::Result<billing::Account> GetAccountIn(SQLite::Database& db, billing::AccountId id);
 base::Result<billing::Extension> GetExtensionIn(SQLite::Database& db, std::string_view number);
+base::Result<std::vector<billing::Account>> ListAccountsIn(SQLite::Database& db, billing::AccountId after,
+                                                           int64_t limit);
+base::Result<std::vector<billing::Extension>> ListExtensionsIn(SQLite::Database& db, std::string_view after_number,
+                                                               int64_t limit);
 base::Result<std::vector<billing::LedgerEntry>> ListLedgerIn(SQLite::Database& db, billing::AccountId id,
                                                              int64_t after_id, int64_t limit);
 base::Result<billing::Reservation> GetReservationIn(SQLite::Database& db, const billing::CallId& call);
+base::Result<std::vector<billing::Reservation>> ListReservationsIn(SQLite::Database& db);
 base::Result<billing::Cdr> GetCdrIn(SQLite::Database& db, const billing::CallId& call);
 
 // The consistency check "ledger_balances" (check.h, run by `tarifador
@@ -76,8 +83,11 @@ class BillingRepository final : public billing::Repository {
   base::Result<billing::Account> CreateAccount(const billing::NewAccount& account, std::string_view actor,
                                                base::Instant at) override;
   base::Result<billing::Account> GetAccount(billing::AccountId id) override;
+  base::Result<std::vector<billing::Account>> ListAccounts(billing::AccountId after, int64_t limit) override;
   base::Status PutExtension(const billing::Extension& extension, std::string_view actor, base::Instant at) override;
+  base::Status CreateExtension(const billing::Extension& extension, std::string_view actor, base::Instant at) override;
   base::Result<billing::Extension> GetExtension(std::string_view number) override;
+  base::Result<std::vector<billing::Extension>> ListExtensions(std::string_view after_number, int64_t limit) override;
   base::Result<billing::MovementResult> ApplyMovement(const billing::Movement& movement) override;
   base::Result<std::vector<billing::LedgerEntry>> ListLedger(billing::AccountId id, int64_t after_id,
                                                              int64_t limit) override;
@@ -86,6 +96,7 @@ class BillingRepository final : public billing::Repository {
                                                        int64_t covered_s, base::Instant at) override;
   base::Status ReleaseReservation(const billing::CallId& call) override;
   base::Result<billing::Reservation> GetReservation(const billing::CallId& call) override;
+  base::Result<std::vector<billing::Reservation>> ListReservations() override;
   base::Result<billing::CallBilled> BillCall(const billing::Cdr& cdr, base::Instant at) override;
   base::Result<billing::Cdr> GetCdr(const billing::CallId& call) override;
 

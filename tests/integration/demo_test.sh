@@ -22,7 +22,7 @@ fail() {
 }
 field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$WORK/demo.out" "$1"; }
 
-"$BIN" demo --listen 127.0.0.1:0 >"$WORK/demo.out" 2>"$WORK/demo.err" &
+"$BIN" demo --listen 127.0.0.1:0 --cps 4 >"$WORK/demo.out" 2>"$WORK/demo.err" &
 PID=$!
 for _ in $(seq 1 100); do
   [[ -s "$WORK/demo.out" ]] && break
@@ -53,6 +53,21 @@ PY
 code=$(curl -sS -o "$WORK/login" -w '%{http_code}' -H 'Content-Type: application/json' \
   -d "{\"username\":\"admin\",\"password\":\"$PASSWORD\"}" "$URL/api/v1/session")
 [[ "$code" == 200 ]] || fail "admin login with the printed password answered $code: $(cat "$WORK/login")"
+
+# The built-in simulated FreeSWITCH places calls and tarifador bills them:
+# within a few seconds some call is live or has a CDR (calls talk >= 5 s).
+seen=""
+for _ in $(seq 1 100); do
+  curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/v1/calls/active" >"$WORK/active" 2>/dev/null || true
+  if python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["count"] > 0 else 1)' "$WORK/active" \
+    2>/dev/null; then
+    seen=1
+    break
+  fi
+  sleep 0.1
+done
+[[ -n "$seen" ]] || fail "no live call seen in the demo: $(cat "$WORK/active")"
+curl -fsS "$URL/readyz" >/dev/null || fail "the demo is not ready (FreeSWITCH link, store, rate plans)"
 
 kill -TERM "$PID"
 for _ in $(seq 1 50); do

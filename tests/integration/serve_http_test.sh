@@ -4,14 +4,18 @@
 # rate deck with `tarifador rates import`, checks the probes, metrics,
 # authentication, quotes and an import over HTTP, then stops it with SIGTERM
 # and expects exit status 0 within a few seconds.
-# Usage: serve_http_test.sh path/to/tarifador
+# A tarifador-sim stands in for FreeSWITCH: /readyz needs the ESL link up.
+# Usage: serve_http_test.sh path/to/tarifador path/to/tarifador-sim
 set -euo pipefail
 
-BIN=${1:?usage: $0 path/to/tarifador}
+BIN=${1:?usage: $0 path/to/tarifador path/to/tarifador-sim}
+SIM=${2:?usage: $0 path/to/tarifador path/to/tarifador-sim}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tarifador-it-XXXXXX")
 SERVER_PID=""
+SIM_PID=""
 cleanup() {
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -KILL "$SERVER_PID" 2>/dev/null || true; fi
+  if [[ -n "$SIM_PID" ]] && kill -0 "$SIM_PID" 2>/dev/null; then kill -KILL "$SIM_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -24,8 +28,17 @@ fail() {
 }
 
 # A free port: bind port 0 on loopback and read what the kernel chose.
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+PORT=$(free_port)
+ESL_PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
+
+# The fake FreeSWITCH, placing no call while the test runs (its one call is
+# an hour away).
+echo '{"at": 3600, "kind": "internal", "destination": "1002"}' >"$WORK/no-calls.jsonl"
+"$SIM" --listen "127.0.0.1:$ESL_PORT" --password it-secret --scenario "$WORK/no-calls.jsonl" \
+  >"$WORK/sim.out" 2>"$WORK/sim.log" &
+SIM_PID=$!
 
 cat > "$WORK/tarifador.json" <<JSON
 {
@@ -33,6 +46,7 @@ cat > "$WORK/tarifador.json" <<JSON
   "data_dir": "$WORK/data",
   "site_id": "it-test",
   "http": { "listen": "127.0.0.1:$PORT" },
+  "freeswitch": { "host": "127.0.0.1", "port": $ESL_PORT, "password": "it-secret" },
   "rating": { "default_plan": "retail", "outside_line_code": "9", "national_prefix": "0", "country_code": "44" }
 }
 JSON
@@ -69,8 +83,14 @@ code=$(req "$BASE/healthz") || fail "GET /healthz failed"
 [[ "$code" == 200 ]] || fail "/healthz answered $code"
 grep -q '"status":"ok"' "$WORK/body" || fail "/healthz body: $(cat "$WORK/body")"
 
-code=$(req "$BASE/readyz")
+# Ready once the ESL link is up (it connects in the background).
+for _ in $(seq 1 100); do
+  code=$(req "$BASE/readyz")
+  [[ "$code" == 200 ]] && break
+  sleep 0.1
+done
 [[ "$code" == 200 ]] || fail "/readyz answered $code: $(cat "$WORK/body")"
+grep -q '"name":"freeswitch","ok":true' "$WORK/body" || fail "/readyz has no freeswitch check: $(cat "$WORK/body")"
 
 code=$(req -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/status")
 [[ "$code" == 200 ]] || fail "bearer GET /api/v1/status answered $code: $(cat "$WORK/body")"

@@ -29,6 +29,32 @@ class FakeRepository final : public Repository {
     std::lock_guard lock(mu_);
     return Find(id);
   }
+  base::Result<std::vector<Account>> ListAccounts(AccountId after, int64_t limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<Account> out;
+    for (auto it = accounts_.upper_bound(after); it != accounts_.end() && static_cast<int64_t>(out.size()) < limit;
+         ++it) {
+      out.push_back(it->second);
+    }
+    return out;
+  }
+  base::Status CreateExtension(const Extension& x, std::string_view, base::Instant) override {
+    TARIFADOR_RETURN_IF_ERROR(ValidateExtension(x));
+    std::lock_guard lock(mu_);
+    if (extensions_.count(x.number)) return base::AlreadyExists("extension exists");
+    if (!accounts_.count(x.account_id)) return base::NotFound("no account");
+    extensions_[x.number] = x;
+    return base::Status::Ok();
+  }
+  base::Result<std::vector<Extension>> ListExtensions(std::string_view after_number, int64_t limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<Extension> out;
+    for (auto it = extensions_.upper_bound(std::string(after_number));
+         it != extensions_.end() && static_cast<int64_t>(out.size()) < limit; ++it) {
+      out.push_back(it->second);
+    }
+    return out;
+  }
   base::Status PutExtension(const Extension& x, std::string_view, base::Instant) override {
     TARIFADOR_RETURN_IF_ERROR(ValidateExtension(x));
     std::lock_guard lock(mu_);
@@ -103,6 +129,12 @@ class FakeRepository final : public Repository {
     const auto it = reservations_.find(call);
     if (it == reservations_.end()) return base::NotFound("no reservation");
     return it->second;
+  }
+  base::Result<std::vector<Reservation>> ListReservations() override {
+    std::lock_guard lock(mu_);
+    std::vector<Reservation> out;
+    for (const auto& [call, r] : reservations_) out.push_back(r);
+    return out;
   }
   base::Result<CallBilled> BillCall(const Cdr& cdr, base::Instant at) override {
     std::lock_guard lock(mu_);

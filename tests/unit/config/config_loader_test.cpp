@@ -158,7 +158,7 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   }
 }
 
-TEST_CASE("A config file is read from disk; a missing explicit file is an error", "[config]") {
+TEST_CASE("A config file is read from disk, a missing explicit file is an error", "[config]") {
   test_support::TempDir dir;
   const std::string path = dir.path() + "/config.json";
   std::ofstream(path) << R"({"freeswitch": {"port": 9021}})";

@@ -500,7 +500,7 @@ TEST_CASE("Events split at random points arrive whole and in order", "[esl][clie
   for (int i = 0; i < 40; ++i) CHECK(events[static_cast<size_t>(i)].unique_id() == "u-" + std::to_string(i));
 }
 
-TEST_CASE("A linger notice keeps the connection; a plain disconnect notice ends it", "[esl][client]") {
+TEST_CASE("A linger notice keeps the connection, a plain disconnect notice ends it", "[esl][client]") {
   FakeFreeSwitch fs;
   Harness h(TestOptions(fs.port()));
   REQUIRE(h.client.Start().ok());
@@ -715,7 +715,7 @@ TEST_CASE("Commands fail fast with Unavailable while the link is not up", "[esl]
   CHECK(after.get().status().code() == base::StatusCode::kUnavailable);
 }
 
-TEST_CASE("A job without a result times out; a lost connection fails pending jobs", "[esl][client]") {
+TEST_CASE("A job without a result times out, a lost connection fails pending jobs", "[esl][client]") {
   FakeFreeSwitch fs;
   ClientOptions o = TestOptions(fs.port());
   o.job_timeout = 200ms;
@@ -883,7 +883,7 @@ TEST_CASE("A rude rejection (ACL) is reported and retried", "[esl][client]") {
   REQUIRE(WaitForState(h.client, LinkState::kUp));
 }
 
-TEST_CASE("Garbage on the socket drops the connection; the client reconnects and keeps delivering", "[esl][client]") {
+TEST_CASE("Garbage on the socket drops the connection, the client reconnects and keeps delivering", "[esl][client]") {
   FakeFreeSwitch fs;
   Harness h(TestOptions(fs.port()));
   REQUIRE(h.client.Start().ok());

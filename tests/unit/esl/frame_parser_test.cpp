@@ -2,10 +2,14 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <optional>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "esl/event.h"
+#include "esl/url_codec.h"
 #include "test_support/fixtures.h"
 
 using namespace tarifador;
@@ -247,4 +251,254 @@ TEST_CASE("A plain event whose inner Content-Length overruns the frame is an err
   CHECK_FALSE(esl::ParseEvent(f).ok());
   f.body = "[1,2]";
   CHECK_FALSE(esl::ParseEvent(f).ok());
+}
+
+// ---------------------------------------------------------------------------
+// The parser writes names and values into one buffer, scans 16 bytes at a
+// time and decodes in place (docs/PERFORMANCE.md). The tests below hold it to
+// the plain line-by-line algorithm it replaced, kept here as the reference.
+
+namespace {
+
+using RefHeaders = std::vector<std::pair<std::string, std::string>>;
+
+std::string RefPrintable(std::string_view s, size_t max = 60) {
+  std::string out;
+  for (char c : s.substr(0, max)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u > 0x7e) ? '?' : c;
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
+int RefHex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string RefUrlDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && RefHex(text[i + 1]) >= 0 && RefHex(text[i + 2]) >= 0) {
+      out += static_cast<char>(RefHex(text[i + 1]) * 16 + RefHex(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// The reference: split on '\n', drop one trailing '\r', skip empty lines,
+// name before the first ':', value after it without leading spaces. Returns
+// the error message, or "" on success.
+std::string RefParseLines(std::string_view block, bool url_decode, bool lenient, RefHeaders& out) {
+  size_t pos = 0;
+  while (pos < block.size()) {
+    size_t nl = block.find('\n', pos);
+    if (nl == std::string_view::npos) nl = block.size();
+    std::string_view line = block.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      if (lenient && !out.empty()) {
+        out.back().second.append("\n").append(line);
+        continue;
+      }
+      return "header line \"" + RefPrintable(line) + "\" has no \"Name:\"";
+    }
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    out.emplace_back(std::string(line.substr(0, colon)), url_decode ? RefUrlDecode(value) : std::string(value));
+  }
+  return "";
+}
+
+// The reference for ParseHeaderLinesToBlankLine: find the first line that is
+// empty or "\r" (and ends in '\n'), parse what is before it.
+size_t RefParseToBlank(std::string_view text, bool url_decode, bool lenient, RefHeaders& out, std::string& error) {
+  size_t end = text.size(), rest = text.size();
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) break;
+    const std::string_view line = text.substr(pos, nl - pos);
+    if (line.empty() || line == "\r") {
+      end = pos;
+      rest = nl + 1;
+      break;
+    }
+    pos = nl + 1;
+  }
+  error = RefParseLines(text.substr(0, end), url_decode, lenient, out);
+  return rest;
+}
+
+RefHeaders Items(const esl::Headers& h) {
+  RefHeaders out;
+  for (const auto& [name, value] : h.items()) out.emplace_back(std::string(name), std::string(value));
+  return out;
+}
+
+// Text made mostly of the bytes the parser treats specially, with lines of
+// every length around the 16-byte scanning step.
+std::string RandomHeaderText(std::mt19937& rng) {
+  static constexpr char kBytes[] = "ab-Z09fF:%%%  \r\n\n:x\x80";
+  std::uniform_int_distribution<size_t> pick(0, sizeof kBytes - 2);
+  std::uniform_int_distribution<int> lines(0, 12);
+  std::uniform_int_distribution<int> length(0, 70);
+  std::uniform_int_distribution<int> kind(0, 3);
+  std::string out;
+  for (int n = lines(rng); n > 0; --n) {
+    if (kind(rng) == 0) {
+      // A well-formed line with a URL-encoded value.
+      std::string name, value;
+      for (int i = length(rng) / 3 + 1; i > 0; --i) name += "Ab-_"[i % 4];
+      for (int i = length(rng); i > 0; --i) value += kBytes[pick(rng)];
+      out += name + ": " + esl::UrlEncode(value) + (kind(rng) == 0 ? "\r\n" : "\n");
+    } else {
+      for (int i = length(rng); i > 0; --i) out += kBytes[pick(rng)];
+      out += '\n';
+    }
+  }
+  if (kind(rng) == 0 && !out.empty()) out.pop_back();  // no final newline
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Header lines parse exactly as the line-by-line reference does", "[esl]") {
+  const uint32_t seed = TestSeed();
+  INFO("seed " << seed << " (set TARIFADOR_SEED to replay)");
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 4000; ++round) {
+    const std::string text = RandomHeaderText(rng);
+    INFO("text: \"" << RefPrintable(text, 400) << "\"");
+    for (const bool url_decode : {true, false}) {
+      for (const bool lenient : {true, false}) {
+        for (const bool prefilled : {false, true}) {
+          INFO("url_decode " << url_decode << ", lenient " << lenient << ", prefilled " << prefilled);
+          esl::Headers ours;
+          RefHeaders ref;
+          if (prefilled) {
+            ours.Add("X-Before", "v%41");
+            ref.emplace_back("X-Before", "v%41");
+          }
+          const base::Status s = esl::ParseHeaderLines(text, url_decode, lenient, ours);
+          const std::string ref_error = RefParseLines(text, url_decode, lenient, ref);
+          CHECK(s.message() == ref_error);
+          CHECK(Items(ours) == ref);  // on failure too: the lines before the bad one are kept
+
+          esl::Headers ours_inner;
+          RefHeaders ref_inner;
+          if (prefilled) {
+            ours_inner.Add("X-Before", "");
+            ref_inner.emplace_back("X-Before", "");
+          }
+          std::string ref_inner_error;
+          const size_t ref_rest = RefParseToBlank(text, url_decode, lenient, ref_inner, ref_inner_error);
+          const auto rest = esl::ParseHeaderLinesToBlankLine(text, url_decode, lenient, ours_inner);
+          CHECK(rest.status().message() == ref_inner_error);
+          if (rest.ok()) CHECK(*rest == ref_rest);
+          CHECK(Items(ours_inner) == ref_inner);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("Every event of every capture decodes as the reference does", "[esl][fixtures]") {
+  for (const char* name : kNeventCaptures) {
+    INFO(name);
+    TARIFADOR_REQUIRE_FIXTURE(data, name);
+    size_t events = 0;
+    for (const Frame& f : ParseInChunks(data, {1460})) {
+      if (f.type != ContentType::kEventPlain) continue;
+      auto ev = esl::ParseEvent(f);
+      REQUIRE(ev.ok());
+      RefHeaders ref;
+      std::string error;
+      const size_t rest = RefParseToBlank(f.body, /*url_decode=*/true, /*lenient=*/true, ref, error);
+      REQUIRE(error.empty());
+      CHECK(Items(ev->headers) == ref);
+      const std::string_view length = ev->headers.Get("Content-Length");
+      CHECK(ev->body == (length.empty() ? "" : f.body.substr(rest, std::stoul(std::string(length)))));
+      ++events;
+    }
+    CHECK(events > 5);
+  }
+}
+
+TEST_CASE("Lines around the 16-byte scanning step, escapes at the edges", "[esl]") {
+  for (size_t name_len = 1; name_len < 40; ++name_len) {
+    for (size_t value_len = 0; value_len < 40; value_len += 3) {
+      const std::string name(name_len, 'N');
+      const std::string value = std::string(value_len, 'v') + "%41%4%";
+      for (const char* eol : {"\n", "\r\n", ""}) {
+        // The line in the middle of a text and at its end.
+        for (const std::string& text :
+             {name + ":  " + value + eol + "\nNext: %7A", "Next: %7A\n" + name + ":  " + value + eol}) {
+          esl::Headers h;
+          REQUIRE(esl::ParseHeaderLines(text, true, false, h).ok());
+          REQUIRE(h.size() == 2);
+          CHECK(h.Get(name) == std::string(value_len, 'v') + "A%4%");
+          CHECK(h.Get("next") == "z");
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("Headers: lookup ignores case, keeps duplicates, copies and moves its views", "[esl]") {
+  esl::Headers h;
+  REQUIRE(esl::ParseHeaderLines("Hangup-Cause: NORMAL_CLEARING\nChannel-Name: sofia/internal/1001%40pbx\n"
+                                "hangup-cause: SECOND\nEmpty:\n",
+                                true, false, h)
+              .ok());
+  CHECK(h.size() == 4);
+  CHECK(h.Get("HANGUP-CAUSE") == "NORMAL_CLEARING");
+  CHECK(h.Find("channel-name") == std::optional<std::string_view>("sofia/internal/1001@pbx"));
+  CHECK(h.Has("Empty"));
+  CHECK(h.Get("Empty").empty());
+  CHECK_FALSE(h.Find("Missing").has_value());
+  CHECK(h.Get("Missing").empty());
+  int causes = 0;
+  for (const auto& [k, v] : h.items()) causes += esl::EqualsIgnoreCase(k, "Hangup-Cause") ? 1 : 0;
+  CHECK(causes == 2);
+
+  // Adding after a parse, and appending to the last value.
+  h.Add("Added", "x");
+  h.AppendToLast("yz");
+  CHECK(h.Get("Added") == "xyz");
+  esl::Headers parsed_last;
+  REQUIRE(esl::ParseHeaderLines("A: 1%32\r\n", true, false, parsed_last).ok());
+  parsed_last.AppendToLast("3");
+  CHECK(parsed_last.Get("A") == "123");
+
+  // Copies compare equal and own their text; a move keeps the content.
+  esl::Headers copy = h;
+  CHECK(copy == h);
+  esl::Headers built;
+  for (const auto& [k, v] : h.items()) built.Add(k, v);
+  CHECK(built == h);  // same items, different layout in the buffer
+  built.AppendToLast("!");
+  CHECK_FALSE(built == h);
+  esl::Headers moved = std::move(copy);
+  CHECK(moved == h);
+  CHECK(moved.Get("Channel-Name") == "sofia/internal/1001@pbx");
+  esl::Headers small;
+  small.Add("a", "b");  // short enough for the string's inline buffer
+  esl::Headers small_moved = std::move(small);
+  CHECK(small_moved.Get("A") == "b");
+}
+
+TEST_CASE("In-place URL decoding", "[esl]") {
+  std::string text = "Tue,%2006%20Jan%202015%2015%3A12%3A37%20GMT%zz%4";
+  const size_t n = esl::UrlDecodeTo(text, text.data());
+  CHECK(text.substr(0, n) == "Tue, 06 Jan 2015 15:12:37 GMT%zz%4");
+  CHECK(esl::UrlDecodeTo("", nullptr) == 0);
 }

@@ -140,7 +140,7 @@ TEST_CASE("TcpTransport reports refused connections", "[esl][transport]") {
                  Catch::Contains("refused", Catch::CaseSensitive::No));
 }
 
-TEST_CASE("Wake makes a waiting Read return 0 at once; Cancel makes everything fail", "[esl][transport]") {
+TEST_CASE("Wake makes a waiting Read return 0 at once, Cancel makes everything fail", "[esl][transport]") {
   Listener l;
   esl::TcpTransport t;
   auto conn = t.Connect("127.0.0.1", l.port, 2s);

@@ -261,7 +261,7 @@ TEST_CASE("Only admins import, and cookie sessions need the CSRF header", "[http
   CHECK(quote->status == 200);
 }
 
-TEST_CASE("Readiness fails on rate_plans until a plan is loaded; metrics count plans and rates", "[http][rating]") {
+TEST_CASE("Readiness fails on rate_plans until a plan is loaded, metrics count plans and rates", "[http][rating]") {
   const RatingSetup setup = UkOffice();
   TestServer s({}, nullptr, &setup);
   auto cli = s.Client();

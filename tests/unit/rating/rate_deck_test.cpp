@@ -69,7 +69,7 @@ TEST_CASE("A full deck: columns in any order, quotes, CRLF, BOM, empty cells def
   CHECK(deck.rates[2].price_per_minute == base::Money::FromMicros(500'000));
 }
 
-TEST_CASE("Every bad line is reported with line, column and reason; nothing is accepted", "[rating][deck]") {
+TEST_CASE("Every bad line is reported with line, column and reason, nothing is accepted", "[rating][deck]") {
   const std::string csv =
       "prefix,zone,price_per_minute,increment,blocked,effective_from,effective_to\n"  // 1
       "44,UK,0.10,,,,\n"                                                              // 2 ok

@@ -352,7 +352,7 @@ TEST_CASE("uuid_kill on a ringing call cancels the far end", "[sim][switch]") {
   CHECK(a_hc->headers.Get("Hangup-Cause") == "CALL_REJECTED");
 }
 
-TEST_CASE("sched_hangup +N ends the call N simulated seconds later; a bare N at once", "[sim][switch]") {
+TEST_CASE("sched_hangup +N ends the call N simulated seconds later, a bare N at once", "[sim][switch]") {
   base::FakeClock clock;
   Simulator sim(TestOptions(), &clock);
   REQUIRE(sim.Start().ok());
@@ -626,7 +626,7 @@ std::set<std::string> CaptureHeaderNames(const std::string& data, std::string_vi
     if (!ev.ok() || ev->name() != name) continue;
     if (b_leg != (ev->headers.Get("Other-Type") == "originator")) continue;
     std::set<std::string> names;
-    for (const auto& [k, v] : ev->headers.items()) names.insert(k);
+    for (const auto& [k, v] : ev->headers.items()) names.emplace(k);
     return names;
   }
 }
@@ -646,7 +646,7 @@ TEST_CASE("The sim's channel events carry the important headers of the real capt
     for (const auto& e : c.events()) {
       if (e.name() != name || b_leg != (e.headers.Get("Other-Type") == "originator")) continue;
       std::set<std::string> names;
-      for (const auto& [k, v] : e.headers.items()) names.insert(k);
+      for (const auto& [k, v] : e.headers.items()) names.emplace(k);
       return names;
     }
     return std::set<std::string>{};

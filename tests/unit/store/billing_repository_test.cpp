@@ -378,7 +378,7 @@ TEST_CASE("Balance equals the ledger sum after a random sequence of operations",
       auto r = s.repo->ApplyMovement({id, LedgerKind::kAdjustment, amount, "t", "", kAt, {}, {}});
       REQUIRE((r.ok() || r.status().code() == base::StatusCode::kFailedPrecondition));
     } else if (op == 3 || op == 4) {
-      const CallId call{"c" + std::to_string(next_call++)};
+      const CallId call{std::string("c").append(std::to_string(next_call++))};
       auto r = s.repo->Reserve({call, id, money(2'000'000), 60, kAt, kAt});
       REQUIRE((r.ok() || r.status().code() == base::StatusCode::kFailedPrecondition));
       if (r.ok()) open.emplace_back(call, id);
@@ -483,4 +483,68 @@ TEST_CASE("The call tracker bills through the SQLite repository once", "[store][
   CHECK(s.Count("SELECT billsec FROM cdrs") == 61);
   CHECK(s.Check().ok());
   control.Verify();
+}
+
+TEST_CASE("Accounts and extensions list in pages, creates refuse duplicates, money moves are audited",
+          "[store][billing]") {
+  Store s;
+  CHECK(s.repo->ListAccounts(AccountId{0}, 10)->empty());
+  CHECK(s.repo->ListExtensions("", 10)->empty());
+  const AccountId a = s.Account("Alpha");
+  const AccountId b = s.Account("Beta", AccountType::kPostpaid, "20");
+  const AccountId c = s.Account("Gamma");
+
+  auto first = s.repo->ListAccounts(AccountId{0}, 2);
+  REQUIRE(first.ok());
+  REQUIRE(first->size() == 2);
+  CHECK((*first)[0].id == a);
+  CHECK((*first)[1].id == b);
+  CHECK((*first)[1] == s.Get(b));
+  auto rest = s.repo->ListAccounts(b, 2);
+  REQUIRE(rest.ok());
+  REQUIRE(rest->size() == 1);
+  CHECK((*rest)[0].id == c);
+  CHECK(s.repo->ListAccounts(c, 2)->empty());
+
+  // Byte order: "1001" < "1002" < "200" < "20a".
+  for (const char* number : {"200", "1002", "20a", "1001"}) {
+    REQUIRE(s.repo->CreateExtension({number, "", a, std::nullopt, true}, "user:admin", kAt).ok());
+  }
+  auto page = s.repo->ListExtensions("", 3);
+  REQUIRE(page.ok());
+  REQUIRE(page->size() == 3);
+  CHECK((*page)[0].number == "1001");
+  CHECK((*page)[1].number == "1002");
+  CHECK((*page)[2].number == "200");
+  auto last = s.repo->ListExtensions("200", 3);
+  REQUIRE(last.ok());
+  REQUIRE(last->size() == 1);
+  CHECK((*last)[0] == billing::Extension{"20a", "", a, std::nullopt, true});
+
+  // A create never replaces, and a refused create changes nothing.
+  CHECK(s.repo->CreateExtension({"1001", "Other", b, "retail", false}, "user:admin", kAt).code() ==
+        base::StatusCode::kAlreadyExists);
+  CHECK(*s.repo->GetExtension("1001") == billing::Extension{"1001", "", a, std::nullopt, true});
+  CHECK(s.repo->CreateExtension({"3000", "", AccountId{999}, std::nullopt, true}, "user:admin", kAt).code() ==
+        base::StatusCode::kNotFound);
+  CHECK(s.repo->CreateExtension({"bad number", "", a, std::nullopt, true}, "user:admin", kAt).code() ==
+        base::StatusCode::kInvalidArgument);
+  CHECK(s.Count("SELECT count(*) FROM extensions") == 4);
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'extension.create' AND actor = 'user:admin'") == 4);
+
+  // Recharges, refunds and adjustments are audited with their row; a replay
+  // is not (nothing changed), nor is a refused debit.
+  const billing::Movement recharge{a, LedgerKind::kRecharge, M("5"), "user:op", "cash", kAt, {}, "key-1"};
+  REQUIRE(s.repo->ApplyMovement(recharge).ok());
+  REQUIRE(s.repo->ApplyMovement(recharge)->replayed);
+  CHECK(s.repo->ApplyMovement({a, LedgerKind::kAdjustment, M("-9"), "user:op", "", kAt, {}, {}}).status().code() ==
+        base::StatusCode::kFailedPrecondition);
+  REQUIRE(s.repo->ApplyMovement({a, LedgerKind::kAdjustment, M("-1"), "user:op", "fix", kAt, {}, {}}).ok());
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'ledger.recharge' AND actor = 'user:op' AND "
+                "target = 'account:1'") == 1);
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'ledger.adjustment'") == 1);
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'ledger.recharge' AND "
+                "json_extract(detail, '$.amount') = '5.0000' AND json_extract(detail, '$.idempotency_key') = "
+                "'key-1'") == 1);
+  CHECK(s.Check().ok());
 }

@@ -113,7 +113,7 @@ TEST_CASE("The batch size is bounded", "[store][writer]") {
   CHECK((*w)->stats().batches == 5);  // blocker + 10 + 10 + 10 + 5
 }
 
-TEST_CASE("A failing job rolls back alone; the rest of its batch commits", "[store][writer]") {
+TEST_CASE("A failing job rolls back alone, the rest of its batch commits", "[store][writer]") {
   test_support::TempDir dir;
   const std::string path = dir.path() + "/f.db";
   auto w = StartWithTable(path);

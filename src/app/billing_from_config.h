@@ -1,0 +1,14 @@
+#pragma once
+// The billing settings of a config (rating.default_plan, site_id,
+// billing.debit_interval, billing.when_down) in billing's own option types,
+// shared by serve and the offline billing commands (`cdr import`).
+#include "billing/authorizer.h"
+#include "billing/call_tracker.h"
+#include "config/config.h"
+
+namespace tarifador::app {
+
+billing::Authorizer::Options AuthorizerOptionsFromConfig(const config::Config& cfg);
+billing::CallTracker::Options TrackerOptionsFromConfig(const config::Config& cfg);
+
+}  // namespace tarifador::app

@@ -1,0 +1,174 @@
+#include "app/call_billing.h"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "app/billing_from_config.h"
+#include "app/call_event_from_esl.h"
+#include "app/dial_plan_from_config.h"
+#include "base/log.h"
+#include "esl/json_cdr.h"
+#include "esl/tcp_transport.h"
+
+namespace tarifador::app {
+namespace {
+
+// How long an HTTP thread waits for the billing thread: well under
+// mod_json_cdr's default 5 s POST timeout in its sample configuration, after
+// which it would retry (harmless: billing is idempotent by uuid).
+constexpr std::chrono::milliseconds kBackfillWait{4000};
+constexpr std::chrono::milliseconds kActiveCallsWait{2000};
+
+// Hangup-to-CDR latency buckets: 0.1 ms .. 5 s.
+constexpr int64_t kBilledLatencyBucketsUs[] = {100,    250,    500,     1'000,   2'500,     5'000,    10'000,
+                                               20'000, 50'000, 100'000, 250'000, 1'000'000, 5'000'000};
+
+// When the previous connection stopped carrying events: when it was seen to
+// end, but no later than one heartbeat interval (FreeSWITCH's default 20 s)
+// after its last event, since a silent link is only noticed after the
+// silence timeout. Calls found ended at the reconcile are billed as ending
+// then: an estimate, used only when no exact CDR came first (mod_json_cdr
+// POSTs do not depend on the event socket; docs/BILLING.md).
+base::Instant LinkLostAt(const esl::LinkStatus& s) {
+  constexpr int64_t kHeartbeatUs = 20'000'000;
+  if (s.last_event_at.micros() == 0) return s.last_down_at;
+  if (s.last_down_at.micros() == 0) return s.last_event_at;
+  return base::Instant::FromMicros(std::min(s.last_down_at.micros(), s.last_event_at.micros() + kHeartbeatUs));
+}
+
+}  // namespace
+
+http::LinkInfo LinkInfoFrom(const esl::LinkStatus& s) {
+  return http::LinkInfo{esl::LinkStateName(s.state), s.address,      s.since, s.last_error, s.last_error_at, s.connects,
+                        s.events_received,           s.last_event_at};
+}
+
+CallBilling::CallBilling(Key, const config::Config& cfg, store::Writer& writer, const base::Clock& clock)
+    : clock_(clock), reads_(cfg.StorePath()), repository_(writer, reads_) {}
+
+CallBilling::~CallBilling() { Stop(); }
+
+base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Config& cfg, store::Writer& writer,
+                                                              const rating::RateBookHolder& rate_book,
+                                                              const base::Clock& clock, http::MetricsRegistry& metrics,
+                                                              http::Readiness& readiness) {
+  auto cb = std::make_unique<CallBilling>(Key{}, cfg, writer, clock);
+
+  base::Result<rating::NumberNormaliser> normaliser = NormaliserFromConfig(cfg);
+  if (!normaliser.ok()) return normaliser.status();
+  cb->authorizer_ = std::make_unique<billing::Authorizer>(cb->repository_, rate_book, std::move(*normaliser),
+                                                          AuthorizerOptionsFromConfig(cfg));
+  cb->billed_latency_ = &metrics.AddHistogram(
+      "tarifador_billing_hangup_to_cdr_seconds",
+      "Time from a CHANNEL_HANGUP_COMPLETE arriving to its CDR and charge committed", {}, kBilledLatencyBucketsUs);
+  http::Histogram* latency = cb->billed_latency_;
+  cb->loop_ = std::make_unique<billing::BillingLoop>(cb->repository_, *cb->authorizer_, cb->control_, clock,
+                                                     TrackerOptionsFromConfig(cfg), billing::BillingLoop::Options{},
+                                                     [latency](int64_t us) { latency->ObserveMicros(us); });
+  TARIFADOR_RETURN_IF_ERROR(cb->loop_->Start());
+
+  esl::ClientOptions esl_options;
+  esl_options.host = cfg.freeswitch.host;
+  esl_options.port = static_cast<uint16_t>(cfg.freeswitch.port);
+  esl_options.password = cfg.freeswitch.password;
+  CallBilling* self = cb.get();
+  cb->client_ = std::make_unique<esl::Client>(
+      esl_options, std::make_unique<esl::TcpTransport>(), clock,
+      [self](esl::Event&& event) {
+        // On the ESL reader: decode and hand over, never wait (ESL-NOTES 1).
+        if (std::optional<billing::CallEvent> e = CallEventFromEsl(event)) self->loop_->Post(std::move(*e));
+      },
+      [self] { self->OnConnected(); });
+  cb->control_.Attach(cb->client_.get());
+
+  cb->services_ = std::make_unique<http::BillingServices>(http::BillingServices{
+      cb->repository_,
+      *cb->authorizer_,
+      [self]() -> std::vector<billing::CallTracker::ActiveCall> {
+        auto calls = self->loop_->ActiveCalls(kActiveCallsWait);
+        return calls.ok() ? std::move(*calls) : std::vector<billing::CallTracker::ActiveCall>{};
+      },
+      [self](std::string_view body, std::string_view content_type) -> base::Result<std::string> {
+        base::Result<esl::Event> event = esl::DecodeJsonCdrPost(body, content_type);
+        if (!event.ok()) return event.status();
+        std::optional<billing::CallEvent> call = CallEventFromEsl(*event);
+        if (!call) return base::InvalidArgument("the mod_json_cdr document names no leg uuid");
+        std::future<base::Result<std::string>> done = self->loop_->Backfill(std::move(*call));
+        if (done.wait_for(kBackfillWait) != std::future_status::ready) {
+          // It stays queued and will be billed; mod_json_cdr's retry then
+          // finds it billed.
+          return base::Unavailable("billing is busy; retry");
+        }
+        return done.get();
+      },
+      [self] { return LinkInfoFrom(self->client_->status()); },
+  });
+
+  readiness.Add("freeswitch", [self]() -> base::Status {
+    const esl::LinkStatus s = self->client_->status();
+    if (s.state == esl::LinkState::kUp) return base::Status::Ok();
+    std::string why = std::string("FreeSWITCH event socket ") + s.address + " is " + esl::LinkStateName(s.state);
+    if (!s.last_error.empty()) why.append(": ").append(s.last_error);
+    return base::Unavailable(why);
+  });
+  cb->RegisterMetrics(metrics);
+
+  TARIFADOR_RETURN_IF_ERROR(cb->client_->Start());
+  base::LogInfo("billing: connecting to FreeSWITCH at " + cfg.freeswitch.host + ":" +
+                std::to_string(cfg.freeswitch.port) + " (billing.when_down = " + cfg.billing.when_down + ")");
+  return cb;
+}
+
+void CallBilling::OnConnected() {
+  // On the ESL reader, before any event of the new connection: mark the
+  // point in the event order, then ask FreeSWITCH what is live. The answer
+  // (a BACKGROUND_JOB) comes back in the same event stream, so the reconcile
+  // is queued after every event that preceded it.
+  loop_->PostLinkRestored(LinkLostAt(client_->status()));
+  client_->Bgapi(esl::kShowChannelsJsonCommand, [this](base::Result<std::string> body) {
+    if (!body.ok()) {
+      base::LogWarning("reconcile: show channels failed: " + body.status().message());
+      return;
+    }
+    base::Result<std::vector<esl::ChannelRow>> rows = esl::ParseShowChannelsJson(*body);
+    if (!rows.ok()) {
+      base::LogWarning("reconcile: " + rows.status().message());
+      return;
+    }
+    std::vector<billing::CallTracker::LiveChannel> live;
+    live.reserve(rows->size());
+    for (const esl::ChannelRow& row : *rows) live.push_back(LiveChannelFromRow(row));
+    loop_->PostReconcile(std::move(live));
+  });
+}
+
+void CallBilling::RegisterMetrics(http::MetricsRegistry& metrics) {
+  metrics.AddProvider([this](http::MetricsWriter& w) {
+    const esl::LinkStatus link = client_->status();
+    w.Gauge("tarifador_esl_link_up", "1 while the FreeSWITCH event socket is authenticated and subscribed", {},
+            link.state == esl::LinkState::kUp ? 1 : 0);
+    w.Counter("tarifador_esl_connects_total", "Connections to FreeSWITCH that came up", {}, link.connects);
+    w.Counter("tarifador_esl_events_received_total", "Events received from FreeSWITCH", {}, link.events_received);
+    const billing::BillingLoop::Stats s = loop_->stats();
+    w.Gauge("tarifador_calls_active", "Calls the billing thread tracks now", {}, static_cast<int64_t>(s.active_calls));
+    w.Gauge("tarifador_calls_unbilled", "Ended calls whose billing waits for a retry (the store failed)", {},
+            static_cast<int64_t>(s.unbilled));
+    w.Gauge("tarifador_billing_queue_depth", "Items waiting for the billing thread", {},
+            static_cast<int64_t>(s.queue_depth));
+    w.Counter("tarifador_billing_events_total", "Call events handled by the billing thread", {}, s.events);
+    w.Counter("tarifador_billing_failures_total", "Billing steps that failed (see the log)", {}, s.failures);
+    w.Counter("tarifador_billing_reconciles_total", "Reconciliations with FreeSWITCH after a reconnect", {},
+              s.reconciles);
+    w.Counter("tarifador_billing_calls_finalised_total", "Calls billed by a reconcile: ended while the link was down",
+              {}, s.finalised);
+  });
+}
+
+void CallBilling::Stop() {
+  if (client_) client_->Stop();
+  if (loop_) loop_->Stop();
+}
+
+}  // namespace tarifador::app

@@ -1,0 +1,80 @@
+#pragma once
+// CallBilling: the FreeSWITCH side of `tarifador serve` (SPEC section 4)
+// wired together — the billing repository and authorizer, the billing
+// thread (billing::BillingLoop), the ESL client feeding it, the CallControl
+// that sends uuid_kill / sched_hangup back, the reconcile after every
+// reconnect, and what HTTP sees of it (http::BillingServices, the
+// "freeswitch" readiness check and the tarifador_esl_* / tarifador_calls_*
+// metrics).
+#include <memory>
+
+#include "app/esl_call_control.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "billing/authorizer.h"
+#include "billing/billing_loop.h"
+#include "config/config.h"
+#include "esl/client.h"
+#include "http/metrics_registry.h"
+#include "http/readiness.h"
+#include "http/services.h"
+#include "rating/rate_book.h"
+#include "store/billing_repository.h"
+#include "store/read_pool.h"
+#include "store/writer.h"
+
+namespace tarifador::app {
+
+class CallBilling {
+ public:
+  // Starts the billing thread and the ESL client (which connects in the
+  // background and reconnects forever). Borrows everything; all must outlive
+  // the CallBilling. Registers the "freeswitch" readiness check and the
+  // metrics. Fails with InvalidArgument for bad settings (dial plan, ESL
+  // options).
+  static base::Result<std::unique_ptr<CallBilling>> Start(const config::Config& cfg, store::Writer& writer,
+                                                          const rating::RateBookHolder& rate_book,
+                                                          const base::Clock& clock, http::MetricsRegistry& metrics,
+                                                          http::Readiness& readiness);
+  // Stop()s.
+  ~CallBilling();
+  CallBilling(const CallBilling&) = delete;
+  CallBilling& operator=(const CallBilling&) = delete;
+
+  // Stops the ESL client (no more events), then the billing thread after it
+  // has handled everything queued. Idempotent.
+  void Stop();
+
+  // For the HTTP server; valid while this object lives.
+  http::BillingServices& services() { return *services_; }
+
+  billing::BillingLoop& loop() { return *loop_; }
+  esl::Client& esl_client() { return *client_; }
+
+ private:
+  struct Key {
+    explicit Key() = default;
+  };
+
+ public:
+  CallBilling(Key, const config::Config& cfg, store::Writer& writer, const base::Clock& clock);
+
+ private:
+  void OnConnected();
+  void RegisterMetrics(http::MetricsRegistry& metrics);
+
+  const base::Clock& clock_;
+  store::ReadPool reads_;
+  store::BillingRepository repository_;
+  std::unique_ptr<billing::Authorizer> authorizer_;
+  EslCallControl control_;
+  std::unique_ptr<billing::BillingLoop> loop_;
+  std::unique_ptr<esl::Client> client_;
+  std::unique_ptr<http::BillingServices> services_;
+  http::Histogram* billed_latency_ = nullptr;
+};
+
+// What the status API shows of a link.
+http::LinkInfo LinkInfoFrom(const esl::LinkStatus& status);
+
+}  // namespace tarifador::app

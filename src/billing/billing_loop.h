@@ -1,0 +1,117 @@
+#pragma once
+// BillingLoop: the one billing thread (STYLE.md "threads follow folders").
+// It owns the CallTracker and feeds it, in order, from a queue: the channel
+// events the ESL reader posts, link restorations and reconciliations, the
+// mod_json_cdr backfills the HTTP threads hand in, and a tick about once a
+// second. Everything the tracker does therefore happens on this thread,
+// while the ESL reader only decodes and enqueues (it must never wait:
+// ESL-NOTES section 1) and HTTP threads wait only for their own answer.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "billing/authorizer.h"
+#include "billing/call_control.h"
+#include "billing/call_event.h"
+#include "billing/call_tracker.h"
+#include "billing/repository.h"
+
+namespace tarifador::billing {
+
+class BillingLoop {
+ public:
+  struct Options {
+    std::chrono::milliseconds tick_interval{1000};
+  };
+
+  // Counters for /metrics and tests. Thread-safe snapshot.
+  struct Stats {
+    uint64_t events = 0;      // call events handled (live and backfill)
+    uint64_t failures = 0;    // events, ticks or reconciles that reported a failure
+    uint64_t reconciles = 0;  // reconciliations done
+    uint64_t finalised = 0;   // calls billed by a reconcile (ended while the link was down)
+    uint64_t reattached = 0;  // calls re-attached by a reconcile
+    size_t queue_depth = 0;   // items waiting now
+    size_t active_calls = 0;  // calls tracked after the last item
+    size_t unbilled = 0;      // billings waiting for a retry (the store failed)
+  };
+
+  // Called on the billing thread with the time from a HANGUP_COMPLETE being
+  // posted to its billing being done (the CDR committed, or failed), in
+  // microseconds. Must be quick and thread-safe (a histogram).
+  using LatencyObserver = std::function<void(int64_t micros)>;
+
+  // Builds the tracker over the borrowed repository, authorizer, control and
+  // clock (they must outlive the loop). Nothing runs until Start().
+  BillingLoop(Repository& repository, const Authorizer& authorizer, CallControl& control, const base::Clock& clock,
+              CallTracker::Options tracker_options, Options options, LatencyObserver on_billed = {});
+  // Stop()s.
+  ~BillingLoop();
+  BillingLoop(const BillingLoop&) = delete;
+  BillingLoop& operator=(const BillingLoop&) = delete;
+
+  // Starts the thread. FailedPrecondition when already started.
+  base::Status Start();
+  // Handles everything already queued, then joins the thread. Later posts are
+  // dropped (logged); pending futures are still fulfilled. Idempotent;
+  // must not be called from the billing thread.
+  void Stop();
+
+  // Queues one channel event. Never blocks on billing; thread-safe.
+  void Post(CallEvent event);
+  // Queues CallTracker::LinkRestored(link_lost_at), in order with the events.
+  void PostLinkRestored(base::Instant link_lost_at);
+  // Queues CallTracker::Reconcile(live).
+  void PostReconcile(std::vector<CallTracker::LiveChannel> live);
+
+  // Bills one HANGUP_COMPLETE from a backfill (mod_json_cdr) in order with
+  // the live events. The future yields "billed", "already_billed" (a CDR for
+  // that leg exists: nothing changed), "not_billed" (not an originating leg:
+  // other legs are never billed) or the failure (Unavailable when the store
+  // failed; the billing is then also retried by the tick).
+  std::future<base::Result<std::string>> Backfill(CallEvent event);
+
+  // The calls tracked now, taken on the billing thread; waits at most
+  // `timeout` (Unavailable then too) and fails with Unavailable when stopped.
+  base::Result<std::vector<CallTracker::ActiveCall>> ActiveCalls(std::chrono::milliseconds timeout);
+
+  Stats stats() const;
+
+ private:
+  struct Item {
+    std::function<void()> run;
+  };
+
+  // False (and `run` dropped) when the loop is not running.
+  bool Enqueue(std::function<void()> run);
+  void Run();
+  void HandleEvent(const CallEvent& event, std::chrono::steady_clock::time_point posted);
+  void Record(const base::Status& s);
+
+  Repository& repository_;
+  CallTracker tracker_;  // used only on the billing thread
+  const Options options_;
+  const LatencyObserver on_billed_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  bool started_ = false;
+  bool stopping_ = false;
+  Stats stats_;  // guarded by mu_
+
+  std::mutex stop_mu_;
+  std::thread thread_;
+};
+
+}  // namespace tarifador::billing

@@ -1,0 +1,59 @@
+// Authorization for the dialplan and the live calls (billing_handlers.h).
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "billing/authorizer.h"
+#include "billing/call_tracker.h"
+#include "http/billing_fields.h"
+#include "http/billing_handlers.h"
+#include "http/billing_json.h"
+#include "http/json_body.h"
+
+namespace tarifador::http {
+namespace {
+
+constexpr size_t kMaxCaller = 32;       // an extension number's longest
+constexpr size_t kMaxDestination = 64;  // as the quote route: room for separators around 32 digits
+
+base::Result<std::string> RequiredParam(const Request& r, const char* name, size_t max_chars, const char* example) {
+  std::optional<std::string> value = r.Query(name);
+  if (!value || value->empty()) {
+    return base::InvalidArgument(std::string("query parameter \"") + name + "\" is required, e.g. " + example);
+  }
+  if (value->size() > max_chars) {
+    return base::InvalidArgument(std::string("query parameter \"") + name + "\" is longer than " +
+                                 std::to_string(max_chars) + " characters");
+  }
+  return *value;
+}
+
+}  // namespace
+
+base::Result<Response> HandleAuthorize(Services& s, const Request& r) {
+  if (!s.billing) return BillingUnavailable();
+  base::Result<std::string> caller = RequiredParam(r, "caller", kMaxCaller, "1001");
+  if (!caller.ok()) return caller.status();
+  base::Result<std::string> destination = RequiredParam(r, "destination", kMaxDestination, "%2B447700900123");
+  if (!destination.ok()) return destination.status();
+  // The same decision CHANNEL_CREATE gets; it reserves nothing. A store that
+  // cannot be read fails it (503), so the dialplan's when_down rule decides.
+  base::Result<billing::Authorization> decision = s.billing->authorizer.Authorize(*caller, *destination, s.clock.Now());
+  if (!decision.ok()) return decision.status();
+  return Response::Json(Dump(AuthorizationJson(*decision)));
+}
+
+base::Result<Response> HandleActiveCalls(Services& s, const Request&) {
+  if (!s.billing || !s.billing->active_calls) return BillingUnavailable();
+  std::vector<billing::CallTracker::ActiveCall> calls = s.billing->active_calls();
+  const base::Instant now = s.clock.Now();
+  std::sort(calls.begin(), calls.end(), [](const auto& a, const auto& b) {
+    return a.created_us != b.created_us ? a.created_us < b.created_us : a.call < b.call;
+  });
+  nlohmann::json items = nlohmann::json::array();
+  for (const billing::CallTracker::ActiveCall& c : calls) items.push_back(ActiveCallJson(c, now));
+  return Response::Json(Dump({{"items", items}, {"count", items.size()}}));
+}
+
+}  // namespace tarifador::http

@@ -1,0 +1,162 @@
+// Accounts, recharges and the ledger over HTTP (billing_handlers.h).
+#include "http/billing_handlers.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "billing/account.h"
+#include "billing/ledger_entry.h"
+#include "http/billing_fields.h"
+#include "http/billing_json.h"
+#include "http/json_body.h"
+
+namespace tarifador::http {
+namespace {
+
+constexpr size_t kMaxAccountName = 128;  // billing::ValidateNewAccount's limit
+constexpr size_t kMaxNote = 256;
+constexpr size_t kMaxIdempotencyKey = 128;  // billing::ValidateMovement's limit
+constexpr int64_t kDefaultLimit = 100;
+constexpr int64_t kMaxLimit = 1000;
+
+// The Idempotency-Key header: absent, or 1..128 visible ASCII characters.
+base::Result<std::optional<std::string>> IdempotencyKey(const Request& r) {
+  std::optional<std::string> key = r.Header("Idempotency-Key");
+  if (!key) return key;
+  bool visible = !key->empty() && key->size() <= kMaxIdempotencyKey;
+  for (const char c : *key) visible = visible && c > 0x20 && c < 0x7f;
+  if (!visible) {
+    return base::InvalidArgument(
+        "header Idempotency-Key must be 1 to 128 visible ASCII characters (no spaces), e.g. a UUID");
+  }
+  return key;
+}
+
+}  // namespace
+
+base::Result<Response> HandleCreateAccount(Services& s, const Request& r) {
+  if (!s.billing) return BillingUnavailable();
+  const std::string context = "creating an account";
+  base::Result<nlohmann::json> body = ParseBody(r, context);
+  if (!body.ok()) return body.status();
+  BodyFields f(*body);
+  const std::optional<std::string> name = f.String("name", true, kMaxAccountName, false);
+  const std::optional<std::string> type_text = f.String("type", true, 64, false);
+  const std::optional<base::Money> credit_limit = f.Money("credit_limit", false, false);
+  const std::optional<base::Money> monthly_budget = f.Money("monthly_budget", false, false);
+  std::optional<billing::AccountType> type;
+  if (type_text) {
+    base::Result<billing::AccountType> parsed = billing::ParseAccountType(*type_text);
+    if (parsed.ok()) {
+      type = *parsed;
+    } else {
+      f.Problem("field \"type\" must be \"prepaid\" or \"postpaid\" (got " + Shown(*type_text) + ")");
+    }
+  }
+  if (type == billing::AccountType::kPrepaid && credit_limit && !credit_limit->is_zero()) {
+    f.Problem("field \"credit_limit\" must be absent or \"0\" on a prepaid account (only postpaid accounts use it)");
+  }
+  TARIFADOR_RETURN_IF_ERROR(f.Finish(context));
+
+  const billing::NewAccount account{*name, *type, credit_limit.value_or(base::Money()), monthly_budget};
+  base::Result<billing::Account> created =
+      s.billing->repository.CreateAccount(account, r.caller().Actor(), s.clock.Now());
+  if (!created.ok()) return created.status();
+  base::LogInfo("http: " + r.caller().Actor() + " created account " + std::to_string(created->id.value));
+  Response out = Response::Json(Dump(AccountJson(*created)), 201);
+  out.headers.emplace_back("Location", "/api/v1/accounts/" + std::to_string(created->id.value));
+  return out;
+}
+
+base::Result<Response> HandleListAccounts(Services& s, const Request& r) {
+  if (!s.billing) return BillingUnavailable();
+  base::Result<int64_t> limit = LimitParam(r, kDefaultLimit, kMaxLimit);
+  if (!limit.ok()) return limit.status();
+  base::Result<int64_t> after = IdCursorParam(r);
+  if (!after.ok()) return after.status();
+  // One more than asked says whether there is a next page.
+  base::Result<std::vector<billing::Account>> accounts =
+      s.billing->repository.ListAccounts(billing::AccountId{*after}, *limit + 1);
+  if (!accounts.ok()) return accounts.status();
+  nlohmann::json items = nlohmann::json::array();
+  nlohmann::json next_cursor;
+  for (const billing::Account& a : *accounts) {
+    if (static_cast<int64_t>(items.size()) == *limit) {
+      next_cursor = std::to_string(items.back()["id"].get<int64_t>());
+      break;
+    }
+    items.push_back(AccountJson(a));
+  }
+  return Response::Json(Dump({{"items", items}, {"next_cursor", next_cursor}}));
+}
+
+base::Result<Response> HandleGetAccount(Services& s, const Request& r) {
+  if (!s.billing) return BillingUnavailable();
+  base::Result<billing::AccountId> id = AccountIdParam(r);
+  if (!id.ok()) return id.status();
+  base::Result<billing::Account> account = s.billing->repository.GetAccount(*id);
+  if (!account.ok()) return account.status();
+  return Response::Json(Dump(AccountJson(*account)));
+}
+
+base::Result<Response> HandleRecharge(Services& s, const Request& r) {
+  if (!s.billing) return BillingUnavailable();
+  base::Result<billing::AccountId> id = AccountIdParam(r);
+  if (!id.ok()) return id.status();
+  const std::string context = "recharging account " + std::to_string(id->value);
+  base::Result<std::optional<std::string>> key = IdempotencyKey(r);
+  if (!key.ok()) return key.status().WithContext(context);
+  base::Result<nlohmann::json> body = ParseBody(r, context);
+  if (!body.ok()) return body.status();
+  BodyFields f(*body);
+  const std::optional<base::Money> amount = f.Money("amount", true, true);
+  const std::optional<std::string> note = f.String("note", false, kMaxNote, true);
+  TARIFADOR_RETURN_IF_ERROR(f.Finish(context));
+
+  billing::Movement movement{
+      *id, billing::LedgerKind::kRecharge, *amount, r.caller().Actor(), note.value_or(""), s.clock.Now(), std::nullopt,
+      *key};
+  base::Result<billing::MovementResult> moved = s.billing->repository.ApplyMovement(movement);
+  if (!moved.ok()) return moved.status();
+  // The account as it is now (other movements may have followed); the
+  // entry's balance_after is this recharge's own figure.
+  base::Result<billing::Account> account = s.billing->repository.GetAccount(*id);
+  if (!account.ok()) return account.status();
+  if (!moved->replayed) {
+    base::LogInfo("http: " + movement.actor + " recharged account " + std::to_string(id->value) + " with " +
+                  amount->ToString());
+  }
+  return Response::Json(Dump({{"entry", LedgerEntryJson(moved->entry)},
+                              {"account", AccountJson(*account)},
+                              {"replayed", moved->replayed}}),
+                        moved->replayed ? 200 : 201);
+}
+
+base::Result<Response> HandleListLedger(Services& s, const Request& r) {
+  if (!s.billing) return BillingUnavailable();
+  base::Result<billing::AccountId> id = AccountIdParam(r);
+  if (!id.ok()) return id.status();
+  base::Result<int64_t> limit = LimitParam(r, kDefaultLimit, kMaxLimit);
+  if (!limit.ok()) return limit.status();
+  base::Result<int64_t> after = IdCursorParam(r);
+  if (!after.ok()) return after.status();
+  // An unknown account is a 404, not an empty ledger.
+  base::Result<billing::Account> account = s.billing->repository.GetAccount(*id);
+  if (!account.ok()) return account.status();
+  base::Result<std::vector<billing::LedgerEntry>> rows = s.billing->repository.ListLedger(*id, *after, *limit + 1);
+  if (!rows.ok()) return rows.status();
+  nlohmann::json items = nlohmann::json::array();
+  nlohmann::json next_cursor;
+  for (const billing::LedgerEntry& e : *rows) {
+    if (static_cast<int64_t>(items.size()) == *limit) {
+      next_cursor = std::to_string(items.back()["id"].get<int64_t>());
+      break;
+    }
+    items.push_back(LedgerEntryJson(e));
+  }
+  return Response::Json(Dump({{"account_id", id->value}, {"items", items}, {"next_cursor", next_cursor}}));
+}
+
+}  // namespace tarifador::http

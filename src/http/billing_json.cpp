@@ -1,0 +1,88 @@
+#include "http/billing_json.h"
+
+#include <algorithm>
+
+#include "billing/cdr.h"
+
+namespace tarifador::http {
+namespace {
+
+nlohmann::json Time(base::Instant t) { return base::FormatIso8601(t); }
+
+// Whole seconds from `from_us` to `now`, never negative (a snapshot taken a
+// moment before a clock step must not show -1).
+int64_t SecondsSince(int64_t from_us, base::Instant now) {
+  return std::max<int64_t>(0, now.micros() - from_us) / 1'000'000;
+}
+
+}  // namespace
+
+nlohmann::json AccountJson(const billing::Account& a) {
+  return {{"id", a.id.value},
+          {"name", a.name},
+          {"type", billing::AccountTypeName(a.type)},
+          {"credit_limit", a.credit_limit.ToString()},
+          {"monthly_budget", a.monthly_budget ? nlohmann::json(a.monthly_budget->ToString()) : nlohmann::json()},
+          {"balance", a.balance.ToString()},
+          {"reserved", a.reserved.ToString()},
+          {"available", billing::AvailableMoney(a).ToString()},
+          {"created_at", Time(a.created_at)},
+          {"updated_at", Time(a.updated_at)}};
+}
+
+nlohmann::json ExtensionJson(const billing::Extension& x) {
+  return {{"number", x.number},
+          {"name", x.name},
+          {"account_id", x.account_id.value},
+          {"rate_plan", x.rate_plan ? nlohmann::json(*x.rate_plan) : nlohmann::json()},
+          {"enabled", x.enabled}};
+}
+
+nlohmann::json LedgerEntryJson(const billing::LedgerEntry& e) {
+  return {{"id", e.id},
+          {"account_id", e.account_id.value},
+          {"kind", billing::LedgerKindName(e.kind)},
+          {"amount", e.amount.ToString()},
+          {"balance_after", e.balance_after.ToString()},
+          {"actor", e.actor},
+          {"reason", e.reason},
+          {"at", Time(e.at)},
+          {"call_uuid", e.call ? nlohmann::json(e.call->value) : nlohmann::json()},
+          {"idempotency_key", e.idempotency_key ? nlohmann::json(*e.idempotency_key) : nlohmann::json()}};
+}
+
+nlohmann::json AuthorizationJson(const billing::Authorization& d) {
+  nlohmann::json account_id;
+  if (d.account) {
+    account_id = d.account->id.value;
+  } else if (d.extension) {
+    account_id = d.extension->account_id.value;
+  }
+  return {{"allowed", d.allowed},
+          {"max_seconds", d.max_seconds},
+          {"reason", d.reason_name()},
+          {"zone", d.rated ? d.rated->rate.zone : std::string()},
+          {"prefix", d.rated ? d.rated->rate.prefix.digits() : std::string()},
+          {"direction", billing::DirectionName(d.direction)},
+          {"account_id", account_id},
+          {"available", d.account ? nlohmann::json(d.available.ToString()) : nlohmann::json()}};
+}
+
+nlohmann::json ActiveCallJson(const billing::CallTracker::ActiveCall& c, base::Instant now) {
+  const bool connected = c.connected_us != 0;
+  return {{"uuid", c.call.value},
+          {"direction", billing::DirectionName(c.direction)},
+          {"caller", c.caller},
+          {"destination", c.destination},
+          {"account_id", c.account_id ? nlohmann::json(c.account_id->value) : nlohmann::json()},
+          {"created_at", Time(base::Instant::FromMicros(c.created_us))},
+          {"connected_at", connected ? Time(base::Instant::FromMicros(c.connected_us)) : nlohmann::json()},
+          {"elapsed_s", SecondsSince(c.created_us, now)},
+          {"billsec_so_far", connected ? SecondsSince(c.connected_us, now) : 0},
+          {"reserved", c.reserved.ToString()},
+          {"covered_s", c.covered_s},
+          {"max_seconds", c.max_seconds},
+          {"cut_off", c.cut_off}};
+}
+
+}  // namespace tarifador::http

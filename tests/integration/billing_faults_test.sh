@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# Billing under faults, with the real binaries: `tarifador serve` billing the
+# calls of `tarifador-sim` (time scale 1: tarifador uses the system clock).
+# Five scenarios run in parallel, each on its own site (data dir, ports,
+# processes; tests/integration/billing_lib.sh):
+#   cutoff     a prepaid account with money for 3 s places a 30 s call: the
+#              call is cut (disposition cut_off_no_funds), balance >= 0
+#   concurrent 20 concurrent calls of one prepaid account that can pay for 8:
+#              no ledger row below zero, charged == recharge - balance
+#   duplicate  --duplicate-hangups: every call billed exactly once
+#   droplink   the link drops for 2 s while two calls end: each billed once
+#              after the reconnect (reconcile), and a later backfill of the
+#              sim's mod_json_cdr files bills nothing twice
+#   garbage    bytes that break ESL framing: tarifador reconnects and bills
+#              the calls placed afterwards
+# Each ends with the account's ledger checked through sqlite3 and the HTTP
+# API, and `tarifador check` exiting 0.
+# Usage: billing_faults_test.sh path/to/tarifador path/to/tarifador-sim [scenario...]
+# KEEP_WORK=1 keeps the temp dir (logs, stores) for a post-mortem.
+set -euo pipefail
+
+BIN=$(realpath "${1:?usage: $0 path/to/tarifador path/to/tarifador-sim [scenario...]}")
+SIM=$(realpath "${2:?usage: $0 path/to/tarifador path/to/tarifador-sim [scenario...]}")
+shift 2
+for tool in curl sqlite3 python3; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool is needed by this test" >&2; exit 1; }
+done
+[[ -x "$BIN" ]] || { echo "FAIL: $BIN is not an executable" >&2; exit 1; }
+[[ -x "$SIM" ]] || { echo "FAIL: $SIM is not an executable" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tarifador-faults-XXXXXX")
+# shellcheck source=billing_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/billing_lib.sh"
+
+SCENARIO_PIDS=()
+cleanup() {
+  local pid
+  for pid in "${SCENARIO_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  local f
+  for f in "$WORK"/*/pids; do
+    [[ -f "$f" ]] || continue
+    while read -r pid; do
+      if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+    done <"$f"
+  done
+  if [[ "${KEEP_WORK:-0}" == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+DEST=0034911234567  # Spain via the gateway: 0.10 a second on plan "default"
+
+# The office of one scenario: serve started on the placeholder port, a prepaid
+# account with RECHARGE, the listed extensions on it, serve stopped again (it
+# is restarted pointed at the sim, so it connects at once and sees every call).
+# Sets ACCOUNT_ID.
+setup_office() {
+  local recharge_amount=$1
+  shift
+  serve_start
+  create_account "acct-$SITE" prepaid
+  recharge "$ACCOUNT_ID" "$recharge_amount"
+  local ext
+  for ext in "$@"; do create_extension "$ext" "$ACCOUNT_ID"; done
+  serve_stop
+}
+
+# Starts serve against the running sim and waits for the link.
+serve_on_sim() {
+  serve_start "$SIM_PORT"
+  wait_metric_at_least tarifador_esl_link_up 1 15
+}
+
+scenario_cutoff() {
+  new_site cutoff
+  setup_office 0.35 1001  # 0.35 at 0.10 a second: 3 seconds
+  local uuid=c0000000-0000-4000-8000-000000000001
+  printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 30, "a_uuid": "%s"}\n' \
+    "$DEST" "$uuid" >"$D/calls.jsonl"
+  sim_start --seed 101 --scenario "$D/calls.jsonl" --exit-when-done
+  serve_on_sim
+  sim_wait 20
+  wait_sql "SELECT count(*) FROM cdrs WHERE uuid = '$uuid'" 1 10
+  local row
+  row=$(sql "SELECT disposition, hangup_cause, billsec, cost_micros, charged_micros, end_us - start_us FROM cdrs WHERE uuid = '$uuid'")
+  note "CDR: $row"
+  IFS='|' read -r disposition cause billsec cost charged lasted <<<"$row"
+  [[ "$disposition" == cut_off_no_funds ]] || fail "the 30 s call has disposition '$disposition' (cause $cause), not cut_off_no_funds"
+  [[ "$cause" == ALLOTTED_TIMEOUT ]] || fail "the cut call ended with $cause, not ALLOTTED_TIMEOUT"
+  [[ "$lasted" -lt 10000000 ]] || fail "the call lasted $lasted us: it was not cut at ~3 s"
+  [[ "$billsec" -ge 1 && "$billsec" -le 3 ]] || fail "billsec $billsec is not 1..3"
+  [[ "$charged" -gt 0 && "$charged" -le 350000 ]] || fail "charged $charged is not in (0, 0.35]"
+  [[ "$charged" == "$cost" ]] || fail "charged $charged differs from cost $cost although the money covered it"
+  grep -q "sched_hangup" "$D/sim.out" || fail "tarifador never sent sched_hangup: $(cat "$D/sim.out")"
+  ledger_consistent "$ACCOUNT_ID" 350000
+  serve_stop
+  store_check
+  note "ok: cut off after ${billsec}s, charged $charged"
+}
+
+scenario_concurrent() {
+  new_site concurrent
+  setup_office 0.80 1002  # reservations of 5 s = 0.50: money for one and a bit
+  sim_start --seed 102 --cps 20 --max-concurrent 20 --calls 20 --callers 1002-1002 --destinations "$DEST" \
+    --mix answered=100 --ring 0.2:0.5 --talk 3:8
+  serve_on_sim
+  # Sample the balance while the calls run: it must never be below zero.
+  local min_balance=999999999999 b
+  while kill -0 "$SIM_PID" 2>/dev/null; do
+    b=$(sql "SELECT balance_micros FROM accounts WHERE id = $ACCOUNT_ID" 2>/dev/null || echo "")
+    if [[ -n "$b" && "$b" -lt "$min_balance" ]]; then min_balance=$b; fi
+    sleep 0.1
+  done
+  sim_wait 30
+  [[ "$min_balance" -ge 0 ]] || fail "the balance was $min_balance during the calls"
+  local placed
+  placed=$(jget "$D/sim.out" calls_placed)
+  [[ "$placed" == 20 ]] || fail "the sim placed $placed calls, not 20"
+  wait_sql "SELECT count(*) FROM cdrs WHERE caller = '1002'" 20 10
+  local summary denied
+  summary=$(sql "SELECT disposition || ':' || count(*) FROM cdrs GROUP BY disposition ORDER BY 1" | tr '\n' ' ')
+  note "dispositions: $summary"
+  denied=$(sql "SELECT count(*) FROM cdrs WHERE disposition = 'denied'")
+  [[ "$denied" -ge 1 ]] || fail "20 calls at 0.50 each on 0.80 and none denied: $summary"
+  ledger_consistent "$ACCOUNT_ID" 800000
+  serve_stop
+  store_check
+  note "ok: 20 calls, $denied denied, lowest balance seen $min_balance"
+}
+
+scenario_duplicate() {
+  new_site duplicate
+  setup_office 100 1003 1013
+  mkdir -p "$D/cdr"
+  sim_start --seed 103 --cps 4 --max-concurrent 8 --calls 8 --callers 1003-1003 --destinations "$DEST,1013" \
+    --mix answered=50,busy=25,no_answer=25 --ring 0.2:1 --talk 1:3 --duplicate-hangups --cdr-dir "$D/cdr"
+  serve_on_sim
+  sim_wait 30
+  local placed legs completes
+  placed=$(jget "$D/sim.out" calls_placed)
+  legs=$(jget "$D/sim.out" cdr_files_written)
+  completes=$(jget "$D/sim.out" events_by_name CHANNEL_HANGUP_COMPLETE)
+  [[ "$placed" == 8 ]] || fail "the sim placed $placed calls, not 8"
+  [[ "$completes" == $((2 * legs)) ]] || fail "$completes HANGUP_COMPLETEs for $legs legs: the fault was not on"
+  wait_sql "SELECT count(*) FROM cdrs" "$placed" 10
+  sleep 1  # late replays must not add anything
+  [[ "$(sql 'SELECT count(*) FROM cdrs')" == "$placed" ]] || fail "more CDRs than calls after the replays"
+  # The billed uuids are exactly the originating legs the sim wrote files for.
+  python3 - "$D/cdr" >"$D/a_legs" <<'PY'
+import json, os, sys
+for name in sorted(os.listdir(sys.argv[1])):
+    doc = json.load(open(os.path.join(sys.argv[1], name)))
+    if "originator" not in doc["callflow"][0]["caller_profile"]:
+        print(doc["callflow"][0]["caller_profile"]["uuid"])
+PY
+  sql "SELECT uuid FROM cdrs ORDER BY uuid" >"$D/billed"
+  sort -o "$D/a_legs" "$D/a_legs"
+  diff "$D/a_legs" "$D/billed" >"$D/diff" || fail "billed uuids differ from the sim's A legs: $(cat "$D/diff")"
+  [[ "$(sql "SELECT count(*) FROM ledger WHERE kind = 'call_charge'")" == \
+    "$(sql "SELECT count(DISTINCT call_uuid) FROM ledger WHERE kind = 'call_charge'")" ]] ||
+    fail "a call was charged twice"
+  ledger_consistent "$ACCOUNT_ID" 100000000
+  metric tarifador_billing_failures_total
+  note "tarifador_billing_failures_total $METRIC (duplicates must not count as failures)"
+  serve_stop
+  store_check
+  note "ok: $placed calls, $completes HANGUP_COMPLETEs, $placed CDRs"
+}
+
+scenario_droplink() {
+  new_site droplink
+  setup_office 100 1004
+  mkdir -p "$D/cdr"
+  # The link is down from 2 s to 4 s: calls 1 and 2 end in the outage
+  # (0 + 0.15 + 0.5 + 3 = 3.65 s; 0.2 + 0.15 + 0.5 + 3 = 3.85 s), call 3
+  # spans it, call 4 starts well after the reconnect.
+  local u=d0000000-0000-4000-8000-00000000000
+  {
+    printf '{"at": 0, "caller": "1004", "destination": "%s", "ring": 0.5, "talk": 3, "a_uuid": "%s1"}\n' "$DEST" "$u"
+    printf '{"at": 0.2, "caller": "1004", "destination": "%s", "ring": 0.5, "talk": 3, "a_uuid": "%s2"}\n' "$DEST" "$u"
+    printf '{"at": 0, "caller": "1004", "destination": "%s", "ring": 0.5, "talk": 10, "a_uuid": "%s3"}\n' "$DEST" "$u"
+    printf '{"at": 9, "caller": "1004", "destination": "%s", "ring": 0.5, "talk": 1, "a_uuid": "%s4"}\n' "$DEST" "$u"
+  } >"$D/calls.jsonl"
+  sim_start --seed 104 --scenario "$D/calls.jsonl" --exit-when-done --drop-link-after 2 --drop-link-for 2 \
+    --cdr-dir "$D/cdr"
+  serve_on_sim
+  sim_wait 30
+  grep -q "dropping the link" "$D/sim.log" || fail "the sim never dropped the link"
+  wait_sql "SELECT count(*) FROM cdrs WHERE uuid LIKE 'd0000000-%'" 4 15
+  local n
+  for n in 1 2 3 4; do
+    [[ "$(sql "SELECT count(*) FROM cdrs WHERE uuid = '$u$n'")" == 1 ]] || fail "call $n is not billed exactly once"
+    note "call $n: $(sql "SELECT disposition, hangup_cause, billsec, cost_micros, charged_micros FROM cdrs WHERE uuid = '$u$n'")"
+  done
+  [[ "$(sql 'SELECT count(*) FROM cdrs')" == 4 ]] || fail "more CDRs than calls: $(sql 'SELECT uuid FROM cdrs')"
+  metric tarifador_billing_reconciles_total
+  [[ "${METRIC%.*}" -ge 1 ]] || fail "tarifador_billing_reconciles_total is $METRIC after a reconnect"
+  local reconciles=$METRIC
+  metric tarifador_esl_connects_total
+  [[ "${METRIC%.*}" -ge 2 ]] || fail "tarifador_esl_connects_total is $METRIC after a dropped link"
+  metric tarifador_billing_calls_finalised_total
+  note "reconciles $reconciles, calls finalised by a reconcile $METRIC"
+  [[ "${METRIC%.*}" -ge 2 ]] || fail "calls 1 and 2 ended in the outage but only $METRIC were finalised by a reconcile"
+  ledger_consistent "$ACCOUNT_ID" 100000000
+  local before_balance
+  before_balance=$(sql "SELECT balance_micros FROM accounts WHERE id = $ACCOUNT_ID")
+  serve_stop
+  # mod_json_cdr's files of the same calls, backfilled: nothing is billed twice.
+  "$BIN" cdr import "$D/cdr" --config "$CFG" >"$D/cdr_import.out" 2>"$D/cdr_import.err" ||
+    fail "tarifador cdr import exited non-zero: $(cat "$D/cdr_import.out" "$D/cdr_import.err")"
+  note "cdr import: $(cat "$D/cdr_import.out")"
+  [[ "$(jget "$D/cdr_import.out" billed)" == 0 ]] || fail "the backfill billed calls again: $(cat "$D/cdr_import.out")"
+  [[ "$(jget "$D/cdr_import.out" already_billed)" == 4 ]] || fail "backfill: $(cat "$D/cdr_import.out")"
+  [[ "$(sql "SELECT balance_micros FROM accounts WHERE id = $ACCOUNT_ID")" == "$before_balance" ]] ||
+    fail "the backfill moved money"
+  [[ "$(sql 'SELECT count(*) FROM cdrs')" == 4 ]] || fail "the backfill added CDRs"
+  store_check
+  note "ok: 4 calls billed once across a dropped link"
+}
+
+scenario_garbage() {
+  new_site garbage
+  setup_office 100 1005
+  local u=e0000000-0000-4000-8000-00000000000
+  {
+    printf '{"at": 0, "caller": "1005", "destination": "%s", "ring": 0.5, "talk": 1, "a_uuid": "%s1"}\n' "$DEST" "$u"
+    printf '{"at": 6, "caller": "1005", "destination": "%s", "ring": 0.5, "talk": 1, "a_uuid": "%s2"}\n' "$DEST" "$u"
+    printf '{"at": 6.5, "caller": "1005", "destination": "%s", "ring": 0.5, "talk": 2, "a_uuid": "%s3"}\n' "$DEST" "$u"
+  } >"$D/calls.jsonl"
+  sim_start --seed 105 --scenario "$D/calls.jsonl" --exit-when-done --garbage-after 2.5
+  serve_on_sim
+  sim_wait 30
+  grep -q "sending garbage" "$D/sim.log" || fail "the sim never sent garbage"
+  wait_sql "SELECT count(*) FROM cdrs" 3 10
+  metric tarifador_esl_connects_total
+  [[ "${METRIC%.*}" -ge 2 ]] || fail "tarifador_esl_connects_total is $METRIC: no reconnect after garbage"
+  local n
+  for n in 2 3; do
+    local row
+    row=$(sql "SELECT disposition, cost_micros FROM cdrs WHERE uuid = '$u$n'")
+    note "call $n (after the garbage): $row"
+    [[ "$row" =~ ^answered\|[1-9][0-9]*$ ]] || fail "call $n after the garbage is not billed as answered: '$row'"
+  done
+  ledger_consistent "$ACCOUNT_ID" 100000000
+  serve_stop
+  store_check
+  note "ok: reconnected after garbage and billed the later calls"
+}
+
+ALL=(cutoff concurrent duplicate droplink garbage)
+WANTED=("$@")
+[[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
+for name in "${WANTED[@]}"; do
+  declare -F "scenario_$name" >/dev/null || { echo "FAIL: no scenario '$name' (have: ${ALL[*]})" >&2; exit 1; }
+done
+
+START=$SECONDS
+for name in "${WANTED[@]}"; do
+  # Each scenario in its own subshell; its EXIT trap ends its own processes.
+  (
+    D=$WORK/$name
+    trap site_cleanup EXIT
+    "scenario_$name"
+  ) >"$WORK/$name.out" 2>&1 &
+  SCENARIO_PIDS+=($!)
+done
+
+FAILED=()
+for i in "${!WANTED[@]}"; do
+  status=0
+  wait "${SCENARIO_PIDS[$i]}" || status=$?
+  if [[ "$status" != 0 ]]; then FAILED+=("${WANTED[$i]}"); fi
+done
+for name in "${WANTED[@]}"; do
+  echo "=== $name ==="
+  cat "$WORK/$name.out"
+done
+if [[ ${#FAILED[@]} -gt 0 ]]; then
+  echo "FAIL: billing_faults: ${FAILED[*]} ($((SECONDS - START)) s)" >&2
+  exit 1
+fi
+echo "PASS: billing_faults (${WANTED[*]}; $((SECONDS - START)) s)"

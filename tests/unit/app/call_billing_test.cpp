@@ -1,0 +1,234 @@
+// The whole billing loop in one process: tarifador's Service against the
+// simulated FreeSWITCH (real ESL over loopback TCP, real SQLite file), on the
+// simulator's sped-up clock so minutes of calls take a second.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "app/service.h"
+#include "billing/account.h"
+#include "billing/ledger_entry.h"
+#include "sim/simulator.h"
+#include "store/billing_repository.h"
+#include "store/check.h"
+#include "store/read_pool.h"
+#include "store/writer.h"
+#include "test_support/cli_run.h"
+#include "test_support/temp_dir.h"
+
+using namespace tarifador;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kDeck =
+    "prefix,zone,price_per_minute,initial_increment,increment\n"
+    "44,UK,0.60,1,1\n"  // 0.01 a second
+    "34,Spain,1.20,60,60\n";
+
+base::Money M(const char* text) { return *base::Money::Parse(text); }
+
+// Polls `done` every 10 ms for up to `limit`.
+template <typename F>
+bool WaitFor(F done, std::chrono::milliseconds limit = 10s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return done();
+}
+
+struct Harness {
+  test_support::TempDir dir;
+  config::Config cfg;
+  std::unique_ptr<sim::Simulator> sim;
+  std::unique_ptr<app::Service> svc;
+  billing::AccountId account;
+
+  // An office with one prepaid account holding `balance`, extensions 1001
+  // and 1002 on it, plan "retail"; the sim at 100x speed.
+  explicit Harness(const char* balance, double time_scale = 0.01) {
+    cfg.data_dir = dir.path() + "/data";
+    cfg.http.listen = "127.0.0.1:0";
+    cfg.rating.default_plan = "retail";
+    cfg.site_id = "branch-1";
+    const std::string cfg_path = dir.path() + "/tarifador.json";
+    std::ofstream(cfg_path) << "{\"data_dir\": \"" << cfg.data_dir << "\"}";
+    const std::string deck = dir.path() + "/deck.csv";
+    std::ofstream(deck) << kDeck;
+    const test_support::CliRun imported =
+        test_support::Cli({"--config", cfg_path, "rates", "import", "--plan", "retail", deck});
+    INFO(imported.err);
+    REQUIRE(imported.code == 0);
+    {
+      auto writer = store::Writer::Start(cfg.StorePath());
+      REQUIRE(writer.ok());
+      store::ReadPool reads(cfg.StorePath());
+      store::BillingRepository repo(**writer, reads);
+      const base::Instant now = base::SystemClock().Now();
+      auto acc = repo.CreateAccount({"Office", billing::AccountType::kPrepaid, {}, {}}, "test", now);
+      REQUIRE(acc.ok());
+      account = acc->id;
+      if (M(balance) > base::Money()) {
+        REQUIRE(
+            repo.ApplyMovement({account, billing::LedgerKind::kRecharge, M(balance), "test", "", now, {}, {}}).ok());
+      }
+      REQUIRE(repo.PutExtension({"1001", "Alice", account, std::nullopt, true}, "test", now).ok());
+      REQUIRE(repo.PutExtension({"1002", "Bob", account, std::nullopt, true}, "test", now).ok());
+    }
+    sim::SimulatorOptions so;
+    so.server.port = 0;
+    so.time_scale = time_scale;
+    sim = std::make_unique<sim::Simulator>(so);
+    REQUIRE(sim->Start().ok());
+    cfg.freeswitch.port = sim->port();
+    app::Service::Options options;
+    options.clock = &sim->clock();
+    auto started = app::Service::Start(cfg, options);
+    REQUIRE(started.ok());
+    svc = std::move(*started);
+    REQUIRE(WaitFor([&] { return LinkUp(); }));
+  }
+
+  ~Harness() {
+    if (svc) svc->Stop();
+    if (sim) sim->Stop();
+  }
+
+  bool LinkUp() { return svc->call_billing().esl_client().status().state == esl::LinkState::kUp; }
+  billing::Repository& repo() { return svc->call_billing().services().repository; }
+  billing::Account Acc() { return *repo().GetAccount(account); }
+  bool Billed(const std::string& uuid) { return repo().GetCdr(billing::CallId{uuid}).ok(); }
+  billing::Cdr CdrOf(const std::string& uuid) {
+    auto cdr = repo().GetCdr(billing::CallId{uuid});
+    REQUIRE(cdr.ok());
+    return *cdr;
+  }
+  std::string Place(sim::CallSpec spec) {
+    auto uuid = sim->fake_switch().PlaceCall(spec);
+    REQUIRE(uuid.ok());
+    return *uuid;
+  }
+  void RequireConsistentStore() {
+    svc->Stop();
+    const store::CheckReport report = store::CheckStore(cfg.StorePath());
+    for (const store::CheckResult& r : report.checks) {
+      INFO(r.name << ": " << r.detail);
+      CHECK(r.ok);
+    }
+    REQUIRE(report.ok);
+  }
+};
+
+sim::CallSpec Outbound(const std::string& destination, double talk_s, const std::string& caller = "1001") {
+  sim::CallSpec spec;
+  spec.caller = caller;
+  spec.destination = destination;
+  spec.ring_s = 2;
+  spec.talk_s = talk_s;
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("A call placed on the simulated switch is authorized, reserved and billed once", "[app][billing]") {
+  Harness h("1.00");
+  const std::string a = h.Place(Outbound("00442079460958", 30));
+  // The hard stop went to the switch as a relative sched_hangup.
+  CHECK(h.sim->server().WaitForCommand("bgapi sched_hangup +100 " + a + " ALLOTTED_TIMEOUT", 5s) != "");
+  REQUIRE(WaitFor([&] { return h.Billed(a); }));
+  const billing::Cdr cdr = h.CdrOf(a);
+  CHECK(cdr.direction == billing::Direction::kOutbound);
+  CHECK(cdr.billsec == 30);
+  CHECK(cdr.cost == M("0.30"));
+  CHECK(cdr.zone == "UK");
+  CHECK(cdr.site_id == "branch-1");
+  CHECK(cdr.disposition == billing::Disposition::kAnswered);
+  CHECK(cdr.linked.size() == 1);
+  CHECK(h.Acc().balance == M("0.70"));
+  CHECK(h.Acc().reserved == M("0"));
+  h.RequireConsistentStore();
+}
+
+TEST_CASE("A prepaid call is cut off where the money ends", "[app][billing]") {
+  // 10 s at 0.01/s. At 10x speed (not 100x): the hard stop leaves tarifador
+  // a few real milliseconds after the CREATE, which 100x would turn into
+  // simulated seconds of overrun.
+  Harness h("0.10", 0.1);
+  const std::string a = h.Place(Outbound("00442079460958", 600));
+  REQUIRE(WaitFor([&] { return h.Billed(a); }));
+  const billing::Cdr cdr = h.CdrOf(a);
+  CHECK(cdr.disposition == billing::Disposition::kCutOffNoFunds);
+  CHECK(cdr.hangup_cause == "ALLOTTED_TIMEOUT");
+  CHECK(cdr.billsec <= 10);
+  CHECK(cdr.cost <= M("0.10"));
+  CHECK(h.Acc().balance >= base::Money());
+  h.RequireConsistentStore();
+}
+
+TEST_CASE("An unaffordable or blocked call is hung up at once", "[app][billing]") {
+  Harness h("0");
+  const std::string a = h.Place(Outbound("00442079460958", 30));
+  CHECK(h.sim->server().WaitForCommand("bgapi uuid_kill " + a + " CALL_REJECTED", 5s) != "");
+  REQUIRE(WaitFor([&] { return h.Billed(a); }));
+  CHECK(h.CdrOf(a).disposition == billing::Disposition::kDenied);
+  CHECK(h.CdrOf(a).deny_reason == "insufficient_funds");
+  CHECK(h.CdrOf(a).cost == base::Money());
+  h.RequireConsistentStore();
+}
+
+TEST_CASE("Many concurrent calls of one account never take it below zero", "[app][billing]") {
+  Harness h("1.00");
+  std::vector<std::string> calls;
+  for (int i = 0; i < 12; ++i) calls.push_back(h.Place(Outbound("00442079460958", 40, i % 2 ? "1001" : "1002")));
+  REQUIRE(WaitFor([&] {
+    for (const std::string& c : calls) {
+      if (!h.Billed(c)) return false;
+    }
+    return true;
+  }));
+  base::Money charged;
+  for (const std::string& c : calls) charged += h.CdrOf(c).charged;
+  CHECK(charged <= M("1.00"));
+  CHECK(h.Acc().balance == M("1.00") - charged);
+  CHECK(h.Acc().balance >= base::Money());
+  CHECK(h.Acc().reserved == base::Money());
+  h.RequireConsistentStore();
+}
+
+TEST_CASE("Calls that end while the link is down are billed once after the reconnect", "[app][billing]") {
+  Harness h("5.00");
+  const std::string short_call = h.Place(Outbound("00442079460958", 20));
+  const std::string long_call = h.Place(Outbound("00442079460958", 200));
+  // Both connected (ring 2 s), then the link goes for 0.5 s real = 50 sim s.
+  REQUIRE(
+      WaitFor([&] { return h.sim->clock().Now().micros() > 0 && h.svc->call_billing().loop().stats().events >= 6; }));
+  std::this_thread::sleep_for(60ms);  // 6 sim seconds: both bridged
+  h.sim->server().DropLink(500ms);
+  REQUIRE(WaitFor([&] { return !h.LinkUp(); }, 2s));
+  REQUIRE(WaitFor([&] { return h.LinkUp(); }));
+  // The short call ended during the outage: finalised by the reconcile.
+  REQUIRE(WaitFor([&] { return h.Billed(short_call); }));
+  CHECK(h.CdrOf(short_call).billsec <= 20);
+  CHECK(h.CdrOf(short_call).cost <= M("0.20"));
+  // The long one is still up and billed normally at its end.
+  REQUIRE(WaitFor([&] { return h.Billed(long_call); }, 15s));
+  CHECK(h.CdrOf(long_call).billsec == 200);
+  CHECK(h.svc->call_billing().loop().stats().reconciles >= 1);
+  h.RequireConsistentStore();
+}
+
+TEST_CASE("Garbage on the socket: the link is dropped, re-established and billing goes on", "[app][billing]") {
+  Harness h("5.00");
+  const uint64_t connects = h.svc->call_billing().esl_client().status().connects;
+  h.sim->server().SendGarbage();
+  REQUIRE(WaitFor([&] { return h.svc->call_billing().esl_client().status().connects > connects && h.LinkUp(); }));
+  const std::string a = h.Place(Outbound("00442079460958", 10));
+  REQUIRE(WaitFor([&] { return h.Billed(a); }));
+  CHECK(h.CdrOf(a).cost == M("0.10"));
+  h.RequireConsistentStore();
+}

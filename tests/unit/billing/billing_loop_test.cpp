@@ -1,0 +1,107 @@
+// BillingLoop: the billing thread feeds the tracker in order and answers
+// backfills and active-call snapshots.
+#include "billing/billing_loop.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <vector>
+
+#include "unit/billing/tracker_setup.h"
+
+using namespace tarifador;
+using namespace tarifador::billing;
+using namespace std::chrono_literals;
+using testing::ALeg;
+using testing::BLeg;
+using testing::kSecond;
+using testing::kT0us;
+using testing::LegScript;
+using testing::M;
+using testing::Setup;
+
+namespace {
+
+struct LoopSetup : Setup {
+  std::vector<int64_t> latencies;
+  std::mutex latencies_mu;
+  std::unique_ptr<BillingLoop> loop;
+
+  LoopSetup() {
+    CallTracker::Options options;
+    options.site_id = "site-a";
+    loop = std::make_unique<BillingLoop>(repo, *authorizer, control, clock, options, BillingLoop::Options{},
+                                         [this](int64_t us) {
+                                           std::lock_guard lock(latencies_mu);
+                                           latencies.push_back(us);
+                                         });
+    REQUIRE(loop->Start().ok());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("The billing loop bills posted events in order and reports latency", "[billing][loop]") {
+  LoopSetup s;
+  LegScript a = ALeg("a-loop");
+  s.control.ExpectScheduleHangup("a-loop", 100, kCauseOutOfTime);
+  s.loop->Post(a.Create());
+  s.loop->Post(a.Answer(kT0us + kSecond));
+  s.loop->Post(a.Bridge(kT0us + kSecond));
+  auto active = s.loop->ActiveCalls(5s);  // queued after the three events
+  REQUIRE(active.ok());
+  REQUIRE(active->size() == 1);
+  CHECK(active->front().call.value == "a-loop");
+  CHECK(active->front().connected_us == kT0us + kSecond);
+
+  s.loop->Post(a.HangupComplete(kT0us + kSecond, kT0us + kSecond, kT0us + 11 * kSecond));
+  s.loop->Stop();  // handles what is queued first
+  CHECK(s.CdrOf("a-loop").cost == M("0.10"));
+  CHECK(s.loop->stats().events == 4);
+  CHECK(s.loop->stats().failures == 0);
+  CHECK(s.latencies.size() == 1);
+  CHECK(s.latencies.front() >= 0);
+  s.control.Verify();
+}
+
+TEST_CASE("Backfills say what they did, and bill once", "[billing][loop]") {
+  LoopSetup s;
+  LegScript a = ALeg("a-bf");
+  LegScript b = BLeg(a, "b-bf");
+  const CallEvent done = a.HangupComplete(kT0us + kSecond, kT0us + kSecond, kT0us + 21 * kSecond);
+
+  auto first = s.loop->Backfill(done).get();
+  REQUIRE(first.ok());
+  CHECK(*first == "billed");
+  auto again = s.loop->Backfill(done).get();
+  REQUIRE(again.ok());
+  CHECK(*again == "already_billed");
+  auto other = s.loop->Backfill(b.HangupComplete(kT0us + kSecond, kT0us + kSecond, kT0us + 21 * kSecond)).get();
+  REQUIRE(other.ok());
+  CHECK(*other == "not_billed");
+  auto not_end = s.loop->Backfill(a.Create()).get();
+  CHECK(not_end.status().code() == base::StatusCode::kInvalidArgument);
+
+  CHECK(s.repo.cdr_count() == 1);
+  CHECK(s.Acc().balance == M("0.80"));
+  s.loop->Stop();
+  auto late = s.loop->Backfill(done).get();
+  CHECK(late.status().code() == base::StatusCode::kUnavailable);
+  CHECK(s.loop->ActiveCalls(1s).status().code() == base::StatusCode::kUnavailable);
+  s.control.Verify();
+}
+
+TEST_CASE("Link restoration and reconcile run in event order on the loop", "[billing][loop]") {
+  LoopSetup s;
+  LegScript a = ALeg("a-rc");
+  s.control.ExpectScheduleHangup("a-rc", 100, kCauseOutOfTime);
+  s.loop->Post(a.Create());
+  s.loop->Post(a.Answer(kT0us + kSecond));
+  s.loop->Post(a.Bridge(kT0us + kSecond));
+  s.loop->PostLinkRestored(base::Instant::FromMicros(kT0us + 11 * kSecond));
+  s.loop->PostReconcile({});
+  s.loop->Stop();
+  CHECK(s.CdrOf("a-rc").billsec == 10);
+  CHECK(s.loop->stats().reconciles == 1);
+  CHECK(s.loop->stats().finalised == 1);
+  s.control.Verify();
+}

@@ -1,0 +1,654 @@
+// Billing over HTTP: accounts, recharges, the ledger, extensions, authorize
+// and active calls, against the real server on 127.0.0.1 with the real
+// SQLite billing repository (writer + read pool over a temp file), a real
+// Authorizer over a live rate book, and a fixed active-calls snapshot (the
+// seam app fills from the billing thread).
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <httplib.h>
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/password.h"
+#include "base/time.h"
+#include "billing/authorizer.h"
+#include "billing/call_tracker.h"
+#include "http/metrics_registry.h"
+#include "http/readiness.h"
+#include "http/server.h"
+#include "http/services.h"
+#include "rating/number_normaliser.h"
+#include "rating/rate_book.h"
+#include "store/audit_store.h"
+#include "store/billing_repository.h"
+#include "store/database.h"
+#include "store/read_pool.h"
+#include "store/user_store.h"
+#include "store/writer.h"
+#include "test_server.h"
+#include "test_support/temp_dir.h"
+#include "unit/billing/billing_fixtures.h"
+
+using namespace tarifador;
+using namespace tarifador::http;
+using tarifador::http::testing::Bearer;
+using tarifador::http::testing::JsonBody;
+using tarifador::http::testing::RequireJsonError;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kPassword = "correct horse battery";
+const base::Instant kNow = base::Instant::FromSeconds(1'800'000'000);
+
+// A server with billing wired as app wires it, over its own store.
+class BillingServer {
+ public:
+  explicit BillingServer(bool wire_billing = true) : clock_(kNow) {
+    path_ = dir_.path() + "/billing.db";
+    auto writer = store::Writer::Start(path_);
+    REQUIRE(writer.ok());
+    writer_ = std::move(*writer);
+    reads_ = std::make_unique<store::ReadPool>(path_);
+    repo_ = std::make_unique<store::BillingRepository>(*writer_, *reads_);
+    auto db = store::Database::Open(path_, store::OpenMode::kReadWrite);
+    REQUIRE(db.ok());
+    users_ = std::make_unique<store::UserStore>(std::move(*db), clock_);
+    auto db2 = store::Database::Open(path_, store::OpenMode::kReadWrite);
+    REQUIRE(db2.ok());
+    audit_ = std::make_unique<store::AuditStore>(std::move(*db2), clock_);
+    rates_.Publish(billing::testing::RetailBook());
+    billing::Authorizer::Options options;
+    options.default_plan = "retail";
+    authorizer_ = std::make_unique<billing::Authorizer>(*repo_, rates_, rating::NumberNormaliser(), options);
+    billing_ =
+        std::make_unique<BillingServices>(BillingServices{*repo_, *authorizer_, [this] { return Calls(); }, {}, {}});
+    auto server = Server::Start(ServerOptions{}, ServerDeps{clock_, *users_, *audit_, metrics_, readiness_,
+                                                            StatusInfo{"9.9.9-test", "abc1234", path_, kNow}, nullptr,
+                                                            wire_billing ? billing_.get() : nullptr});
+    REQUIRE(server.ok());
+    server_ = std::move(*server);
+    admin = Token("admin-bot", store::Role::kAdmin);
+    op = Token("till", store::Role::kOperator);
+    viewer = Token("dialplan", store::Role::kViewer);
+  }
+  ~BillingServer() {
+    server_->Stop();
+    writer_->Shutdown();
+  }
+
+  std::unique_ptr<httplib::Client> Client() const {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    c->set_read_timeout(10, 0);
+    return c;
+  }
+  std::string Token(const std::string& name, store::Role role) {
+    auto t = users_->CreateToken(name, role, "test");
+    REQUIRE(t.ok());
+    return t->plaintext;
+  }
+  void AddUser(const std::string& name, store::Role role) {
+    auto hash = base::HashPassword(kPassword);
+    REQUIRE(hash.ok());
+    REQUIRE(users_->AddUser(name, role, *hash, "test").ok());
+  }
+  std::vector<store::AuditEntry> Audit(const std::string& action) {
+    auto rows = audit_->List(1000, action);
+    REQUIRE(rows.ok());
+    return *rows;
+  }
+  int64_t Count(const std::string& sql) {
+    auto lease = reads_->Acquire();
+    REQUIRE(lease.ok());
+    return lease->sql().execAndGet(sql).getInt64();
+  }
+  // Everything a rejected request must leave alone.
+  std::string Snapshot() {
+    std::string out;
+    for (const char* table : {"accounts", "extensions", "ledger", "audit_log"}) {
+      out += table;
+      out += '=';
+      out += std::to_string(Count(std::string("SELECT count(*) FROM ") + table));
+      out += ' ';
+    }
+    out += "balances=";
+    out += std::to_string(Count("SELECT coalesce(sum(balance_micros), 0) FROM accounts"));
+    out += " ext=";
+    auto lease = reads_->Acquire();
+    REQUIRE(lease.ok());
+    SQLite::Statement st(lease->sql(),
+                         "SELECT number || name || account_id || coalesce(rate_plan, '-') || enabled FROM extensions "
+                         "ORDER BY number");
+    while (st.executeStep()) out += st.getColumn(0).getString() + ";";
+    return out;
+  }
+
+  store::BillingRepository& repo() { return *repo_; }
+  base::FakeClock& clock() { return clock_; }
+  std::vector<billing::CallTracker::ActiveCall> Calls() {
+    std::lock_guard lock(calls_mu_);
+    return calls_;
+  }
+  // The snapshot the active-calls seam returns (read on HTTP workers).
+  void SetCalls(std::vector<billing::CallTracker::ActiveCall> calls) {
+    std::lock_guard lock(calls_mu_);
+    calls_ = std::move(calls);
+  }
+
+  std::string admin;
+  std::string op;
+  std::string viewer;
+
+ private:
+  std::mutex calls_mu_;
+  std::vector<billing::CallTracker::ActiveCall> calls_;
+  test_support::TempDir dir_;
+  std::string path_;
+  base::FakeClock clock_;
+  MetricsRegistry metrics_;
+  Readiness readiness_;
+  std::unique_ptr<store::Writer> writer_;
+  std::unique_ptr<store::ReadPool> reads_;
+  std::unique_ptr<store::BillingRepository> repo_;
+  std::unique_ptr<store::UserStore> users_;
+  std::unique_ptr<store::AuditStore> audit_;
+  rating::RateBookHolder rates_;
+  std::unique_ptr<billing::Authorizer> authorizer_;
+  std::unique_ptr<BillingServices> billing_;
+  std::unique_ptr<Server> server_;
+};
+
+httplib::Result PostJson(httplib::Client& cli, const std::string& token, const std::string& path, const json& body,
+                         httplib::Headers extra = {}) {
+  httplib::Headers h = Bearer(token);
+  h.insert(extra.begin(), extra.end());
+  return cli.Post(path.c_str(), h, body.dump(), "application/json");
+}
+
+httplib::Result PostRaw(httplib::Client& cli, const std::string& token, const std::string& path,
+                        const std::string& body) {
+  return cli.Post(path.c_str(), Bearer(token), body, "application/json");
+}
+
+httplib::Result Get(httplib::Client& cli, const std::string& token, const std::string& path) {
+  return cli.Get(path.c_str(), Bearer(token));
+}
+
+json Ok(const httplib::Result& res, int status = 200) {
+  REQUIRE(res);
+  INFO("body: " << res->body);
+  REQUIRE(res->status == status);
+  return JsonBody(res);
+}
+
+// An error status whose message contains `part`.
+void Error(const httplib::Result& res, int status, const std::string& part) {
+  RequireJsonError(res, status);
+  INFO("body: " << res->body);
+  CHECK(JsonBody(res)["error"].get<std::string>().find(part) != std::string::npos);
+}
+
+int64_t CreateAccount(BillingServer& s, httplib::Client& cli, const json& body) {
+  const json a = Ok(PostJson(cli, s.admin, "/api/v1/accounts", body), 201);
+  return a["id"].get<int64_t>();
+}
+
+json Recharge(BillingServer& s, httplib::Client& cli, int64_t id, const std::string& amount, int status = 201,
+              httplib::Headers extra = {}) {
+  return Ok(PostJson(cli, s.op, "/api/v1/accounts/" + std::to_string(id) + "/recharges", {{"amount", amount}}, extra),
+            status);
+}
+
+}  // namespace
+
+TEST_CASE("Accounts are created, read and listed with money as decimal strings", "[http][billing]") {
+  BillingServer s;
+  auto cli = s.Client();
+  auto res = PostJson(*cli, s.admin, "/api/v1/accounts",
+                      {{"name", "Sales"}, {"type", "postpaid"}, {"credit_limit", "50.5"}, {"monthly_budget", "200"}});
+  const json a = Ok(res, 201);
+  CHECK(res->get_header_value("Location") == "/api/v1/accounts/" + std::to_string(a["id"].get<int64_t>()));
+  CHECK(a == json{{"id", a["id"]},
+                  {"name", "Sales"},
+                  {"type", "postpaid"},
+                  {"credit_limit", "50.5000"},
+                  {"monthly_budget", "200.0000"},
+                  {"balance", "0.0000"},
+                  {"reserved", "0.0000"},
+                  {"available", "50.5000"},
+                  {"created_at", "2027-01-15T08:00:00Z"},
+                  {"updated_at", "2027-01-15T08:00:00Z"}});
+  CHECK(Ok(Get(*cli, s.viewer, "/api/v1/accounts/" + std::to_string(a["id"].get<int64_t>()))) == a);
+
+  const json b = Ok(PostJson(*cli, s.admin, "/api/v1/accounts", {{"name", "Reception"}, {"type", "prepaid"}}), 201);
+  CHECK(b["credit_limit"] == "0.0000");
+  CHECK(b["monthly_budget"].is_null());
+  CHECK(b["available"] == "0.0000");
+  CreateAccount(s, *cli, {{"name", "Guests"}, {"type", "prepaid"}, {"credit_limit", "0"}, {"monthly_budget", nullptr}});
+
+  // Pages by id.
+  const json page1 = Ok(Get(*cli, s.viewer, "/api/v1/accounts?limit=2"));
+  REQUIRE(page1["items"].size() == 2);
+  CHECK(page1["items"][0] == a);
+  CHECK(page1["items"][1]["name"] == "Reception");
+  REQUIRE(page1["next_cursor"].is_string());
+  const json page2 =
+      Ok(Get(*cli, s.viewer, "/api/v1/accounts?limit=2&cursor=" + page1["next_cursor"].get<std::string>()));
+  REQUIRE(page2["items"].size() == 1);
+  CHECK(page2["items"][0]["name"] == "Guests");
+  CHECK(page2["next_cursor"].is_null());
+  CHECK(Ok(Get(*cli, s.viewer, "/api/v1/accounts"))["items"].size() == 3);
+  CHECK(Ok(Get(*cli, s.viewer, "/api/v1/accounts?after=" + page1["next_cursor"].get<std::string>()))["items"] ==
+        page2["items"]);
+
+  // Audited in the same transaction, the caller as actor.
+  const auto audit = s.Audit("account.create");
+  REQUIRE(audit.size() == 3);
+  CHECK(audit.back().actor == "token:admin-bot");
+  CHECK(audit.back().target == "account:" + std::to_string(a["id"].get<int64_t>()));
+
+  Error(Get(*cli, s.viewer, "/api/v1/accounts/999"), 404, "no account 999");
+  Error(Get(*cli, s.viewer, "/api/v1/accounts/abc"), 400, "not a positive whole number");
+  Error(Get(*cli, s.viewer, "/api/v1/accounts/0"), 400, "not a positive whole number");
+  Error(Get(*cli, s.viewer, "/api/v1/accounts/99999999999999999999999"), 400, "not a positive whole number");
+  Error(Get(*cli, s.viewer, "/api/v1/accounts?limit=0"), 400, "limit");
+  Error(Get(*cli, s.viewer, "/api/v1/accounts?limit=1001"), 400, "limit");
+  Error(Get(*cli, s.viewer, "/api/v1/accounts?cursor=x"), 400, "cursor");
+  Error(Get(*cli, s.viewer, "/api/v1/accounts?cursor=1&after=2"), 400, "mean the same");
+}
+
+TEST_CASE("A bad account body gets 400 naming every problem and creates nothing", "[http][billing]") {
+  BillingServer s;
+  auto cli = s.Client();
+  CreateAccount(s, *cli, {{"name", "Sales"}, {"type", "prepaid"}});
+  const std::string before = s.Snapshot();
+
+  Error(PostRaw(*cli, s.admin, "/api/v1/accounts", "{\"name\": "), 400, "not valid JSON");
+  Error(PostRaw(*cli, s.admin, "/api/v1/accounts", "[1, 2]"), 400, "JSON object");
+  Error(PostJson(*cli, s.admin, "/api/v1/accounts", json::object()), 400, "missing field \"name\"");
+  // Every problem at once.
+  auto many =
+      PostJson(*cli, s.admin, "/api/v1/accounts",
+               {{"name", 5}, {"type", "gold"}, {"credit_limit", 10}, {"monthly_budget", "-5"}, {"colour", "red"}});
+  RequireJsonError(many, 400);
+  const std::string message = JsonBody(many)["error"];
+  CHECK(message.find("field \"name\" must be a string") != std::string::npos);
+  CHECK(message.find("\"type\" must be \"prepaid\" or \"postpaid\" (got \"gold\")") != std::string::npos);
+  CHECK(message.find("never a JSON number") != std::string::npos);
+  CHECK(message.find("field \"monthly_budget\" \"-5\" is negative") != std::string::npos);
+  CHECK(message.find("unknown field \"colour\"") != std::string::npos);
+
+  const json base = {{"name", "Office"}, {"type", "postpaid"}};
+  const auto with = [&](const char* key, const json& value) {
+    json b = base;
+    b[key] = value;
+    return PostJson(*cli, s.admin, "/api/v1/accounts", b);
+  };
+  Error(with("credit_limit", "1.1234567"), 400, "more than 6 decimal places");
+  Error(with("credit_limit", "1000000000.000001"), 400, "is more than 1000000000");
+  Error(with("credit_limit", "99999999999999999999999999"), 400, "is more than 1000000000");
+  Error(with("credit_limit", "1e3"), 400, "decimal string");
+  Error(with("credit_limit", " 5"), 400, "decimal string");
+  Error(with("credit_limit", "5."), 400, "decimal string");
+  Error(with("credit_limit", ""), 400, "decimal string");
+  Error(with("name", ""), 400, "\"name\" must be 1 to 128 characters");
+  Error(with("name", std::string(129, 'x')), 400, "\"name\" must be 1 to 128 characters");
+  Error(with("name", "Tab\there"), 400, "control characters");
+  Error(with("type", nullptr), 400, "missing field \"type\"");
+  Error(PostJson(*cli, s.admin, "/api/v1/accounts", {{"name", "P"}, {"type", "prepaid"}, {"credit_limit", "5"}}), 400,
+        "prepaid");
+  Error(PostJson(*cli, s.admin, "/api/v1/accounts", {{"name", "Sales"}, {"type", "postpaid"}}), 409, "taken");
+  CHECK(s.Snapshot() == before);
+}
+
+TEST_CASE("Recharges move money once per idempotency key and are audited", "[http][billing]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const int64_t id = CreateAccount(s, *cli, {{"name", "Reception"}, {"type", "prepaid"}});
+  const std::string path = "/api/v1/accounts/" + std::to_string(id) + "/recharges";
+
+  const json first =
+      Ok(PostJson(*cli, s.op, path, {{"amount", "10.50"}, {"note", "cash"}}, {{"Idempotency-Key", "till-0001"}}), 201);
+  CHECK(first["replayed"] == false);
+  CHECK(first["entry"]["kind"] == "recharge");
+  CHECK(first["entry"]["amount"] == "10.5000");
+  CHECK(first["entry"]["balance_after"] == "10.5000");
+  CHECK(first["entry"]["actor"] == "token:till");
+  CHECK(first["entry"]["reason"] == "cash");
+  CHECK(first["entry"]["idempotency_key"] == "till-0001");
+  CHECK(first["entry"]["call_uuid"].is_null());
+  CHECK(first["entry"]["at"] == "2027-01-15T08:00:00Z");
+  CHECK(first["account"]["balance"] == "10.5000");
+  CHECK(first["account"]["available"] == "10.5000");
+
+  // A retry with the same key: the first row again, no money moved.
+  const json again =
+      Ok(PostJson(*cli, s.op, path, {{"amount", "10.50"}, {"note", "cash"}}, {{"Idempotency-Key", "till-0001"}}), 200);
+  CHECK(again["replayed"] == true);
+  CHECK(again["entry"] == first["entry"]);
+  CHECK(again["account"]["balance"] == "10.5000");
+  // The key for another amount is refused.
+  Error(PostJson(*cli, s.op, path, {{"amount", "99"}}, {{"Idempotency-Key", "till-0001"}}), 409, "till-0001");
+
+  // Without a key every request is a new recharge.
+  Recharge(s, *cli, id, "0.000001");
+  const json third = Recharge(s, *cli, id, "1");
+  CHECK(third["account"]["balance"] == "11.500001");
+  CHECK(s.Count("SELECT count(*) FROM ledger") == 3);
+
+  const auto audit = s.Audit("ledger.recharge");
+  REQUIRE(audit.size() == 3);
+  CHECK(audit.back().actor == "token:till");
+  CHECK(audit.back().target == "account:" + std::to_string(id));
+  CHECK(audit.back().detail.find("\"amount\":\"10.5000\"") != std::string::npos);
+
+  // The ledger, oldest first, in pages.
+  const std::string ledger = "/api/v1/accounts/" + std::to_string(id) + "/ledger";
+  const json page1 = Ok(Get(*cli, s.viewer, ledger + "?limit=2"));
+  CHECK(page1["account_id"] == id);
+  REQUIRE(page1["items"].size() == 2);
+  CHECK(page1["items"][0] == first["entry"]);
+  CHECK(page1["items"][1]["amount"] == "0.000001");
+  REQUIRE(page1["next_cursor"].is_string());
+  const json page2 = Ok(Get(*cli, s.viewer, ledger + "?limit=2&after=" + page1["next_cursor"].get<std::string>()));
+  REQUIRE(page2["items"].size() == 1);
+  CHECK(page2["items"][0] == third["entry"]);
+  CHECK(page2["next_cursor"].is_null());
+  CHECK(Ok(Get(*cli, s.viewer, ledger))["items"].size() == 3);
+  Error(Get(*cli, s.viewer, "/api/v1/accounts/999/ledger"), 404, "no account 999");
+  Error(Get(*cli, s.viewer, ledger + "?limit=abc"), 400, "limit");
+  Error(Get(*cli, s.viewer, ledger + "?after=-1"), 400, "cursor");
+}
+
+TEST_CASE("A bad recharge gets a clear error and moves nothing", "[http][billing]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const int64_t id = CreateAccount(s, *cli, {{"name", "Reception"}, {"type", "prepaid"}});
+  Recharge(s, *cli, id, "5", 201, {{"Idempotency-Key", "k1"}});
+  const std::string path = "/api/v1/accounts/" + std::to_string(id) + "/recharges";
+  const std::string before = s.Snapshot();
+
+  Error(PostJson(*cli, s.op, path, {{"amount", 10}}), 400, "never a JSON number");
+  Error(PostJson(*cli, s.op, path, {{"amount", "0"}}), 400, "must be a positive decimal string");
+  Error(PostJson(*cli, s.op, path, {{"amount", "-5"}}), 400, "is negative");
+  Error(PostJson(*cli, s.op, path, {{"amount", "1.0000001"}}), 400, "more than 6 decimal places");
+  Error(PostJson(*cli, s.op, path, {{"amount", "1000000001"}}), 400, "more than 1000000000");
+  Error(PostJson(*cli, s.op, path, {{"amount", std::string(5000, '9')}}), 400, "more than 1000000000");
+  Error(PostJson(*cli, s.op, path, {{"amount", "ten"}}), 400, "decimal string");
+  Error(PostJson(*cli, s.op, path, json::object()), 400, "missing field \"amount\"");
+  Error(PostJson(*cli, s.op, path, {{"amount", "5"}, {"note", 7}}), 400, "\"note\" must be a string");
+  Error(PostJson(*cli, s.op, path, {{"amount", "5"}, {"note", std::string(257, 'n')}}), 400, "\"note\"");
+  Error(PostJson(*cli, s.op, path, {{"amount", "5"}, {"kind", "refund"}}), 400, "unknown field \"kind\"");
+  Error(PostRaw(*cli, s.op, path, "amount=5"), 400, "not valid JSON");
+  Error(PostJson(*cli, s.op, path, {{"amount", "5"}}, {{"Idempotency-Key", std::string(129, 'k')}}), 400,
+        "Idempotency-Key");
+  Error(PostJson(*cli, s.op, path, {{"amount", "6"}}, {{"Idempotency-Key", "k1"}}), 409, "k1");
+  Error(PostJson(*cli, s.op, "/api/v1/accounts/999/recharges", {{"amount", "5"}}), 404, "no account 999");
+  Error(PostJson(*cli, s.op, "/api/v1/accounts/x1/recharges", {{"amount", "5"}}), 400, "not a positive whole number");
+  CHECK(s.Snapshot() == before);
+}
+
+TEST_CASE("Roles: viewers read, operators recharge, admins create, sessions need the CSRF header", "[http][billing]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const int64_t id = CreateAccount(s, *cli, {{"name", "Reception"}, {"type", "prepaid"}});
+  const std::string recharge = "/api/v1/accounts/" + std::to_string(id) + "/recharges";
+  const std::string before = s.Snapshot();
+
+  RequireJsonError(PostJson(*cli, s.viewer, recharge, {{"amount", "5"}}), 403);
+  RequireJsonError(PostJson(*cli, s.viewer, "/api/v1/accounts", {{"name", "X"}, {"type", "prepaid"}}), 403);
+  RequireJsonError(PostJson(*cli, s.op, "/api/v1/accounts", {{"name", "X"}, {"type", "prepaid"}}), 403);
+  RequireJsonError(PostJson(*cli, s.op, "/api/v1/extensions", {{"number", "1001"}, {"name", ""}, {"account_id", id}}),
+                   403);
+  RequireJsonError(cli->Put("/api/v1/extensions/1001", Bearer(s.op), "{}", "application/json"), 403);
+  RequireJsonError(cli->Get("/api/v1/accounts"), 401);
+  RequireJsonError(cli->Get("/api/v1/authorize?caller=1001&destination=44"), 401);
+  CHECK(s.Snapshot() == before);
+
+  // A logged-in operator recharges with the CSRF header, not without it.
+  s.AddUser("olga", store::Role::kOperator);
+  auto login =
+      cli->Post("/api/v1/session", json{{"username", "olga"}, {"password", kPassword}}.dump(), "application/json");
+  const json session = Ok(login);
+  const std::string set_cookie = login->get_header_value("Set-Cookie");
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  const std::string body = json{{"amount", "5"}}.dump();
+  const std::string logged_in = s.Snapshot();  // adding the user and logging in are audited
+  Error(cli->Post(recharge.c_str(), {{"Cookie", cookie}}, body, "application/json"), 403, "X-CSRF-Token");
+  CHECK(s.Snapshot() == logged_in);
+  auto ok =
+      cli->Post(recharge.c_str(), {{"Cookie", cookie}, {"X-CSRF-Token", session["csrf_token"].get<std::string>()}},
+                body, "application/json");
+  CHECK(Ok(ok, 201)["entry"]["actor"] == "user:olga");
+}
+
+TEST_CASE("Extensions are created, listed, read and replaced", "[http][billing]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const int64_t office = CreateAccount(s, *cli, {{"name", "Office"}, {"type", "prepaid"}});
+  const int64_t sales = CreateAccount(s, *cli, {{"name", "Sales"}, {"type", "prepaid"}});
+
+  auto created = PostJson(*cli, s.admin, "/api/v1/extensions",
+                          {{"number", "1001"}, {"name", "Alice"}, {"account_id", office}, {"rate_plan", "retail"}});
+  const json alice = Ok(created, 201);
+  CHECK(created->get_header_value("Location") == "/api/v1/extensions/1001");
+  CHECK(
+      alice ==
+      json{{"number", "1001"}, {"name", "Alice"}, {"account_id", office}, {"rate_plan", "retail"}, {"enabled", true}});
+  Ok(PostJson(*cli, s.admin, "/api/v1/extensions",
+              {{"number", "200"}, {"name", "Bob"}, {"account_id", sales}, {"enabled", false}}),
+     201);
+  Ok(PostJson(*cli, s.admin, "/api/v1/extensions", {{"number", "1002"}, {"name", ""}, {"account_id", office}}), 201);
+  CHECK(Ok(Get(*cli, s.viewer, "/api/v1/extensions/1001")) == alice);
+
+  const json page1 = Ok(Get(*cli, s.viewer, "/api/v1/extensions?limit=2"));
+  REQUIRE(page1["items"].size() == 2);
+  CHECK(page1["items"][0]["number"] == "1001");
+  CHECK(page1["items"][1]["number"] == "1002");
+  CHECK(page1["next_cursor"] == "1002");
+  const json page2 = Ok(Get(*cli, s.viewer, "/api/v1/extensions?limit=2&cursor=1002"));
+  REQUIRE(page2["items"].size() == 1);
+  CHECK(page2["items"][0] ==
+        json{{"number", "200"}, {"name", "Bob"}, {"account_id", sales}, {"rate_plan", nullptr}, {"enabled", false}});
+  CHECK(page2["next_cursor"].is_null());
+
+  // PUT replaces the whole extension: absent optional fields take defaults.
+  const json moved = Ok(cli->Put("/api/v1/extensions/1001", Bearer(s.admin),
+                                 json{{"name", "Alice B"}, {"account_id", sales}}.dump(), "application/json"));
+  CHECK(
+      moved ==
+      json{{"number", "1001"}, {"name", "Alice B"}, {"account_id", sales}, {"rate_plan", nullptr}, {"enabled", true}});
+  CHECK(Ok(Get(*cli, s.viewer, "/api/v1/extensions/1001")) == moved);
+  Ok(cli->Put("/api/v1/extensions/1001", Bearer(s.admin),
+              json{{"number", "1001"}, {"name", "Alice B"}, {"account_id", sales}, {"enabled", false}}.dump(),
+              "application/json"));
+  CHECK(Ok(Get(*cli, s.viewer, "/api/v1/extensions/1001"))["enabled"] == false);
+
+  CHECK(s.Audit("extension.create").size() == 3);
+  const auto puts = s.Audit("extension.put");
+  REQUIRE(puts.size() == 2);
+  CHECK(puts.front().actor == "token:admin-bot");
+  CHECK(puts.front().target == "extension:1001");
+}
+
+TEST_CASE("A bad extension request gets a clear error and changes nothing", "[http][billing]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const int64_t office = CreateAccount(s, *cli, {{"name", "Office"}, {"type", "prepaid"}});
+  Ok(PostJson(*cli, s.admin, "/api/v1/extensions", {{"number", "1001"}, {"name", "Alice"}, {"account_id", office}}),
+     201);
+  const std::string before = s.Snapshot();
+  const auto post = [&](const json& body) { return PostJson(*cli, s.admin, "/api/v1/extensions", body); };
+  const auto put = [&](const std::string& number, const json& body) {
+    return cli->Put(("/api/v1/extensions/" + number).c_str(), Bearer(s.admin), body.dump(), "application/json");
+  };
+
+  Error(post({{"number", "1001"}, {"name", "Again"}, {"account_id", office}}), 409, "already exists");
+  Error(post({{"number", "1003"}, {"name", ""}, {"account_id", 999}}), 400, "account 999 does not exist");
+  Error(post({{"number", "1003"}, {"name", ""}, {"account_id", office}, {"rate_plan", "gold"}}), 400,
+        "rate plan \"gold\" is not loaded");
+  Error(post({{"number", "1003"}, {"name", ""}, {"account_id", office}, {"rate_plan", "no spaces"}}), 400, "rate_plan");
+  Error(post({{"number", "10 03"}, {"name", ""}, {"account_id", office}}), 400, "may hold only");
+  Error(post({{"number", std::string(33, '1')}, {"name", ""}, {"account_id", office}}), 400, "1 to 32 characters");
+  Error(post({{"number", "1003"}, {"name", ""}, {"account_id", "1"}}), 400, "\"account_id\" must be a whole number");
+  Error(post({{"number", "1003"}, {"name", ""}, {"account_id", 1.5}}), 400, "\"account_id\" must be a whole number");
+  Error(post({{"number", "1003"}, {"name", ""}, {"account_id", -1}}), 400, "\"account_id\" must be a whole number");
+  Error(post({{"number", "1003"}, {"name", ""}, {"account_id", office}, {"enabled", "yes"}}), 400,
+        "\"enabled\" must be true or false");
+  Error(post({{"number", 1003}, {"account_id", office}}), 400, "missing field \"name\"");
+  Error(post({{"number", "1003"}, {"name", ""}, {"account_id", office}, {"pin", "1234"}}), 400,
+        "unknown field \"pin\"");
+
+  Error(put("1001", {{"number", "1002"}, {"name", ""}, {"account_id", office}}), 400, "differs from the path");
+  Error(put("1001", {{"name", ""}, {"account_id", 999}}), 400, "account 999 does not exist");
+  Error(put("1001", {{"name", ""}}), 400, "missing field \"account_id\"");
+  Error(put("1009", {{"name", ""}, {"account_id", office}}), 404, "create it with POST");
+  Error(put("a%20b", {{"name", ""}, {"account_id", office}}), 400, "may hold only");
+  Error(Get(*cli, s.viewer, "/api/v1/extensions/1009"), 404, "no extension \"1009\"");
+  Error(Get(*cli, s.viewer, "/api/v1/extensions/a%20b"), 400, "may hold only");
+  Error(Get(*cli, s.viewer, "/api/v1/extensions?cursor=a%20b"), 400, "cursor");
+  CHECK(s.Snapshot() == before);
+}
+
+TEST_CASE("Authorize answers the dialplan with the Authorizer's decision", "[http][billing]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const int64_t rich = CreateAccount(s, *cli, {{"name", "Rich"}, {"type", "prepaid"}});
+  const int64_t broke = CreateAccount(s, *cli, {{"name", "Broke"}, {"type", "prepaid"}});
+  Recharge(s, *cli, rich, "1.00");
+  Ok(PostJson(*cli, s.admin, "/api/v1/extensions", {{"number", "1001"}, {"name", "Alice"}, {"account_id", rich}}), 201);
+  Ok(PostJson(*cli, s.admin, "/api/v1/extensions", {{"number", "1002"}, {"name", "Bob"}, {"account_id", broke}}), 201);
+  const auto authorize = [&](const std::string& query) {
+    return Ok(Get(*cli, s.viewer, "/api/v1/authorize?" + query));
+  };
+
+  // 44: 0.60/min billed 1/1, so 1.00 pays exactly 100 s.
+  CHECK(authorize("caller=1001&destination=442079460958") == json{{"allowed", true},
+                                                                  {"max_seconds", 100},
+                                                                  {"reason", "ok"},
+                                                                  {"zone", "Zone 44"},
+                                                                  {"prefix", "44"},
+                                                                  {"direction", "outbound"},
+                                                                  {"account_id", rich},
+                                                                  {"available", "1.0000"}});
+  const json funds = authorize("caller=1002&destination=442079460958");
+  CHECK(funds["allowed"] == false);
+  CHECK(funds["reason"] == "insufficient_funds");
+  CHECK(funds["max_seconds"] == 0);
+  CHECK(funds["zone"] == "Zone 44");
+  CHECK(funds["available"] == "0.0000");
+  const json unknown = authorize("caller=9999&destination=442079460958");
+  CHECK(unknown["allowed"] == false);
+  CHECK(unknown["reason"] == "unknown_extension");
+  CHECK(unknown["zone"] == "");
+  CHECK(unknown["prefix"] == "");
+  CHECK(unknown["account_id"].is_null());
+  CHECK(unknown["available"].is_null());
+  const json no_rate = authorize("caller=1001&destination=999123");
+  CHECK(no_rate["allowed"] == false);
+  CHECK(no_rate["reason"] == "no_rate");
+  CHECK(no_rate["zone"] == "");
+  const json internal = authorize("caller=1002&destination=1001");
+  CHECK(internal["allowed"] == true);
+  CHECK(internal["reason"] == "internal");
+  CHECK(internal["direction"] == "internal");
+  CHECK(internal["max_seconds"] == 86400);
+  CHECK(authorize("caller=1001&destination=449123456")["reason"] == "destination_blocked");
+  Ok(PostJson(*cli, s.admin, "/api/v1/extensions",
+              {{"number", "1003"}, {"name", "Gone"}, {"account_id", rich}, {"enabled", false}}),
+     201);
+  const json disabled = authorize("caller=1003&destination=442079460958");
+  CHECK(disabled["allowed"] == false);
+  CHECK(disabled["reason"] == "extension_disabled");
+  CHECK(disabled["account_id"] == rich);
+  CHECK(disabled["available"].is_null());
+  // Odd input is a decision, never a 500.
+  CHECK(authorize("caller=%00%FF&destination=%2B%2B%2B")["reason"] == "unknown_extension");
+  CHECK(authorize("caller=1001&destination=%23%23")["reason"] == "invalid_number");
+
+  Error(Get(*cli, s.viewer, "/api/v1/authorize?destination=44"), 400, "\"caller\" is required");
+  Error(Get(*cli, s.viewer, "/api/v1/authorize?caller=&destination=44"), 400, "\"caller\" is required");
+  Error(Get(*cli, s.viewer, "/api/v1/authorize?caller=1001"), 400, "\"destination\" is required");
+  Error(Get(*cli, s.viewer, "/api/v1/authorize?caller=" + std::string(33, '1') + "&destination=44"), 400,
+        "longer than 32");
+  Error(Get(*cli, s.viewer, "/api/v1/authorize?caller=1001&destination=" + std::string(65, '4')), 400,
+        "longer than 64");
+}
+
+TEST_CASE("Active calls come from the billing thread's snapshot, oldest first", "[http][billing]") {
+  BillingServer s;
+  auto cli = s.Client();
+  CHECK(Ok(Get(*cli, s.viewer, "/api/v1/calls/active")) == json{{"items", json::array()}, {"count", 0}});
+
+  billing::CallTracker::ActiveCall ringing;
+  ringing.call = billing::CallId{"b-uuid"};
+  ringing.caller = "1002";
+  ringing.destination = "447700900123";
+  ringing.account_id = billing::AccountId{2};
+  ringing.created_us = kNow.micros() - 5'000'000;
+  ringing.reserved = billing::testing::M("0.25");
+  ringing.covered_s = 0;
+  ringing.max_seconds = 60;
+  billing::CallTracker::ActiveCall talking;
+  talking.call = billing::CallId{"a-uuid"};
+  talking.direction = billing::Direction::kOutbound;
+  talking.caller = "1001";
+  talking.destination = "442079460958";
+  talking.account_id = billing::AccountId{1};
+  talking.created_us = kNow.micros() - 95'500'000;
+  talking.connected_us = kNow.micros() - 90'000'000;
+  talking.reserved = billing::testing::M("1.2");
+  talking.covered_s = 120;
+  talking.max_seconds = 100;
+  talking.cut_off = true;
+  billing::CallTracker::ActiveCall inbound;
+  inbound.call = billing::CallId{"c-uuid"};
+  inbound.direction = billing::Direction::kInbound;
+  inbound.caller = "02079460000";
+  inbound.destination = "1001";
+  inbound.created_us = kNow.micros() - 1'000'000;
+  s.SetCalls({ringing, talking, inbound});
+
+  const json calls = Ok(Get(*cli, s.viewer, "/api/v1/calls/active"));
+  CHECK(calls["count"] == 3);
+  REQUIRE(calls["items"].size() == 3);
+  CHECK(calls["items"][0] == json{{"uuid", "a-uuid"},
+                                  {"direction", "outbound"},
+                                  {"caller", "1001"},
+                                  {"destination", "442079460958"},
+                                  {"account_id", 1},
+                                  {"created_at", "2027-01-15T07:58:24.500000Z"},
+                                  {"connected_at", "2027-01-15T07:58:30Z"},
+                                  {"elapsed_s", 95},
+                                  {"billsec_so_far", 90},
+                                  {"reserved", "1.2000"},
+                                  {"covered_s", 120},
+                                  {"max_seconds", 100},
+                                  {"cut_off", true}});
+  CHECK(calls["items"][1]["uuid"] == "b-uuid");
+  CHECK(calls["items"][1]["connected_at"].is_null());
+  CHECK(calls["items"][1]["billsec_so_far"] == 0);
+  CHECK(calls["items"][1]["elapsed_s"] == 5);
+  CHECK(calls["items"][2]["direction"] == "inbound");
+  CHECK(calls["items"][2]["account_id"].is_null());
+}
+
+TEST_CASE("Every billing route answers 503 while billing is not wired", "[http][billing]") {
+  BillingServer s(/*wire_billing=*/false);
+  auto cli = s.Client();
+  for (const char* path :
+       {"/api/v1/accounts", "/api/v1/accounts/1", "/api/v1/accounts/1/ledger", "/api/v1/extensions",
+        "/api/v1/extensions/1001", "/api/v1/authorize?caller=1&destination=2", "/api/v1/calls/active"}) {
+    INFO(path);
+    RequireJsonError(Get(*cli, s.admin, path), 503);
+  }
+  RequireJsonError(PostJson(*cli, s.admin, "/api/v1/accounts", {{"name", "X"}, {"type", "prepaid"}}), 503);
+  RequireJsonError(PostJson(*cli, s.admin, "/api/v1/accounts/1/recharges", {{"amount", "1"}}), 503);
+  RequireJsonError(PostJson(*cli, s.admin, "/api/v1/extensions", json::object()), 503);
+  RequireJsonError(cli->Put("/api/v1/extensions/1001", Bearer(s.admin), "{}", "application/json"), 503);
+  CHECK(s.Count("SELECT count(*) FROM accounts") == 0);
+}
