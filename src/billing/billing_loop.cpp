@@ -11,9 +11,35 @@ BillingLoop::BillingLoop(Repository& repository, const Authorizer& authorizer, C
                          const base::Clock& clock, CallTracker::Options tracker_options, Options options,
                          LatencyObserver on_billed)
     : repository_(repository),
-      tracker_(repository, authorizer, control, clock, std::move(tracker_options)),
+      tracker_(repository, authorizer, control, clock,
+               [this, o = std::move(tracker_options)]() mutable {
+                 // Store writes do not stall the thread: their continuations
+                 // come back through the queue, so one commit serves a burst.
+                 o.post = [this](std::function<base::Status()> f) { PostContinuation(std::move(f)); };
+                 o.on_billed = [this](const CallId& call) { ObserveBilled(call); };
+                 return std::move(o);
+               }()),
       options_(options),
       on_billed_(std::move(on_billed)) {}
+
+void BillingLoop::PostContinuation(std::function<base::Status()> f) {
+  {
+    // Accepted even while stopping: Stop() waits for every write in flight.
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(Item{[this, f = std::move(f)] { Record(f()); }});
+  }
+  cv_.notify_one();
+}
+
+void BillingLoop::ObserveBilled(const CallId& call) {
+  const auto it = hangup_posted_.find(call);
+  if (it == hangup_posted_.end()) return;
+  if (on_billed_) {
+    on_billed_(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - it->second).count());
+  }
+  hangup_posted_.erase(it);
+}
 
 BillingLoop::~BillingLoop() { Stop(); }
 
@@ -53,15 +79,12 @@ void BillingLoop::Record(const base::Status& s) {
 }
 
 void BillingLoop::HandleEvent(const CallEvent& event, std::chrono::steady_clock::time_point posted) {
+  if (event.kind == CallEventKind::kHangupComplete && event.is_originating_leg) {
+    hangup_posted_.emplace(event.leg, posted);  // observed when its billing is durable
+  }
   Record(tracker_.OnEvent(event));
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.events;
-  }
-  if (on_billed_ && event.kind == CallEventKind::kHangupComplete && event.is_originating_leg) {
-    on_billed_(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - posted).count());
-  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.events;
 }
 
 void BillingLoop::Post(CallEvent event) {
@@ -121,7 +144,8 @@ std::future<base::Result<std::string>> BillingLoop::Backfill(CallEvent event) {
       promise->set_value(existing.status().WithContext("backfilling call " + e.leg.value));
       return;
     }
-    base::Status s = tracker_.OnEvent(e);
+    hangup_posted_.emplace(e.leg, posted);
+    base::Status s = tracker_.OnEventAndWait(e);  // the answer means committed
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.events;
@@ -162,9 +186,11 @@ void BillingLoop::Run() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_until(lock, next_tick, [this] { return stopping_ || !queue_.empty(); });
+      // Stopping ends the loop only once no store write is in flight: their
+      // continuations (the hard stop, the retry list) still come back here.
+      cv_.wait_until(lock, next_tick, [this] { return !queue_.empty() || (stopping_ && tracker_.in_flight() == 0); });
       batch.swap(queue_);
-      if (batch.empty() && stopping_) break;
+      if (batch.empty() && stopping_ && tracker_.in_flight() == 0) break;
     }
     for (Item& item : batch) {
       // One top-level catch per thread entry (STYLE.md habit 2): a bug in one

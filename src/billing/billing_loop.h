@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -47,8 +48,7 @@ class BillingLoop {
   };
 
   // Called on the billing thread with the time from a HANGUP_COMPLETE being
-  // posted to its billing being done (the CDR committed, or failed), in
-  // microseconds. Must be quick and thread-safe (a histogram).
+  // posted to its CDR and charge being committed, in microseconds. Must be quick and thread-safe (a histogram).
   using LatencyObserver = std::function<void(int64_t micros)>;
 
   // Builds the tracker over the borrowed repository, authorizer, control and
@@ -97,9 +97,14 @@ class BillingLoop {
   void Run();
   void HandleEvent(const CallEvent& event, std::chrono::steady_clock::time_point posted);
   void Record(const base::Status& s);
+  // A store write's continuation, queued to run on the billing thread.
+  void PostContinuation(std::function<base::Status()> f);
+  void ObserveBilled(const CallId& call);
 
   Repository& repository_;
   CallTracker tracker_;  // used only on the billing thread
+  // When each HANGUP_COMPLETE being billed was posted (billing thread only).
+  std::map<CallId, std::chrono::steady_clock::time_point> hangup_posted_;
   const Options options_;
   const LatencyObserver on_billed_;
 

@@ -47,6 +47,13 @@ void CallTracker::Link(CallState& call, const CallId& leg) {
   legs_[leg] = call.id;
 }
 
+base::Status CallTracker::OnEventAndWait(const CallEvent& event) {
+  wait_ = true;
+  base::Status s = OnEvent(event);
+  wait_ = false;
+  return s;
+}
+
 base::Status CallTracker::OnEvent(const CallEvent& event) {
   if (event.leg.empty()) return base::InvalidArgument("call event without a leg uuid");
   if (!event.is_originating_leg) return OnOtherLeg(event);
@@ -198,7 +205,27 @@ base::Status CallTracker::Admit(CallState& call, base::Instant now, bool may_let
   const int64_t covered = std::min(options_.debit_interval_s, call.max_seconds);
   auto cost = CostOfCall(*call.rated, covered);
   if (!cost.ok()) return Deny(call, "store_unavailable", kCauseStoreDown);
-  auto reservation = repository_.Reserve(Reservation{call.id, *call.account_id, cost->cost, covered, now, now});
+  const Reservation wanted{call.id, *call.account_id, cost->cost, covered, now, now};
+  if (Async()) {
+    // Queued: the store commits it with its neighbours; the hard stop (or
+    // the kill) follows when it is durable. A HANGUP_COMPLETE meanwhile is
+    // billed by a write queued after this one, which releases it.
+    ++in_flight_;
+    repository_.ReserveAsync(wanted, [this, id = call.id, post = options_.post](base::Result<Reservation> r) {
+      post([this, id, r = std::move(r)]() mutable {
+        --in_flight_;
+        return OnReserved(id, std::move(r));
+      });
+    });
+    return base::Status::Ok();
+  }
+  return OnReserved(call.id, repository_.Reserve(wanted));
+}
+
+base::Status CallTracker::OnReserved(const CallId& id, base::Result<Reservation> reservation) {
+  const auto it = calls_.find(id);
+  if (it == calls_.end()) return base::Status::Ok();  // ended meanwhile: its billing released the money
+  CallState& call = it->second;
   if (!reservation.ok() && reservation.status().code() == base::StatusCode::kAlreadyExists) {
     reservation = repository_.GetReservation(call.id);  // a replayed CREATE after a restart
   }
@@ -213,6 +240,16 @@ base::Status CallTracker::Admit(CallState& call, base::Instant now, bool may_let
   call.reserved = true;
   call.reserved_amount = reservation->amount;
   call.covered_s = reservation->covered_s;
+  // max_seconds came from the money Authorize() read; reservations of other
+  // calls committed since (queued writes) may have taken part of it. The
+  // account as it is now, plus this call's own reservation, is what the call
+  // can still spend: the hard stop never counts money twice.
+  if (auto account = repository_.GetAccount(*call.account_id); account.ok()) {
+    const std::optional<int64_t> affordable =
+        MaxAffordableSeconds(call.rated->rate, call.rated->decimals, call.rated->rounding,
+                             AvailableMoney(*account) + call.reserved_amount, call.max_seconds);
+    call.max_seconds = std::max(call.covered_s, std::min(call.max_seconds, affordable.value_or(call.covered_s)));
+  }
   // The hard stop (SPEC 4): the switch ends the call at the affordable
   // maximum even if tarifador is gone by then. Counted from now, before the
   // far end answers, so it can only end a call early, never late.
@@ -288,18 +325,31 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
 }
 
 base::Status CallTracker::Bill(const Cdr& cdr) {
-  auto billed = repository_.BillCall(cdr, clock_.Now());
-  if (billed.ok()) return base::Status::Ok();
-  if (billed.status().code() == base::StatusCode::kAlreadyExists) {
-    // A replayed or duplicated HANGUP_COMPLETE: billed once already (SPEC 4).
-    base::LogDebug("call " + cdr.uuid.value + " is already billed; event ignored");
+  if (Async()) {
+    ++in_flight_;
+    repository_.BillCallAsync(cdr, clock_.Now(), [this, cdr, post = options_.post](base::Result<CallBilled> r) {
+      post([this, cdr, s = r.status()] {
+        --in_flight_;
+        return OnBilled(cdr, s);
+      });
+    });
     return base::Status::Ok();
   }
-  if (billed.status().code() != base::StatusCode::kInvalidArgument &&
-      billed.status().code() != base::StatusCode::kNotFound) {
+  return OnBilled(cdr, repository_.BillCall(cdr, clock_.Now()).status());
+}
+
+base::Status CallTracker::OnBilled(const Cdr& cdr, const base::Status& billed) {
+  if (billed.ok() || billed.code() == base::StatusCode::kAlreadyExists) {
+    // AlreadyExists: a replayed or duplicated HANGUP_COMPLETE, billed once
+    // already (SPEC 4).
+    if (!billed.ok()) base::LogDebug("call " + cdr.uuid.value + " is already billed; event ignored");
+    if (options_.on_billed) options_.on_billed(cdr.uuid);
+    return base::Status::Ok();
+  }
+  if (billed.code() != base::StatusCode::kInvalidArgument && billed.code() != base::StatusCode::kNotFound) {
     unbilled_.push_back(cdr);  // the store may come back: Tick() retries
   }
-  return billed.status().WithContext("billing call " + cdr.uuid.value);
+  return billed.WithContext("billing call " + cdr.uuid.value);
 }
 
 base::Status CallTracker::OnHangupComplete(const CallEvent& event) {
@@ -504,8 +554,10 @@ std::vector<CallTracker::ActiveCall> CallTracker::ActiveCalls() const {
         call.answered_us != 0 && (call.bridged_us != 0 || call.direction == Direction::kInbound)
             ? std::max(call.answered_us, call.bridged_us)
             : 0;
-    out.push_back(ActiveCall{id, call.direction, call.caller, call.destination, call.account_id, call.created_us,
-                             connected_us, call.reserved_amount, call.covered_s, call.max_seconds, call.cut_off});
+    out.push_back(
+        ActiveCall{id, call.direction, call.caller, call.destination, call.account_id, call.created_us, connected_us,
+                   call.reserved_amount, call.covered_s, call.max_seconds, call.cut_off,
+                   call.direction == Direction::kOutbound || options_.rate_inbound ? call.rated : std::nullopt});
   }
   return out;
 }

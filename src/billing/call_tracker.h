@@ -19,6 +19,7 @@
 // pay. Not thread-safe: one billing thread owns it (STYLE.md: threads follow
 // folders); the repository and call control it borrows must be thread-safe.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -51,6 +52,15 @@ class CallTracker {
     // store failed) or that is found live after a link outage and would now
     // be denied is let through and billed at its end, instead of hung up.
     bool allow_unchecked = false;
+    // When set, reservations and billings are queued to the repository
+    // without waiting (ReserveAsync, BillCallAsync) and what follows them
+    // (the hard stop or the kill, the retry list) runs as a continuation
+    // handed to `post`, which must run it on the tracker's thread, in order
+    // with the events. The billing loop sets it; unset, every write waits.
+    std::function<void(std::function<base::Status()>)> post;
+    // Called on the tracker's thread when a call's billing is durable (or
+    // was already): the billing loop's hangup-to-CDR latency.
+    std::function<void(const CallId&)> on_billed;
   };
 
   // A channel FreeSWITCH reports live (`show channels as json`), for Reconcile().
@@ -85,6 +95,9 @@ class CallTracker {
     int64_t covered_s = 0;    // paid-for connected seconds so far
     int64_t max_seconds = 0;  // the hard stop handed to the switch
     bool cut_off = false;     // a hangup for lack of money is scheduled
+    // The rate it is billed with, when rated (outbound; inbound with
+    // rate_inbound): the UI's running cost is CostOfCall(rated, billsec so far).
+    std::optional<RatedDestination> rated;
   };
 
   // Borrows everything; all must outlive the tracker.
@@ -96,6 +109,10 @@ class CallTracker {
   // billed). Fails when the repository or the switch failed; the app logs it.
   // A failed billing is kept and retried by Tick().
   base::Status OnEvent(const CallEvent& event);
+  // The same, but every store write it makes is waited for even when
+  // Options::post is set: OK then means the CDR is committed (a backfill's
+  // answer to mod_json_cdr).
+  base::Status OnEventAndWait(const CallEvent& event);
 
   // Extends reservations due within extend_lead_s, cuts calls their accounts
   // cannot pay further, and retries billings that failed. Call it about once
@@ -118,6 +135,8 @@ class CallTracker {
   base::Result<ReconcileReport> Reconcile(const std::vector<LiveChannel>& live);
 
   size_t active_call_count() const { return calls_.size(); }
+  // Store writes queued whose continuation has not run yet.
+  size_t in_flight() const { return in_flight_; }
   // Billings waiting for a retry (the store failed).
   size_t unbilled_count() const { return unbilled_.size(); }
   std::vector<ActiveCall> ActiveCalls() const;
@@ -164,6 +183,9 @@ class CallTracker {
   base::Status ExtendOrCut(CallState& call, base::Instant now);
   base::Result<Cdr> BuildCdr(const CallState& call, const CallEvent& event) const;
   base::Status Bill(const Cdr& cdr);
+  base::Status OnBilled(const Cdr& cdr, const base::Status& billed);
+  base::Status OnReserved(const CallId& id, base::Result<Reservation> reservation);
+  bool Async() const { return options_.post && !wait_; }
   bool IsInboundContext(const std::string& context) const;
   void Link(CallState& call, const CallId& leg);
 
@@ -177,6 +199,8 @@ class CallTracker {
   std::vector<Cdr> unbilled_;          // BillCall failed; retried by Tick()
   std::vector<CallId> unconfirmed_;    // tracked at LinkRestored(), not yet reconciled
   base::Instant link_lost_at_;
+  size_t in_flight_ = 0;
+  bool wait_ = false;  // inside OnEventAndWait
 };
 
 }  // namespace tarifador::billing

@@ -9,6 +9,7 @@
 // it is idempotent (the same call billed twice, the same idempotency key
 // reused, changes nothing the second time). Methods are thread-safe.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -107,6 +108,18 @@ class Repository {
   // HANGUP_COMPLETE), and then changes nothing. NotFound when cost > 0 and
   // the account is missing. InvalidArgument on an empty uuid or negative cost.
   virtual base::Result<CallBilled> BillCall(const Cdr& cdr, base::Instant at) = 0;
+
+  // BillCall and Reserve without waiting: `done` gets the same result once
+  // the write is committed (or failed), on any thread; it must be quick.
+  // Writes submitted one after the other are applied in that order. The
+  // store implementation queues them to its writer, so a burst of calls
+  // shares one commit; the defaults simply run the synchronous form.
+  virtual void BillCallAsync(const Cdr& cdr, base::Instant at, std::function<void(base::Result<CallBilled>)> done) {
+    done(BillCall(cdr, at));
+  }
+  virtual void ReserveAsync(const Reservation& reservation, std::function<void(base::Result<Reservation>)> done) {
+    done(Reserve(reservation));
+  }
   // The stored CDR; NotFound `no CDR for call <uuid>`.
   virtual base::Result<Cdr> GetCdr(const CallId& call) = 0;
 };

@@ -186,8 +186,9 @@ const Setting kSettings[] = {
      "Seconds of call time reserved from the balance at a time while a call is up: 5 to 3600.", false,
      ValidateRange<5, 3600>, TARIFADOR_FIELD(billing.debit_interval)},
     {"billing.when_down", SettingType::kString, "TARIFADOR_BILLING_WHEN_DOWN",
-     "What the FreeSWITCH dialplan does with calls while tarifador cannot be asked: \"deny\" refuses them, "
-     "\"allow\" lets them through and bills them from the backfill.",
+     "Calls tarifador cannot check: \"deny\" hangs up a call whose money cannot be read (store down) and a "
+     "call found running after a FreeSWITCH link outage that it would deny now; \"allow\" lets both go on and "
+     "bills them at their end. The dialplan's side: docs/FREESWITCH.md.",
      false, ValidateWhenDown, TARIFADOR_FIELD(billing.when_down)},
     {"rating.default_plan", SettingType::kString, "TARIFADOR_RATING_DEFAULT_PLAN",
      "Rate plan used when a quote names none (GET /api/v1/quote, tarifador quote): 1 to 64 characters from A-Z "

@@ -70,7 +70,17 @@ nlohmann::json AuthorizationJson(const billing::Authorization& d) {
 
 nlohmann::json ActiveCallJson(const billing::CallTracker::ActiveCall& c, base::Instant now) {
   const bool connected = c.connected_us != 0;
+  const int64_t billsec = connected ? SecondsSince(c.connected_us, now) : 0;
+  // What the call has cost so far, as it would be billed if it ended now.
+  base::Money running_cost;
+  if (c.rated && !c.rated->rate.blocked) {
+    if (auto cost = billing::CostOfCall(*c.rated, billsec); cost.ok()) running_cost = cost->cost;
+  }
   return {{"uuid", c.call.value},
+          {"zone", c.rated ? nlohmann::json(c.rated->rate.zone) : nlohmann::json()},
+          {"prefix", c.rated ? nlohmann::json(c.rated->rate.prefix.digits()) : nlohmann::json()},
+          {"price_per_minute", c.rated ? nlohmann::json(c.rated->rate.price_per_minute.ToString()) : nlohmann::json()},
+          {"running_cost", running_cost.ToString()},
           {"direction", billing::DirectionName(c.direction)},
           {"caller", c.caller},
           {"destination", c.destination},
@@ -78,7 +88,7 @@ nlohmann::json ActiveCallJson(const billing::CallTracker::ActiveCall& c, base::I
           {"created_at", Time(base::Instant::FromMicros(c.created_us))},
           {"connected_at", connected ? Time(base::Instant::FromMicros(c.connected_us)) : nlohmann::json()},
           {"elapsed_s", SecondsSince(c.created_us, now)},
-          {"billsec_so_far", connected ? SecondsSince(c.connected_us, now) : 0},
+          {"billsec_so_far", billsec},
           {"reserved", c.reserved.ToString()},
           {"covered_s", c.covered_s},
           {"max_seconds", c.max_seconds},

@@ -6,9 +6,36 @@
 
 namespace tarifador::http {
 
-base::Result<Response> HandleHealthz(Services&, const Request&) {
-  // Liveness only: answering at all is the signal. Readiness is /readyz.
-  return Response::Json(R"({"status":"ok"})");
+namespace {
+
+// The FreeSWITCH link as /healthz and /api/v1/status show it; null when
+// billing is not wired.
+nlohmann::json TimeOrNull(base::Instant t) {
+  return t.micros() == 0 ? nlohmann::json() : nlohmann::json(base::FormatIso8601(t));
+}
+
+nlohmann::json LinkJson(const Services& s, bool detailed) {
+  if (s.billing == nullptr || !s.billing->link) return nullptr;
+  const LinkInfo link = s.billing->link();
+  nlohmann::json j = {{"state", link.state}, {"since", base::FormatIso8601(link.since)}};
+  if (!detailed) return j;
+  j["address"] = link.address;
+  j["connects"] = link.connects;
+  j["events_received"] = link.events_received;
+  j["last_event_at"] = TimeOrNull(link.last_event_at);
+  j["last_error"] = link.last_error.empty() ? nlohmann::json() : nlohmann::json(link.last_error);
+  j["last_error_at"] = TimeOrNull(link.last_error_at);
+  return j;
+}
+
+}  // namespace
+
+base::Result<Response> HandleHealthz(Services& s, const Request&) {
+  // Liveness only: answering at all is the signal (200 whatever the link
+  // does; readiness is /readyz). The link state is shown for the curious.
+  nlohmann::json body = {{"status", "ok"}};
+  if (nlohmann::json link = LinkJson(s, false); !link.is_null()) body["freeswitch"] = std::move(link);
+  return Response::Json(Dump(body));
 }
 
 base::Result<Response> HandleReadyz(Services& s, const Request&) {
@@ -43,7 +70,8 @@ base::Result<Response> HandleStatus(Services& s, const Request&) {
                               {"started_at", base::FormatIso8601(s.status.started_at)},
                               {"uptime_seconds", uptime_us / 1'000'000},
                               {"schema_version", s.users.SchemaVersion()},
-                              {"store_path", s.status.store_path}}));
+                              {"store_path", s.status.store_path},
+                              {"freeswitch", LinkJson(s, true)}}));
 }
 
 }  // namespace tarifador::http

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <regex>
@@ -272,6 +274,10 @@ void EslServer::AcceptLoop() {
       }
       timeval tv{options_.send_timeout_ms / 1000, (options_.send_timeout_ms % 1000) * 1000};
       setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      // As mod_event_socket's listener_run does: events go out at once,
+      // not held back by Nagle's algorithm.
+      const int nodelay = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
       auto session = std::make_unique<Session>();
       session->fd = fd;
       Session& ref = *session;

@@ -16,6 +16,7 @@ namespace tarifador::sim {
 
 struct FakeSwitch::Leg {
   std::string uuid;
+  uint64_t order_seq = 0;
   uint64_t call_id = 0;
   bool inbound = true;  // Call-Direction, relative to FreeSWITCH
   bool hit_dialplan = true;
@@ -318,7 +319,9 @@ size_t FakeSwitch::PendingCalls() const {
 
 std::vector<std::string> FakeSwitch::ChannelUuids() const {
   std::lock_guard lock(mu_);
-  return leg_order_;
+  std::vector<std::string> out;
+  for (const auto& [seq, uuid] : leg_order_) out.push_back(uuid);
+  return out;
 }
 
 bool FakeSwitch::HasChannel(const std::string& uuid) const {
@@ -598,7 +601,8 @@ FakeSwitch::Leg& FakeSwitch::AddLegLocked(Call& call, std::unique_ptr<Leg> leg) 
   leg->created_us = now_us_;
   Leg& ref = *leg;
   call.legs.push_back(ref.uuid);
-  leg_order_.push_back(ref.uuid);
+  ref.order_seq = ++leg_seq_;
+  leg_order_.emplace(ref.order_seq, ref.uuid);
   legs_[ref.uuid] = std::move(leg);
   peak_sessions_ = std::max<uint64_t>(peak_sessions_, legs_.size());
   if (!ref.originator.empty()) {
@@ -897,7 +901,7 @@ void FakeSwitch::HangupLegsLocked(Call& call, const std::vector<LegEnd>& ends) {
   for (SimEvent& replay : replays) EmitLocked(std::move(replay));
   for (Leg* leg : legs) {
     const std::string uuid = leg->uuid;
-    leg_order_.erase(std::remove(leg_order_.begin(), leg_order_.end(), uuid), leg_order_.end());
+    leg_order_.erase(leg->order_seq);
     call.legs.erase(std::remove(call.legs.begin(), call.legs.end(), uuid), call.legs.end());
     legs_.erase(uuid);
   }
@@ -1220,7 +1224,7 @@ std::string FakeSwitch::ShowChannelsLocked(std::string_view args) {
                                          "initial_dialplan",
                                          "initial_context"};
   std::vector<std::vector<std::string>> rows;
-  for (const std::string& uuid : leg_order_) {
+  for (const auto& [seq, uuid] : leg_order_) {
     const Leg& l = *legs_.at(uuid);
     const bool media = l.answered();
     std::string app_data;

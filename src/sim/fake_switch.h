@@ -202,7 +202,10 @@ class FakeSwitch {
   size_t scheduled_calls_ = 0;
   std::map<uint64_t, std::unique_ptr<Call>> calls_;
   std::map<std::string, std::unique_ptr<Leg>> legs_;
-  std::vector<std::string> leg_order_;
+  // Live legs by creation sequence -> uuid: oldest first for show channels,
+  // and removed by key (a linear scan per hangup dominated the sim under load).
+  std::map<uint64_t, std::string> leg_order_;
+  uint64_t leg_seq_ = 0;
   uint64_t peak_sessions_ = 0;
   SwitchStats stats_;
 };

@@ -4,6 +4,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <utility>
 
 #include "base/strings.h"
@@ -748,6 +751,45 @@ base::Result<billing::CallBilled> BillingRepository::BillCall(const billing::Cdr
 base::Result<billing::Cdr> BillingRepository::GetCdr(const CallId& call) {
   return RunRead<billing::Cdr>(reads_, "reading the CDR of call " + call.value,
                                [&](SQLite::Database& db) { return GetCdrIn(db, call); });
+}
+
+}  // namespace tarifador::store
+
+namespace tarifador::store {
+namespace {
+// A Writer job whose value reaches `done` (on the writer thread) once its
+// batch has committed, or with the failure: the billing thread queues its
+// writes this way instead of waiting for each commit.
+template <typename T, typename Fn>
+void SubmitJob(Writer& writer, Fn fn, std::function<void(base::Result<T>)> done) {
+  auto out = std::make_shared<std::optional<base::Result<T>>>();
+  writer.SubmitThen(
+      [out, fn = std::move(fn)](SQLite::Database& db) {
+        base::Result<T> r = fn(db);
+        base::Status st = r.status();
+        out->emplace(std::move(r));
+        return st;
+      },
+      [out, done = std::move(done)](base::Status s) {
+        if (!s.ok() || !out->has_value()) {
+          done(s.ok() ? base::Internal("job produced nothing") : s);
+          return;
+        }
+        done(std::move(**out));
+      });
+}
+}  // namespace
+
+void BillingRepository::BillCallAsync(const billing::Cdr& cdr, base::Instant at,
+                                      std::function<void(base::Result<billing::CallBilled>)> done) {
+  SubmitJob<billing::CallBilled>(
+      writer_, [cdr, at](SQLite::Database& db) { return BillCallIn(db, cdr, at); }, std::move(done));
+}
+
+void BillingRepository::ReserveAsync(const billing::Reservation& reservation,
+                                     std::function<void(base::Result<billing::Reservation>)> done) {
+  SubmitJob<billing::Reservation>(
+      writer_, [reservation](SQLite::Database& db) { return ReserveIn(db, reservation); }, std::move(done));
 }
 
 }  // namespace tarifador::store

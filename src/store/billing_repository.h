@@ -98,6 +98,10 @@ class BillingRepository final : public billing::Repository {
   base::Result<billing::Reservation> GetReservation(const billing::CallId& call) override;
   base::Result<std::vector<billing::Reservation>> ListReservations() override;
   base::Result<billing::CallBilled> BillCall(const billing::Cdr& cdr, base::Instant at) override;
+  void BillCallAsync(const billing::Cdr& cdr, base::Instant at,
+                     std::function<void(base::Result<billing::CallBilled>)> done) override;
+  void ReserveAsync(const billing::Reservation& reservation,
+                    std::function<void(base::Result<billing::Reservation>)> done) override;
   base::Result<billing::Cdr> GetCdr(const billing::CallId& call) override;
 
  private:

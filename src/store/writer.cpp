@@ -44,7 +44,7 @@ base::Result<std::unique_ptr<Writer>> Writer::Start(const std::string& store_pat
 Writer::~Writer() { Shutdown(); }
 
 std::future<base::Status> Writer::Submit(Job job) {
-  Pending p{std::move(job), {}};
+  Pending p{std::move(job), {}, {}};
   std::future<base::Status> f = p.promise.get_future();
   {
     std::lock_guard lock(mu_);
@@ -59,6 +59,19 @@ std::future<base::Status> Writer::Submit(Job job) {
 }
 
 base::Status Writer::Run(Job job) { return Submit(std::move(job)).get(); }
+
+void Writer::SubmitThen(Job job, std::function<void(base::Status)> done) {
+  Pending p{std::move(job), {}, std::move(done)};
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(p));
+      cv_.notify_one();
+      return;
+    }
+  }
+  p.done(base::Unavailable("store writer is shut down; the write was not done"));
+}
 
 void Writer::Shutdown() {
   {
@@ -119,7 +132,13 @@ void Writer::FailAll(std::deque<Pending>& jobs, const base::Status& status) {
     std::lock_guard lock(mu_);
     stats_.jobs_failed += jobs.size();
   }
-  for (Pending& p : jobs) p.promise.set_value(status);
+  for (Pending& p : jobs) {
+    if (p.done) {
+      p.done(status);
+    } else {
+      p.promise.set_value(status);
+    }
+  }
 }
 
 void Writer::RunBatch(std::deque<Pending>& batch) {
@@ -223,7 +242,13 @@ void Writer::RunBatch(std::deque<Pending>& batch) {
     stats_.jobs_failed += batch.size() - ok;
     stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(results[i]));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].done) {
+      batch[i].done(std::move(results[i]));
+    } else {
+      batch[i].promise.set_value(std::move(results[i]));
+    }
+  }
 }
 
 }  // namespace tarifador::store

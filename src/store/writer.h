@@ -61,6 +61,11 @@ class Writer {
   // Submit and wait. Must not be called from inside a job (it would wait for
   // itself forever).
   base::Status Run(Job job);
+  // Queues `job` without waiting: `done` runs on the writer thread with the
+  // job's result once its batch has committed (so concurrent submitters
+  // share one fsync), or at once with Unavailable after Shutdown() began.
+  // `done` must be quick and must not submit to this writer and wait.
+  void SubmitThen(Job job, std::function<void(base::Status)> done);
 
   // Stops accepting jobs, runs and commits every job already queued, and joins
   // the thread. Idempotent; thread-safe. Must not be called from inside a job.
@@ -84,6 +89,7 @@ class Writer {
   struct Pending {
     Job job;
     std::promise<base::Status> promise;
+    std::function<void(base::Status)> done;  // SubmitThen: used instead of the promise
   };
 
  public:

@@ -82,6 +82,7 @@ req() { curl -sS -o "$WORK/body" -w '%{http_code}' "$@"; }
 code=$(req "$BASE/healthz") || fail "GET /healthz failed"
 [[ "$code" == 200 ]] || fail "/healthz answered $code"
 grep -q '"status":"ok"' "$WORK/body" || fail "/healthz body: $(cat "$WORK/body")"
+grep -q '"freeswitch":{' "$WORK/body" || fail "/healthz does not show the FreeSWITCH link: $(cat "$WORK/body")"
 
 # Ready once the ESL link is up (it connects in the background).
 for _ in $(seq 1 100); do

@@ -140,6 +140,13 @@ TEST_CASE("A call placed on the simulated switch is authorized, reserved and bil
   const std::string a = h.Place(Outbound("00442079460958", 30));
   // The hard stop went to the switch as a relative sched_hangup.
   CHECK(h.sim->server().WaitForCommand("bgapi sched_hangup +100 " + a + " ALLOTTED_TIMEOUT", 5s) != "");
+  // While it runs, the dashboard's view: the rate it is billed with.
+  const auto active = h.svc->call_billing().services().active_calls();
+  if (!active.empty()) {  // it may already have ended on a slow machine (100x speed)
+    REQUIRE(active.front().rated);
+    CHECK(active.front().rated->rate.zone == "UK");
+    CHECK(active.front().reserved == M("0.60"));
+  }
   REQUIRE(WaitFor([&] { return h.Billed(a); }));
   const billing::Cdr cdr = h.CdrOf(a);
   CHECK(cdr.direction == billing::Direction::kOutbound);

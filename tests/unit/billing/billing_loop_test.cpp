@@ -97,6 +97,10 @@ TEST_CASE("Link restoration and reconcile run in event order on the loop", "[bil
   s.loop->Post(a.Create());
   s.loop->Post(a.Answer(kT0us + kSecond));
   s.loop->Post(a.Bridge(kT0us + kSecond));
+  // The reservation's continuation (the hard stop) comes back through the
+  // queue after the events queued with the CREATE; two snapshots drain it.
+  REQUIRE(s.loop->ActiveCalls(5s).ok());
+  REQUIRE(s.loop->ActiveCalls(5s).ok());
   s.loop->PostLinkRestored(base::Instant::FromMicros(kT0us + 11 * kSecond));
   s.loop->PostReconcile({});
   s.loop->Stop();

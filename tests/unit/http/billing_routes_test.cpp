@@ -605,6 +605,10 @@ TEST_CASE("Active calls come from the billing thread's snapshot, oldest first", 
   talking.covered_s = 120;
   talking.max_seconds = 100;
   talking.cut_off = true;
+  billing::RatedDestination rated;
+  rated.plan = "retail";
+  rated.rate = billing::testing::MakeRate("44", "0.60", "0", 1, 1);  // 0.01 a second
+  talking.rated = rated;
   billing::CallTracker::ActiveCall inbound;
   inbound.call = billing::CallId{"c-uuid"};
   inbound.direction = billing::Direction::kInbound;
@@ -617,6 +621,10 @@ TEST_CASE("Active calls come from the billing thread's snapshot, oldest first", 
   CHECK(calls["count"] == 3);
   REQUIRE(calls["items"].size() == 3);
   CHECK(calls["items"][0] == json{{"uuid", "a-uuid"},
+                                  {"zone", "Zone 44"},
+                                  {"prefix", "44"},
+                                  {"price_per_minute", "0.6000"},
+                                  {"running_cost", "0.9000"},  // 90 s connected
                                   {"direction", "outbound"},
                                   {"caller", "1001"},
                                   {"destination", "442079460958"},
@@ -630,6 +638,8 @@ TEST_CASE("Active calls come from the billing thread's snapshot, oldest first", 
                                   {"max_seconds", 100},
                                   {"cut_off", true}});
   CHECK(calls["items"][1]["uuid"] == "b-uuid");
+  CHECK(calls["items"][1]["zone"].is_null());
+  CHECK(calls["items"][1]["running_cost"] == "0.0000");
   CHECK(calls["items"][1]["connected_at"].is_null());
   CHECK(calls["items"][1]["billsec_so_far"] == 0);
   CHECK(calls["items"][1]["elapsed_s"] == 5);
