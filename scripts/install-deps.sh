@@ -13,6 +13,14 @@ packages=(
   # tests: Catch2, fuzzing with clang's libFuzzer, the sqlite3 shell, curl for
   # the integration tests (with python3), clang-format for the style check
   catch2 clang-14 libclang-rt-14-dev clang-format sqlite3 curl python3
+  # the PostgreSQL mirror's tests and benchmark start their own server (initdb, pg_ctl, psql)
+  postgresql
+  # packages: scripts/build-deb.sh and scripts/check-deb.sh, shellcheck of the shell scripts
+  dpkg-dev debhelper lintian ccache shellcheck
+  # the web UI's end-to-end test (tests/e2e; also needs node >= 20 and `npm ci` there)
+  chromium
+  # the CSV export's spreadsheet test: headless LibreOffice Calc (soffice)
+  libreoffice-calc-nogui
 )
 missing=()
 for p in "${packages[@]}"; do

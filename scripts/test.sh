@@ -17,6 +17,11 @@ if [ "${1:-}" = "--sanitize" ]; then
   ctest --test-dir "$dir" -j"$jobs" -L unit --timeout 300 --output-on-failure
 else
   dir=${BUILD_DIR:-build}
+  # The web UI's browser test drives Debian's chromium with playwright-core,
+  # pinned in tests/e2e/package-lock.json (no browser download).
+  if command -v npm >/dev/null && [ ! -d tests/e2e/node_modules ]; then
+    (cd tests/e2e && npm ci --no-audit --no-fund)
+  fi
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DTARIFADOR_WERROR=ON
   cmake --build "$dir" -j"$jobs"
   ctest --test-dir "$dir" -j"$jobs" --timeout 300 --output-on-failure

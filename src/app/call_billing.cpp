@@ -46,14 +46,14 @@ http::LinkInfo LinkInfoFrom(const esl::LinkStatus& s) {
 }
 
 CallBilling::CallBilling(Key, const config::Config& cfg, store::Writer& writer, const base::Clock& clock)
-    : clock_(clock), reads_(cfg.StorePath()), repository_(writer, reads_) {}
+    : clock_(clock), reads_(cfg.StorePath()), repository_(writer, reads_), cdr_query_(reads_) {}
 
 CallBilling::~CallBilling() { Stop(); }
 
 base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Config& cfg, store::Writer& writer,
                                                               const rating::RateBookHolder& rate_book,
                                                               const base::Clock& clock, http::MetricsRegistry& metrics,
-                                                              http::Readiness& readiness) {
+                                                              http::Readiness& readiness, http::EventHub* events) {
   auto cb = std::make_unique<CallBilling>(Key{}, cfg, writer, clock);
 
   base::Result<rating::NumberNormaliser> normaliser = NormaliserFromConfig(cfg);
@@ -64,8 +64,17 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
       "tarifador_billing_hangup_to_cdr_seconds",
       "Time from a CHANNEL_HANGUP_COMPLETE arriving to its CDR and charge committed", {}, kBilledLatencyBucketsUs);
   http::Histogram* latency = cb->billed_latency_;
+  billing::CallTracker::Options tracker_options = TrackerOptionsFromConfig(cfg);
+  if (events != nullptr) {
+    // The live event stream: calls from the billing thread, balances after
+    // every committed money move (the repository is their one place).
+    cb->live_ = std::make_unique<LiveEvents>(*events);
+    tracker_options.observer = cb->live_.get();
+    LiveEvents* live = cb->live_.get();
+    cb->repository_.set_money_observer([live](const billing::Account& a) { live->OnBalance(a); });
+  }
   cb->loop_ = std::make_unique<billing::BillingLoop>(cb->repository_, *cb->authorizer_, cb->control_, clock,
-                                                     TrackerOptionsFromConfig(cfg), billing::BillingLoop::Options{},
+                                                     std::move(tracker_options), billing::BillingLoop::Options{},
                                                      [latency](int64_t us) { latency->ObserveMicros(us); });
   TARIFADOR_RETURN_IF_ERROR(cb->loop_->Start());
 
@@ -105,6 +114,7 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
       },
       [self] { return LinkInfoFrom(self->client_->status()); },
   });
+  cb->services_->cdrs = &cb->cdr_query_;
 
   readiness.Add("freeswitch", [self]() -> base::Status {
     const esl::LinkStatus s = self->client_->status();
@@ -116,6 +126,7 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
   cb->RegisterMetrics(metrics);
 
   TARIFADOR_RETURN_IF_ERROR(cb->client_->Start());
+  if (cb->live_) cb->link_watch_ = std::thread([self] { self->WatchLink(); });
   base::LogInfo("billing: connecting to FreeSWITCH at " + cfg.freeswitch.host + ":" +
                 std::to_string(cfg.freeswitch.port) + " (billing.when_down = " + cfg.billing.when_down + ")");
   return cb;
@@ -166,7 +177,29 @@ void CallBilling::RegisterMetrics(http::MetricsRegistry& metrics) {
   });
 }
 
+void CallBilling::WatchLink() {
+  constexpr std::chrono::milliseconds kLinkWatchInterval{200};
+  std::string last_state;
+  std::unique_lock<std::mutex> lock(watch_mu_);
+  while (!watch_stop_) {
+    lock.unlock();
+    const esl::LinkStatus s = client_->status();
+    if (const std::string state = esl::LinkStateName(s.state); state != last_state) {
+      last_state = state;
+      live_->OnLink(LinkInfoFrom(s));
+    }
+    lock.lock();
+    watch_cv_.wait_for(lock, kLinkWatchInterval, [this] { return watch_stop_; });
+  }
+}
+
 void CallBilling::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    watch_stop_ = true;
+  }
+  watch_cv_.notify_all();
+  if (link_watch_.joinable()) link_watch_.join();
   if (client_) client_->Stop();
   if (loop_) loop_->Stop();
 }

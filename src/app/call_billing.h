@@ -6,20 +6,26 @@
 // reconnect, and what HTTP sees of it (http::BillingServices, the
 // "freeswitch" readiness check and the tarifador_esl_* / tarifador_calls_*
 // metrics).
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "app/esl_call_control.h"
+#include "app/live_events.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "billing/authorizer.h"
 #include "billing/billing_loop.h"
 #include "config/config.h"
 #include "esl/client.h"
+#include "http/event_hub.h"
 #include "http/metrics_registry.h"
 #include "http/readiness.h"
 #include "http/services.h"
 #include "rating/rate_book.h"
 #include "store/billing_repository.h"
+#include "store/cdr_query.h"
 #include "store/read_pool.h"
 #include "store/writer.h"
 
@@ -30,12 +36,13 @@ class CallBilling {
   // Starts the billing thread and the ESL client (which connects in the
   // background and reconnects forever). Borrows everything; all must outlive
   // the CallBilling. Registers the "freeswitch" readiness check and the
-  // metrics. Fails with InvalidArgument for bad settings (dial plan, ESL
-  // options).
+  // metrics. With `events` (borrowed, outlives this), publishes the live
+  // call, balance and link events there (app/live_events.h). Fails with InvalidArgument for bad settings (dial plan,
+  // ESL options).
   static base::Result<std::unique_ptr<CallBilling>> Start(const config::Config& cfg, store::Writer& writer,
                                                           const rating::RateBookHolder& rate_book,
                                                           const base::Clock& clock, http::MetricsRegistry& metrics,
-                                                          http::Readiness& readiness);
+                                                          http::Readiness& readiness, http::EventHub* events = nullptr);
   // Stop()s.
   ~CallBilling();
   CallBilling(const CallBilling&) = delete;
@@ -66,12 +73,21 @@ class CallBilling {
   const base::Clock& clock_;
   store::ReadPool reads_;
   store::BillingRepository repository_;
+  store::CdrQuery cdr_query_;
   std::unique_ptr<billing::Authorizer> authorizer_;
   EslCallControl control_;
+  std::unique_ptr<LiveEvents> live_;  // before loop_: the loop calls it until it stops
   std::unique_ptr<billing::BillingLoop> loop_;
   std::unique_ptr<esl::Client> client_;
   std::unique_ptr<http::BillingServices> services_;
   http::Histogram* billed_latency_ = nullptr;
+  // Publishes link state changes (live_ set only): esl::Client reports no
+  // transitions, so its status is sampled every kLinkWatchInterval.
+  void WatchLink();
+  std::thread link_watch_;
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  bool watch_stop_ = false;
 };
 
 // What the status API shows of a link.

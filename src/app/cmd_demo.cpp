@@ -111,7 +111,7 @@ base::Result<DemoCredentials> Seed(const config::Config& cfg) {
   auto db = OpenStoreForWriting(cfg);
   if (!db.ok()) return db.status();
   store::UserStore users(std::move(*db), clock);
-  DemoCredentials creds{base::RandomToken(9), ""};
+  DemoCredentials creds{base::RandomToken(16), ""};  // RandomToken asserts >= 16 bytes
   auto hash = base::HashPassword(creds.admin_password);
   if (!hash.ok()) return hash.status();
   auto user = users.AddUser("admin", store::Role::kAdmin, *hash, "demo");
@@ -186,7 +186,7 @@ int RunDemo(CommandContext& ctx) {
   sim::SimulatorOptions sim_options;
   sim_options.server.host = "127.0.0.1";
   sim_options.server.port = 0;
-  sim_options.server.password = base::RandomToken(12);
+  sim_options.server.password = base::RandomToken(16);
   sim::Simulator fake_freeswitch(sim_options);
   base::Status sim_started = fake_freeswitch.Start();
   cfg->freeswitch.host = "127.0.0.1";
@@ -230,7 +230,7 @@ int RunDemo(CommandContext& ctx) {
           << "  curl -H 'Authorization: Bearer " << creds->token << "' '" << url
           << "/api/v1/quote?plan=default&number=442079460958&seconds=95'\n"
           << "  curl " << url << "/metrics\n\n"
-          << "Not yet in the demo: the web UI (it arrives with the web-UI work).\n\n";
+          << "Open the web UI at " << url << "/ and sign in as admin with the password above.\n\n";
   // stdout is data: the same facts as JSON, for scripts that start the demo.
   ctx.out << nlohmann::json{{"url", url},
                             {"data_dir", dir},

@@ -1,6 +1,7 @@
 // The CLI command table: add a line here for each subcommand.
 #include "app/cmd_backup.h"
 #include "app/cmd_cdr.h"
+#include "app/cmd_cdr_export.h"
 #include "app/cmd_check.h"
 #include "app/cmd_config.h"
 #include "app/cmd_demo.h"
@@ -31,6 +32,8 @@ std::span<const Command> Commands() {
       {"config show", "", "validate the config and print the effective settings as JSON", RunConfigShow},
       {"config docs", "", "print the settings reference (docs/CONFIGURATION.md)", RunConfigDocs},
       {"cdr import", "DIR", "bill mod_json_cdr files (its err-log dir) as a backfill, each leg once", RunCdrImport},
+      {"cdr export", "--from DATE --to DATE [--out FILE]",
+       "CDRs started in [from, to) as CSV (local dates YYYY-MM-DD); stdout unless --out", RunCdrExport},
       {"backup", "FILE", "online backup of the store into FILE", RunBackup},
       {"check", "[STORE_FILE]", "check the store's consistency; exit 0 only when sound", RunCheck},
   };

@@ -6,6 +6,7 @@
 #include "app/build_info.h"
 #include "app/dial_plan_from_config.h"
 #include "app/rate_book_loading.h"
+#include "app/settings_json.h"
 #include "base/log.h"
 #include "base/password.h"
 #include "http/rating_handlers.h"
@@ -55,10 +56,32 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
 
   // Call billing (SPEC sections 3-4): the billing thread and the FreeSWITCH
   // link, which registers the "freeswitch" readiness check.
-  base::Result<std::unique_ptr<CallBilling>> billing =
-      CallBilling::Start(cfg, *svc->writer_, svc->rate_book_, *svc->clock_, svc->metrics_, svc->readiness_);
+  base::Result<std::unique_ptr<CallBilling>> billing = CallBilling::Start(
+      cfg, *svc->writer_, svc->rate_book_, *svc->clock_, svc->metrics_, svc->readiness_, &svc->events_);
   if (!billing.ok()) return billing.status();
   svc->billing_ = std::move(*billing);
+
+  // The PostgreSQL mirror (SPEC section 6): its own thread; a down server
+  // never delays start.
+  base::Result<std::unique_ptr<MirrorService>> mirror =
+      MirrorService::Start(cfg, *svc->writer_, *svc->clock_, svc->metrics_);
+  if (!mirror.ok()) return mirror.status();
+  svc->mirror_ = std::move(*mirror);
+
+  // The CSV export (SPEC section 6): the scheduler thread; a period waits
+  // for the calls of it still up (their CDRs are filed under their start).
+  CallBilling* calls = svc->billing_.get();
+  base::Result<std::unique_ptr<ExportService>> exporter =
+      ExportService::Start(cfg, *svc->clock_, [calls]() -> std::optional<base::Instant> {
+        std::optional<base::Instant> oldest;
+        for (const auto& call : calls->services().active_calls()) {
+          const base::Instant created = base::Instant::FromMicros(call.created_us);
+          if (!oldest || created < *oldest) oldest = created;
+        }
+        return oldest;
+      });
+  if (!exporter.ok()) return exporter.status();
+  svc->export_ = std::move(*exporter);
 
   // Readiness (SPEC section 10): store writable, rate plans loaded, ESL link up.
   store::UserStore* users = svc->users_.get();
@@ -72,10 +95,17 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
 
   http::ServerOptions server_options = http::ServerOptions::FromConfig(cfg);
   server_options.tcp_nodelay = options.tcp_nodelay;
-  http::StatusInfo status{BuildVersion(), BuildRevision(), cfg.StorePath(), started_at};
-  base::Result<std::unique_ptr<http::Server>> server = http::Server::Start(
-      server_options, http::ServerDeps{*svc->clock_, *svc->users_, *svc->audit_, svc->metrics_, svc->readiness_,
-                                       std::move(status), svc->rating_.get(), &svc->billing_->services()});
+  http::StatusInfo status{BuildVersion(), BuildRevision(), cfg.StorePath(), started_at, nullptr};
+  status.mirror = [m = svc->mirror_.get()] { return m->info(); };
+  http::ServerDeps deps{*svc->clock_,    *svc->users_,      *svc->audit_,       svc->metrics_,
+                        svc->readiness_, std::move(status), svc->rating_.get(), &svc->billing_->services()};
+  deps.exports = &svc->export_->http();
+  // The live event stream and the settings page.
+  svc->live_ = std::make_unique<http::LiveServices>(
+      http::LiveServices{[settings = EffectiveSettingsJson(cfg)] { return settings; }, cfg.data_dir});
+  deps.events = &svc->events_;
+  deps.live = svc->live_.get();
+  base::Result<std::unique_ptr<http::Server>> server = http::Server::Start(server_options, std::move(deps));
   if (!server.ok()) return server.status();
   svc->server_ = std::move(*server);
   return svc;
@@ -89,6 +119,8 @@ void Service::Stop() {
   // Reverse order of start: nothing may use the store after the server stops.
   if (server_) server_->Stop();
   if (billing_) billing_->Stop();
+  if (export_) export_->Stop();
+  if (mirror_) mirror_->Stop();  // before the writer: it deletes pushed rows through it
   if (writer_) writer_->Shutdown();
 }
 

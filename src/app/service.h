@@ -7,9 +7,12 @@
 #include <string>
 
 #include "app/call_billing.h"
+#include "app/export_service.h"
+#include "app/mirror_service.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "config/config.h"
+#include "http/event_hub.h"
 #include "http/metrics_registry.h"
 #include "http/readiness.h"
 #include "http/server.h"
@@ -81,12 +84,16 @@ class Service {
   const base::Clock* clock_ = &system_clock_;
   http::MetricsRegistry metrics_;
   http::Readiness readiness_;
+  http::EventHub events_;                     // GET /api/v1/events; outlives billing_ and server_
+  std::unique_ptr<http::LiveServices> live_;  // settings, data dir
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<store::UserStore> users_;
   std::unique_ptr<store::AuditStore> audit_;
   rating::RateBookHolder rate_book_;
   std::unique_ptr<http::RatingServices> rating_;  // borrows rate_book_ and writer_
   std::unique_ptr<CallBilling> billing_;          // borrows writer_, rate_book_, metrics_, readiness_
+  std::unique_ptr<MirrorService> mirror_;         // borrows writer_, metrics_
+  std::unique_ptr<ExportService> export_;         // the CSV export scheduler
   std::unique_ptr<http::Server> server_;
 };
 

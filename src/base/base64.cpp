@@ -26,4 +26,27 @@ Result<std::string> DecodeBase64(std::string_view text) {
   return out;
 }
 
+std::string EncodeBase64Url(std::string_view bytes) {
+  const size_t cap = sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  std::string out(cap, '\0');
+  sodium_bin2base64(out.data(), cap, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(cap - 1);  // the encoded length includes the terminating NUL
+  return out;
+}
+
+Result<std::string> DecodeBase64Url(std::string_view text) {
+  if (text.empty()) return std::string();
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  size_t out_len = 0;
+  const char* end = nullptr;
+  const int rc = sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(),
+                                   nullptr, &out_len, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  if (rc != 0 || end != text.data() + text.size()) {
+    return InvalidArgument("decoding base64url: bad character or length");
+  }
+  out.resize(out_len);
+  return out;
+}
+
 }  // namespace tarifador::base

@@ -20,4 +20,12 @@ namespace tarifador::base {
 // Pure function; thread-safe; needs no libsodium initialisation.
 Result<std::string> DecodeBase64(std::string_view text);
 
+// URL-safe base64 without padding (RFC 4648 section 5, "A-Z a-z 0-9 - _"),
+// for opaque tokens that travel in query strings (CDR search cursors).
+std::string EncodeBase64Url(std::string_view bytes);
+
+// The inverse; any byte outside that alphabet, or a length no encoding has,
+// fails with InvalidArgument. Thread-safe.
+Result<std::string> DecodeBase64Url(std::string_view text);
+
 }  // namespace tarifador::base

@@ -63,7 +63,14 @@ base::Status CallTracker::OnEvent(const CallEvent& event) {
   if (it == calls_.end()) return base::Status::Ok();  // started before us; billed at its HANGUP_COMPLETE
   CallState& call = it->second;
   switch (event.kind) {
-    case CallEventKind::kAnswer: call.answered_us = FirstNonZero(event.answered_us, event.event_us); break;
+    case CallEventKind::kAnswer: {
+      const bool first = call.answered_us == 0;
+      call.answered_us = FirstNonZero(event.answered_us, event.event_us);
+      if (first && options_.observer) {
+        options_.observer->OnCallAnswer(CallAnswered{call.id, base::Instant::FromMicros(call.answered_us), call.rated});
+      }
+      break;
+    }
     case CallEventKind::kBridge:
       call.bridged_us = FirstNonZero(event.bridged_us, event.event_us);
       Link(call, event.other_leg);
@@ -173,7 +180,12 @@ base::Status CallTracker::OnOriginatingCreate(const CallEvent& event) {
   call.context = event.context;
   call.gateway = event.gateway;
   call.created_us = FirstNonZero(event.created_us, FirstNonZero(event.event_us, now.micros()));
-  return Admit(call, now, /*may_let_through=*/false);
+  base::Status admitted = Admit(call, now, /*may_let_through=*/false);
+  if (options_.observer) {
+    options_.observer->OnCallStart(CallStarted{call.id, call.direction, call.caller, call.destination, call.account_id,
+                                               base::Instant::FromMicros(call.created_us)});
+  }
+  return admitted;
 }
 
 base::Status CallTracker::Admit(CallState& call, base::Instant now, bool may_let_through) {
@@ -343,6 +355,7 @@ base::Status CallTracker::OnBilled(const Cdr& cdr, const base::Status& billed) {
     // AlreadyExists: a replayed or duplicated HANGUP_COMPLETE, billed once
     // already (SPEC 4).
     if (!billed.ok()) base::LogDebug("call " + cdr.uuid.value + " is already billed; event ignored");
+    if (billed.ok() && options_.observer) options_.observer->OnCallEnd(cdr);
     if (options_.on_billed) options_.on_billed(cdr.uuid);
     return base::Status::Ok();
   }

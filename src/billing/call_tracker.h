@@ -31,6 +31,7 @@
 #include "billing/authorizer.h"
 #include "billing/call_control.h"
 #include "billing/call_event.h"
+#include "billing/call_observer.h"
 #include "billing/cdr.h"
 #include "billing/ids.h"
 #include "billing/repository.h"
@@ -61,6 +62,9 @@ class CallTracker {
     // Called on the tracker's thread when a call's billing is durable (or
     // was already): the billing loop's hangup-to-CDR latency.
     std::function<void(const CallId&)> on_billed;
+    // Told of calls starting, answering and billed (the live event stream);
+    // borrowed, may be null. Called on the tracker's thread.
+    CallObserver* observer = nullptr;
   };
 
   // A channel FreeSWITCH reports live (`show channels as json`), for Reconcile().

@@ -72,6 +72,19 @@ class Repository {
   // "ledger.refund", "ledger.adjustment"; SPEC 7: every change is audited)
   // in that transaction; a replay writes nothing.
   virtual base::Result<MovementResult> ApplyMovement(const Movement& movement) = 0;
+  // Applies `movements` in order in ONE transaction, all or nothing (a bulk
+  // recharge): each exactly as ApplyMovement would, idempotency keys
+  // replaying row by row; `audit_summary`, when not empty, is an extra audit
+  // row's action ("ledger.bulk_recharge") written in that transaction unless
+  // every movement was a replay. On any failure nothing changes and the
+  // status's message starts with "movement N: " (N 1-based, in `movements`).
+  // Unavailable when the implementation cannot do it atomically.
+  virtual base::Result<std::vector<MovementResult>> ApplyMovements(const std::vector<Movement>& movements,
+                                                                   std::string_view audit_summary) {
+    (void)movements;
+    (void)audit_summary;
+    return base::Unavailable("this repository cannot apply movements in one transaction");
+  }
   // The account's ledger rows, oldest first, at most `limit` of them starting
   // after row id `after_id` (0: from the start).
   virtual base::Result<std::vector<LedgerEntry>> ListLedger(AccountId id, int64_t after_id, int64_t limit) = 0;

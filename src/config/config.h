@@ -46,13 +46,19 @@ struct RatingSettings {
 };
 
 struct ExportSettings {
-  std::string dir;  // export.dir; empty: <data_dir>/export
+  std::string dir;        // export.dir; empty: <data_dir>/export
+  bool daily = true;      // export.daily: cdrs-YYYY-MM-DD.csv after each local day
+  bool monthly = true;    // export.monthly: cdrs-YYYY-MM.csv after each local month
+  std::string columns;    // export.columns: comma-separated names; empty: every CDR field
+  std::string time_zone;  // export.time_zone: "" = the office time_zone, or "UTC"
   bool operator==(const ExportSettings&) const = default;
 };
 
 struct PostgresSettings {
-  bool enabled = false;  // postgres.enabled
-  std::string conninfo;  // postgres.conninfo (libpq connection string)
+  bool enabled = false;            // postgres.enabled
+  std::string conninfo;            // postgres.conninfo (libpq connection string)
+  int64_t batch_rows = 2000;       // postgres.batch_rows: outbox rows per PostgreSQL transaction
+  int64_t retry_max_seconds = 60;  // postgres.retry_max_seconds: backoff cap after failures
   bool operator==(const PostgresSettings&) const = default;
 };
 
@@ -60,6 +66,7 @@ struct Config {
   std::string data_dir = "/var/lib/tarifador";  // data_dir
   std::string site_id;                          // site_id; empty: the host name
   std::string log_level = "info";               // log_level
+  std::string time_zone;                        // time_zone: office zone (IANA name); empty: the box's own
   HttpSettings http;
   FreeswitchSettings freeswitch;
   BillingSettings billing;

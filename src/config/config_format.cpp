@@ -82,7 +82,7 @@ std::string MarkdownCell(std::string_view text, bool code_span = false) {
 constexpr std::string_view kMarkdownIntro = R"(# Configuration
 
 tarifador reads one JSON file, given with `--config FILE` to every
-subcommand (`tarifador serve --config /etc/tarifador/config.json`). The Debian
+subcommand (`tarifador serve --config /etc/tarifador/tarifador.json`). The Debian
 package keeps it under `/etc/tarifador/`. Without `--config`, tarifador runs on
 the defaults below plus environment variables.
 
@@ -100,7 +100,7 @@ the defaults below plus environment variables.
 Useful commands:
 
 - `tarifador config defaults` prints a complete commented config file with
-  every default; it is a good starting point for `/etc/tarifador/config.json`.
+  every default; it is a good starting point for `/etc/tarifador/tarifador.json`.
 - `tarifador config show [--config FILE]` checks a config and prints the
   effective settings (file, then environment) as JSON, passwords masked.
 - `tarifador config docs` prints this page.

@@ -145,6 +145,11 @@ std::string ValidatePlanName(const SettingValue& v) {
 
 std::string AnyValue(const SettingValue&) { return ""; }
 
+std::string ValidateExportTimeZone(const SettingValue& v) {
+  const std::string& s = Str(v);
+  return s.empty() || s == "UTC" ? "" : "must be \"\" (the office time_zone) or \"UTC\"";
+}
+
 // Field bindings: captureless lambdas decay to the table's function pointers.
 #define TARIFADOR_FIELD(member) [](Config& c) -> SettingField { return &c.member; }
 
@@ -159,6 +164,10 @@ const Setting kSettings[] = {
     {"log_level", SettingType::kString, "TARIFADOR_LOG_LEVEL",
      "Least important log messages written to stderr/journald: debug, info, warning or error.", false, ValidateLogLevel,
      TARIFADOR_FIELD(log_level)},
+    {"time_zone", SettingType::kString, "TARIFADOR_TIME_ZONE",
+     "The office time zone, where reports, export days and months and the CSV's times are counted: an IANA "
+     "name (\"Europe/Madrid\") or a POSIX TZ string. Empty: the box's own (/etc/localtime). Storage stays UTC.",
+     false, ValidateSingleLine, TARIFADOR_FIELD(time_zone)},
     {"http.listen", SettingType::kString, "TARIFADOR_HTTP_LISTEN",
      "Address of the web UI and API as \"host:port\"; IPv6 as \"[::1]:8080\"; \"0.0.0.0:8080\" listens on "
      "every IPv4 address.",
@@ -221,6 +230,19 @@ const Setting kSettings[] = {
     {"export.dir", SettingType::kString, "TARIFADOR_EXPORT_DIR",
      "Directory for scheduled CSV exports (absolute path). Empty: <data_dir>/export.", false,
      ValidateOptionalAbsolutePath, TARIFADOR_FIELD(export_.dir)},
+    {"export.daily", SettingType::kBoolean, "TARIFADOR_EXPORT_DAILY",
+     "Write cdrs-YYYY-MM-DD.csv into export.dir after each local day closes (true or false). docs/EXPORT.md.", false,
+     AnyValue, TARIFADOR_FIELD(export_.daily)},
+    {"export.monthly", SettingType::kBoolean, "TARIFADOR_EXPORT_MONTHLY",
+     "Write cdrs-YYYY-MM.csv into export.dir after each local month closes (true or false).", false, AnyValue,
+     TARIFADOR_FIELD(export_.monthly)},
+    {"export.columns", SettingType::kString, "TARIFADOR_EXPORT_COLUMNS",
+     "CSV columns, comma-separated, in order (e.g. \"start_time,caller,destination,billsec,cost\"). Empty: "
+     "every CDR field. Names: docs/EXPORT.md; an unknown name is an error.",
+     false, ValidateSingleLine, TARIFADOR_FIELD(export_.columns)},
+    {"export.time_zone", SettingType::kString, "TARIFADOR_EXPORT_TIME_ZONE",
+     "Time zone of the CSV's times: empty for the office time_zone (with its UTC offset), or \"UTC\".", false,
+     ValidateExportTimeZone, TARIFADOR_FIELD(export_.time_zone)},
     {"postgres.enabled", SettingType::kBoolean, "TARIFADOR_POSTGRES_ENABLED",
      "Mirror CDRs, ledger rows and account changes to a central PostgreSQL (true or false).", false, AnyValue,
      TARIFADOR_FIELD(postgres.enabled)},
@@ -228,6 +250,13 @@ const Setting kSettings[] = {
      "libpq connection string of the central PostgreSQL, e.g. \"host=hq.example dbname=tarifador "
      "user=branch password=...\" or a postgresql:// URI. Required when postgres.enabled is true.",
      true, ValidateSingleLine, TARIFADOR_FIELD(postgres.conninfo)},
+    {"postgres.batch_rows", SettingType::kInteger, "TARIFADOR_POSTGRES_BATCH_ROWS",
+     "Most outbox rows the mirror sends in one PostgreSQL transaction. 1 to 100000.", false, ValidateRange<1, 100000>,
+     TARIFADOR_FIELD(postgres.batch_rows)},
+    {"postgres.retry_max_seconds", SettingType::kInteger, "TARIFADOR_POSTGRES_RETRY_MAX_SECONDS",
+     "Longest wait between mirror retries while PostgreSQL is unreachable (the wait doubles from 1 s, "
+     "with jitter). 1 to 3600.",
+     false, ValidateRange<1, 3600>, TARIFADOR_FIELD(postgres.retry_max_seconds)},
 };
 
 #undef TARIFADOR_FIELD

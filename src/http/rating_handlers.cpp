@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "base/time.h"
 #include "http/json_body.h"
+#include "http/rate_json.h"
 #include "http/rating_json.h"
 #include "rating/number_normaliser.h"
 #include "rating/quote.h"
@@ -79,22 +80,6 @@ std::string MediaType(const std::optional<std::string>& content_type) {
   }
   return out;
 }
-
-nlohmann::json RateToJson(const rating::Rate& r) {
-  return {{"prefix", r.prefix.digits()},
-          {"zone", r.zone},
-          {"price_per_minute", r.price_per_minute.ToString()},
-          {"connection_fee", r.connection_fee.ToString()},
-          {"initial_increment", r.initial_increment_s},
-          {"increment", r.increment_s},
-          {"min_duration", r.min_duration_s},
-          {"grace", r.grace_s},
-          {"priority", r.priority},
-          {"effective_from", base::FormatIso8601(r.effective_from)},
-          {"effective_to", r.effective_to ? nlohmann::json(base::FormatIso8601(*r.effective_to)) : nlohmann::json()},
-          {"blocked", r.blocked}};
-}
-
 // Rates list cursor: the sort key of the last rate returned,
 // "<prefix>.<priority>.<effective_from_us>". The key is unique within a plan
 // (the deck refuses duplicates), and a key rather than an offset keeps paging

@@ -3,6 +3,7 @@
 // the Response it returns. Handlers never touch cpp-httplib (STYLE.md: it is
 // used in http/ only, and only by the server and this view).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +83,14 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Set-Cookie
+  // A streamed body (Server-Sent Events): when set, `body` is ignored and the
+  // server sends chunks as `stream` produces them, on the worker thread,
+  // calling it again and again: it writes zero or more non-empty chunks with
+  // `write` (false: the client is gone) and returns true to be called again,
+  // false when the response is complete. It should return within about a
+  // second so the server can notice it is stopping.
+  using ChunkWriter = std::function<bool(std::string_view chunk)>;
+  std::function<bool(const ChunkWriter& write)> stream;
 
   // A JSON response; `json` must already be serialised JSON text.
   static Response Json(std::string json, int status = 200);

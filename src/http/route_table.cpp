@@ -3,7 +3,11 @@
 #include "http/auth_handlers.h"
 #include "http/billing_handlers.h"
 #include "http/cdr_handlers.h"
+#include "http/cdr_search_handlers.h"
+#include "http/export_handlers.h"
+#include "http/live_handlers.h"
 #include "http/rating_handlers.h"
+#include "http/report_handlers.h"
 #include "http/system_handlers.h"
 
 namespace tarifador::http {
@@ -41,6 +45,13 @@ constexpr Route kRoutes[] = {
      "list a rate plan's rates, paginated"},
     {Method::kPost, "/api/v1/rate-plans/{name}/import", Access::kAdmin, HandleImportRatePlan,
      "replace a rate plan's rates with a CSV deck"},
+    {Method::kPost, "/api/v1/rate-plans", Access::kAdmin, HandleCreateRatePlan, "create an empty rate plan"},
+    {Method::kGet, "/api/v1/rate-plans/{name}/rates/{prefix}", Access::kViewer, HandleGetPrefixRates,
+     "the rates of one prefix of a plan"},
+    {Method::kPut, "/api/v1/rate-plans/{name}/rates/{prefix}", Access::kAdmin, HandlePutPrefixRate,
+     "set one prefix's rate and publish the plan live"},
+    {Method::kDelete, "/api/v1/rate-plans/{name}/rates/{prefix}", Access::kAdmin, HandleDeletePrefixRates,
+     "delete one prefix's rates and publish the plan live"},
 
     // Billing (SPEC sections 3, 4, 10): accounts, recharges, the ledger,
     // extensions, the dialplan's authorize and the live calls.
@@ -61,6 +72,24 @@ constexpr Route kRoutes[] = {
 
     // FreeSWITCH's mod_json_cdr posts every leg's CDR here (Basic auth with a token).
     {Method::kPost, "/api/v1/cdr/json", Access::kOperator, HandleJsonCdr, "mod_json_cdr backfill: bill one leg's CDR"},
+
+    // Live updates and the rest (docs/API.md "Live updates").
+    {Method::kGet, "/api/v1/events", Access::kViewer, HandleEvents, "Server-Sent Events: calls, balances, link"},
+    {Method::kPost, "/api/v1/recharges/bulk", Access::kOperator, HandleBulkRecharge,
+     "recharge many accounts from CSV, all or nothing"},
+    {Method::kGet, "/api/v1/settings", Access::kAdmin, HandleSettings, "the effective configuration, secrets hidden"},
+
+    // CDRs and reports (docs/API.md "CDRs and reports").
+    {Method::kGet, "/api/v1/cdrs", Access::kViewer, HandleSearchCdrs, "search CDRs, newest first, paginated"},
+    {Method::kGet, "/api/v1/cdrs/{uuid}", Access::kViewer, HandleGetCdr, "one CDR with its cost breakdown"},
+    {Method::kGet, "/api/v1/cdrs.csv", Access::kViewer, HandleCdrsCsv,
+     "CDRs matching the /api/v1/cdrs filters as CSV, oldest first, streamed"},
+    {Method::kGet, "/api/v1/exports", Access::kViewer, HandleListExports,
+     "scheduled CSV exports: last runs and when the next is due"},
+    {Method::kGet, "/api/v1/reports/summary", Access::kViewer, HandleReportSummary,
+     "calls and cost per extension, account or zone over a period"},
+    {Method::kGet, "/api/v1/reports/hourly", Access::kViewer, HandleReportHourly,
+     "calls and cost per local hour of a day"},
 };
 
 std::string_view NextSegment(std::string_view& rest) {

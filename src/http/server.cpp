@@ -16,6 +16,7 @@
 #include "http/authenticator.h"
 #include "http/http_status.h"
 #include "http/route_table.h"
+#include "http/static_files.h"
 
 namespace tarifador::http {
 namespace {
@@ -117,8 +118,11 @@ struct Server::Impl {
             deps.clock,   deps.users,     deps.audit,
             deps.metrics, deps.readiness, throttle,
             deps.status,  tls_enabled(),  o.session_ttl_s * 1'000'000,
-            deps.rating,  deps.billing,
-        } {}
+            deps.rating,  deps.billing,   deps.events,
+            deps.live,
+        } {
+    services.exports = deps.exports;
+  }
 
   bool tls_enabled() const { return !options.tls_cert.empty() && !options.tls_key.empty(); }
 
@@ -204,13 +208,31 @@ void Server::Impl::Dispatch(const httplib::Request& req, httplib::Response& res)
   const auto start = std::chrono::steady_clock::now();
   const std::span<const Route> routes = Routes();
   const RouteMatch match = MatchRoute(routes, req.method, req.path);
+  // Not an API route: the embedded web UI answers GET/HEAD of its own paths
+  // (never /api/..., never the probes), so API 404s and 405s stay JSON.
+  if (!match.route && match.allowed.empty() && ServeWebUi(StaticFiles::Embedded(), req, res)) return;
   Response out = Handle(req, match);
   res.status = out.status;
   for (auto& [name, value] : out.headers) res.set_header(name.c_str(), value);
   // Every answer here is per-user or live data: no caches in between.
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_content(std::move(out.body), out.content_type.c_str());
+  if (out.stream) {
+    // Server-Sent Events: chunked, each chunk written as the handler's
+    // stream produces it. httplib calls the provider until it ends the
+    // response or the server stops (it checks between calls).
+    res.set_header("X-Accel-Buffering", "no");  // a reverse proxy must not buffer the stream
+    res.set_chunked_content_provider(out.content_type,
+                                     [stream = std::move(out.stream)](size_t, httplib::DataSink& sink) {
+                                       const Response::ChunkWriter write = [&sink](std::string_view chunk) {
+                                         return chunk.empty() || sink.write(chunk.data(), chunk.size());
+                                       };
+                                       if (!stream(write)) sink.done();
+                                       return true;
+                                     });
+  } else {
+    res.set_content(std::move(out.body), out.content_type.c_str());
+  }
   const RouteMetrics& m =
       match.route ? route_metrics[static_cast<size_t>(match.route - routes.data())] : unmatched_metrics;
   Record(m, out.status, start);
@@ -407,6 +429,8 @@ void Server::Stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
   impl_->svr->stop();  // closes the listening socket: no new connections
+  // End the event streams, which would otherwise hold their workers.
+  if (impl_->deps.events) impl_->deps.events->Close();
   ShutdownReadsOnPort(impl_->port);
   if (impl_->thread.joinable()) impl_->thread.join();
 }

@@ -69,6 +69,9 @@ struct ServerDeps {
   StatusInfo status;
   RatingServices* rating = nullptr;    // optional: without it the rating routes answer 503
   BillingServices* billing = nullptr;  // optional: without it the billing routes answer 503
+  EventHub* events = nullptr;          // optional: GET /api/v1/events; Stop() closes its streams
+  const LiveServices* live = nullptr;  // optional: settings, status "disk" and "store"
+  ExportServices* exports = nullptr;   // optional: GET /api/v1/cdrs.csv, /api/v1/exports, status "export"
 };
 
 // Owns the listening socket and its threads. Not copyable; Stop() and the

@@ -15,16 +15,29 @@
 #include "billing/authorizer.h"
 #include "billing/call_tracker.h"
 #include "billing/repository.h"
+#include "http/event_hub.h"
 #include "http/login_throttle.h"
 #include "http/metrics_registry.h"
 #include "http/readiness.h"
 #include "rating/number_normaliser.h"
 #include "rating/rate_book.h"
 #include "store/audit_store.h"
+#include "store/cdr_query.h"
 #include "store/user_store.h"
 #include "store/writer.h"
 
 namespace tarifador::http {
+
+// The PostgreSQL mirror as the status API shows it (docs/MIRROR.md).
+struct MirrorInfo {
+  bool enabled = false;
+  int64_t backlog = 0;           // outbox rows not yet in PostgreSQL
+  base::Instant oldest_pending;  // zero: none
+  base::Instant last_success;    // zero: never
+  std::string last_error;        // "" if none (password never included)
+  base::Instant last_error_at;   // zero: never
+  uint64_t rows_pushed = 0;      // since the process started
+};
 
 // Facts for GET /api/v1/status and the build-info metric, set once by app.
 struct StatusInfo {
@@ -32,6 +45,9 @@ struct StatusInfo {
   std::string revision;    // git revision or "unknown"
   std::string store_path;  // the SQLite file
   base::Instant started_at;
+  // The PostgreSQL mirror for the "mirror" object (null: shown as disabled).
+  // Thread-safe; app fills it from the sync worker.
+  std::function<MirrorInfo()> mirror = nullptr;
 };
 
 // What the rating routes (quote, rate plans, import) use. Built by app from
@@ -93,7 +109,20 @@ struct BillingServices {
   std::function<base::Result<std::string>(std::string_view body, std::string_view content_type)> backfill;
   // The FreeSWITCH event socket link, for the status API.
   std::function<LinkInfo()> link;
+  // CDR search, detail, reports and export (null: those routes answer 503).
+  const store::CdrQuery* cdrs = nullptr;
 };
+
+// What the live-update and settings routes use, set by app (or a test).
+struct LiveServices {
+  // GET /api/v1/settings: the effective configuration as a JSON object text
+  // {"key": {"value", "source"}}, secrets already redacted ("***").
+  std::function<std::string()> settings_json;
+  // GET /api/v1/status "disk": statvfs of this directory (config data_dir).
+  std::string data_dir;
+};
+
+struct ExportServices;  // http/export_handlers.h
 
 // Borrowed references; everything outlives the server. All members are
 // thread-safe, as handlers run on several worker threads at once.
@@ -109,6 +138,9 @@ struct Services {
   int64_t session_ttl_us;              // lifetime of a login session
   RatingServices* rating;              // null until app wires rating: its routes answer 503
   BillingServices* billing = nullptr;  // null: the billing routes answer 503
+  EventHub* events = nullptr;          // null: GET /api/v1/events answers 503
+  const LiveServices* live = nullptr;  // null: settings answer 503, status omits disk and store
+  ExportServices* exports = nullptr;   // null: the CSV export routes answer 503, status omits "export"
 };
 
 }  // namespace tarifador::http

@@ -1,8 +1,10 @@
 #include "http/system_handlers.h"
 
 #include "base/time.h"
+#include "http/export_handlers.h"
 #include "http/http_status.h"
 #include "http/json_body.h"
+#include "http/live_handlers.h"
 
 namespace tarifador::http {
 
@@ -26,6 +28,18 @@ nlohmann::json LinkJson(const Services& s, bool detailed) {
   j["last_error"] = link.last_error.empty() ? nlohmann::json() : nlohmann::json(link.last_error);
   j["last_error_at"] = TimeOrNull(link.last_error_at);
   return j;
+}
+
+nlohmann::json MirrorJson(const Services& s) {
+  MirrorInfo m;
+  if (s.status.mirror) m = s.status.mirror();
+  return {{"enabled", m.enabled},
+          {"backlog", m.backlog},
+          {"oldest_pending", TimeOrNull(m.oldest_pending)},
+          {"last_success", TimeOrNull(m.last_success)},
+          {"last_error", m.last_error.empty() ? nlohmann::json() : nlohmann::json(m.last_error)},
+          {"last_error_at", TimeOrNull(m.last_error_at)},
+          {"rows_pushed", m.rows_pushed}};
 }
 
 }  // namespace
@@ -65,13 +79,17 @@ base::Result<Response> HandleMetrics(Services& s, const Request&) {
 
 base::Result<Response> HandleStatus(Services& s, const Request&) {
   const int64_t uptime_us = s.clock.Now().micros() - s.status.started_at.micros();
-  return Response::Json(Dump({{"version", s.status.version},
-                              {"revision", s.status.revision},
-                              {"started_at", base::FormatIso8601(s.status.started_at)},
-                              {"uptime_seconds", uptime_us / 1'000'000},
-                              {"schema_version", s.users.SchemaVersion()},
-                              {"store_path", s.status.store_path},
-                              {"freeswitch", LinkJson(s, true)}}));
+  nlohmann::json status = {{"version", s.status.version},
+                           {"revision", s.status.revision},
+                           {"started_at", base::FormatIso8601(s.status.started_at)},
+                           {"uptime_seconds", uptime_us / 1'000'000},
+                           {"schema_version", s.users.SchemaVersion()},
+                           {"store_path", s.status.store_path},
+                           {"freeswitch", LinkJson(s, true)},
+                           {"mirror", MirrorJson(s)}};
+  AddDiskAndStoreStatus(s, status);
+  if (s.exports) status["export"] = ExportStatusJson(*s.exports);
+  return Response::Json(Dump(status));
 }
 
 }  // namespace tarifador::http

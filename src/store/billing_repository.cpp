@@ -11,6 +11,7 @@
 
 #include "base/strings.h"
 #include "store/audit_store.h"
+#include "store/cdr_row.h"
 
 namespace tarifador::store {
 namespace {
@@ -26,11 +27,6 @@ constexpr const char* kExtensionColumns = "number, name, account_id, rate_plan, 
 constexpr const char* kLedgerColumns =
     "id, account_id, kind, amount_micros, balance_after_micros, actor, reason, at_us, call_uuid, idempotency_key";
 constexpr const char* kReservationColumns = "call_uuid, account_id, amount_micros, covered_s, created_us, updated_us";
-constexpr const char* kCdrColumns =
-    "uuid, linked_uuids, site_id, direction, caller, caller_name, account_id, destination, normalised_number, zone, "
-    "prefix, rate_plan, price_per_minute_micros, connection_fee_micros, start_us, answer_us, bridge_us, end_us, "
-    "duration_s, billsec, billusec, billable_seconds, cost_micros, charged_micros, hangup_cause, disposition, "
-    "deny_reason, gateway";
 
 // SQLite failures as Status (STYLE.md habit 2): a constraint the checks
 // before the write should have prevented is a bug (Internal); anything else
@@ -49,27 +45,6 @@ void BindOptional(SQLite::Statement& st, int index, const std::optional<std::str
   } else {
     st.bind(index);
   }
-}
-
-std::string JoinLinked(const std::vector<std::string>& legs) {
-  std::string out;
-  for (const std::string& leg : legs) {
-    if (!out.empty()) out += ',';
-    out += leg;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitLinked(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
 }
 
 // Row readers, in the column orders above. Throw SQLite::Exception.
@@ -124,43 +99,6 @@ billing::Reservation ReadReservation(SQLite::Statement& st) {
                               st.getColumn(3).getInt64(),
                               Micro(st, 4),
                               Micro(st, 5)};
-}
-
-base::Result<billing::Cdr> ReadCdr(SQLite::Statement& st) {
-  billing::Cdr c;
-  c.uuid = CallId{st.getColumn(0).getString()};
-  c.linked = SplitLinked(st.getColumn(1).getString());
-  c.site_id = st.getColumn(2).getString();
-  auto direction = billing::ParseDirection(st.getColumn(3).getString());
-  if (!direction.ok()) return base::Internal("CDR " + c.uuid.value + ": stored " + direction.status().message());
-  c.direction = *direction;
-  c.caller = st.getColumn(4).getString();
-  c.caller_name = st.getColumn(5).getString();
-  if (!st.getColumn(6).isNull()) c.account_id = AccountId{st.getColumn(6).getInt64()};
-  c.destination = st.getColumn(7).getString();
-  c.normalised = st.getColumn(8).getString();
-  c.zone = st.getColumn(9).getString();
-  c.prefix = st.getColumn(10).getString();
-  c.rate_plan = st.getColumn(11).getString();
-  c.price_per_minute = Micros(st, 12);
-  c.connection_fee = Micros(st, 13);
-  c.start_us = st.getColumn(14).getInt64();
-  c.answer_us = st.getColumn(15).getInt64();
-  c.bridge_us = st.getColumn(16).getInt64();
-  c.end_us = st.getColumn(17).getInt64();
-  c.duration_s = st.getColumn(18).getInt64();
-  c.billsec = st.getColumn(19).getInt64();
-  c.billusec = st.getColumn(20).getInt64();
-  c.billable_seconds = st.getColumn(21).getInt64();
-  c.cost = Micros(st, 22);
-  c.charged = Micros(st, 23);
-  c.hangup_cause = st.getColumn(24).getString();
-  auto disposition = billing::ParseDisposition(st.getColumn(25).getString());
-  if (!disposition.ok()) return base::Internal("CDR " + c.uuid.value + ": stored " + disposition.status().message());
-  c.disposition = *disposition;
-  c.deny_reason = st.getColumn(26).getString();
-  c.gateway = st.getColumn(27).getString();
-  return c;
 }
 
 // Appends a ledger row and moves the balance to `balance_after`. The caller
@@ -219,6 +157,40 @@ base::Result<T> RunRead(ReadPool& reads, const std::string& context, Fn&& fn) {
   auto lease = reads.Acquire();
   if (!lease.ok()) return lease.status().WithContext(context);
   return fn(lease->sql());
+}
+
+// The account a committed money write left, for the money observer: read in
+// the job's own transaction so it is exactly that write's result.
+std::optional<AccountId> AccountOf(const billing::MovementResult& r) {
+  if (r.replayed) return std::nullopt;
+  return r.entry.account_id;
+}
+std::optional<AccountId> AccountOf(const billing::Reservation& r) { return r.account_id; }
+std::optional<AccountId> AccountOf(const billing::CallBilled& b) {
+  if (b.charge) return b.charge->account_id;
+  if (b.released) return b.released->account_id;
+  return std::nullopt;
+}
+std::optional<AccountId> AccountOf(const std::optional<AccountId>& id) { return id; }
+
+// Runs `fn(db)` as a writer job; when `observer` is set, also reads the
+// account AccountOf(result) names in the same transaction and, once the job
+// has committed, tells the observer.
+template <typename T, typename Fn>
+base::Result<T> RunMoneyJob(Writer& writer, const BillingRepository::MoneyObserver& observer, Fn&& fn) {
+  std::optional<billing::Account> after;
+  base::Result<T> r = RunJob<T>(writer, [&](SQLite::Database& db) {
+    base::Result<T> out = fn(db);
+    after.reset();
+    if (out.ok() && observer) {
+      if (const std::optional<AccountId> id = AccountOf(*out)) {
+        if (auto a = GetAccountIn(db, *id); a.ok()) after = std::move(*a);
+      }
+    }
+    return out;
+  });
+  if (r.ok() && after) observer(*after);
+  return r;
 }
 
 }  // namespace
@@ -328,7 +300,7 @@ base::Result<billing::Cdr> GetCdrIn(SQLite::Database& db, const CallId& call) {
     SQLite::Statement st(db, std::string("SELECT ") + kCdrColumns + " FROM cdrs WHERE uuid = ?");
     st.bind(1, call.value);
     if (!st.executeStep()) return base::NotFound("no CDR for call " + call.value);
-    return ReadCdr(st);
+    return ReadCdrRow(st);
   } catch (const SQLite::Exception& e) {
     return SqlError("reading the CDR of call " + call.value, e);
   }
@@ -588,7 +560,7 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
                                      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     int i = 0;
     insert.bind(++i, cdr.uuid.value);
-    insert.bind(++i, JoinLinked(cdr.linked));
+    insert.bind(++i, JoinLinkedUuids(cdr.linked));
     insert.bind(++i, cdr.site_id);
     insert.bind(++i, billing::DirectionName(cdr.direction));
     insert.bind(++i, cdr.caller);
@@ -710,7 +682,8 @@ base::Result<billing::Extension> BillingRepository::GetExtension(std::string_vie
 }
 
 base::Result<billing::MovementResult> BillingRepository::ApplyMovement(const billing::Movement& movement) {
-  return RunJob<billing::MovementResult>(writer_, [&](SQLite::Database& db) { return ApplyMovementIn(db, movement); });
+  return RunMoneyJob<billing::MovementResult>(writer_, money_observer_,
+                                              [&](SQLite::Database& db) { return ApplyMovementIn(db, movement); });
 }
 
 base::Result<std::vector<billing::LedgerEntry>> BillingRepository::ListLedger(AccountId id, int64_t after_id,
@@ -721,17 +694,27 @@ base::Result<std::vector<billing::LedgerEntry>> BillingRepository::ListLedger(Ac
 }
 
 base::Result<billing::Reservation> BillingRepository::Reserve(const billing::Reservation& reservation) {
-  return RunJob<billing::Reservation>(writer_, [&](SQLite::Database& db) { return ReserveIn(db, reservation); });
+  return RunMoneyJob<billing::Reservation>(writer_, money_observer_,
+                                           [&](SQLite::Database& db) { return ReserveIn(db, reservation); });
 }
 
 base::Result<billing::Reservation> BillingRepository::ExtendReservation(const CallId& call, base::Money new_amount,
                                                                         int64_t covered_s, base::Instant at) {
-  return RunJob<billing::Reservation>(
-      writer_, [&](SQLite::Database& db) { return ExtendReservationIn(db, call, new_amount, covered_s, at); });
+  return RunMoneyJob<billing::Reservation>(writer_, money_observer_, [&](SQLite::Database& db) {
+    return ExtendReservationIn(db, call, new_amount, covered_s, at);
+  });
 }
 
 base::Status BillingRepository::ReleaseReservation(const CallId& call) {
-  return writer_.Run([&](SQLite::Database& db) { return ReleaseReservationIn(db, call); });
+  return RunMoneyJob<std::optional<AccountId>>(writer_, money_observer_,
+                                               [&](SQLite::Database& db) -> base::Result<std::optional<AccountId>> {
+                                                 std::optional<AccountId> account;
+                                                 if (auto held = GetReservationIn(db, call); held.ok())
+                                                   account = held->account_id;
+                                                 TARIFADOR_RETURN_IF_ERROR(ReleaseReservationIn(db, call));
+                                                 return account;
+                                               })
+      .status();
 }
 
 base::Result<billing::Reservation> BillingRepository::GetReservation(const CallId& call) {
@@ -745,7 +728,8 @@ base::Result<std::vector<billing::Reservation>> BillingRepository::ListReservati
 }
 
 base::Result<billing::CallBilled> BillingRepository::BillCall(const billing::Cdr& cdr, base::Instant at) {
-  return RunJob<billing::CallBilled>(writer_, [&](SQLite::Database& db) { return BillCallIn(db, cdr, at); });
+  return RunMoneyJob<billing::CallBilled>(writer_, money_observer_,
+                                          [&](SQLite::Database& db) { return BillCallIn(db, cdr, at); });
 }
 
 base::Result<billing::Cdr> BillingRepository::GetCdr(const CallId& call) {
@@ -760,21 +744,33 @@ namespace {
 // A Writer job whose value reaches `done` (on the writer thread) once its
 // batch has committed, or with the failure: the billing thread queues its
 // writes this way instead of waiting for each commit.
+// With `observer` set, the account the write left is read in the job and
+// reported after the commit, before `done` (as RunMoneyJob does).
 template <typename T, typename Fn>
-void SubmitJob(Writer& writer, Fn fn, std::function<void(base::Result<T>)> done) {
+void SubmitJob(Writer& writer, Fn fn, std::function<void(base::Result<T>)> done,
+               const BillingRepository::MoneyObserver* observer = nullptr) {
   auto out = std::make_shared<std::optional<base::Result<T>>>();
+  auto after = std::make_shared<std::optional<billing::Account>>();
+  const bool observed = observer != nullptr && *observer;
   writer.SubmitThen(
-      [out, fn = std::move(fn)](SQLite::Database& db) {
+      [out, after, observed, fn = std::move(fn)](SQLite::Database& db) {
         base::Result<T> r = fn(db);
         base::Status st = r.status();
+        after->reset();
+        if (r.ok() && observed) {
+          if (const std::optional<AccountId> id = AccountOf(*r)) {
+            if (auto a = GetAccountIn(db, *id); a.ok()) *after = std::move(*a);
+          }
+        }
         out->emplace(std::move(r));
         return st;
       },
-      [out, done = std::move(done)](base::Status s) {
+      [out, after, observer, done = std::move(done)](base::Status s) {
         if (!s.ok() || !out->has_value()) {
           done(s.ok() ? base::Internal("job produced nothing") : s);
           return;
         }
+        if (*after && observer != nullptr && *observer) (*observer)(**after);
         done(std::move(**out));
       });
 }
@@ -783,13 +779,66 @@ void SubmitJob(Writer& writer, Fn fn, std::function<void(base::Result<T>)> done)
 void BillingRepository::BillCallAsync(const billing::Cdr& cdr, base::Instant at,
                                       std::function<void(base::Result<billing::CallBilled>)> done) {
   SubmitJob<billing::CallBilled>(
-      writer_, [cdr, at](SQLite::Database& db) { return BillCallIn(db, cdr, at); }, std::move(done));
+      writer_, [cdr, at](SQLite::Database& db) { return BillCallIn(db, cdr, at); }, std::move(done), &money_observer_);
 }
 
 void BillingRepository::ReserveAsync(const billing::Reservation& reservation,
                                      std::function<void(base::Result<billing::Reservation>)> done) {
   SubmitJob<billing::Reservation>(
-      writer_, [reservation](SQLite::Database& db) { return ReserveIn(db, reservation); }, std::move(done));
+      writer_, [reservation](SQLite::Database& db) { return ReserveIn(db, reservation); }, std::move(done),
+      &money_observer_);
+}
+
+}  // namespace tarifador::store
+
+namespace tarifador::store {
+
+base::Result<std::vector<billing::MovementResult>> BillingRepository::ApplyMovements(
+    const std::vector<billing::Movement>& movements, std::string_view audit_summary) {
+  std::vector<billing::Account> touched;  // as the transaction left them, for the observer
+  base::Result<std::vector<billing::MovementResult>> r = RunJob<std::vector<billing::MovementResult>>(
+      writer_, [&](SQLite::Database& db) -> base::Result<std::vector<billing::MovementResult>> {
+        std::vector<billing::MovementResult> out;
+        out.reserve(movements.size());
+        touched.clear();
+        base::Money total;
+        std::vector<AccountId> accounts;
+        for (size_t i = 0; i < movements.size(); ++i) {
+          base::Result<billing::MovementResult> moved = ApplyMovementIn(db, movements[i]);
+          if (!moved.ok()) return moved.status().WithContext("movement " + std::to_string(i + 1));
+          if (!moved->replayed) {
+            total += moved->entry.amount;
+            if (std::find(accounts.begin(), accounts.end(), moved->entry.account_id) == accounts.end()) {
+              accounts.push_back(moved->entry.account_id);
+            }
+          }
+          out.push_back(std::move(*moved));
+        }
+        if (accounts.empty()) return out;  // nothing moved: a replay writes nothing
+        try {
+          if (!audit_summary.empty()) {
+            const billing::Movement& first = movements.front();
+            AppendAuditRow(db, AuditEntry{0, first.at, first.actor, std::string(audit_summary), "ledger",
+                                          AuditDetail({{"rows", std::to_string(out.size())},
+                                                       {"accounts", std::to_string(accounts.size())},
+                                                       {"total", total.ToString()},
+                                                       {"idempotency_key", first.idempotency_key.value_or("")}})});
+          }
+        } catch (const SQLite::Exception& e) {
+          return SqlError("writing the audit row of " + std::string(audit_summary), e);
+        }
+        if (money_observer_) {
+          for (const AccountId id : accounts) {
+            auto a = GetAccountIn(db, id);
+            if (a.ok()) touched.push_back(std::move(*a));
+          }
+        }
+        return out;
+      });
+  if (r.ok()) {
+    for (const billing::Account& a : touched) money_observer_(a);
+  }
+  return r;
 }
 
 }  // namespace tarifador::store

@@ -11,6 +11,7 @@
 // never BEGIN or COMMIT, and leave it to the caller to roll back on failure.
 // Reads use the ReadPool (WAL: they never wait for the writer).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -103,10 +104,23 @@ class BillingRepository final : public billing::Repository {
   void ReserveAsync(const billing::Reservation& reservation,
                     std::function<void(base::Result<billing::Reservation>)> done) override;
   base::Result<billing::Cdr> GetCdr(const billing::CallId& call) override;
+  base::Result<std::vector<billing::MovementResult>> ApplyMovements(const std::vector<billing::Movement>& movements,
+                                                                    std::string_view audit_summary) override;
+
+  // Told, after the commit, of every write here that changed an account's
+  // money (a ledger movement that was not a replay, a reservation made,
+  // changed or released, a call billed), with the account as that write
+  // left it (read in the same transaction). Runs on the writer thread for
+  // the async writes and on the caller's thread otherwise; must be quick
+  // (the live event stream: format and queue). Set before the repository is
+  // shared between threads.
+  using MoneyObserver = std::function<void(const billing::Account& account)>;
+  void set_money_observer(MoneyObserver observer) { money_observer_ = std::move(observer); }
 
  private:
   Writer& writer_;
   ReadPool& reads_;
+  MoneyObserver money_observer_;
 };
 
 }  // namespace tarifador::store

@@ -58,6 +58,17 @@ struct PlanSettingsUpdate {
 base::Status ReplaceRatesIn(SQLite::Database& db, std::string_view plan, std::span<const rating::Rate> rates,
                             const ChangeOrigin& origin, const PlanSettingsUpdate& settings = {});
 
+// Replaces the rates of one prefix of an existing plan with `rates` (empty:
+// deletes them) inside the caller's transaction, with an audit row `action`
+// ("rate.put", "rate.delete") naming the plan and prefix: the rate editor's
+// write (PUT/DELETE /api/v1/rate-plans/{name}/rates/{prefix}). Every rate
+// must have that prefix and pass rating::ValidateRate (InvalidArgument,
+// nothing written). NotFound when the plan does not exist. Returns how many
+// rates it removed. Unavailable on an SQLite error; the caller rolls back.
+base::Result<int64_t> ReplacePrefixRatesIn(SQLite::Database& db, std::string_view plan, std::string_view prefix,
+                                           std::span<const rating::Rate> rates, const ChangeOrigin& origin,
+                                           std::string_view action);
+
 // Applies `settings` to a plan inside the caller's transaction, creating the
 // plan when missing, with a "rate_plan.settings" audit row. Fails like
 // ReplaceRatesIn.

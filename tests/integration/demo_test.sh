@@ -35,7 +35,9 @@ TOKEN=$(field token)
 PASSWORD=$(field password)
 DATA_DIR=$(field data_dir)
 [[ -d "$DATA_DIR" ]] || fail "data dir $DATA_DIR does not exist while the demo runs"
-grep -q "Not yet in the demo" "$WORK/demo.err" || fail "the demo does not say what it lacks"
+grep -q "Open the web UI at $URL/" "$WORK/demo.err" || fail "the demo does not point at the web UI"
+# The web UI is served at / (docs/WEB-UI.md).
+curl -sS "$URL/" | grep -q '<script type="module" src="/js/app.js">' || fail "GET / is not the web UI"
 
 # 442079460958: longest prefix 4420 (London, 0.0180/min, 30/6). 95 s bill as
 # 30 + ceil(65/6)*6 = 96 s; 0.0180 * 96 / 60 = 0.0288.

@@ -50,6 +50,7 @@ constexpr const char* kFullConfig = R"(
   "data_dir": "/srv/tarifador",  // trailing comment
   "site_id": "branch-07",
   "log_level": "debug",
+  "time_zone": "Europe/Madrid",
   /* the web UI */
   "http": {
     "listen": "[::1]:9090",
@@ -68,8 +69,9 @@ constexpr const char* kFullConfig = R"(
     "national_number_digits": 10,
     "max_extension_digits": 4
   },
-  "export": {"dir": "/srv/export"},
-  "postgres": {"enabled": true, "conninfo": "host=hq dbname=t user=b password=pw"}
+  "export": {"dir": "/srv/export", "daily": false, "monthly": false, "columns": "uuid,cost", "time_zone": "UTC"},
+  "postgres": {"enabled": true, "conninfo": "host=hq dbname=t user=b password=pw", "batch_rows": 500,
+               "retry_max_seconds": 30}
 }
 )";
 
@@ -214,8 +216,15 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_RATING_NATIONAL_NUMBER_DIGITS", "10"},
       {"TARIFADOR_RATING_MAX_EXTENSION_DIGITS", "3"},
       {"TARIFADOR_EXPORT_DIR", "/e"},
+      {"TARIFADOR_EXPORT_DAILY", "false"},
+      {"TARIFADOR_EXPORT_MONTHLY", "false"},
+      {"TARIFADOR_EXPORT_COLUMNS", "uuid"},
+      {"TARIFADOR_EXPORT_TIME_ZONE", "UTC"},
+      {"TARIFADOR_TIME_ZONE", "UTC"},
       {"TARIFADOR_POSTGRES_ENABLED", "YES"},
       {"TARIFADOR_POSTGRES_CONNINFO", "host=x"},
+      {"TARIFADOR_POSTGRES_BATCH_ROWS", "100"},
+      {"TARIFADOR_POSTGRES_RETRY_MAX_SECONDS", "5"},
   };
   REQUIRE(env.size() == config::Settings().size());
   auto e = config::LoadConfig(std::nullopt, Fake(env));

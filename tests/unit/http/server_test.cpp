@@ -51,7 +51,7 @@ TEST_CASE("GET /metrics has build info and counts served requests by route patte
   auto cli = s.Client();
   for (int i = 0; i < 3; ++i) REQUIRE(cli->Get("/healthz")->status == 200);
   // Neither raw paths nor phone-number-like values may become labels.
-  RequireJsonError(cli->Get("/calls/0044123456789"), 404);
+  RequireJsonError(cli->Get("/api/calls/0044123456789"), 404);  // outside /api: the web UI
   const std::string token = s.Token("admin-bot", store::Role::kAdmin);
   RequireJsonError(cli->Delete("/api/v1/tokens/0044987654321", Bearer(token)), 404);
 
@@ -88,7 +88,7 @@ TEST_CASE("GET /metrics has build info and counts served requests by route patte
 TEST_CASE("Unknown paths get 404 and wrong methods 405 as JSON", "[http]") {
   TestServer s;
   auto cli = s.Client();
-  RequireJsonError(cli->Get("/nope"), 404);
+  RequireJsonError(cli->Get("/api/v1/nope"), 404);  // outside /api the web UI answers (static_files_test)
   auto res = cli->Post("/healthz", "", "application/json");
   RequireJsonError(res, 405);
   CHECK(res->get_header_value("Allow") == "GET");

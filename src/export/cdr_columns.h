@@ -1,0 +1,68 @@
+#pragma once
+// The CSV export's columns (docs/EXPORT.md): every CDR field of SPEC section
+// 4, named as in the CDR JSON of the API, and how each is written. The
+// configured list (`export.columns`) picks and orders them.
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "billing/cdr.h"
+
+namespace tarifador::exports {
+
+enum class Column {
+  kUuid,
+  kLinkedUuids,
+  kSiteId,
+  kDirection,
+  kCaller,
+  kCallerName,
+  kAccountId,
+  kDestination,
+  kNormalisedNumber,
+  kZone,
+  kPrefix,
+  kRatePlan,
+  kPricePerMinute,
+  kConnectionFee,
+  kStartTime,
+  kAnswerTime,
+  kBridgeTime,
+  kEndTime,
+  kDuration,
+  kBillsec,
+  kBillusec,
+  kBillableSeconds,
+  kCost,
+  kCharged,
+  kHangupCause,
+  kDisposition,
+  kDenyReason,
+  kGateway,
+};
+
+// How times are written: the office time zone with its offset
+// ("2026-11-22T10:15:03+01:00", base::FormatLocalIso8601) or UTC ("...Z").
+enum class TimeMode { kOffice, kUtc };
+
+// Every column, in the default order.
+std::span<const Column> AllColumns();
+// The header name ("start_time").
+std::string_view ColumnName(Column column);
+
+// Parses `export.columns`: "" = every column in the default order, otherwise
+// names separated by commas (spaces around them ignored). Fails with
+// InvalidArgument naming an unknown or repeated column and listing the known ones.
+base::Result<std::vector<Column>> ParseColumns(std::string_view text);
+
+// Parses `export.time_zone`: "" = the office time zone (config `time_zone`),
+// "UTC". Anything else fails with InvalidArgument naming it.
+base::Result<TimeMode> ParseTimeMode(std::string_view text);
+
+// Appends the text of `column` for `cdr` (money as decimal strings, absent
+// times and accounts as ""), unquoted. Thread-safe.
+void AppendColumnValue(std::string& out, Column column, const billing::Cdr& cdr, TimeMode times);
+
+}  // namespace tarifador::exports

@@ -1,0 +1,25 @@
+#pragma once
+// CDRs as CSV rows (docs/EXPORT.md): a header row of column names, then one
+// row per CDR in the order the walk gives them. Nothing in the output depends
+// on when it was made, so the same CDRs always give the same bytes.
+#include <cstdint>
+#include <vector>
+
+#include "base/status.h"
+#include "export/cdr_columns.h"
+#include "export/cdr_source.h"
+#include "export/csv_writer.h"
+
+namespace tarifador::exports {
+
+struct CsvOptions {
+  std::vector<Column> columns{AllColumns().begin(), AllColumns().end()};
+  TimeMode times = TimeMode::kOffice;
+};
+
+// Writes the header and every CDR of `walk` to `sink`, flushing at the end.
+// Returns the number of data rows, or the first failure of the walk or the
+// sink (the sink may then have received part of the file). Constant memory.
+base::Result<int64_t> WriteCdrCsv(const CdrWalk& walk, const CsvOptions& options, const CsvSink& sink);
+
+}  // namespace tarifador::exports

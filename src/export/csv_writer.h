@@ -1,0 +1,54 @@
+#pragma once
+// A streamed RFC 4180 CSV writer: CRLF line ends; a field containing a comma,
+// a double quote, CR or LF is quoted and its quotes doubled; every other field
+// is written as is (UTF-8 passes through untouched). Output goes to a sink in
+// chunks of about kChunkBytes, so memory stays constant however many rows are
+// written (SPEC section 6).
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace tarifador::exports {
+
+// Receives the CSV text in order. A failure stops the writer: every later call
+// returns that same failure and nothing more reaches the sink.
+using CsvSink = std::function<base::Status(std::string_view chunk)>;
+
+// Appends `field` to `out`, quoted when RFC 4180 requires it.
+void AppendCsvField(std::string& out, std::string_view field);
+
+// Not thread-safe; one writer per output.
+class CsvWriter {
+ public:
+  static constexpr size_t kChunkBytes = 64 * 1024;
+
+  // `sink` is called with chunks of about kChunkBytes, and with the rest at Flush().
+  explicit CsvWriter(CsvSink sink);
+  // Does not flush: call Flush() and check its result (a destructor cannot report).
+  ~CsvWriter() = default;
+  CsvWriter(const CsvWriter&) = delete;
+  CsvWriter& operator=(const CsvWriter&) = delete;
+
+  // Adds one field to the current row.
+  void Field(std::string_view value);
+  // Ends the current row with CRLF; hands a full chunk to the sink. Returns
+  // the sink's failure (sticky).
+  base::Status EndRow();
+  // Hands everything buffered to the sink. Returns the sink's failure (sticky).
+  base::Status Flush();
+
+  // Bytes accepted so far (written or buffered).
+  size_t bytes() const { return bytes_ + buffer_.size(); }
+
+ private:
+  CsvSink sink_;
+  std::string buffer_;
+  bool row_started_ = false;
+  size_t bytes_ = 0;
+  base::Status failed_;
+};
+
+}  // namespace tarifador::exports

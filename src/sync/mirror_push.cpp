@@ -1,0 +1,131 @@
+#include "sync/mirror_push.h"
+
+#include <array>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tarifador::sync {
+namespace {
+
+struct TableDef {
+  std::string_view name;
+  std::string_view key;
+  bool append_only;
+  std::vector<std::string_view> columns;  // every mirrored column but site_id, key first
+};
+
+const std::array<TableDef, 4>& Tables() {
+  // Order matters for readers of the central database only: parents first.
+  static const std::array<TableDef, 4> kTables = {{
+      {"accounts",
+       "id",
+       false,
+       {"id", "name", "type", "credit_limit_micros", "monthly_budget_micros", "balance_micros", "created_us",
+        "updated_us"}},
+      {"extensions",
+       "number",
+       false,
+       {"number", "name", "account_id", "rate_plan", "enabled", "created_us", "updated_us"}},
+      {"ledger",
+       "id",
+       true,
+       {"id", "account_id", "kind", "amount_micros", "balance_after_micros", "actor", "reason", "at_us", "call_uuid",
+        "idempotency_key"}},
+      {"cdrs",
+       "uuid",
+       false,
+       {"uuid",
+        "linked_uuids",
+        "direction",
+        "caller",
+        "caller_name",
+        "account_id",
+        "destination",
+        "normalised_number",
+        "zone",
+        "prefix",
+        "rate_plan",
+        "price_per_minute_micros",
+        "connection_fee_micros",
+        "start_us",
+        "answer_us",
+        "bridge_us",
+        "end_us",
+        "duration_s",
+        "billsec",
+        "billusec",
+        "billable_seconds",
+        "cost_micros",
+        "charged_micros",
+        "hangup_cause",
+        "disposition",
+        "deny_reason",
+        "gateway",
+        "billed_us"}},
+  }};
+  return kTables;
+}
+
+std::string UpsertSql(const TableDef& t) {
+  std::string cols;
+  for (std::string_view c : t.columns) cols.append(", ").append(c);
+  std::string sql = std::string("INSERT INTO tarifador.").append(t.name).append(" (site_id").append(cols);
+  sql.append(") SELECT $1").append(cols).append(" FROM jsonb_populate_recordset(NULL::tarifador.");
+  sql.append(t.name).append(", $2::jsonb) ON CONFLICT (site_id, ").append(t.key).append(") DO ");
+  if (t.append_only) return sql.append("NOTHING");
+  sql.append("UPDATE SET mirrored_at = now()");
+  for (std::string_view c : t.columns) {
+    if (c != t.key) sql.append(", ").append(c).append(" = EXCLUDED.").append(c);
+  }
+  return sql;
+}
+
+}  // namespace
+
+std::string UpsertStatement(std::string_view table) {
+  for (const TableDef& t : Tables()) {
+    if (t.name == table) return UpsertSql(t);
+  }
+  return "";
+}
+
+base::Status PushBatch(PgConnection& pg, const std::string& site_id, std::span<const store::OutboxRow> rows) {
+  // Per table, the payloads to send, the latest per key winning (ON CONFLICT
+  // DO UPDATE refuses to touch one row twice in a statement).
+  std::array<std::vector<const store::OutboxRow*>, 4> per_table;
+  std::array<std::unordered_map<std::string_view, size_t>, 4> seen;
+  for (const store::OutboxRow& row : rows) {
+    size_t t = 0;
+    while (t < Tables().size() && Tables()[t].name != row.table) ++t;
+    if (t == Tables().size()) {
+      return base::InvalidArgument("pushing outbox row " + std::to_string(row.id) + ": unknown table \"" + row.table +
+                                   "\"");
+    }
+    auto [it, inserted] = seen[t].try_emplace(row.key, per_table[t].size());
+    if (inserted) {
+      per_table[t].push_back(&row);
+    } else {
+      per_table[t][it->second] = &row;
+    }
+  }
+  TARIFADOR_RETURN_IF_ERROR(pg.Exec("starting the mirror transaction", "BEGIN"));
+  base::Status status = [&]() -> base::Status {
+    for (size_t t = 0; t < Tables().size(); ++t) {
+      if (per_table[t].empty()) continue;
+      std::string json = "[";
+      for (const store::OutboxRow* r : per_table[t]) {
+        if (json.size() > 1) json += ',';
+        json += r->payload;
+      }
+      json += ']';
+      TARIFADOR_RETURN_IF_ERROR(
+          pg.ExecParams(std::string("upserting ").append(Tables()[t].name), UpsertSql(Tables()[t]), {site_id, json}));
+    }
+    return pg.Exec("committing the mirror transaction", "COMMIT");
+  }();
+  if (!status.ok() && pg.healthy()) (void)pg.Exec("rolling back the mirror transaction", "ROLLBACK");
+  return status;
+}
+
+}  // namespace tarifador::sync

@@ -1,0 +1,86 @@
+#include "sync/pg_connection.h"
+
+#include <libpq-fe.h>
+
+namespace tarifador::sync {
+namespace {
+
+// libpq's messages end with a newline; ours do not.
+std::string Trim(const char* message) {
+  std::string s = message == nullptr ? "" : message;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& conninfo) {
+  // expand_dbname: "dbname" carries the whole string; keywords listed before
+  // it are defaults the string may override.
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"10", "tarifador-mirror", conninfo.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, 1);
+  if (conn == nullptr) return base::Unavailable("connecting to PostgreSQL: out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = Trim(PQerrorMessage(conn));
+    PQfinish(conn);
+    return base::Unavailable("connecting to PostgreSQL: " + message);
+  }
+  // "NOTICE: relation already exists, skipping" and friends are expected
+  // (idempotent schema creation), not news for stderr.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+  return std::make_unique<PgConnection>(Key{}, conn);
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+base::Status PgConnection::Check(std::string_view what, PGresult* res, std::vector<std::string>* column) {
+  const ExecStatusType st = res == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(res);
+  base::Status status;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+    if (column != nullptr && st == PGRES_TUPLES_OK) {
+      const int n = PQntuples(res);
+      for (int i = 0; i < n; ++i) column->emplace_back(PQgetvalue(res, i, 0));
+    }
+  } else {
+    std::string message = Trim(res != nullptr ? PQresultErrorMessage(res) : PQerrorMessage(conn_));
+    if (message.empty()) message = Trim(PQerrorMessage(conn_));
+    std::string text = std::string(what).append(": ").append(message);
+    status = healthy() ? base::Internal(std::move(text)) : base::Unavailable(std::move(text));
+  }
+  PQclear(res);
+  return status;
+}
+
+base::Status PgConnection::Exec(std::string_view what, const std::string& sql) {
+  return Check(what, PQexec(conn_, sql.c_str()), nullptr);
+}
+
+base::Status PgConnection::ExecParams(std::string_view what, const std::string& sql,
+                                      const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const std::string& p : params) values.push_back(p.c_str());
+  return Check(
+      what,
+      PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0),
+      nullptr);
+}
+
+base::Result<std::vector<std::string>> PgConnection::QueryColumn(std::string_view what, const std::string& sql,
+                                                                 const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const std::string& p : params) values.push_back(p.c_str());
+  std::vector<std::string> column;
+  TARIFADOR_RETURN_IF_ERROR(Check(
+      what,
+      PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0),
+      &column));
+  return column;
+}
+
+}  // namespace tarifador::sync

@@ -1,0 +1,75 @@
+#include "export/csv_writer.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+namespace tarifador::exports {
+namespace {
+
+std::string Quoted(std::string_view field) {
+  std::string out;
+  AppendCsvField(out, field);
+  return out;
+}
+
+TEST_CASE("CSV fields are quoted only when RFC 4180 requires it", "[export]") {
+  CHECK(Quoted("plain") == "plain");
+  CHECK(Quoted("") == "");
+  CHECK(Quoted("a,b") == "\"a,b\"");
+  CHECK(Quoted("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(Quoted("line1\nline2") == "\"line1\nline2\"");
+  CHECK(Quoted("cr\rhere") == "\"cr\rhere\"");
+  CHECK(Quoted("\"") == "\"\"\"\"");
+  // UTF-8 passes through byte for byte, unquoted.
+  CHECK(Quoted("María José 東京") == "María José 東京");
+  CHECK(Quoted("Muñoz, José") == "\"Muñoz, José\"");
+}
+
+TEST_CASE("CSV rows end with CRLF and reach the sink in chunks", "[export]") {
+  std::string out;
+  size_t calls = 0;
+  size_t largest = 0;
+  CsvWriter csv([&](std::string_view chunk) {
+    ++calls;
+    largest = std::max(largest, chunk.size());
+    out.append(chunk);
+    return base::Status();
+  });
+  csv.Field("a");
+  csv.Field("b,c");
+  REQUIRE(csv.EndRow().ok());
+  CHECK(calls == 0);  // buffered until a chunk is full
+  REQUIRE(csv.Flush().ok());
+  CHECK(out == "a,\"b,c\"\r\n");
+
+  out.clear();
+  const std::string field(1000, 'x');
+  for (int i = 0; i < 1000; ++i) {
+    csv.Field(field);
+    REQUIRE(csv.EndRow().ok());
+  }
+  REQUIRE(csv.Flush().ok());
+  CHECK(out.size() == 1000 * 1002);
+  CHECK(calls > 10);
+  // Memory stays bounded: no chunk much larger than kChunkBytes.
+  CHECK(largest < CsvWriter::kChunkBytes + 2048);
+}
+
+TEST_CASE("a failing sink stops the CSV writer for good", "[export]") {
+  int calls = 0;
+  CsvWriter csv([&](std::string_view) {
+    ++calls;
+    return base::Unavailable("disk full");
+  });
+  csv.Field("x");
+  REQUIRE(csv.EndRow().ok());
+  const base::Status first = csv.Flush();
+  CHECK(first.message() == "disk full");
+  csv.Field("y");
+  (void)csv.EndRow();
+  CHECK(csv.Flush().message() == "disk full");
+  CHECK(calls == 1);
+}
+
+}  // namespace
+}  // namespace tarifador::exports

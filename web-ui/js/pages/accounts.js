@@ -1,0 +1,156 @@
+// Accounts and extensions: balances, a recharge with an Idempotency-Key (kept
+// across a retry after a network failure, new after a success), the ledger,
+// and the all-or-nothing bulk recharge CSV with its per-row report.
+import { html, useState, useEffect } from '../html.js';
+import { api, get, newKey, qs } from '../api.js';
+import { ErrorBox, Notice, isMissingRoute } from '../ui.js';
+import { money, when } from '../format.js';
+
+function Recharge({ account, onDone }) {
+  const [amount, setAmount] = useState('');
+  const [note, setNote] = useState('');
+  const [key, setKey] = useState(newKey());
+  const [error, setError] = useState(null);
+  const [done, setDone] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setDone('');
+    try {
+      const r = await api('POST', `/api/v1/accounts/${account.id}/recharges`, {
+        json: note ? { amount, note } : { amount }, headers: { 'Idempotency-Key': key } });
+      setDone(`${r.replayed ? 'Already recharged' : 'Recharged'} ${r.entry.amount}; balance ${r.entry.balance_after}.`);
+      setAmount('');
+      setNote('');
+      setKey(newKey());
+      onDone();
+    } catch (err) {
+      setError(err);  // same key on retry: the server will not charge twice
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<form class="inline" onSubmit=${submit} aria-label="Recharge">
+    <label>Amount<input name="amount" inputmode="decimal" placeholder="10.00" required pattern="[0-9]+(\\.[0-9]{1,6})?" value=${amount} onInput=${(e) => setAmount(e.target.value)} /></label>
+    <label>Note<input name="note" maxlength="256" value=${note} onInput=${(e) => setNote(e.target.value)} /></label>
+    <button type="submit" disabled=${busy}>Recharge</button>
+    <${ErrorBox} error=${error} /><${Notice} text=${done} />
+  </form>`;
+}
+
+function Ledger({ accountId, version }) {
+  const [items, setItems] = useState([]);
+  const [cursor, setCursor] = useState(null);
+  const [error, setError] = useState(null);
+  const load = async (after) => {
+    try {
+      const d = await get(`/api/v1/accounts/${accountId}/ledger${qs({ limit: 100, cursor: after })}`);
+      setItems((prev) => (after ? [...prev, ...d.items] : d.items));
+      setCursor(d.next_cursor || null);
+    } catch (e) { setError(e); }
+  };
+  useEffect(() => { load(null); }, [accountId, version]);
+  return html`<${ErrorBox} error=${error} />
+    ${items.length === 0 ? html`<p class="muted">No movements yet.</p>` : html`<div class="scroll"><table data-testid="ledger">
+    <thead><tr><th>When</th><th>Kind</th><th class="num">Amount</th><th class="num">Balance after</th><th>By</th><th>Reason / call</th></tr></thead>
+    <tbody>${items.map((r) => html`<tr key=${r.id}><td>${when(r.at)}</td><td>${r.kind}</td><td class="num">${money(r.amount)}</td>
+      <td class="num">${money(r.balance_after)}</td><td>${r.actor}</td><td>${r.reason || r.call_uuid || ''}</td></tr>`)}</tbody></table></div>`}
+    ${cursor && html`<button class="secondary" onClick=${() => load(cursor)}>More</button>`}`;
+}
+
+function BulkRecharge({ onDone }) {
+  const [csv, setCsv] = useState('');
+  const [key, setKey] = useState(newKey());
+  const [result, setResult] = useState(null);
+  const [error, setError] = useState(null);
+  const [missing, setMissing] = useState(false);
+  const pick = async (e) => { const file = e.target.files[0]; if (file) setCsv(await file.text()); };
+  const submit = async (e) => {
+    e.preventDefault();
+    setError(null);
+    setResult(null);
+    try {
+      const r = await api('POST', '/api/v1/recharges/bulk', { body: csv, contentType: 'text/csv', headers: { 'Idempotency-Key': key } });
+      setResult(r);
+      setKey(newKey());
+      onDone();
+    } catch (err) {
+      if (isMissingRoute(err)) setMissing(true); else setError(err);
+    }
+  };
+  const badRows = error && error.body && Array.isArray(error.body.rows) ? error.body.rows : null;
+  return html`<section class="card"><h2>Bulk recharge</h2>
+    ${missing ? html`<p class="muted">Bulk recharge is not available on this server version.</p>` : html`
+    <form class="stack" onSubmit=${submit} aria-label="Bulk recharge">
+      <p class="muted">CSV lines <code>extension_or_account,amount[,note]</code>; all lines are applied or none.</p>
+      <label>CSV file<input type="file" name="bulkfile" accept=".csv,text/csv,text/plain" onChange=${pick} /></label>
+      <label>or paste it<textarea name="bulkcsv" rows="4" value=${csv} onInput=${(e) => setCsv(e.target.value)} placeholder="1001,10.00,cash"></textarea></label>
+      <button type="submit" disabled=${!csv.trim()}>Apply</button>
+    </form>`}
+    <${ErrorBox} error=${error} />
+    ${badRows && html`<div class="scroll"><table><thead><tr><th>Line</th><th>Problem</th></tr></thead>
+      <tbody>${badRows.map((r) => html`<tr><td>${r.line}</td><td>${r.error}</td></tr>`)}</tbody></table></div>`}
+    ${result && html`<${Notice} text=${`Applied ${result.applied} recharges, total ${result.total}.`} />
+      <div class="scroll"><table data-testid="bulk-report"><thead><tr><th>Line</th><th>Target</th><th>Account</th><th class="num">Amount</th><th class="num">Balance after</th></tr></thead>
+      <tbody>${result.rows.map((r) => html`<tr><td>${r.line}</td><td>${r.target}</td><td>${r.account_id}</td><td class="num">${money(r.amount)}</td><td class="num">${money(r.balance_after)}</td></tr>`)}</tbody></table></div>`}
+  </section>`;
+}
+
+export function Accounts() {
+  const [accounts, setAccounts] = useState([]);
+  const [extensions, setExtensions] = useState([]);
+  const [extCursor, setExtCursor] = useState(null);
+  const [selected, setSelected] = useState(null);
+  const [version, setVersion] = useState(0);
+  const [error, setError] = useState(null);
+
+  const loadAccounts = async () => {
+    try {
+      const all = [];
+      let cursor = null;
+      do {  // every account: a site has tens, not thousands
+        const d = await get(`/api/v1/accounts${qs({ limit: 1000, cursor })}`);
+        all.push(...d.items);
+        cursor = d.next_cursor;
+      } while (cursor && all.length < 10000);
+      setAccounts(all);
+    } catch (e) { setError(e); }
+  };
+  const loadExtensions = async (after) => {
+    try {
+      const d = await get(`/api/v1/extensions${qs({ limit: 200, cursor: after })}`);
+      setExtensions((prev) => (after ? [...prev, ...d.items] : d.items));
+      setExtCursor(d.next_cursor || null);
+    } catch (e) { setError(e); }
+  };
+  useEffect(() => { loadAccounts(); loadExtensions(null); }, []);
+  const changed = () => { loadAccounts(); setVersion((v) => v + 1); };
+  const acc = accounts.find((a) => a.id === selected);
+  const names = new Map(accounts.map((a) => [a.id, a.name]));
+
+  return html`<h1>Accounts</h1>
+    <${ErrorBox} error=${error} />
+    <section class="card"><h2>Balances</h2>
+      <div class="scroll"><table class="rows" data-testid="accounts">
+        <thead><tr><th>Id</th><th>Name</th><th>Type</th><th class="num">Balance</th><th class="num">Reserved</th><th class="num">Available</th></tr></thead>
+        <tbody>${accounts.map((a) => html`<tr key=${a.id} class=${a.id === selected ? 'selected' : ''} tabindex="0"
+            onClick=${() => setSelected(a.id)} onKeyDown=${(e) => e.key === 'Enter' && setSelected(a.id)}>
+          <td>${a.id}</td><td>${a.name}</td><td>${a.type}</td><td class="num">${money(a.balance)}</td>
+          <td class="num">${money(a.reserved)}</td><td class="num">${money(a.available)}</td></tr>`)}</tbody></table></div>
+      ${accounts.length === 0 && html`<p class="muted">No accounts yet (create them with the API, docs/API.md).</p>`}
+    </section>
+    ${acc && html`<section class="card" data-testid="account-detail"><h2>${acc.name} <small class="muted">account ${acc.id}, ${acc.type}</small></h2>
+      <p>Balance <b data-testid="balance">${money(acc.balance)}</b>, available ${money(acc.available)}${acc.type === 'postpaid' ? ` (credit limit ${money(acc.credit_limit)})` : ''}.</p>
+      <${Recharge} account=${acc} onDone=${changed} />
+      <h3>Ledger</h3><${Ledger} accountId=${acc.id} version=${version} /></section>`}
+    <${BulkRecharge} onDone=${changed} />
+    <section class="card"><h2>Extensions</h2>
+      <div class="scroll"><table data-testid="extensions">
+        <thead><tr><th>Number</th><th>Name</th><th>Account</th><th>Rate plan</th><th>Enabled</th></tr></thead>
+        <tbody>${extensions.map((x) => html`<tr key=${x.number}><td>${x.number}</td><td>${x.name}</td>
+          <td>${x.account_id} ${names.get(x.account_id) ? `(${names.get(x.account_id)})` : ''}</td><td>${x.rate_plan || 'default'}</td><td>${x.enabled ? 'yes' : 'no'}</td></tr>`)}</tbody></table></div>
+      ${extCursor && html`<button class="secondary" onClick=${() => loadExtensions(extCursor)}>More</button>`}
+    </section>`;
+}

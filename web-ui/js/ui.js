@@ -1,0 +1,35 @@
+// Small shared pieces: error/notice boxes, a navigation helper.
+import { html } from './html.js';
+
+let navigateFn = (path) => { location.href = path; };
+export function setNavigate(fn) { navigateFn = fn; }
+export function navigate(path) { navigateFn(path); }
+
+export function Link({ href, children, cls }) {
+  const click = (e) => {
+    if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    navigate(href);
+  };
+  return html`<a href=${href} class=${cls || ''} onClick=${click}>${children}</a>`;
+}
+
+export function ErrorBox({ error }) {
+  if (!error) return null;
+  const msg = typeof error === 'string' ? error : error.message;
+  const rows = error && error.body && Array.isArray(error.body.errors) ? error.body.errors : null;
+  return html`<div class="error" role="alert">${msg}
+    ${rows && html`<ul>${rows.slice(0, 50).map((r) => html`<li>line ${r.line}${r.column ? ` (${r.column})` : ''}: ${r.message}</li>`)}</ul>`}
+  </div>`;
+}
+
+export function Notice({ text }) {
+  return text ? html`<div class="notice" role="status">${text}</div>` : null;
+}
+
+// A route another engineer is still adding answers 404 "no such endpoint".
+export function isMissingRoute(e) { return e && e.status === 404 && /no such endpoint/.test(e.message); }
+
+export function Missing({ what }) {
+  return html`<p class="muted">${what} is not available on this server version.</p>`;
+}
