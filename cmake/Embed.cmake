@@ -14,4 +14,6 @@ function(tarifador_embed)
     COMMENT "Embedding ${E_FUNCTION}"
     VERBATIM)
   target_sources(${E_TARGET} PRIVATE ${out})
+  # Every generated file names its arrays kData0, kData1...: never one unity batch.
+  set_source_files_properties(${out} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
 endfunction()

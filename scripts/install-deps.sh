@@ -9,7 +9,7 @@ packages=(
   # build
   cmake g++ make pkg-config git
   libsqlite3-dev libsqlitecpp-dev libcpp-httplib-dev nlohmann-json3-dev
-  libpq-dev libsodium-dev
+  libpq-dev libsodium-dev libssl-dev
   # tests: Catch2, fuzzing with clang's libFuzzer, the sqlite3 shell, curl for
   # the integration tests (with python3), clang-format for the style check
   catch2 clang-14 libclang-rt-14-dev clang-format sqlite3 curl python3

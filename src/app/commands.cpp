@@ -2,6 +2,7 @@
 #include "app/cmd_backup.h"
 #include "app/cmd_cdr.h"
 #include "app/cmd_cdr_export.h"
+#include "app/cmd_cdr_prune.h"
 #include "app/cmd_check.h"
 #include "app/cmd_config.h"
 #include "app/cmd_demo.h"
@@ -34,6 +35,8 @@ std::span<const Command> Commands() {
       {"cdr import", "DIR", "bill mod_json_cdr files (its err-log dir) as a backfill, each leg once", RunCdrImport},
       {"cdr export", "--from DATE --to DATE [--out FILE]",
        "CDRs started in [from, to) as CSV (local dates YYYY-MM-DD); stdout unless --out", RunCdrExport},
+      {"cdr prune", "[--dry-run]",
+       "delete CDRs older than retention.cdr_days that were exported and mirrored; prints counts as JSON", RunCdrPrune},
       {"backup", "FILE", "online backup of the store into FILE", RunBackup},
       {"check", "[STORE_FILE]", "check the store's consistency; exit 0 only when sound", RunCheck},
   };

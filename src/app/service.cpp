@@ -83,6 +83,10 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   if (!exporter.ok()) return exporter.status();
   svc->export_ = std::move(*exporter);
 
+  // CDR retention (SPEC section 5): prunes old CDRs once exported and
+  // mirrored, at start and daily, through the writer in bounded chunks.
+  svc->retention_ = RetentionService::Start(cfg, *svc->writer_, *svc->clock_, svc->metrics_);
+
   // Readiness (SPEC section 10): store writable, rate plans loaded, ESL link up.
   store::UserStore* users = svc->users_.get();
   svc->readiness_.Add("store", [users] { return users->CheckWritable(); });
@@ -97,6 +101,7 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   server_options.tcp_nodelay = options.tcp_nodelay;
   http::StatusInfo status{BuildVersion(), BuildRevision(), cfg.StorePath(), started_at, nullptr};
   status.mirror = [m = svc->mirror_.get()] { return m->info(); };
+  status.retention = [r = svc->retention_.get()] { return r->info(); };
   http::ServerDeps deps{*svc->clock_,    *svc->users_,      *svc->audit_,       svc->metrics_,
                         svc->readiness_, std::move(status), svc->rating_.get(), &svc->billing_->services()};
   deps.exports = &svc->export_->http();
@@ -119,6 +124,7 @@ void Service::Stop() {
   // Reverse order of start: nothing may use the store after the server stops.
   if (server_) server_->Stop();
   if (billing_) billing_->Stop();
+  if (retention_) retention_->Stop();  // before the writer: it deletes through it
   if (export_) export_->Stop();
   if (mirror_) mirror_->Stop();  // before the writer: it deletes pushed rows through it
   if (writer_) writer_->Shutdown();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/call_billing.h"
+#include "app/cdr_retention_service.h"
 #include "app/export_service.h"
 #include "app/mirror_service.h"
 #include "base/status.h"
@@ -94,6 +95,7 @@ class Service {
   std::unique_ptr<CallBilling> billing_;          // borrows writer_, rate_book_, metrics_, readiness_
   std::unique_ptr<MirrorService> mirror_;         // borrows writer_, metrics_
   std::unique_ptr<ExportService> export_;         // the CSV export scheduler
+  std::unique_ptr<RetentionService> retention_;   // borrows writer_, metrics_
   std::unique_ptr<http::Server> server_;
 };
 

@@ -83,19 +83,61 @@ LocalTime ToLocal(Instant t) {
   return out;
 }
 
-std::string FormatLocalIso8601(Instant t) {
-  const LocalTime l = ToLocal(t);
-  const int off = l.utc_offset_s;
-  const int aoff = off < 0 ? -off : off;
-  char buf[96];
-  if (l.micros == 0) {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", l.year, l.month, l.day, l.hour, l.minute,
-                  l.second, off < 0 ? '-' : '+', aoff / 3600, aoff / 60 % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06d%c%02d:%02d", l.year, l.month, l.day, l.hour,
-                  l.minute, l.second, l.micros, off < 0 ? '-' : '+', aoff / 3600, aoff / 60 % 60);
+namespace {
+
+int UtcOffsetAt(int64_t secs) {
+  const std::time_t tt = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  ::localtime_r(&tt, &tm);
+  return static_cast<int>(tm.tm_gmtoff);
+}
+
+void SplitMicros(Instant t, int64_t* secs, int64_t* frac) {
+  *secs = t.micros() / 1'000'000;
+  *frac = t.micros() % 1'000'000;
+  if (*frac < 0) {
+    *frac += 1'000'000;
+    *secs -= 1;
   }
-  return buf;
+}
+
+// The local digits are the UTC ones shifted by the offset: what localtime_r
+// itself computes (tm_gmtoff is defined as local - UTC).
+void AppendLocal(std::string& out, int64_t secs, int64_t frac, int offset_s) {
+  AppendCivilDateTime(out, secs + offset_s, frac);
+  const int a = offset_s < 0 ? -offset_s : offset_s;
+  const char sign = offset_s < 0 ? '-' : '+';
+  const int h = a / 3600, m = a / 60 % 60;
+  const char suffix[] = {sign, static_cast<char>('0' + h / 10), static_cast<char>('0' + h % 10),
+                         ':',  static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10)};
+  out.append(suffix, sizeof suffix);
+}
+
+}  // namespace
+
+std::string FormatLocalIso8601(Instant t) {
+  int64_t secs = 0, frac = 0;
+  SplitMicros(t, &secs, &frac);
+  std::string out;
+  AppendLocal(out, secs, frac, UtcOffsetAt(secs));
+  return out;
+}
+
+void LocalIso8601Writer::Append(std::string& out, Instant t) {
+  int64_t secs = 0, frac = 0;
+  SplitMicros(t, &secs, &frac);
+  const int64_t hour = secs >= 0 ? secs / 3600 : -((-secs + 3599) / 3600);
+  if (hour != cached_hour_) {
+    const int first = UtcOffsetAt(hour * 3600);
+    const int last = UtcOffsetAt(hour * 3600 + 3599);
+    if (first != last) {  // the offset changes inside this hour: ask for this very second
+      AppendLocal(out, secs, frac, UtcOffsetAt(secs));
+      return;
+    }
+    cached_hour_ = hour;
+    cached_offset_s_ = first;
+  }
+  AppendLocal(out, secs, frac, cached_offset_s_);
 }
 
 Result<Instant> LocalDayStart(int year, int month, int day) {

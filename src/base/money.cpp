@@ -54,15 +54,27 @@ Result<Money> Money::Parse(std::string_view text) {
 }
 
 std::string Money::ToString(int min_decimals) const {
+  std::string out;
+  AppendTo(out, min_decimals);
+  return out;
+}
+
+void Money::AppendTo(std::string& out, int min_decimals) const {
   if (min_decimals < 0) min_decimals = 0;
   if (min_decimals > kDecimals) min_decimals = kDecimals;
   // Work in unsigned so INT64_MIN formats correctly.
   const bool negative = micros_ < 0;
   const uint64_t abs = negative ? uint64_t{0} - static_cast<uint64_t>(micros_) : static_cast<uint64_t>(micros_);
-  const uint64_t units = abs / kMicrosPerUnit;
+  uint64_t units = abs / kMicrosPerUnit;
   uint64_t frac = abs % kMicrosPerUnit;
-  std::string out = negative ? "-" : "";
-  out += std::to_string(units);
+  if (negative) out += '-';
+  char whole[20];
+  int n = 0;
+  do {
+    whole[sizeof whole - 1 - n++] = static_cast<char>('0' + units % 10);
+    units /= 10;
+  } while (units != 0);
+  out.append(whole + sizeof whole - n, static_cast<size_t>(n));
   char digits[kDecimals];
   for (int i = kDecimals - 1; i >= 0; --i) {
     digits[i] = static_cast<char>('0' + frac % 10);
@@ -74,7 +86,6 @@ std::string Money::ToString(int min_decimals) const {
     out += '.';
     out.append(digits, static_cast<size_t>(keep));
   }
-  return out;
 }
 
 Result<Money> Money::CheckedAdd(Money other) const {

@@ -34,6 +34,9 @@ class Money {
   // only when needed to stay exact: FromMicros(12340000).ToString() == "12.3400",
   // FromMicros(1).ToString() == "0.000001".
   std::string ToString(int min_decimals = 4) const;
+  // Appends ToString(min_decimals) to `out` (no temporary string: the CSV
+  // export writes several amounts per row).
+  void AppendTo(std::string& out, int min_decimals = 4) const;
 
   // Overflow-checked arithmetic: InvalidArgument("money overflow") on overflow.
   Result<Money> CheckedAdd(Money other) const;

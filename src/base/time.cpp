@@ -1,7 +1,6 @@
 #include "base/time.h"
 
 #include <chrono>
-#include <cstdio>
 
 namespace tarifador::base {
 namespace {
@@ -57,14 +56,20 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-std::string FormatIso8601(Instant t) {
-  const int64_t us = t.micros();
-  int64_t secs = us / 1'000'000;
-  int64_t frac = us % 1'000'000;
-  if (frac < 0) {
-    frac += 1'000'000;
-    secs -= 1;
+namespace {
+
+// Writes v as exactly `width` digits at p; returns the end.
+char* PutDigits(char* p, int64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
   }
+  return p + width;
+}
+
+}  // namespace
+
+void AppendCivilDateTime(std::string& out, int64_t secs, int64_t micros) {
   int64_t days = secs / 86400;
   int64_t rem = secs % 86400;
   if (rem < 0) {
@@ -72,16 +77,44 @@ std::string FormatIso8601(Instant t) {
     days -= 1;
   }
   const Civil c = CivilFromDays(days);
-  char buf[40];
-  const int hh = static_cast<int>(rem / 3600), mm = static_cast<int>(rem / 60 % 60), ss = static_cast<int>(rem % 60);
-  if (frac == 0) {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(c.year), c.month, c.day,
-                  hh, mm, ss);
-  } else {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<long long>(c.year), c.month,
-                  c.day, hh, mm, ss, static_cast<long long>(frac));
+  if (c.year < 0 || c.year > 9999) out += std::to_string(c.year);  // outside the documented range: still readable
+  // One append of a stack buffer: this runs four times per exported row.
+  char buf[32];
+  char* p = buf;
+  if (c.year >= 0 && c.year <= 9999) p = PutDigits(p, c.year, 4);
+  *p++ = '-';
+  p = PutDigits(p, c.month, 2);
+  *p++ = '-';
+  p = PutDigits(p, c.day, 2);
+  *p++ = 'T';
+  p = PutDigits(p, rem / 3600, 2);
+  *p++ = ':';
+  p = PutDigits(p, rem / 60 % 60, 2);
+  *p++ = ':';
+  p = PutDigits(p, rem % 60, 2);
+  if (micros != 0) {
+    *p++ = '.';
+    p = PutDigits(p, micros, 6);
   }
-  return buf;
+  out.append(buf, p);
+}
+
+void AppendIso8601(std::string& out, Instant t) {
+  const int64_t us = t.micros();
+  int64_t secs = us / 1'000'000;
+  int64_t frac = us % 1'000'000;
+  if (frac < 0) {
+    frac += 1'000'000;
+    secs -= 1;
+  }
+  AppendCivilDateTime(out, secs, frac);
+  out += 'Z';
+}
+
+std::string FormatIso8601(Instant t) {
+  std::string out;
+  AppendIso8601(out, t);
+  return out;
 }
 
 Result<Instant> ParseIso8601(std::string_view s) {

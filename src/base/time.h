@@ -30,6 +30,16 @@ class Instant {
 // microseconds. Valid for years 0001..9999.
 std::string FormatIso8601(Instant t);
 
+// Appends FormatIso8601(t) to `out`: no allocation once `out` has room (the
+// CSV export writes four per row, millions of rows).
+void AppendIso8601(std::string& out, Instant t);
+
+// Appends "YYYY-MM-DDTHH:MM:SS" (and ".ffffff" when micros != 0) for the
+// civil reading `secs` seconds after 1970-01-01T00:00:00, without any zone
+// suffix: the shared digits of the UTC and the office-time formats.
+// micros: 0..999999.
+void AppendCivilDateTime(std::string& out, int64_t secs, int64_t micros);
+
 // Accepts "YYYY-MM-DD" (midnight UTC), "YYYY-MM-DDTHH:MM[:SS[.ffffff]]" followed by
 // "Z", "+HH:MM" or "-HH:MM" (a space may stand for the T). Fails with
 // InvalidArgument naming the text.

@@ -62,6 +62,12 @@ struct PostgresSettings {
   bool operator==(const PostgresSettings&) const = default;
 };
 
+// CDR retention (docs/OPERATIONS.md "CDR retention").
+struct RetentionSettings {
+  int64_t cdr_days = 0;  // retention.cdr_days: prune CDRs this many days old once exported and mirrored; 0: never
+  bool operator==(const RetentionSettings&) const = default;
+};
+
 struct Config {
   std::string data_dir = "/var/lib/tarifador";  // data_dir
   std::string site_id;                          // site_id; empty: the host name
@@ -73,6 +79,7 @@ struct Config {
   RatingSettings rating;
   ExportSettings export_;  // "export" is a keyword-like name in C++ modules
   PostgresSettings postgres;
+  RetentionSettings retention;
 
   // The SQLite store file inside data_dir.
   std::string StorePath() const { return data_dir + "/tarifador.db"; }

@@ -257,6 +257,11 @@ const Setting kSettings[] = {
      "Longest wait between mirror retries while PostgreSQL is unreachable (the wait doubles from 1 s, "
      "with jitter). 1 to 3600.",
      false, ValidateRange<1, 3600>, TARIFADOR_FIELD(postgres.retry_max_seconds)},
+    {"retention.cdr_days", SettingType::kInteger, "TARIFADOR_RETENTION_CDR_DAYS",
+     "Delete CDRs that ended more than this many days ago (24-hour days), but only once a successful scheduled "
+     "export covers them and the PostgreSQL mirror (when on) has them; checked at start and daily. 0: keep every "
+     "CDR forever. 0 to 36500. docs/OPERATIONS.md.",
+     false, ValidateRange<0, 36500>, TARIFADOR_FIELD(retention.cdr_days)},
 };
 
 #undef TARIFADOR_FIELD

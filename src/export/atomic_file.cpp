@@ -1,18 +1,17 @@
 #include "export/atomic_file.h"
 
 #include <fcntl.h>
-#include <sodium.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <new>
 
 namespace tarifador::exports {
 namespace {
-
-static_assert(sizeof(crypto_hash_sha256_state) <= 128, "Sha256::state_ too small");
 
 base::Status IoError(const std::string& action, const std::string& path) {
   return base::Unavailable(action + " " + path + ": " + std::strerror(errno));
@@ -80,22 +79,27 @@ base::Status WriteFileAtomically(const std::string& path, const std::function<ba
   return {};
 }
 
-Sha256::Sha256() { crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_)); }
+void Sha256::FreeContext::operator()(evp_md_ctx_st* ctx) const { EVP_MD_CTX_free(ctx); }
 
-void Sha256::Update(std::string_view bytes) {
-  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_),
-                            reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  // Only an allocation failure makes these fail: SHA-256 is always there.
+  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) throw std::bad_alloc();
 }
 
+Sha256::~Sha256() = default;
+
+void Sha256::Update(std::string_view bytes) { EVP_DigestUpdate(ctx_.get(), bytes.data(), bytes.size()); }
+
 std::string Sha256::FinishHex() {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(reinterpret_cast<crypto_hash_sha256_state*>(state_), digest);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(ctx_.get(), digest, &size);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * sizeof digest);
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0xf];
+  out.reserve(2 * size);
+  for (unsigned int i = 0; i < size; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xf];
   }
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 #include "base/local_time.h"
 
@@ -66,10 +67,10 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-void AppendTime(std::string& out, int64_t us, TimeMode times) {
-  if (us == 0) return;  // did not happen
-  const base::Instant t = base::Instant::FromMicros(us);
-  out += times == TimeMode::kUtc ? base::FormatIso8601(t) : base::FormatLocalIso8601(t);
+void AppendInt(std::string& out, int64_t v) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
 }
 
 }  // namespace
@@ -116,43 +117,59 @@ base::Result<TimeMode> ParseTimeMode(std::string_view text) {
                                    .append("\" is not accepted: use \"\" (the office time_zone) or \"UTC\""));
 }
 
-void AppendColumnValue(std::string& out, Column column, const billing::Cdr& cdr, TimeMode times) {
+void ColumnFormatter::AppendTime(std::string& out, int64_t us) {
+  if (us == 0) return;  // did not happen
+  const base::Instant t = base::Instant::FromMicros(us);
+  if (times_ == TimeMode::kUtc) {
+    base::AppendIso8601(out, t);
+  } else {
+    local_.Append(out, t);
+  }
+}
+
+void ColumnFormatter::Write(CsvWriter& csv, Column column, const billing::Cdr& cdr) {
+  // Free text goes through Field (quoted when needed); numbers, times, money
+  // and the fixed names cannot hold a comma, quote or line break.
   switch (column) {
-    case Column::kUuid: out += cdr.uuid.value; return;
+    case Column::kUuid: csv.Field(cdr.uuid.value); return;
     case Column::kLinkedUuids:
+      scratch_.clear();
       for (size_t i = 0; i < cdr.linked.size(); ++i) {
-        if (i > 0) out += ',';
-        out += cdr.linked[i];
+        if (i > 0) scratch_ += ',';
+        scratch_ += cdr.linked[i];
       }
+      csv.Field(scratch_);
       return;
-    case Column::kSiteId: out += cdr.site_id; return;
-    case Column::kDirection: out += billing::DirectionName(cdr.direction); return;
-    case Column::kCaller: out += cdr.caller; return;
-    case Column::kCallerName: out += cdr.caller_name; return;
-    case Column::kAccountId:
-      if (cdr.account_id) out += std::to_string(cdr.account_id->value);
+    case Column::kSiteId: csv.Field(cdr.site_id); return;
+    case Column::kDirection: csv.UnquotedField() += billing::DirectionName(cdr.direction); return;
+    case Column::kCaller: csv.Field(cdr.caller); return;
+    case Column::kCallerName: csv.Field(cdr.caller_name); return;
+    case Column::kAccountId: {
+      std::string& out = csv.UnquotedField();
+      if (cdr.account_id) AppendInt(out, cdr.account_id->value);
       return;
-    case Column::kDestination: out += cdr.destination; return;
-    case Column::kNormalisedNumber: out += cdr.normalised; return;
-    case Column::kZone: out += cdr.zone; return;
-    case Column::kPrefix: out += cdr.prefix; return;
-    case Column::kRatePlan: out += cdr.rate_plan; return;
-    case Column::kPricePerMinute: out += cdr.price_per_minute.ToString(); return;
-    case Column::kConnectionFee: out += cdr.connection_fee.ToString(); return;
-    case Column::kStartTime: AppendTime(out, cdr.start_us, times); return;
-    case Column::kAnswerTime: AppendTime(out, cdr.answer_us, times); return;
-    case Column::kBridgeTime: AppendTime(out, cdr.bridge_us, times); return;
-    case Column::kEndTime: AppendTime(out, cdr.end_us, times); return;
-    case Column::kDuration: out += std::to_string(cdr.duration_s); return;
-    case Column::kBillsec: out += std::to_string(cdr.billsec); return;
-    case Column::kBillusec: out += std::to_string(cdr.billusec); return;
-    case Column::kBillableSeconds: out += std::to_string(cdr.billable_seconds); return;
-    case Column::kCost: out += cdr.cost.ToString(); return;
-    case Column::kCharged: out += cdr.charged.ToString(); return;
-    case Column::kHangupCause: out += cdr.hangup_cause; return;
-    case Column::kDisposition: out += billing::DispositionName(cdr.disposition); return;
-    case Column::kDenyReason: out += cdr.deny_reason; return;
-    case Column::kGateway: out += cdr.gateway; return;
+    }
+    case Column::kDestination: csv.Field(cdr.destination); return;
+    case Column::kNormalisedNumber: csv.Field(cdr.normalised); return;
+    case Column::kZone: csv.Field(cdr.zone); return;
+    case Column::kPrefix: csv.Field(cdr.prefix); return;
+    case Column::kRatePlan: csv.Field(cdr.rate_plan); return;
+    case Column::kPricePerMinute: cdr.price_per_minute.AppendTo(csv.UnquotedField()); return;
+    case Column::kConnectionFee: cdr.connection_fee.AppendTo(csv.UnquotedField()); return;
+    case Column::kStartTime: AppendTime(csv.UnquotedField(), cdr.start_us); return;
+    case Column::kAnswerTime: AppendTime(csv.UnquotedField(), cdr.answer_us); return;
+    case Column::kBridgeTime: AppendTime(csv.UnquotedField(), cdr.bridge_us); return;
+    case Column::kEndTime: AppendTime(csv.UnquotedField(), cdr.end_us); return;
+    case Column::kDuration: AppendInt(csv.UnquotedField(), cdr.duration_s); return;
+    case Column::kBillsec: AppendInt(csv.UnquotedField(), cdr.billsec); return;
+    case Column::kBillusec: AppendInt(csv.UnquotedField(), cdr.billusec); return;
+    case Column::kBillableSeconds: AppendInt(csv.UnquotedField(), cdr.billable_seconds); return;
+    case Column::kCost: cdr.cost.AppendTo(csv.UnquotedField()); return;
+    case Column::kCharged: cdr.charged.AppendTo(csv.UnquotedField()); return;
+    case Column::kHangupCause: csv.Field(cdr.hangup_cause); return;
+    case Column::kDisposition: csv.UnquotedField() += billing::DispositionName(cdr.disposition); return;
+    case Column::kDenyReason: csv.Field(cdr.deny_reason); return;
+    case Column::kGateway: csv.Field(cdr.gateway); return;
   }
 }
 

@@ -9,13 +9,9 @@ base::Result<int64_t> WriteCdrCsv(const CdrWalk& walk, const CsvOptions& options
   for (Column c : options.columns) csv.Field(ColumnName(c));
   TARIFADOR_RETURN_IF_ERROR(csv.EndRow());
   int64_t rows = 0;
-  std::string value;  // reused: no allocation per field once warm
+  ColumnFormatter format(options.times);
   const base::Status walked = walk([&](const billing::Cdr& cdr) -> base::Status {
-    for (Column c : options.columns) {
-      value.clear();
-      AppendColumnValue(value, c, cdr, options.times);
-      csv.Field(value);
-    }
+    for (Column c : options.columns) format.Write(csv, c, cdr);
     ++rows;
     return csv.EndRow();
   });

@@ -34,6 +34,11 @@ class CsvWriter {
 
   // Adds one field to the current row.
   void Field(std::string_view value);
+  // Starts a field whose text the caller appends to the returned string
+  // directly, promising it holds no comma, quote, CR or LF (numbers, times,
+  // fixed names): no scan and no copy. The reference is valid until the
+  // next call on this writer.
+  std::string& UnquotedField();
   // Ends the current row with CRLF; hands a full chunk to the sink. Returns
   // the sink's failure (sticky).
   base::Status EndRow();

@@ -39,6 +39,20 @@ struct MirrorInfo {
   uint64_t rows_pushed = 0;      // since the process started
 };
 
+// CDR retention as the status API shows it (docs/OPERATIONS.md "CDR retention").
+struct RetentionInfo {
+  int64_t cdr_days = 0;       // retention.cdr_days; 0: keep forever
+  bool active = false;        // pruning runs (cdr_days > 0 and a scheduled export is on)
+  std::string reason;         // why it does not run, "" when active
+  base::Instant last_run_at;  // zero: not yet
+  base::Instant next_run_at;  // zero: none planned
+  int64_t last_pruned = 0;    // CDRs deleted by the last run
+  int64_t last_kept_not_exported = 0;
+  int64_t last_kept_not_mirrored = 0;
+  std::string last_error;     // of the last run, "" if it succeeded
+  uint64_t pruned_total = 0;  // since the process started
+};
+
 // Facts for GET /api/v1/status and the build-info metric, set once by app.
 struct StatusInfo {
   std::string version;     // "0.1.0"
@@ -48,6 +62,9 @@ struct StatusInfo {
   // The PostgreSQL mirror for the "mirror" object (null: shown as disabled).
   // Thread-safe; app fills it from the sync worker.
   std::function<MirrorInfo()> mirror = nullptr;
+  // CDR retention for the "retention" object (null: the object is left out).
+  // Thread-safe.
+  std::function<RetentionInfo()> retention = nullptr;
 };
 
 // What the rating routes (quote, rate plans, import) use. Built by app from

@@ -42,6 +42,19 @@ nlohmann::json MirrorJson(const Services& s) {
           {"rows_pushed", m.rows_pushed}};
 }
 
+nlohmann::json RetentionJson(const RetentionInfo& r) {
+  return {{"cdr_days", r.cdr_days},
+          {"active", r.active},
+          {"reason", r.reason.empty() ? nlohmann::json() : nlohmann::json(r.reason)},
+          {"last_run_at", TimeOrNull(r.last_run_at)},
+          {"next_run_at", TimeOrNull(r.next_run_at)},
+          {"last_pruned", r.last_pruned},
+          {"last_kept_not_exported", r.last_kept_not_exported},
+          {"last_kept_not_mirrored", r.last_kept_not_mirrored},
+          {"last_error", r.last_error.empty() ? nlohmann::json() : nlohmann::json(r.last_error)},
+          {"pruned_total", r.pruned_total}};
+}
+
 }  // namespace
 
 base::Result<Response> HandleHealthz(Services& s, const Request&) {
@@ -89,6 +102,7 @@ base::Result<Response> HandleStatus(Services& s, const Request&) {
                            {"mirror", MirrorJson(s)}};
   AddDiskAndStoreStatus(s, status);
   if (s.exports) status["export"] = ExportStatusJson(*s.exports);
+  if (s.status.retention) status["retention"] = RetentionJson(s.status.retention());
   return Response::Json(Dump(status));
 }
 

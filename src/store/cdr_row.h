@@ -3,6 +3,7 @@
 // billing::Cdr, shared by the billing repository (insert, get) and the CDR
 // queries (search, export, reports). store/ internal.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -11,6 +12,7 @@
 namespace SQLite {
 class Statement;
 }
+struct sqlite3_stmt;
 
 namespace tarifador::store {
 
@@ -26,8 +28,15 @@ inline constexpr const char* kCdrColumns =
 // SQLite::Exception as SQLiteCpp does.
 base::Result<billing::Cdr> ReadCdrRow(SQLite::Statement& st);
 
+// The same from a raw statement into an existing `cdr`, every field
+// overwritten: walks over many rows reuse one Cdr, so its strings keep their
+// capacity and a row costs no allocation once warm. Does not throw.
+base::Status ReadCdrRowInto(sqlite3_stmt* st, billing::Cdr& cdr);
+
 // linked_uuids text <-> the legs: comma-separated, empty parts dropped.
 std::string JoinLinkedUuids(const std::vector<std::string>& legs);
 std::vector<std::string> SplitLinkedUuids(const std::string& text);
+// The same into `legs`, reusing its strings.
+void SplitLinkedUuidsInto(std::string_view text, std::vector<std::string>& legs);
 
 }  // namespace tarifador::store

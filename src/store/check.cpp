@@ -113,7 +113,7 @@ base::Status SchemaObjectsCheck(SQLite::Database& db, CheckResult& r) {
     if (m.version <= version) files.push_back({m.name, m.sql});
   }
   SQLite::Database reference(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-  TARIFADOR_RETURN_IF_ERROR(ApplyMigrations(reference, files));
+  TARIFADOR_RETURN_IF_ERROR(ApplyMigrations(reference, files, MigrationLog::kQuiet));
   const auto want = SchemaObjects(reference);
   const auto have = SchemaObjects(db);
   std::string missing;

@@ -11,12 +11,14 @@ Database::Database(Key, std::string path, std::unique_ptr<SQLite::Database> db)
 
 Database::~Database() = default;
 
-base::Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenMode mode) {
+base::Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenMode mode,
+                                                       ConnectionSharing sharing) {
   std::unique_ptr<SQLite::Database> db;
   try {
     const int flags =
         mode == OpenMode::kReadWrite ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE : SQLite::OPEN_READONLY;
-    db = std::make_unique<SQLite::Database>(path, flags | SQLite::OPEN_FULLMUTEX, /*busyTimeoutMs=*/10000);
+    const int threads = sharing == ConnectionSharing::kAnyThread ? SQLite::OPEN_FULLMUTEX : SQLite::OPEN_NOMUTEX;
+    db = std::make_unique<SQLite::Database>(path, flags | threads, /*busyTimeoutMs=*/10000);
     if (mode == OpenMode::kReadWrite) {
       // journal_mode is persistent in the file; readers inherit WAL.
       const std::string jm = db->execAndGet("PRAGMA journal_mode=WAL").getString();

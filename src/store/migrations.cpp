@@ -36,7 +36,7 @@ int LatestSchemaVersion() {
   return list.ok() ? static_cast<int>(list->size()) : 0;
 }
 
-base::Status ApplyMigrations(SQLite::Database& db, std::span<const base::EmbeddedFile> files) {
+base::Status ApplyMigrations(SQLite::Database& db, std::span<const base::EmbeddedFile> files, MigrationLog log) {
   auto list = ListMigrations(files);
   if (!list.ok()) return list.status();
   try {
@@ -60,7 +60,7 @@ base::Status ApplyMigrations(SQLite::Database& db, std::span<const base::Embedde
       tx.commit();
       base::LogDebug("store: applied migration " + std::string(m.name));
     }
-    if (current < latest) {
+    if (current < latest && log == MigrationLog::kInfo) {
       base::LogInfo("store: schema migrated from version " + std::to_string(current) + " to " + std::to_string(latest));
     }
   } catch (const SQLite::Exception& e) {

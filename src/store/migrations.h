@@ -34,6 +34,10 @@ int LatestSchemaVersion();
 // Applies every migration newer than the database's user_version, one
 // transaction each (a failing step leaves the previous version intact).
 // Fails with FailedPrecondition when the database is newer than this binary.
-base::Status ApplyMigrations(SQLite::Database& db, std::span<const base::EmbeddedFile> files);
+// kInfo logs the version change (a real store); kQuiet does not (a scratch
+// reference schema, such as `tarifador check` builds in memory).
+enum class MigrationLog { kInfo, kQuiet };
+base::Status ApplyMigrations(SQLite::Database& db, std::span<const base::EmbeddedFile> files,
+                             MigrationLog log = MigrationLog::kInfo);
 
 }  // namespace tarifador::store

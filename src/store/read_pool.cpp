@@ -48,7 +48,8 @@ base::Result<ReadPool::Lease> ReadPool::Acquire() {
   if (!db) {
     // Opened outside the lock: opening touches the disk and other readers
     // must not wait for it.
-    auto opened = Database::Open(store_path_, OpenMode::kReadOnly);
+    // A lease is used by one thread at a time: no per-call connection mutex.
+    auto opened = Database::Open(store_path_, OpenMode::kReadOnly, ConnectionSharing::kOneThreadAtATime);
     if (!opened.ok()) return opened.status();
     db = std::move(*opened);
   }

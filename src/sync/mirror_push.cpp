@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sync/copy_rows.h"
+
 namespace tarifador::sync {
 namespace {
 
@@ -81,6 +83,49 @@ std::string UpsertSql(const TableDef& t) {
   return sql;
 }
 
+std::string ColumnList(const TableDef& t) {
+  std::string cols;
+  for (std::string_view c : t.columns) {
+    if (!cols.empty()) cols.append(", ");
+    cols.append(c);
+  }
+  return cols;
+}
+
+// The session's staging table for `t`: same column types, no constraints
+// (the real insert checks them), emptied at every commit. Created inside the
+// batch's transaction, so a rolled-back batch takes it away and the next one
+// creates it again.
+std::string StagingTable(const TableDef& t) { return std::string("pg_temp.tarifador_mirror_").append(t.name); }
+
+std::string CreateStagingSql(const TableDef& t) {
+  return std::string("CREATE TEMP TABLE IF NOT EXISTS tarifador_mirror_")
+      .append(t.name)
+      .append(" ON COMMIT DELETE ROWS AS SELECT ")
+      .append(ColumnList(t))
+      .append(" FROM tarifador.")
+      .append(t.name)
+      .append(" WITH NO DATA");
+}
+
+std::string CopySql(const TableDef& t) {
+  return std::string("COPY ").append(StagingTable(t)).append(" (").append(ColumnList(t)).append(") FROM STDIN");
+}
+
+// Moves the staged rows into the real table as site $1, keyed like UpsertSql.
+std::string InsertFromStagingSql(const TableDef& t) {
+  const std::string cols = ColumnList(t);
+  std::string sql = std::string("INSERT INTO tarifador.").append(t.name).append(" (site_id, ").append(cols);
+  sql.append(") SELECT $1, ").append(cols).append(" FROM ").append(StagingTable(t));
+  sql.append(" ON CONFLICT (site_id, ").append(t.key).append(") DO ");
+  if (t.append_only) return sql.append("NOTHING");
+  sql.append("UPDATE SET mirrored_at = now()");
+  for (std::string_view c : t.columns) {
+    if (c != t.key) sql.append(", ").append(c).append(" = EXCLUDED.").append(c);
+  }
+  return sql;
+}
+
 }  // namespace
 
 std::string UpsertStatement(std::string_view table) {
@@ -109,18 +154,37 @@ base::Status PushBatch(PgConnection& pg, const std::string& site_id, std::span<c
       per_table[t][it->second] = &row;
     }
   }
-  TARIFADOR_RETURN_IF_ERROR(pg.Exec("starting the mirror transaction", "BEGIN"));
+  // The COPY data is built before anything is sent: a payload that cannot
+  // be converted fails the batch without opening a transaction.
+  std::array<std::string, 4> copy_data;
+  std::string begin = "BEGIN";
+  for (size_t t = 0; t < Tables().size(); ++t) {
+    if (per_table[t].empty()) continue;
+    const TableDef& def = Tables()[t];
+    copy_data[t].reserve(per_table[t].size() * 512);
+    CopyRowEncoder encoder(def.columns);
+    for (const store::OutboxRow* r : per_table[t]) {
+      base::Status st = encoder.Append(copy_data[t], r->payload);
+      if (!st.ok()) {
+        return base::InvalidArgument("pushing outbox row " + std::to_string(r->id) + " (" + r->table + " \"" + r->key +
+                                     "\"): " + st.message());
+      }
+    }
+    begin.append("; ").append(CreateStagingSql(def));
+  }
+  // Round trips: BEGIN with the staging tables, one COPY per table, one
+  // INSERT ... SELECT per table, COMMIT.
   base::Status status = [&]() -> base::Status {
+    TARIFADOR_RETURN_IF_ERROR(pg.Exec("starting the mirror transaction", begin));
     for (size_t t = 0; t < Tables().size(); ++t) {
       if (per_table[t].empty()) continue;
-      std::string json = "[";
-      for (const store::OutboxRow* r : per_table[t]) {
-        if (json.size() > 1) json += ',';
-        json += r->payload;
-      }
-      json += ']';
-      TARIFADOR_RETURN_IF_ERROR(
-          pg.ExecParams(std::string("upserting ").append(Tables()[t].name), UpsertSql(Tables()[t]), {site_id, json}));
+      TARIFADOR_RETURN_IF_ERROR(pg.CopyIn(std::string("sending ").append(Tables()[t].name).append(" rows"),
+                                          CopySql(Tables()[t]), copy_data[t]));
+    }
+    for (size_t t = 0; t < Tables().size(); ++t) {
+      if (per_table[t].empty()) continue;
+      TARIFADOR_RETURN_IF_ERROR(pg.ExecParams(std::string("upserting ").append(Tables()[t].name),
+                                              InsertFromStagingSql(Tables()[t]), {site_id}));
     }
     return pg.Exec("committing the mirror transaction", "COMMIT");
   }();

@@ -22,7 +22,10 @@ base::Result<std::unique_ptr<MirrorWorker>> MirrorWorker::Start(store::Writer& w
   if (!db.ok()) return db.status();
   auto worker = std::make_unique<MirrorWorker>(Key{}, writer, clock, std::move(options), std::move(*db));
   worker->RefreshBacklog();
-  worker->thread_ = std::thread([w = worker.get()] { w->Loop(); });
+  worker->thread_ = std::thread([w = worker.get()] {
+    w->Loop();
+    (void)w->FinishDelete();  // a failure leaves rows queued, re-sent next start
+  });
   return worker;
 }
 
@@ -126,13 +129,32 @@ base::Result<int64_t> MirrorWorker::Step() {
     std::lock_guard lock(mu_);
     stats_.connected = true;
   }
-  auto rows = store::ReadOutbox(read_db_->sql(), 0, options_.batch_rows);
+  auto rows = store::ReadOutbox(read_db_->sql(), pushed_up_to_, options_.batch_rows);
   if (!rows.ok()) return rows.status();
-  if (rows->empty()) return int64_t{0};
+  if (rows->empty()) {
+    TARIFADOR_RETURN_IF_ERROR(FinishDelete());
+    return int64_t{0};
+  }
   TARIFADOR_RETURN_IF_ERROR(PushBatch(*pg_, options_.site_id, *rows));
+  pushed_up_to_ = rows->back().id;
   // Only now, with the batch committed centrally, may it leave the outbox.
-  TARIFADOR_RETURN_IF_ERROR(store::DeleteOutboxUpTo(writer_, rows->back().id));
-  return static_cast<int64_t>(rows->size());
+  // After a full batch the delete runs on the writer thread while the next
+  // batch is read (past pushed_up_to_) and pushed; one at a time.
+  TARIFADOR_RETURN_IF_ERROR(FinishDelete());
+  const int64_t up_to = pushed_up_to_;
+  pending_delete_ = writer_.Submit([up_to](SQLite::Database& db) { return store::DeleteOutboxUpTo(db, up_to); });
+  const auto pushed = static_cast<int64_t>(rows->size());
+  if (pushed < options_.batch_rows) TARIFADOR_RETURN_IF_ERROR(FinishDelete());  // nothing to overlap with
+  return pushed;
+}
+
+base::Status MirrorWorker::FinishDelete() {
+  if (!pending_delete_.valid()) return base::Status::Ok();
+  base::Status status = pending_delete_.get();
+  // The rows stay queued: read them again from the start so they are
+  // re-pushed (harmless) and deleted next time, not stranded.
+  if (!status.ok()) pushed_up_to_ = 0;
+  return status;
 }
 
 void MirrorWorker::Loop() {
@@ -156,7 +178,14 @@ void MirrorWorker::Loop() {
       if (*pushed > 0) ++stats_.batches_pushed;
       stats_.last_success = clock_.Now();  // last_error stays: the UI compares the two times
     }
-    RefreshBacklog();
+    // Counting the outbox scans it: while draining full batches, once a
+    // second is plenty for the status page; a short batch always refreshes,
+    // so a drained outbox shows 0 at once.
+    const auto now = std::chrono::steady_clock::now();
+    if (*pushed < options_.batch_rows || now - last_backlog_refresh_ >= kBacklogRefreshWhileDraining) {
+      RefreshBacklog();
+      last_backlog_refresh_ = now;
+    }
     // A full batch: more is probably waiting. Otherwise look again later.
     if (*pushed < options_.batch_rows && !Wait(options_.idle_poll)) return;
   }

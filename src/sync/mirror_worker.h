@@ -2,7 +2,8 @@
 // The PostgreSQL mirror's worker thread (SPEC section 6, docs/MIRROR.md).
 // Loop: read the oldest outbox rows (own read-only SQLite connection), push
 // them to PostgreSQL in one transaction (PushBatch), and only after that
-// COMMIT delete them through the store writer. A crash between the two
+// COMMIT delete them through the store writer (while the next batch is
+// pushed: the worker reads past the last id it pushed). A crash between the two
 // re-sends the batch, which the keyed upsert absorbs: never lost, never
 // duplicated. Any failure (PostgreSQL down, network, store busy) is recorded
 // and retried after a jittered exponential backoff; the outbox keeps growing
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -86,6 +88,8 @@ class MirrorWorker {
   // One step: connect if needed, push one batch. Returns rows pushed (0:
   // the outbox was empty) or why not.
   base::Result<int64_t> Step();
+  // Waits for the outbox delete in flight, if any, and returns its result.
+  base::Status FinishDelete();
   void RefreshBacklog();
   void RecordFailure(const base::Status& status);
   // Waits `delay` or until stopped or nudged, refreshing the backlog every
@@ -93,12 +97,17 @@ class MirrorWorker {
   bool Wait(std::chrono::milliseconds delay);
   std::chrono::milliseconds NextBackoff();
 
+  static constexpr std::chrono::seconds kBacklogRefreshWhileDraining{1};
+
   store::Writer& writer_;
   const base::Clock& clock_;
   const MirrorOptions options_;
-  std::unique_ptr<store::Database> read_db_;  // worker thread only
-  std::unique_ptr<PgConnection> pg_;          // worker thread only
-  int failures_in_a_row_ = 0;                 // worker thread only
+  std::unique_ptr<store::Database> read_db_;                    // worker thread only
+  std::unique_ptr<PgConnection> pg_;                            // worker thread only
+  int failures_in_a_row_ = 0;                                   // worker thread only
+  std::chrono::steady_clock::time_point last_backlog_refresh_;  // worker thread only
+  int64_t pushed_up_to_ = 0;                                    // worker thread only: outbox ids committed centrally
+  std::future<base::Status> pending_delete_;  // worker thread only: DeleteOutboxUpTo(pushed_up_to_) in flight
   std::mt19937_64 rng_;                       // worker thread only
 
   mutable std::mutex mu_;

@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+
 namespace tarifador::sync {
 namespace {
 
@@ -68,6 +70,36 @@ base::Status PgConnection::ExecParams(std::string_view what, const std::string& 
       what,
       PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0),
       nullptr);
+}
+
+base::Status PgConnection::CopyIn(std::string_view what, const std::string& copy_sql, std::string_view data) {
+  PGresult* start = PQexec(conn_, copy_sql.c_str());
+  if (start == nullptr || PQresultStatus(start) != PGRES_COPY_IN) return Check(what, start, nullptr);
+  PQclear(start);
+  // Blocking connection: each call returns once libpq buffered or sent the
+  // data; chunks keep the int length in range whatever the batch size.
+  constexpr size_t kChunk = size_t{1} << 20;
+  bool sent = true;
+  for (size_t at = 0; sent && at < data.size(); at += kChunk) {
+    const size_t n = std::min(kChunk, data.size() - at);
+    sent = PQputCopyData(conn_, data.data() + at, static_cast<int>(n)) == 1;
+  }
+  // On a failed send, end the COPY with an error so the server abandons it.
+  const int ended = PQputCopyEnd(conn_, sent ? nullptr : "tarifador: sending COPY data failed");
+  // The COPY's own result (and, after a failure, whatever follows) must be
+  // read until NULL before the connection takes another command.
+  base::Status status;
+  bool got_result = false;
+  while (PGresult* res = PQgetResult(conn_)) {
+    got_result = true;
+    base::Status st = Check(what, res, nullptr);
+    if (status.ok()) status = std::move(st);  // the first failure tells why
+  }
+  if (status.ok() && (!sent || ended != 1 || !got_result)) {
+    std::string text = std::string(what).append(": ").append(Trim(PQerrorMessage(conn_)));
+    status = healthy() ? base::Internal(std::move(text)) : base::Unavailable(std::move(text));
+  }
+  return status;
 }
 
 base::Result<std::vector<std::string>> PgConnection::QueryColumn(std::string_view what, const std::string& sql,

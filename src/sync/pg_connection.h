@@ -31,6 +31,10 @@ class PgConnection {
   base::Status Exec(std::string_view what, const std::string& sql);
   // Runs one statement with text parameters. Same failures.
   base::Status ExecParams(std::string_view what, const std::string& sql, const std::vector<std::string>& params);
+  // Runs `copy_sql` (a COPY ... FROM STDIN, text format) and sends `data`
+  // (complete rows, COPY text format) as its input. Same failures; a server
+  // refusing the data fails the COPY and, inside a transaction, aborts it.
+  base::Status CopyIn(std::string_view what, const std::string& copy_sql, std::string_view data);
   // Runs one query and returns the first column of every row as text (NULL
   // as ""). Same failures.
   base::Result<std::vector<std::string>> QueryColumn(std::string_view what, const std::string& sql,

@@ -5,8 +5,11 @@
 // CSV built in one std::string, then written. Prints rows/s, seconds and the
 // peak RSS of each (VmHWM, reset between the two through /proc/self/clear_refs).
 //
-//   export_bench [--quick] [--rows N]
+//   export_bench [--quick] [--rows N] [--store FILE] [--streamed-only]
 //
+// --store FILE keeps the populated store there (made when absent) so that
+// repeated runs and profiles measure the export only; --streamed-only skips
+// the naive way (for profiling).
 // --quick (ctest -L bench): 20 000 rows; checks both ways give the same bytes.
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <unistd.h>
@@ -94,6 +97,8 @@ void Populate(const std::string& path, int64_t rows, int64_t start_us) {
 
 int main(int argc, char** argv) {
   bool quick = false;
+  bool streamed_only = false;
+  std::string kept_store;
   int64_t rows = 1'000'000;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -102,18 +107,27 @@ int main(int argc, char** argv) {
       rows = 20'000;
     } else if (a == "--rows" && i + 1 < argc) {
       rows = std::atoll(argv[++i]);
+    } else if (a == "--store" && i + 1 < argc) {
+      kept_store = argv[++i];
+    } else if (a == "--streamed-only") {
+      streamed_only = true;
     } else {
-      std::fprintf(stderr, "usage: export_bench [--quick] [--rows N]\n");
+      std::fprintf(stderr, "usage: export_bench [--quick] [--rows N] [--store FILE] [--streamed-only]\n");
       return 2;
     }
   }
   if (!base::SetOfficeTimeZone("Europe/Madrid").ok()) return 1;
   test_support::TempDir dir;
-  const std::string store_path = dir.path() + "/tarifador.db";
+  const std::string store_path = kept_store.empty() ? dir.path() + "/tarifador.db" : kept_store;
   const int64_t start_us = base::ParseIso8601("2026-01-01T00:00:00Z")->micros();
   auto t0 = std::chrono::steady_clock::now();
-  Populate(store_path, rows, start_us);
-  std::printf("populated %lld CDRs in %.1f s\n", static_cast<long long>(rows), Seconds(t0));
+  if (kept_store.empty() || access(kept_store.c_str(), F_OK) != 0) {
+    Populate(store_path, rows, start_us);
+    std::printf("populated %lld CDRs in %.1f s\n", static_cast<long long>(rows), Seconds(t0));
+  } else if (!store::Database::Open(store_path, store::OpenMode::kReadWrite).ok()) {  // migrates a kept store
+    std::fprintf(stderr, "cannot open %s\n", store_path.c_str());
+    return 1;
+  }
 
   store::ReadPool reads(store_path, 1);
   store::CdrQuery query(reads);
@@ -132,6 +146,11 @@ int main(int argc, char** argv) {
   if (!file.ok() || file->rows != rows) {
     std::fprintf(stderr, "streamed export failed: %s\n", file.ok() ? "row count" : file.status().message().c_str());
     return 1;
+  }
+  if (streamed_only) {
+    std::printf("streamed: %lld rows in %.2f s (%.0f rows/s), peak RSS %ld KiB (%ld before)\n",
+                static_cast<long long>(rows), streamed_s, rows / streamed_s, streamed_peak, rss_before);
+    return 0;
   }
 
   // Naive: every CDR in a vector, the whole CSV in one string, then the file.

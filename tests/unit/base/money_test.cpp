@@ -51,6 +51,15 @@ TEST_CASE("Money formats exactly with a minimum of decimals", "[money]") {
   CHECK(Money::FromMicros(std::numeric_limits<int64_t>::min()).ToString() == "-9223372036854.775808");
 }
 
+TEST_CASE("Money appends the same text ToString returns", "[money]") {
+  std::string out = "x,";
+  Money::FromMicros(12'340'000).AppendTo(out);
+  Money::FromMicros(-7).AppendTo(out.append(","), 0);
+  Money::FromMicros(std::numeric_limits<int64_t>::min()).AppendTo(out.append(","));
+  Money::FromMicros(std::numeric_limits<int64_t>::max()).AppendTo(out.append(","), 2);
+  CHECK(out == "x,12.3400,-0.000007,-9223372036854.775808,9223372036854.775807");
+}
+
 TEST_CASE("Money round-trips every formatted value", "[money]") {
   for (int64_t v : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{999'999}, int64_t{123'456'789'012},
                     std::numeric_limits<int64_t>::max()}) {

@@ -71,7 +71,8 @@ constexpr const char* kFullConfig = R"(
   },
   "export": {"dir": "/srv/export", "daily": false, "monthly": false, "columns": "uuid,cost", "time_zone": "UTC"},
   "postgres": {"enabled": true, "conninfo": "host=hq dbname=t user=b password=pw", "batch_rows": 500,
-               "retry_max_seconds": 30}
+               "retry_max_seconds": 30},
+  "retention": {"cdr_days": 400}
 }
 )";
 
@@ -225,6 +226,7 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_POSTGRES_CONNINFO", "host=x"},
       {"TARIFADOR_POSTGRES_BATCH_ROWS", "100"},
       {"TARIFADOR_POSTGRES_RETRY_MAX_SECONDS", "5"},
+      {"TARIFADOR_RETENTION_CDR_DAYS", "90"},
   };
   REQUIRE(env.size() == config::Settings().size());
   auto e = config::LoadConfig(std::nullopt, Fake(env));

@@ -23,6 +23,12 @@ TEST_CASE("CSV fields are quoted only when RFC 4180 requires it", "[export]") {
   // UTF-8 passes through byte for byte, unquoted.
   CHECK(Quoted("María José 東京") == "María José 東京");
   CHECK(Quoted("Muñoz, José") == "\"Muñoz, José\"");
+  // Every byte value: only the four specials force quotes.
+  for (int b = 1; b < 256; ++b) {
+    const std::string one(1, static_cast<char>(b));
+    const bool special = b == ',' || b == '"' || b == '\r' || b == '\n';
+    CHECK((Quoted(one).front() == '"') == special);
+  }
 }
 
 TEST_CASE("CSV rows end with CRLF and reach the sink in chunks", "[export]") {
@@ -53,6 +59,23 @@ TEST_CASE("CSV rows end with CRLF and reach the sink in chunks", "[export]") {
   CHECK(calls > 10);
   // Memory stays bounded: no chunk much larger than kChunkBytes.
   CHECK(largest < CsvWriter::kChunkBytes + 2048);
+}
+
+TEST_CASE("unquoted fields take their place between quoted ones", "[export]") {
+  std::string out;
+  CsvWriter csv([&](std::string_view chunk) {
+    out.append(chunk);
+    return base::Status();
+  });
+  csv.UnquotedField() += "12.5000";
+  csv.Field("a,b");
+  csv.UnquotedField();  // an empty field still counts
+  csv.UnquotedField().append("2026-11-22T10:00:00+01:00");
+  REQUIRE(csv.EndRow().ok());
+  csv.UnquotedField() += "x";
+  REQUIRE(csv.EndRow().ok());
+  REQUIRE(csv.Flush().ok());
+  CHECK(out == "12.5000,\"a,b\",,2026-11-22T10:00:00+01:00\r\nx\r\n");
 }
 
 TEST_CASE("a failing sink stops the CSV writer for good", "[export]") {

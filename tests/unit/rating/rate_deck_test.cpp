@@ -1,7 +1,6 @@
 #include "rating/rate_deck.h"
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <string>
 
 #include "unit/rating/synthetic_deck.h"
@@ -151,15 +150,11 @@ TEST_CASE("CSV syntax errors are reported per line alongside field errors", "[ra
                                                      "line 4: quoted field never closes (missing '\"')"});
 }
 
-TEST_CASE("A 100 000-row deck parses quickly", "[rating][deck][.slow]") {
+// Its speed is measured by tests/bench/rating_bench (docs/PERFORMANCE.md), not here.
+TEST_CASE("A 100 000-row deck parses whole", "[rating][deck][.slow]") {
   const auto rates = rating::testing::SyntheticDeck(100'000, 42);
   const std::string csv = rating::testing::DeckCsv(rates);
-  const auto start = std::chrono::steady_clock::now();
   auto deck = rating::ParseRateDeck(csv);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   REQUIRE(deck.ok());
   CHECK(deck.rates.size() == 100'000);
-  WARN("parsed 100000 rows in " << ms << " ms");
-  CHECK(ms < 2000);
 }

@@ -3,7 +3,6 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <catch2/catch.hpp>
-#include <chrono>
 
 #include "rating/rate_deck.h"
 #include "store/database.h"
@@ -192,17 +191,13 @@ TEST_CASE("A corrupted stored rate is reported, not loaded", "[store][rates]") {
   CHECK(all.status().message() == "plan \"retail\": stored prefix \"4x\" is not digits");
 }
 
-TEST_CASE("A 100 000-row deck imports in under 2 seconds", "[store][rates][.slow]") {
+// Its speed is measured by tests/bench/rating_bench (docs/PERFORMANCE.md), not here.
+TEST_CASE("A 100 000-row deck imports whole", "[store][rates][.slow]") {
   test_support::TempDir dir;
   auto db = OpenDb(dir);
   store::RatePlanStore plans(*db);
   const auto rates = rating::testing::SyntheticDeck(100'000, 11);
-  const auto start = std::chrono::steady_clock::now();
   REQUIRE(plans.ReplaceRates("big", rates, kCli).ok());
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  WARN("imported 100000 rates in " << ms << " ms");
-  CHECK(ms < 2000);
   auto loaded = plans.Load("big");
   REQUIRE(loaded.ok());
   CHECK(loaded->rates.size() == 100'000);
