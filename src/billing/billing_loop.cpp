@@ -111,7 +111,8 @@ void BillingLoop::PostReconcile(std::vector<CallTracker::LiveChannel> live) {
     base::LogInfo("reconciled with FreeSWITCH: " + std::to_string(live.size()) + " live channels, " +
                   std::to_string(report->still_up) + " calls still up, " + std::to_string(report->finalised) +
                   " ended while the link was down, " + std::to_string(report->reattached) + " re-attached, " +
-                  std::to_string(report->killed) + " hung up, " + std::to_string(report->orphans_released) +
+                  std::to_string(report->killed) + " hung up, " + std::to_string(report->ended_first) +
+                  " listed but ended before the list arrived, " + std::to_string(report->orphans_released) +
                   " orphaned reservations released");
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.reconciles;

@@ -181,6 +181,10 @@ base::Status CallTracker::OnOriginatingCreate(const CallEvent& event) {
   call.gateway = event.gateway;
   call.created_us = FirstNonZero(event.created_us, FirstNonZero(event.event_us, now.micros()));
   base::Status admitted = Admit(call, now, /*may_let_through=*/false);
+  // Admit() forgets a call the store already holds a CDR for (a CREATE
+  // replayed after its end): there is nothing to tell then.
+  const auto it = calls_.find(event.leg);
+  if (it == calls_.end()) return admitted;
   if (options_.observer) {
     options_.observer->OnCallStart(CallStarted{call.id, call.direction, call.caller, call.destination, call.account_id,
                                                base::Instant::FromMicros(call.created_us)});
@@ -239,7 +243,17 @@ base::Status CallTracker::OnReserved(const CallId& id, base::Result<Reservation>
   if (it == calls_.end()) return base::Status::Ok();  // ended meanwhile: its billing released the money
   CallState& call = it->second;
   if (!reservation.ok() && reservation.status().code() == base::StatusCode::kAlreadyExists) {
-    reservation = repository_.GetReservation(call.id);  // a replayed CREATE after a restart
+    base::Result<Reservation> held = repository_.GetReservation(call.id);  // a replayed CREATE after a restart
+    if (!held.ok() && held.status().code() == base::StatusCode::kNotFound && repository_.GetCdr(call.id).ok()) {
+      // The call is billed: it ended before this reservation was asked for
+      // (billed by a backfill, or its HANGUP_COMPLETE overtook a stale live
+      // list). The store refused to hold money nothing would release; there
+      // is no call left to stop either.
+      base::LogInfo("call " + call.id.value + " is already billed: not tracked");
+      Forget(it);
+      return base::Status::Ok();
+    }
+    reservation = std::move(held);
   }
   if (!reservation.ok()) {
     if (reservation.status().code() == base::StatusCode::kFailedPrecondition) {
@@ -365,7 +379,14 @@ base::Status CallTracker::OnBilled(const Cdr& cdr, const base::Status& billed) {
   return billed.WithContext("billing call " + cdr.uuid.value);
 }
 
+void CallTracker::Forget(std::map<CallId, CallState>::iterator it) {
+  for (const std::string& leg : it->second.linked) legs_.erase(CallId{leg});
+  calls_.erase(it);
+}
+
 base::Status CallTracker::OnHangupComplete(const CallEvent& event) {
+  // Remembered until the reconcile: the live list it brings may predate this.
+  if (reconcile_pending_) ended_before_reconcile_.insert(event.leg);
   CallState call;
   if (const auto it = calls_.find(event.leg); it != calls_.end()) {
     call = std::move(it->second);
@@ -461,6 +482,8 @@ base::Status CallTracker::Tick() {
 
 void CallTracker::LinkRestored(base::Instant link_lost_at) {
   link_lost_at_ = link_lost_at;
+  reconcile_pending_ = true;
+  ended_before_reconcile_.clear();
   unconfirmed_.clear();
   for (const auto& [id, call] : calls_) unconfirmed_.push_back(id);
 }
@@ -519,6 +542,13 @@ base::Result<CallTracker::ReconcileReport> CallTracker::Reconcile(const std::vec
   for (const LiveChannel& ch : live) {
     const bool originating = ch.call.empty() || ch.call == ch.leg;
     if (!originating) continue;  // linked below, once its call is known
+    if (ended_before_reconcile_.count(ch.leg)) {
+      // FreeSWITCH took the list, then the call hung up; its HANGUP_COMPLETE
+      // came first in the event stream and billed it (bgapi runs in its own
+      // thread). It is gone: nothing to hold, nothing to stop.
+      ++report.ended_first;
+      continue;
+    }
     if (calls_.count(ch.leg)) {
       CallState& call = calls_[ch.leg];
       if (ch.answered && call.answered_us == 0) {
@@ -538,10 +568,13 @@ base::Result<CallTracker::ReconcileReport> CallTracker::Reconcile(const std::vec
     // the money runs out no later than we think.
     if (ch.answered) call.answered_us = call.bridged_us = call.created_us;
     note(Admit(call, now, /*may_let_through=*/true));
-    if (call.denied) {
+    const auto admitted = calls_.find(ch.leg);
+    if (admitted == calls_.end()) {
+      ++report.ended_first;  // billed already: the store refused its reservation (see OnReserved)
+    } else if (admitted->second.denied) {
       ++report.killed;
       base::LogInfo("call " + ch.leg.value + " started while the FreeSWITCH link was down and is denied (" +
-                    call.deny_reason + "): hung up");
+                    admitted->second.deny_reason + "): hung up");
     } else {
       ++report.reattached;
       base::LogInfo("call " + ch.leg.value + " started while the FreeSWITCH link was down; re-attached");
@@ -553,6 +586,8 @@ base::Result<CallTracker::ReconcileReport> CallTracker::Reconcile(const std::vec
       if (const auto it = calls_.find(ch.call); it != calls_.end()) Link(it->second, ch.leg);
     }
   }
+  reconcile_pending_ = false;
+  ended_before_reconcile_.clear();
 
   if (!first.ok()) return first;
   return report;

@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,7 @@ class CallTracker {
     size_t killed = 0;            // started while down and denied now (billing.when_down = "deny")
     size_t still_up = 0;          // tracked before, still live
     size_t orphans_released = 0;  // reservations of calls that ended while tarifador was not running
+    size_t ended_first = 0;       // listed live, but ended before the list arrived: not re-attached
   };
 
   // A live call, for the UI and /metrics.
@@ -134,8 +136,11 @@ class CallTracker {
   // end tarifador can vouch for; a mod_json_cdr backfill that arrived first
   // has already billed them exactly); originating legs live but untracked
   // started meanwhile and are authorized, reserved and given their hard stop
-  // now, or killed when denied (unless allow_unchecked). Returns the first
-  // failure after trying every call.
+  // now, or killed when denied (unless allow_unchecked). The list is taken
+  // before it arrives: a listed call whose HANGUP_COMPLETE was handled since
+  // LinkRestored(), or that is billed already, has ended and is not
+  // re-attached (a reservation for it would never be released). Returns the
+  // first failure after trying every call.
   base::Result<ReconcileReport> Reconcile(const std::vector<LiveChannel>& live);
 
   size_t active_call_count() const { return calls_.size(); }
@@ -189,6 +194,8 @@ class CallTracker {
   base::Status Bill(const Cdr& cdr);
   base::Status OnBilled(const Cdr& cdr, const base::Status& billed);
   base::Status OnReserved(const CallId& id, base::Result<Reservation> reservation);
+  // Stops tracking a call and unlinks its other legs.
+  void Forget(std::map<CallId, CallState>::iterator it);
   bool Async() const { return options_.post && !wait_; }
   bool IsInboundContext(const std::string& context) const;
   void Link(CallState& call, const CallId& leg);
@@ -202,6 +209,12 @@ class CallTracker {
   std::map<CallId, CallId> legs_;      // other leg -> its call
   std::vector<Cdr> unbilled_;          // BillCall failed; retried by Tick()
   std::vector<CallId> unconfirmed_;    // tracked at LinkRestored(), not yet reconciled
+  // Between LinkRestored() and Reconcile(): the calls whose HANGUP_COMPLETE
+  // was handled meanwhile. FreeSWITCH takes the `show channels` list before
+  // it sends it, so such a call may still be listed live. Cleared by
+  // Reconcile(), or by the next LinkRestored() when no list came.
+  bool reconcile_pending_ = false;
+  std::set<CallId> ended_before_reconcile_;
   base::Instant link_lost_at_;
   size_t in_flight_ = 0;
   bool wait_ = false;  // inside OnEventAndWait

@@ -93,8 +93,10 @@ class Repository {
 
   // In one transaction: fails with FailedPrecondition "insufficient funds"
   // when AvailableMoney(account) < reservation.amount, AlreadyExists when the
-  // call already has a reservation, NotFound for a missing account; otherwise
-  // stores it and adds its amount to the account's reserved money.
+  // call already has a reservation or is already billed (its CDR exists: the
+  // call has ended and nothing would release the money), NotFound for a
+  // missing account; otherwise stores it and adds its amount to the
+  // account's reserved money.
   virtual base::Result<Reservation> Reserve(const Reservation& reservation) = 0;
   // Raises (or lowers) the call's reservation to `new_amount` covering
   // `covered_s`: the difference must be available (FailedPrecondition

@@ -447,6 +447,11 @@ base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing
     auto existing = GetReservationIn(db, r.call);
     if (existing.ok()) return base::AlreadyExists(context + ": the call already holds a reservation");
     if (existing.status().code() != base::StatusCode::kNotFound) return existing.status();
+    // A billed call has ended, and BillCall is what releases a reservation:
+    // one taken now (a re-attach racing the call's end) would stay forever.
+    SQLite::Statement billed(db, "SELECT 1 FROM cdrs WHERE uuid = ?");
+    billed.bind(1, r.call.value);
+    if (billed.executeStep()) return base::AlreadyExists(context + ": the call is already billed");
     auto account = GetAccountIn(db, r.account_id);
     if (!account.ok()) return account.status().WithContext(context);
     const base::Money available = billing::AvailableMoney(*account);
@@ -629,6 +634,17 @@ base::Status CheckLedgerBalances(SQLite::Database& db) {
     if (accounts.getColumn(1).getString() == "prepaid" && balance.is_negative()) {
       add(who + ": prepaid balance " + balance.ToString() + " is below zero");
     }
+  }
+  // A billed call's reservation is released in the same transaction as its
+  // CDR is written, and none is taken once it is: one left open is money
+  // held for a call that has ended.
+  SQLite::Statement billed(db,
+                           "SELECT r.account_id, r.call_uuid, r.amount_micros FROM reservations r "
+                           "JOIN cdrs c ON c.uuid = r.call_uuid ORDER BY r.created_us, r.call_uuid");
+  while (billed.executeStep()) {
+    add("account " + std::to_string(billed.getColumn(0).getInt64()) + ": reservation of " +
+        Micros(billed, 2).ToString() + " for call " + billed.getColumn(1).getString() +
+        " is still open but the call is already billed");
   }
   SQLite::Statement rows(db,
                          "SELECT id, account_id, balance_after_micros, running FROM (SELECT id, account_id, "

@@ -69,9 +69,11 @@ base::Result<billing::Cdr> GetCdrIn(SQLite::Database& db, const billing::CallId&
 // The consistency check "ledger_balances" (check.h, run by `tarifador
 // check`): every account's balance equals the sum of its ledger, every
 // ledger row's balance_after equals the running sum up to it, every
-// account's reserved money equals the sum of its open reservations, and no
-// prepaid balance is below zero. Fails with Internal naming the accounts
-// (or rows) that are off and by how much. May throw SQLite::Exception.
+// account's reserved money equals the sum of its open reservations, no
+// reservation is open for a call that is already billed (money held for a
+// call that has ended), and no prepaid balance is below zero. Fails with
+// Internal naming the accounts (or rows, or calls) that are off and by how
+// much. May throw SQLite::Exception.
 base::Status CheckLedgerBalances(SQLite::Database& db);
 
 // billing::Repository for the running service. Thread-safe: writes go

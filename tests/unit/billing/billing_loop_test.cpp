@@ -109,3 +109,30 @@ TEST_CASE("Link restoration and reconcile run in event order on the loop", "[bil
   CHECK(s.loop->stats().finalised == 1);
   s.control.Verify();
 }
+
+TEST_CASE("A call that hangs up while the reconcile's show channels is on its way holds no money", "[billing][loop]") {
+  // The order of the kill9 failure, through the queue and the async writes:
+  // link restored, the listed call's HANGUP_COMPLETE, then the list.
+  LoopSetup s;
+  LegScript a = ALeg("a-late-list");
+  CallTracker::LiveChannel listed;
+  listed.leg = CallId{"a-late-list"};
+  listed.caller = "1001";
+  listed.destination = "442079460958";
+  listed.context = "default";
+  listed.created_us = kT0us;
+  listed.answered = true;
+  s.loop->PostLinkRestored(base::Instant::FromMicros(kT0us));
+  s.loop->Post(a.HangupComplete(kT0us + kSecond, kT0us + kSecond, kT0us + 21 * kSecond));
+  s.loop->PostReconcile({listed});
+  REQUIRE(s.loop->ActiveCalls(5s).ok());
+  auto active = s.loop->ActiveCalls(5s);  // after any continuation queued by the reconcile
+  REQUIRE(active.ok());
+  CHECK(active->empty());
+  s.loop->Stop();
+  CHECK(s.CdrOf("a-late-list").cost == M("0.20"));
+  CHECK(s.Acc().reserved == M("0"));
+  CHECK(s.loop->stats().reattached == 0);
+  CHECK(s.loop->stats().failures == 0);
+  s.control.Verify();
+}

@@ -177,3 +177,59 @@ TEST_CASE("Money held for a call that ended while tarifador was not running is r
   CHECK(s.CdrOf("a-crashed").cost == M("0.10"));
   s.control.Verify();
 }
+
+TEST_CASE("A call that hangs up before the show-channels answer that lists it arrives is not re-attached",
+          "[billing][reconcile]") {
+  // FreeSWITCH runs `bgapi show channels` in its own thread: the list is
+  // taken, the call hangs up, and its HANGUP_COMPLETE reaches tarifador
+  // before the BACKGROUND_JOB carrying the list. Re-attaching it would hold
+  // money for a call that is gone, extended every tick, never released (the
+  // kill9 integration test's "2.000000 still reserved").
+  Setup s;
+  LegScript a = ALeg("a-race");
+  s.tracker->LinkRestored(base::Instant::FromMicros(kT0us));
+  s.clock.Set(base::Instant::FromSeconds(kT0s + 12));
+  s.Feed(a.HangupComplete(kT0us + 2 * kSecond, kT0us + 2 * kSecond, kT0us + 12 * kSecond));
+  CHECK(s.CdrOf("a-race").cost == M("0.10"));
+  auto report = s.tracker->Reconcile({Live("a-race", "a-race", true), Live("b-race", "a-race", true)});
+  REQUIRE(report.ok());
+  CHECK(report->reattached == 0);
+  CHECK(report->ended_first == 1);
+  CHECK(s.tracker->active_call_count() == 0);
+  CHECK(s.Acc().reserved == M("0"));
+  // Nothing is left to extend.
+  s.clock.Set(base::Instant::FromSeconds(kT0s + 60));
+  REQUIRE(s.tracker->Tick().ok());
+  CHECK(s.Acc().reserved == M("0"));
+  CHECK(s.Acc().balance == M("0.90"));
+  CHECK(s.repo.Consistent());
+  s.control.Verify();  // no hard stop, no kill: the call is gone
+}
+
+TEST_CASE("A call listed live whose CDR another writer already stored holds no money", "[billing][reconcile]") {
+  // Billed by `tarifador cdr import` or a mod_json_cdr POST (a CDR document
+  // exists only once the call has ended) while the list was on its way: the
+  // store refuses a reservation for a billed call and the tracker drops it.
+  Setup s;
+  LegScript a = ALeg("a-billed");
+  Cdr billed;
+  billed.uuid = CallId{"a-billed"};
+  billed.account_id = s.account;
+  billed.direction = Direction::kOutbound;
+  billed.cost = M("0.10");
+  billed.billsec = 10;
+  REQUIRE(s.repo.BillCall(billed, s.clock.Now()).ok());
+  s.tracker->LinkRestored(base::Instant::FromMicros(kT0us));
+  auto report = s.tracker->Reconcile({Live("a-billed", "", true)});
+  REQUIRE(report.ok());
+  CHECK(report->reattached == 0);
+  CHECK(report->ended_first == 1);
+  CHECK(s.tracker->active_call_count() == 0);
+  CHECK(s.Acc().reserved == M("0"));
+  // A late HANGUP_COMPLETE of it changes nothing either.
+  s.Feed(a.HangupComplete(kT0us + 2 * kSecond, kT0us + 2 * kSecond, kT0us + 30 * kSecond));
+  CHECK(s.repo.cdr_count() == 1);
+  CHECK(s.Acc().balance == M("0.90"));
+  CHECK(s.Acc().reserved == M("0"));
+  s.control.Verify();
+}

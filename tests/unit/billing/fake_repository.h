@@ -98,6 +98,7 @@ class FakeRepository final : public Repository {
   base::Result<Reservation> Reserve(const Reservation& r) override {
     std::lock_guard lock(mu_);
     if (reservations_.count(r.call)) return base::AlreadyExists("already reserved");
+    if (cdrs_.count(r.call)) return base::AlreadyExists("call " + r.call.value + " is already billed");
     auto acc = Find(r.account_id);
     if (!acc.ok()) return acc.status();
     if (r.amount > AvailableMoney(*acc)) return base::FailedPrecondition("insufficient funds");

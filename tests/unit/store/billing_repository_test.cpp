@@ -253,6 +253,39 @@ TEST_CASE("Billing a call writes CDR, charge and release together, once", "[stor
   CHECK(s.Check().ok());
 }
 
+TEST_CASE("A billed call gets no reservation, and check names one left open", "[store][billing]") {
+  Store s;
+  const AccountId id = s.Account("Guest");
+  s.Recharge(id, "5.00");
+  REQUIRE(s.repo->BillCall(MakeCdr("u-done", id, "0.47"), kAt).ok());
+  // Asked for after the call's billing (a re-attach racing its
+  // HANGUP_COMPLETE): nothing would ever release it.
+  auto late = s.repo->Reserve({CallId{"u-done"}, id, M("0.60"), 60, kAt, kAt});
+  CHECK(late.status().code() == base::StatusCode::kAlreadyExists);
+  CHECK(late.status().message().find("already billed") != std::string::npos);
+  CHECK(s.Get(id).reserved == M("0"));
+  CHECK(s.Count("SELECT count(*) FROM reservations") == 0);
+  CHECK(s.Check().ok());
+
+  // One left open by a store written before that rule: `tarifador check` names it.
+  REQUIRE(s.writer
+              ->Run([id](SQLite::Database& db) {
+                SQLite::Statement st(
+                    db,
+                    "INSERT OR REPLACE INTO reservations(call_uuid, account_id, amount_micros, covered_s, "
+                    "created_us, updated_us) VALUES ('u-done', ?, 2000000, 20, 0, 0)");
+                st.bind(1, static_cast<int64_t>(id.value));
+                st.exec();
+                db.exec("UPDATE accounts SET reserved_micros = 2000000");
+                return base::Status::Ok();
+              })
+              .ok());
+  const base::Status found = s.Check();
+  CHECK_FALSE(found.ok());
+  CHECK(found.message().find("u-done") != std::string::npos);
+  CHECK(found.message().find("already billed") != std::string::npos);
+}
+
 TEST_CASE("A billing that fails half-way leaves nothing behind", "[store][billing]") {
   Store s;
   const AccountId id = s.Account("Guest");
