@@ -1,6 +1,6 @@
 #pragma once
 // UTC instants as epoch microseconds (SPEC section 1), a Clock seam for tests,
-// and ISO 8601 text at the edges.
+// and ISO 8601 text at the edges. Durations and waits: base/steady_clock.h.
 #include <atomic>
 #include <compare>
 #include <cstdint>

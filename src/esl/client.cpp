@@ -87,6 +87,7 @@ Client::Client(ClientOptions options, std::unique_ptr<Transport> transport, cons
     : options_(std::move(options)),
       transport_(std::move(transport)),
       clock_(clock),
+      steady_(options_.steady_clock != nullptr ? *options_.steady_clock : base::RealSteadyClock::Instance()),
       on_event_(std::move(on_event)),
       on_connected_(std::move(on_connected)),
       address_(HostPort(options_.host, options_.port)) {
@@ -141,7 +142,7 @@ void Client::Stop() {
     std::lock_guard lock(mu_);
     stop_requested_ = true;
   }
-  cv_.notify_all();
+  stop_source_.request_stop();  // wakes the backoff wait
   if (transport_) transport_->Cancel();
   if (reader_.joinable()) {
     if (reader_.get_id() == std::this_thread::get_id()) {
@@ -224,8 +225,14 @@ std::string Client::NewJobUuid() {
 
 milliseconds Client::NextBackoff() {
   const milliseconds b = backoff_;
-  std::uniform_int_distribution<int64_t> dist(b.count() / 2, b.count());
-  const milliseconds wait(dist(jitter_rng_));
+  const milliseconds lo(b.count() / 2);
+  milliseconds wait;
+  if (options_.backoff_jitter) {
+    wait = std::clamp(options_.backoff_jitter(lo, b), lo, b);
+  } else {
+    std::uniform_int_distribution<int64_t> dist(lo.count(), b.count());
+    wait = milliseconds(dist(jitter_rng_));
+  }
   backoff_ = std::min(b * 2, options_.max_backoff);
   return wait;
 }
@@ -327,7 +334,7 @@ void Client::Run() {
     SetState(LinkState::kBackoff, ending.reason.message());
     FailAllPending("the connection to FreeSWITCH was lost (" + ending.reason.message() + ")");
 
-    if (ending.reached_up && SteadyClock::now() - ending.up_at >= options_.stable_after) {
+    if (ending.reached_up && steady_.Now() - ending.up_at >= options_.stable_after) {
       backoff_ = options_.initial_backoff;
     }
     const milliseconds wait = NextBackoff();
@@ -345,8 +352,8 @@ void Client::Run() {
       last_logged_error_ = message;
     }
 
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, wait, [this] { return stop_requested_; });
+    // Stop() requests a stop on this token, which ends the wait at once.
+    steady_.WaitUntil(steady_.Now() + wait, stop_source_.get_token());
   }
   FailAllPending("the event socket client was stopped");
   SetState(LinkState::kStopped, "the event socket client was stopped");
@@ -354,11 +361,13 @@ void Client::Run() {
 
 Client::Ending Client::RunConnection(Connection& conn) {
   Ending ending;
+  // Taken before kAuthenticating is published: whoever sees that state (a
+  // test stepping a FakeSteadyClock) sees the handshake deadline fixed.
+  const auto start = steady_.Now();
   SetState(LinkState::kAuthenticating, "the link is not up yet");
   base::LogDebug("ESL: connected to " + conn.peer() + "; waiting for auth/request");
   FrameParser parser;
   std::vector<char> buffer(kReadChunk);
-  const auto start = SteadyClock::now();
   auto last_frame = start;
   const auto handshake_deadline = start + options_.handshake_timeout;
   awaiting_reply_.clear();
@@ -375,7 +384,7 @@ Client::Ending Client::RunConnection(Connection& conn) {
         return ending;
       }
     }
-    const auto now = SteadyClock::now();
+    const auto now = steady_.Now();
     ExpireJobs(now);
     if (now - last_frame >= options_.silence_timeout) {
       ending.reason =
@@ -410,7 +419,7 @@ Client::Ending Client::RunConnection(Connection& conn) {
         return ending;
       }
       if (!*next) break;
-      last_frame = SteadyClock::now();
+      last_frame = steady_.Now();
       Frame frame = std::move(**next);
       if (frame.type == ContentType::kAuthRequest) {
         if (auth_sent) {
@@ -493,7 +502,7 @@ base::Status Client::HandleReply(const Frame& frame, Connection& conn, Ending& e
       }
       up_ = true;
       ending.reached_up = true;
-      ending.up_at = SteadyClock::now();
+      ending.up_at = steady_.Now();
       ++core_.connects;
       SetState(LinkState::kUp);
       base::LogInfo("ESL: link up with FreeSWITCH at " + address_ + " (connection " + std::to_string(core_.connects) +
@@ -582,7 +591,7 @@ base::Status Client::FlushOutgoing(Connection& conn) {
   // Register every command before writing, so a failed write fails them all
   // through FailAllPending; the FIFO order is the write order.
   std::string wire;
-  const auto deadline = SteadyClock::now() + options_.job_timeout;
+  const auto deadline = steady_.Now() + options_.job_timeout;
   for (Outgoing& out : batch) {
     wire += out.wire;
     awaiting_reply_.push_back({Expect::kBgapi, out.job_uuid});
@@ -591,7 +600,7 @@ base::Status Client::FlushOutgoing(Connection& conn) {
   return conn.WriteAll(wire, options_.write_timeout);
 }
 
-void Client::ExpireJobs(SteadyClock::time_point now) {
+void Client::ExpireJobs(TimePoint now) {
   std::vector<PendingJob> expired;
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     if (it->second.deadline <= now) {

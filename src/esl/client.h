@@ -15,12 +15,14 @@
 // connection while it runs (ESL-NOTES section 1).
 //
 // Time: instants reported in LinkStatus come from the injected base::Clock;
-// durations that drive the logic (connect/handshake/silence/job timeouts,
-// backoff) use std::chrono::steady_clock, so a wall-clock step (NTP at boot on
-// an appliance) can neither fake a dead link nor hide one.
+// durations that drive the logic (handshake/silence/job timeouts, backoff,
+// stable_after) come from a base::SteadyClock (ClientOptions::steady_clock,
+// std::chrono::steady_clock by default), so a wall-clock step (NTP at boot on
+// an appliance) can neither fake a dead link nor hide one, and a test can
+// step that time by hand. The transport's own connect/read/write timeouts
+// are real time (they are poll() timeouts).
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -28,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -35,6 +38,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/steady_clock.h"
 #include "base/time.h"
 #include "esl/commands.h"
 #include "esl/event.h"
@@ -93,6 +97,23 @@ struct ClientOptions {
   std::chrono::milliseconds max_backoff{30000};
   std::chrono::milliseconds stable_after{10000};
   uint64_t jitter_seed = 0;  // 0: seeded from std::random_device (tests set it)
+
+  // Seams for tests (STYLE.md habit 7); production leaves both unset.
+  //
+  // The monotonic clock behind every duration above except connect_timeout
+  // and write_timeout (handshake, silence, job deadlines, stable_after) and
+  // the one the backoff waits on: Stop() interrupts that wait through a stop
+  // token. nullptr: base::RealSteadyClock::Instance(). Borrowed; must outlive
+  // the client. With a base::FakeSteadyClock the client never gives up on a
+  // connection and never leaves a backoff until the test advances it (call
+  // Transport::Wake() after advancing so a blocked read re-checks its
+  // deadlines at once).
+  const base::SteadyClock* steady_clock = nullptr;
+  // Draws each backoff wait from [lo, hi] (lo = b/2, hi = b, see above). A
+  // result outside [lo, hi] is clamped into it. Empty: uniform over [lo, hi]
+  // in milliseconds from a std::mt19937_64 seeded with jitter_seed. Called
+  // on the reader thread only, once per wait, in order.
+  std::function<std::chrono::milliseconds(std::chrono::milliseconds lo, std::chrono::milliseconds hi)> backoff_jitter;
 };
 
 class Client {
@@ -132,7 +153,8 @@ class Client {
   base::Status Start();
 
   // Stops the reader thread and closes the connection; returns within about
-  // a second even when the thread is connecting, reading or backing off.
+  // a second even when the thread is connecting, reading or backing off (it
+  // requests a stop on the backoff wait and cancels the transport).
   // Commands still pending fail with Unavailable. Idempotent and thread-safe.
   // Must not be called from a callback (it would wait for itself; it then
   // only asks the thread to end and logs an error).
@@ -167,7 +189,7 @@ class Client {
   std::future<base::Result<std::vector<ChannelRow>>> ShowChannels();
 
  private:
-  using SteadyClock = std::chrono::steady_clock;
+  using TimePoint = base::SteadyClock::TimePoint;
 
   struct Outgoing {
     std::string command;
@@ -178,7 +200,7 @@ class Client {
   struct PendingJob {
     std::string command;
     JobCallback done;
-    SteadyClock::time_point deadline;
+    TimePoint deadline;
   };
   enum class Expect { kAuth, kSubscribe, kBgapi };
   struct AwaitingReply {
@@ -189,7 +211,7 @@ class Client {
   struct Ending {
     base::Status reason;
     bool reached_up = false;
-    SteadyClock::time_point up_at;
+    TimePoint up_at;
   };
 
   void Run();
@@ -199,7 +221,7 @@ class Client {
   base::Status HandleReply(const Frame& frame, Connection& conn, Ending& ending);
   void HandleEvent(Frame&& frame);
   base::Status FlushOutgoing(Connection& conn);
-  void ExpireJobs(SteadyClock::time_point now);
+  void ExpireJobs(TimePoint now);
   void FailAllPending(const std::string& why);
   bool StopRequested() const;
   // Sets the state, publishes it; leaving kUp fails the queued commands.
@@ -213,6 +235,7 @@ class Client {
   const ClientOptions options_;
   const std::unique_ptr<Transport> transport_;
   const base::Clock& clock_;
+  const base::SteadyClock& steady_;  // options_.steady_clock or the real one
   const EventCallback on_event_;
   const ConnectedCallback on_connected_;
   const std::string address_;
@@ -223,7 +246,7 @@ class Client {
 
   // Shared with submitting threads.
   mutable std::mutex mu_;
-  std::condition_variable cv_;  // the backoff wait; signalled by Stop()
+  std::stop_source stop_source_;  // ends the backoff wait; requested by Stop()
   bool started_ = false;
   bool stop_requested_ = false;
   LinkState state_ = LinkState::kStopped;

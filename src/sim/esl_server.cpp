@@ -354,6 +354,7 @@ void EslServer::ServeSession(Session& session) {
         }
         if (!next->has_value()) break;
         open = HandleCommand(session, **next);
+        RecordHandled((*next)->line);
       }
     }
   } catch (const std::exception& e) {
@@ -376,6 +377,14 @@ void EslServer::RecordCommand(const std::string& line) {
     std::lock_guard lock(log_mu_);
     commands_.push_back(line);
     ++command_counts_[name];
+  }
+  log_cv_.notify_all();
+}
+
+void EslServer::RecordHandled(const std::string& line) {
+  {
+    std::lock_guard lock(log_mu_);
+    handled_.push_back(line);
   }
   log_cv_.notify_all();
 }
@@ -637,6 +646,11 @@ void EslServer::DropLink(std::chrono::milliseconds refuse_for) {
   }
 }
 
+void EslServer::RestoreLink() {
+  std::lock_guard lock(mu_);
+  refuse_until_ = {};
+}
+
 void EslServer::SendGarbage() {
   // A header line without "Name:" and bytes outside ASCII: a client's frame
   // parser loses sync and has to reconnect.
@@ -664,10 +678,19 @@ std::map<std::string, uint64_t> EslServer::CommandCounts() const {
 }
 
 std::string EslServer::WaitForCommand(std::string_view prefix, std::chrono::milliseconds timeout) const {
+  return WaitForLine(commands_, prefix, timeout);
+}
+
+std::string EslServer::WaitForCommandHandled(std::string_view prefix, std::chrono::milliseconds timeout) const {
+  return WaitForLine(handled_, prefix, timeout);
+}
+
+std::string EslServer::WaitForLine(const std::vector<std::string>& lines, std::string_view prefix,
+                                   std::chrono::milliseconds timeout) const {
   std::unique_lock lock(log_mu_);
   std::string found;
   log_cv_.wait_for(lock, timeout, [&] {
-    for (const std::string& c : commands_) {
+    for (const std::string& c : lines) {
       if (c.rfind(prefix, 0) == 0) {
         found = c;
         return true;

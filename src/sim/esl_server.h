@@ -72,6 +72,11 @@ class EslServer final : public EventSink {
   // Events emitted meanwhile are lost, as FreeSWITCH loses them: calls that
   // ended during the outage never send their HANGUP_COMPLETE to anyone.
   void DropLink(std::chrono::milliseconds refuse_for = std::chrono::milliseconds(0));
+  // Ends a DropLink outage now, whatever its `refuse_for`: the next
+  // connection is accepted. A test that drops the link with a long
+  // `refuse_for` ends the outage itself, at a point of its choosing, instead
+  // of racing a real-time timer. Harmless when no outage is on.
+  void RestoreLink();
   // Writes bytes that break ESL framing to every authenticated connection.
   void SendGarbage();
   void SetAclReject(bool reject);
@@ -86,6 +91,12 @@ class EslServer final : public EventSink {
   // Waits until a received command line starts with `prefix`; returns that
   // line, or "" after `timeout`.
   std::string WaitForCommand(std::string_view prefix, std::chrono::milliseconds timeout) const;
+  // Like WaitForCommand, but returns only once that command has been carried
+  // out: its reply written and, for api and bgapi, the command run on the
+  // switch (a bgapi's BACKGROUND_JOB emitted). A test that moves a FakeClock
+  // waits for this first, so the command acts at the simulated time the
+  // test expects (`sched_hangup +10` counts from before the move).
+  std::string WaitForCommandHandled(std::string_view prefix, std::chrono::milliseconds timeout) const;
   // Open connections (authenticated or not).
   size_t ConnectionCount() const;
   // Connections that completed `auth` since Start().
@@ -104,6 +115,11 @@ class EslServer final : public EventSink {
   std::string HandleFilter(Session& session, std::string_view args);
   std::string RunApi(const std::string& command, const std::string& args);
   void RecordCommand(const std::string& line);
+  void RecordHandled(const std::string& line);
+  // The first line of `lines` that starts with `prefix`, waiting on log_cv_
+  // up to `timeout`; "" if none. Precondition: `lines` is guarded by log_mu_.
+  std::string WaitForLine(const std::vector<std::string>& lines, std::string_view prefix,
+                          std::chrono::milliseconds timeout) const;
   // Performs a drop_link asked for by "api sim_fault drop_link"; the caller
   // holds no session lock.
   void ApplyPendingDrop();
@@ -126,6 +142,7 @@ class EslServer final : public EventSink {
   mutable std::mutex log_mu_;
   mutable std::condition_variable log_cv_;
   std::vector<std::string> commands_;
+  std::vector<std::string> handled_;  // command lines carried out, in order
   std::map<std::string, uint64_t> command_counts_;
 
   std::atomic<uint64_t> events_sent_{0};

@@ -224,11 +224,7 @@ void FakeSwitch::SchedulerLoop() {
     try {
       const int64_t now = clock_.Now().micros();
       if (!tasks_.empty() && tasks_.begin()->first.first <= now) {
-        const int64_t due = tasks_.begin()->first.first;
-        Task task = std::move(tasks_.begin()->second);
-        tasks_.erase(tasks_.begin());
-        AdvanceLocked(due);
-        task();
+        RunNextTaskLocked();
         continue;
       }
       // Sleep until the next step is due in real time, but wake at least every
@@ -240,8 +236,8 @@ void FakeSwitch::SchedulerLoop() {
       }
       cv_.wait_for(lock, std::chrono::microseconds(wait_us));
     } catch (const std::exception& e) {
-      // A step that throws (allocation failure) loses that step only.
-      base::LogError(std::string("sim scheduler: step failed: ") + e.what());
+      // The thread's top-level catch (steps catch their own exceptions).
+      base::LogError(std::string("sim scheduler: ") + e.what());
     }
   }
 }
@@ -283,6 +279,29 @@ void FakeSwitch::ScheduleHeartbeatLocked(int64_t due_us) {
 int64_t FakeSwitch::AdvanceLocked(int64_t candidate_us) {
   now_us_ = std::max(now_us_, candidate_us);
   return now_us_;
+}
+
+void FakeSwitch::RunNextTaskLocked() {
+  const int64_t due = tasks_.begin()->first.first;
+  Task task = std::move(tasks_.begin()->second);
+  tasks_.erase(tasks_.begin());
+  AdvanceLocked(due);
+  try {
+    task();
+  } catch (const std::exception& e) {
+    // A step that throws (allocation failure) loses that step only.
+    base::LogError(std::string("sim scheduler: step failed: ") + e.what());
+  }
+}
+
+void FakeSwitch::CatchUpLocked() {
+  const int64_t now = clock_.Now().micros();
+  // Only while the scheduler runs: a stopped (or never started) switch keeps
+  // its pending steps pending.
+  if (running_ && !stopping_) {
+    while (!tasks_.empty() && tasks_.begin()->first.first <= now) RunNextTaskLocked();
+  }
+  AdvanceLocked(now);
 }
 
 std::string FakeSwitch::NewUuid() {
@@ -623,7 +642,7 @@ FakeSwitch::Leg& FakeSwitch::AddLegLocked(Call& call, std::unique_ptr<Leg> leg) 
 
 base::Result<std::string> FakeSwitch::PlaceCall(const CallSpec& spec) {
   std::lock_guard lock(mu_);
-  AdvanceLocked(clock_.Now().micros());
+  CatchUpLocked();
   return PlaceCallLocked(spec);
 }
 
@@ -1088,7 +1107,7 @@ void FakeSwitch::KillLocked(const std::string& uuid, const std::string& cause) {
 void FakeSwitch::EmitBackgroundJob(const std::string& job_uuid, std::string_view command, std::string_view args,
                                    const std::string& output) {
   std::lock_guard lock(mu_);
-  AdvanceLocked(clock_.Now().micros());
+  CatchUpLocked();
   SimEvent ev = EnvelopeLocked("BACKGROUND_JOB", "mod_event_socket.c", "api_exec", 1557);
   ev.headers.Add("Job-UUID", job_uuid);
   ev.headers.Add("Job-Command", std::string(command));
@@ -1099,7 +1118,7 @@ void FakeSwitch::EmitBackgroundJob(const std::string& job_uuid, std::string_view
 
 std::string FakeSwitch::ExecuteApi(std::string_view command, std::string_view args) {
   std::lock_guard lock(mu_);
-  AdvanceLocked(clock_.Now().micros());
+  CatchUpLocked();
   return ApiLocked(std::string(command), std::string(args));
 }
 

@@ -7,7 +7,12 @@
 // an EventSink (the EslServer).
 //
 // Thread-safety: every public member function may be called from any thread.
-// One scheduler thread (Start/Stop) runs the calls' timelines.
+// One scheduler thread (Start/Stop) runs the calls' timelines. While it runs,
+// PlaceCall, ExecuteApi and EmitBackgroundJob first run every step already
+// due by the clock's reading, so a command never finds (or stamps) a
+// timeline the scheduler has not caught up with yet: with a FakeClock a test
+// may jump time and then send a command, and the steps in between still carry
+// their own times.
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -130,6 +135,17 @@ class FakeSwitch {
   void ScheduleLocked(int64_t due_us, Task task);
   void ScheduleHeartbeatLocked(int64_t due_us);
   int64_t AdvanceLocked(int64_t candidate_us);
+  // Pops the earliest step, moves now_us_ to its due time and runs it (a step
+  // that throws is logged and lost). Precondition: tasks_ not empty.
+  void RunNextTaskLocked();
+  // Before anything happens "now" from outside the timeline (an API command,
+  // a job result, a placed call): runs every step already due that the
+  // scheduler thread has not reached yet, in order and at its own due time,
+  // then moves now_us_ to the clock's reading. Without it a command that
+  // arrives while the scheduler sleeps (up to 10 ms; any time a FakeClock
+  // jumps) would stamp those earlier steps with its later time: an answer
+  // due at 2.15 s would be reported at 5 s. Only while the scheduler runs.
+  void CatchUpLocked();
   std::string NewUuidLocked();
   static std::string FormatUuid(uint64_t hi, uint64_t lo);
 

@@ -1,6 +1,10 @@
 // The whole billing loop in one process: tarifador's Service against the
 // simulated FreeSWITCH (real ESL over loopback TCP, real SQLite file), on the
-// simulator's sped-up clock so minutes of calls take a second.
+// simulator's sped-up clock so minutes of calls take a second, or, where the
+// outcome depends on when things happen, on a base::FakeClock that the test
+// moves by hand: simulated time then stands still until the test has seen
+// what it waits for (the sim's own state, the commands it received), so how
+// fast the machine runs changes nothing.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
@@ -31,7 +35,8 @@ constexpr const char* kDeck =
 
 base::Money M(const char* text) { return *base::Money::Parse(text); }
 
-// Polls `done` every 10 ms for up to `limit`.
+// Polls `done` every 10 ms for up to `limit` of real time: a generous bound
+// that only runs out when the code is broken, never an assertion on speed.
 template <typename F>
 bool WaitFor(F done, std::chrono::milliseconds limit = 10s) {
   const auto until = std::chrono::steady_clock::now() + limit;
@@ -42,16 +47,26 @@ bool WaitFor(F done, std::chrono::milliseconds limit = 10s) {
   return done();
 }
 
+// Harness(balance, kManualTime): simulated time is Harness::clock, which
+// only the test moves.
+struct ManualTime {};
+constexpr ManualTime kManualTime;
+
 struct Harness {
   test_support::TempDir dir;
   config::Config cfg;
+  base::FakeClock clock;  // simulated time with kManualTime; outlives sim and svc
   std::unique_ptr<sim::Simulator> sim;
   std::unique_ptr<app::Service> svc;
   billing::AccountId account;
 
   // An office with one prepaid account holding `balance`, extensions 1001
   // and 1002 on it, plan "retail"; the sim at 100x speed.
-  explicit Harness(const char* balance, double time_scale = 0.01) {
+  explicit Harness(const char* balance, double time_scale = 0.01) { Init(balance, time_scale, nullptr); }
+  // The same on `clock`, which stands still until the test advances it.
+  Harness(const char* balance, ManualTime) { Init(balance, 1.0, &clock); }
+
+  void Init(const char* balance, double time_scale, const base::Clock* sim_clock) {
     cfg.data_dir = dir.path() + "/data";
     cfg.http.listen = "127.0.0.1:0";
     cfg.rating.default_plan = "retail";
@@ -83,7 +98,7 @@ struct Harness {
     sim::SimulatorOptions so;
     so.server.port = 0;
     so.time_scale = time_scale;
-    sim = std::make_unique<sim::Simulator>(so);
+    sim = std::make_unique<sim::Simulator>(so, sim_clock);
     REQUIRE(sim->Start().ok());
     cfg.freeswitch.port = sim->port();
     app::Service::Options options;
@@ -107,6 +122,14 @@ struct Harness {
     auto cdr = repo().GetCdr(billing::CallId{uuid});
     REQUIRE(cdr.ok());
     return *cdr;
+  }
+  // Moves simulated time forward by `seconds` (kManualTime only).
+  void Advance(double seconds) { clock.AdvanceMicros(static_cast<int64_t>(seconds * 1e6)); }
+  // Events of that name the simulated switch has emitted.
+  uint64_t Emitted(const std::string& name) {
+    const auto stats = sim->fake_switch().Stats();
+    const auto it = stats.events_by_name.find(name);
+    return it == stats.events_by_name.end() ? 0 : it->second;
   }
   std::string Place(sim::CallSpec spec) {
     auto uuid = sim->fake_switch().PlaceCall(spec);
@@ -162,11 +185,13 @@ TEST_CASE("A call placed on the simulated switch is authorized, reserved and bil
 }
 
 TEST_CASE("A prepaid call is cut off where the money ends", "[app][billing]") {
-  // 10 s at 0.01/s. At 10x speed (not 100x): the hard stop leaves tarifador
-  // a few real milliseconds after the CREATE, which 100x would turn into
-  // simulated seconds of overrun.
-  Harness h("0.10", 0.1);
+  // 10 s at 0.01/s. Simulated time stands still until the switch has the
+  // hard stop, so the real time tarifador takes to send it costs no
+  // simulated seconds of overrun however slow the machine is.
+  Harness h("0.10", kManualTime);
   const std::string a = h.Place(Outbound("00442079460958", 600));
+  REQUIRE(h.sim->server().WaitForCommandHandled("bgapi sched_hangup +10 " + a + " ALLOTTED_TIMEOUT", 10s) != "");
+  h.Advance(12);  // past the hard stop (the call was answered 2.15 s in)
   REQUIRE(WaitFor([&] { return h.Billed(a); }));
   const billing::Cdr cdr = h.CdrOf(a);
   CHECK(cdr.disposition == billing::Disposition::kCutOffNoFunds);
@@ -208,22 +233,49 @@ TEST_CASE("Many concurrent calls of one account never take it below zero", "[app
 }
 
 TEST_CASE("Calls that end while the link is down are billed once after the reconnect", "[app][billing]") {
-  Harness h("5.00");
+  // Simulated time moves only when the test advances it, and the outage
+  // lasts until the test ends it: no real-time race decides which call
+  // ends during the outage.
+  Harness h("5.00", kManualTime);
   const std::string short_call = h.Place(Outbound("00442079460958", 20));
   const std::string long_call = h.Place(Outbound("00442079460958", 200));
-  // Both connected (ring 2 s), then the link goes for 0.5 s real = 50 sim s.
-  REQUIRE(
-      WaitFor([&] { return h.sim->clock().Now().micros() > 0 && h.svc->call_billing().loop().stats().events >= 6; }));
-  std::this_thread::sleep_for(60ms);  // 6 sim seconds: both bridged
-  h.sim->server().DropLink(500ms);
-  REQUIRE(WaitFor([&] { return !h.LinkUp(); }, 2s));
-  REQUIRE(WaitFor([&] { return h.LinkUp(); }));
+  // Their hard stops are in place at 0 s (they count from there) ...
+  for (const std::string& call : {short_call, long_call}) {
+    REQUIRE(WaitFor([&] {
+      for (const std::string& line : h.sim->server().ReceivedCommands()) {
+        if (line.rfind("bgapi sched_hangup +", 0) == 0 && line.find(" " + call + " ") != std::string::npos) {
+          return h.sim->server().WaitForCommandHandled(line, 0ms) != "";
+        }
+      }
+      return false;
+    }));
+  }
+  // ... both are answered and bridged 2.15 s in (B created at 0.1 s, ringing 2 s) ...
+  h.Advance(5);
+  REQUIRE(WaitFor([&] { return h.Emitted("CHANNEL_BRIDGE") == 2; }));
+  // ... and tarifador has received every event sent so far.
+  const uint64_t sent = h.sim->server().EventsSent();
+  REQUIRE(WaitFor([&] { return h.svc->call_billing().esl_client().status().events_received >= sent; }));
+
+  h.sim->server().DropLink(std::chrono::hours(1));  // ended below by RestoreLink()
+  REQUIRE(WaitFor([&] { return !h.LinkUp(); }));
+  // The short call ends during the outage (at 22.15 s): its HANGUP_COMPLETE is lost.
+  h.Advance(25);
+  REQUIRE(WaitFor([&] { return !h.sim->fake_switch().HasChannel(short_call); }));
+  CHECK(h.sim->fake_switch().HasChannel(long_call));
+  CHECK_FALSE(h.Billed(short_call));
+  h.sim->server().RestoreLink();
+  // The client's backoff runs on real time and never exceeds 30 s.
+  REQUIRE(WaitFor([&] { return h.LinkUp(); }, 60s));
+
   // The short call ended during the outage: finalised by the reconcile.
   REQUIRE(WaitFor([&] { return h.Billed(short_call); }));
   CHECK(h.CdrOf(short_call).billsec <= 20);
   CHECK(h.CdrOf(short_call).cost <= M("0.20"));
-  // The long one is still up and billed normally at its end.
-  REQUIRE(WaitFor([&] { return h.Billed(long_call); }, 15s));
+  // The long one is still up and billed normally at its end (202.15 s).
+  CHECK_FALSE(h.Billed(long_call));
+  h.Advance(180);
+  REQUIRE(WaitFor([&] { return h.Billed(long_call); }));
   CHECK(h.CdrOf(long_call).billsec == 200);
   CHECK(h.svc->call_billing().loop().stats().reconciles >= 1);
   h.RequireConsistentStore();

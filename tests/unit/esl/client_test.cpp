@@ -1,6 +1,13 @@
 // esl::Client against a scripted fake FreeSWITCH (STYLE.md habit 11): a
 // loopback TCP listener on 127.0.0.1:0, driven step by step from the test,
 // that records what the client sends. Assertions are on exact bytes.
+//
+// Time: no assertion here depends on how fast the machine is. Tests about
+// timeouts, backoff and Stop() give the client a base::FakeSteadyClock and
+// step it by hand (Harness::Step), so they assert the exact waits the client
+// chose. Real time appears only as the generous limit of polling helpers
+// (WaitUntil, ReadCommand, Accept: 5 s), which run out only when the code is
+// broken.
 #include "esl/client.h"
 
 #include <arpa/inet.h>
@@ -32,7 +39,8 @@ using esl::Client;
 using esl::ClientOptions;
 using esl::LinkState;
 using std::chrono::milliseconds;
-using SteadyClock = std::chrono::steady_clock;
+// Real time: only for the generous limits of the polling helpers below.
+using RealTime = std::chrono::steady_clock;
 
 namespace {
 
@@ -70,7 +78,7 @@ class PeerConnection {
   // The next command the client sent: everything up to and including the
   // blank line ("...\n\n"). Empty when none came within `timeout`.
   std::string ReadCommand(milliseconds timeout = 5s) {
-    const auto deadline = SteadyClock::now() + timeout;
+    const auto deadline = RealTime::now() + timeout;
     while (true) {
       const size_t end = inbox_.find("\n\n");
       if (end != std::string::npos) {
@@ -85,7 +93,7 @@ class PeerConnection {
   // True when the client closes the connection within `timeout`. Commands
   // that arrive meanwhile are kept in the inbox.
   bool WaitForClose(milliseconds timeout = 5s) {
-    const auto deadline = SteadyClock::now() + timeout;
+    const auto deadline = RealTime::now() + timeout;
     while (!eof_) {
       if (!Fill(deadline) && !eof_) return false;
     }
@@ -104,9 +112,9 @@ class PeerConnection {
 
  private:
   // Reads what is available; false on timeout or EOF.
-  bool Fill(SteadyClock::time_point deadline) {
+  bool Fill(RealTime::time_point deadline) {
     if (eof_) return false;
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline - SteadyClock::now()).count();
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - RealTime::now()).count();
     if (left <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left)) <= 0) return false;
@@ -284,8 +292,8 @@ ClientOptions TestOptions(uint16_t port) {
 }
 
 bool WaitUntil(const std::function<bool()>& pred, milliseconds timeout = 5s) {
-  const auto deadline = SteadyClock::now() + timeout;
-  while (SteadyClock::now() < deadline) {
+  const auto deadline = RealTime::now() + timeout;
+  while (RealTime::now() < deadline) {
     if (pred()) return true;
     std::this_thread::sleep_for(2ms);
   }
@@ -316,18 +324,84 @@ bool Ready(std::future<T>& f, milliseconds timeout = 5s) {
   return f.wait_for(timeout) == std::future_status::ready;
 }
 
-// A client wired to a sink, started against `port`.
+// `options` with its durations on `steady` (nullptr: real time).
+ClientOptions OnSteadyClock(ClientOptions options, const base::SteadyClock* steady) {
+  options.steady_clock = steady;
+  return options;
+}
+
+// A client wired to a sink, started against `port`. With `steady`, every
+// duration of the client (handshake, silence, job timeouts, backoff) runs on
+// that clock, which only the test moves (Step).
 struct Harness {
-  explicit Harness(ClientOptions options, std::unique_ptr<esl::Transport> transport = nullptr)
-      : client(
-            std::move(options), transport ? std::move(transport) : std::make_unique<esl::TcpTransport>(), clock,
-            [this](esl::Event&& ev) { sink.Push(std::move(ev)); }, [this] { ++connected; }) {}
+  explicit Harness(ClientOptions options, std::unique_ptr<esl::Transport> owned_transport = nullptr,
+                   base::FakeSteadyClock* steady_clock = nullptr)
+      : Harness(Parts{}, OnSteadyClock(std::move(options), steady_clock),
+                owned_transport ? std::move(owned_transport) : std::make_unique<esl::TcpTransport>(), steady_clock) {}
+
+  // Moves the client's steady time forward by `d`, then wakes its reader so
+  // that a read in progress re-checks its deadlines at once. Precondition:
+  // built with a steady clock.
+  void Step(milliseconds d) {
+    REQUIRE(steady != nullptr);
+    steady->Advance(d);
+    transport->Wake();
+  }
+
+  // The wait of the backoff the client is in now (it is blocked on the fake
+  // steady clock), or fails the test when none starts within 5 s.
+  milliseconds BackoffWait() {
+    REQUIRE(steady != nullptr);
+    const auto wait = steady->AwaitWaiter(5s);
+    REQUIRE(wait.has_value());
+    return std::chrono::duration_cast<milliseconds>(*wait);
+  }
 
   base::FakeClock clock;
+  base::FakeSteadyClock* const steady;
+  esl::Transport* const transport;  // owned by `client`
   EventSink sink;
   std::atomic<int> connected{0};
   Client client;
+
+ private:
+  struct Parts {};
+  Harness(Parts, ClientOptions options, std::unique_ptr<esl::Transport> transport_owned,
+          base::FakeSteadyClock* steady_clock)
+      : steady(steady_clock),
+        transport(transport_owned.get()),
+        client(
+            std::move(options), std::move(transport_owned), clock,
+            [this](esl::Event&& ev) { sink.Push(std::move(ev)); }, [this] { ++connected; }) {}
 };
+
+// A backoff_jitter that draws three quarters of the way up [lo, hi] and
+// records every range it was given (it runs on the reader thread).
+class ScriptedJitter {
+ public:
+  // Installs the jitter in `o`; this object must outlive the client.
+  void InstallIn(ClientOptions& o) {
+    o.backoff_jitter = [this](milliseconds lo, milliseconds hi) {
+      std::lock_guard lock(mu_);
+      ranges_.emplace_back(lo, hi);
+      return hi - (hi - lo) / 4;
+    };
+  }
+  std::vector<std::pair<milliseconds, milliseconds>> ranges() {
+    std::lock_guard lock(mu_);
+    return ranges_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<milliseconds, milliseconds>> ranges_;
+};
+
+std::vector<milliseconds> Millis(const std::vector<base::SteadyClock::Duration>& waits) {
+  std::vector<milliseconds> out;
+  for (const auto& w : waits) out.push_back(std::chrono::duration_cast<milliseconds>(w));
+  return out;
+}
 
 // Captures everything written to stderr (base::Log) while alive.
 class StderrCapture {
@@ -686,9 +760,9 @@ TEST_CASE("A BACKGROUND_JOB of another client is passed on as an event", "[esl][
 
 TEST_CASE("Commands fail fast with Unavailable while the link is not up", "[esl][client]") {
   base::FakeClock clock;
+  base::FakeSteadyClock steady;  // never advanced: the backoff lasts until Stop()
   ClientOptions o = TestOptions(ClosedPort());
-  o.initial_backoff = 5s;
-  o.max_backoff = 5s;
+  o.steady_clock = &steady;
   Client c(o, std::make_unique<esl::TcpTransport>(), clock, [](esl::Event&&) {});
 
   auto before = c.Bgapi("status");
@@ -717,24 +791,27 @@ TEST_CASE("Commands fail fast with Unavailable while the link is not up", "[esl]
 
 TEST_CASE("A job without a result times out, a lost connection fails pending jobs", "[esl][client]") {
   FakeFreeSwitch fs;
+  base::FakeSteadyClock steady;
   ClientOptions o = TestOptions(fs.port());
   o.job_timeout = 200ms;
-  Harness h(o);
+  Harness h(o, nullptr, &steady);
   REQUIRE(h.client.Start().ok());
   auto peer = fs.Accept();
   REQUIRE(peer);
   Handshake(*peer);
   REQUIRE(WaitForState(h.client, LinkState::kUp));
 
-  const auto t0 = SteadyClock::now();
   auto silent = h.client.Bgapi("status");
+  // The deadline is fixed before the command is written.
   const std::string job = JobUuidOf(peer->ReadCommand());
   peer->Send(BgapiReply(job));
-  REQUIRE(Ready(silent, 3s));
-  CHECK(SteadyClock::now() - t0 >= 200ms);
+  h.Step(199ms);
+  CHECK(silent.wait_for(0s) == std::future_status::timeout);
+  h.Step(1ms);  // job_timeout reached exactly
+  REQUIRE(Ready(silent));
   auto r = silent.get();
   CHECK(r.status().code() == base::StatusCode::kUnavailable);
-  CHECK_THAT(r.status().message(), Catch::Contains("no result"));
+  CHECK_THAT(r.status().message(), Catch::Contains("no result from FreeSWITCH within 200 ms"));
   // A late result for it is ignored, and the link stays up.
   peer->Send(BackgroundJob(job, "+OK\n"));
   peer->Send(Heartbeat(1));
@@ -945,26 +1022,31 @@ TEST_CASE("The peer closing the connection makes the client reconnect", "[esl][c
 
 TEST_CASE("Silence longer than silence_timeout is a dead link: the client reconnects", "[esl][client]") {
   FakeFreeSwitch fs;
+  base::FakeSteadyClock steady;
   ClientOptions o = TestOptions(fs.port());
   o.silence_timeout = 300ms;
-  Harness h(o);
+  Harness h(o, nullptr, &steady);
   REQUIRE(h.client.Start().ok());
   auto peer = fs.Accept();
   REQUIRE(peer);
   Handshake(*peer);
   REQUIRE(WaitForState(h.client, LinkState::kUp));
-  // Heartbeats inside the limit keep the link.
+  // A heartbeat after 299 ms of silence, five times over (1.5 s in all): the
+  // link stays. The clock moves only after the previous heartbeat was
+  // delivered, so the silence never reaches 300 ms.
   for (int i = 0; i < 5; ++i) {
-    std::this_thread::sleep_for(100ms);
+    h.Step(299ms);
     peer->Send(Heartbeat(i));
+    REQUIRE(h.sink.WaitFor(static_cast<size_t>(i) + 1));
   }
   CHECK(h.client.status().state == LinkState::kUp);
   CHECK(h.client.status().connects == 1);
-  // Then nothing: the client gives up on this connection.
-  const auto t0 = SteadyClock::now();
-  CHECK(peer->WaitForClose(3s));
-  CHECK(SteadyClock::now() - t0 >= 150ms);
-  CHECK_THAT(WaitForError(h.client, "no frame"), Catch::Contains("no frame from FreeSWITCH"));
+  // Then 300 ms of nothing: the client gives up on this connection.
+  h.Step(300ms);
+  CHECK(peer->WaitForClose());
+  CHECK_THAT(WaitForError(h.client, "no frame"),
+             Catch::Contains("no frame from FreeSWITCH") && Catch::Contains("for 300 ms"));
+  h.Step(h.BackoffWait());
   auto next = fs.Accept();
   REQUIRE(next);
   Handshake(*next);
@@ -973,84 +1055,57 @@ TEST_CASE("Silence longer than silence_timeout is a dead link: the client reconn
 
 TEST_CASE("A server that never sends auth/request is dropped after handshake_timeout", "[esl][client]") {
   FakeFreeSwitch fs;
+  base::FakeSteadyClock steady;
   ClientOptions o = TestOptions(fs.port());
   o.handshake_timeout = 200ms;
-  Harness h(o);
+  Harness h(o, nullptr, &steady);
   REQUIRE(h.client.Start().ok());
   auto peer = fs.Accept();
   REQUIRE(peer);
-  CHECK(peer->WaitForClose(3s));
+  // The handshake deadline is fixed before kAuthenticating is published.
+  REQUIRE(WaitForState(h.client, LinkState::kAuthenticating));
+  h.Step(199ms);
+  CHECK(h.client.status().state == LinkState::kAuthenticating);
+  h.Step(1ms);
+  CHECK(peer->WaitForClose());
   CHECK_THAT(WaitForError(h.client, "login"),
-             Catch::Contains("did not complete the login") && Catch::Contains("no auth/request"));
+             Catch::Contains("did not complete the login within 200 ms") && Catch::Contains("no auth/request"));
+  h.Step(h.BackoffWait());
   REQUIRE(fs.Accept());
-}
-
-TEST_CASE("Stop() returns promptly during backoff and during a blocking read", "[esl][client]") {
-  SECTION("during backoff") {
-    base::FakeClock clock;
-    ClientOptions o = TestOptions(ClosedPort());
-    o.initial_backoff = 20s;
-    o.max_backoff = 30s;
-    Client c(o, std::make_unique<esl::TcpTransport>(), clock, [](esl::Event&&) {});
-    REQUIRE(c.Start().ok());
-    REQUIRE(WaitForState(c, LinkState::kBackoff));
-    CHECK_THAT(c.status().last_error, Catch::Contains("refused", Catch::CaseSensitive::No));
-    const auto t0 = SteadyClock::now();
-    c.Stop();
-    CHECK(SteadyClock::now() - t0 < 1s);
-    CHECK(c.status().state == LinkState::kStopped);
-  }
-  SECTION("during a blocking read, with a job pending") {
-    FakeFreeSwitch fs;
-    ClientOptions o = TestOptions(fs.port());
-    o.silence_timeout = 60s;
-    Harness h(o);
-    REQUIRE(h.client.Start().ok());
-    auto peer = fs.Accept();
-    REQUIRE(peer);
-    Handshake(*peer);
-    REQUIRE(WaitForState(h.client, LinkState::kUp));
-    auto pending = h.client.Bgapi("status");
-    REQUIRE(!peer->ReadCommand().empty());
-    std::this_thread::sleep_for(50ms);  // the reader is in poll() now
-    const auto t0 = SteadyClock::now();
-    h.client.Stop();
-    CHECK(SteadyClock::now() - t0 < 1s);
-    REQUIRE(Ready(pending, 0s));
-    CHECK(pending.get().status().code() == base::StatusCode::kUnavailable);
-    CHECK(peer->WaitForClose());
-  }
-  SECTION("while waiting for auth/request") {
-    FakeFreeSwitch fs;
-    Harness h(TestOptions(fs.port()));
-    REQUIRE(h.client.Start().ok());
-    auto peer = fs.Accept();
-    REQUIRE(peer);
-    REQUIRE(WaitForState(h.client, LinkState::kAuthenticating));
-    const auto t0 = SteadyClock::now();
-    h.client.Stop();
-    CHECK(SteadyClock::now() - t0 < 1s);
-  }
 }
 
 // ---- Fault injection through the transport seam --------------------------------
 
 namespace {
 
-// Wraps the real transport: refuses the first `refuse` connects, and makes
-// the first write containing `fail_write_containing` fail.
+struct Faults {
+  int refuse_connects = 0;            // the first N connects fail
+  std::string fail_write_containing;  // the first write containing this fails ("": none)
+  // Reads end only with data, a Wake() or a Cancel(), never by their timeout:
+  // a client that is not woken or cancelled then stays in its read forever.
+  bool reads_ignore_timeout = false;
+};
+
+Faults ReadsIgnoreTimeout() {
+  Faults f;
+  f.reads_ignore_timeout = true;
+  return f;
+}
+
+// Wraps the real transport and injects `Faults`. Records when each connect
+// was attempted, on `steady` (the client's steady clock).
 class FaultyTransport final : public esl::Transport {
  public:
-  FaultyTransport(int refuse, std::string fail_write_containing)
-      : refuse_(refuse), fail_write_containing_(std::move(fail_write_containing)) {}
+  explicit FaultyTransport(Faults faults, const base::SteadyClock& steady = base::RealSteadyClock::Instance())
+      : faults_(std::move(faults)), steady_(steady) {}
 
   base::Result<std::unique_ptr<esl::Connection>> Connect(const std::string& host, uint16_t port,
                                                          milliseconds timeout) override {
     {
       std::lock_guard lock(mu_);
-      connect_times_.push_back(SteadyClock::now());
-      if (refuse_ > 0) {
-        --refuse_;
+      connect_times_.push_back(steady_.Now());
+      if (faults_.refuse_connects > 0) {
+        --faults_.refuse_connects;
         return base::Unavailable("injected: connect refused");
       }
     }
@@ -1058,27 +1113,35 @@ class FaultyTransport final : public esl::Transport {
     if (!conn.ok()) return conn.status();
     return std::unique_ptr<esl::Connection>(std::make_unique<Conn>(std::move(*conn), *this));
   }
-  void Wake() override { inner_.Wake(); }
+  void Wake() override {
+    woken_ = true;
+    inner_.Wake();
+  }
   void Cancel() override { inner_.Cancel(); }
 
-  std::vector<SteadyClock::time_point> connect_times() {
+  std::vector<base::SteadyClock::TimePoint> connect_times() {
     std::lock_guard lock(mu_);
     return connect_times_;
   }
+  size_t connects() { return connect_times().size(); }
 
  private:
   class Conn final : public esl::Connection {
    public:
     Conn(std::unique_ptr<esl::Connection> inner, FaultyTransport& owner) : inner_(std::move(inner)), owner_(owner) {}
     base::Result<size_t> Read(char* buffer, size_t capacity, milliseconds timeout) override {
-      return inner_->Read(buffer, capacity, timeout);
+      while (true) {
+        auto n = inner_->Read(buffer, capacity, timeout);
+        if (!n.ok() || *n > 0 || !owner_.faults_.reads_ignore_timeout) return n;
+        if (owner_.woken_.exchange(false)) return n;  // a Wake(): return 0, as the contract says
+      }
     }
     base::Status WriteAll(std::string_view data, milliseconds timeout) override {
       {
         std::lock_guard lock(owner_.mu_);
-        if (!owner_.fail_write_containing_.empty() &&
-            data.find(owner_.fail_write_containing_) != std::string_view::npos) {
-          owner_.fail_write_containing_.clear();
+        std::string& needle = owner_.faults_.fail_write_containing;
+        if (!needle.empty() && data.find(needle) != std::string_view::npos) {
+          needle.clear();
           return base::Unavailable("injected: write failed");
         }
       }
@@ -1094,88 +1157,190 @@ class FaultyTransport final : public esl::Transport {
 
   esl::TcpTransport inner_;
   std::mutex mu_;
-  int refuse_;
-  std::string fail_write_containing_;
-  std::vector<SteadyClock::time_point> connect_times_;
+  Faults faults_;  // reads_ignore_timeout is read without mu_: it never changes
+  const base::SteadyClock& steady_;
+  std::atomic<bool> woken_{false};
+  std::vector<base::SteadyClock::TimePoint> connect_times_;
 };
 
 }  // namespace
 
+TEST_CASE("Stop() ends the backoff wait, a blocking read and the login wait", "[esl][client]") {
+  // Steady time never moves here and the reads never time out by themselves,
+  // so Stop() returning at all proves it interrupts each wait (no wall-clock
+  // bound: a broken Stop() hangs the test instead).
+  base::FakeSteadyClock steady;
+  SECTION("during backoff") {
+    base::FakeClock clock;
+    ClientOptions o = TestOptions(ClosedPort());
+    o.initial_backoff = 20s;
+    o.max_backoff = 30s;
+    o.steady_clock = &steady;
+    Client c(o, std::make_unique<esl::TcpTransport>(), clock, [](esl::Event&&) {});
+    REQUIRE(c.Start().ok());
+    REQUIRE(WaitForState(c, LinkState::kBackoff));
+    CHECK_THAT(c.status().last_error, Catch::Contains("refused", Catch::CaseSensitive::No));
+    REQUIRE(steady.AwaitWaiter(5s).has_value());  // blocked in the backoff wait now
+    c.Stop();
+    CHECK(c.status().state == LinkState::kStopped);
+    CHECK(steady.Waiters() == 0);
+  }
+  SECTION("during a blocking read, with a job pending") {
+    FakeFreeSwitch fs;
+    Harness h(TestOptions(fs.port()), std::make_unique<FaultyTransport>(ReadsIgnoreTimeout()), &steady);
+    REQUIRE(h.client.Start().ok());
+    auto peer = fs.Accept();
+    REQUIRE(peer);
+    Handshake(*peer);
+    REQUIRE(WaitForState(h.client, LinkState::kUp));
+    auto pending = h.client.Bgapi("status");
+    REQUIRE(!peer->ReadCommand().empty());
+    h.client.Stop();
+    REQUIRE(Ready(pending, 0s));
+    CHECK(pending.get().status().code() == base::StatusCode::kUnavailable);
+    CHECK(peer->WaitForClose());
+  }
+  SECTION("while waiting for auth/request") {
+    FakeFreeSwitch fs;
+    Harness h(TestOptions(fs.port()), std::make_unique<FaultyTransport>(ReadsIgnoreTimeout()), &steady);
+    REQUIRE(h.client.Start().ok());
+    auto peer = fs.Accept();
+    REQUIRE(peer);
+    REQUIRE(WaitForState(h.client, LinkState::kAuthenticating));
+    h.client.Stop();
+    CHECK(h.client.status().state == LinkState::kStopped);
+    CHECK(peer->WaitForClose());
+  }
+}
+
 TEST_CASE("Injected connect and write faults: the client backs off, retries and recovers", "[esl][client]") {
   FakeFreeSwitch fs;
-  auto transport = std::make_unique<FaultyTransport>(3, "bgapi");
+  base::FakeSteadyClock steady;
+  Faults injected;
+  injected.refuse_connects = 3;
+  injected.fail_write_containing = "bgapi";
+  auto transport = std::make_unique<FaultyTransport>(injected, steady);
   FaultyTransport* faults = transport.get();
   ClientOptions o = TestOptions(fs.port());
   o.initial_backoff = 40ms;
   o.max_backoff = 100ms;
-  Harness h(o, std::move(transport));
+  ScriptedJitter jitter;
+  jitter.InstallIn(o);
+  Harness h(o, std::move(transport), &steady);
   REQUIRE(h.client.Start().ok());
 
+  // Three refused connects. b = 40, 80, then 100 ms (max_backoff); each wait
+  // is drawn from [b/2, b], and the scripted draw is 3/4 of the way up.
+  const milliseconds expected[] = {35ms, 70ms, 88ms};
+  for (size_t i = 0; i < 3; ++i) {
+    INFO("refused connect " << i + 1);
+    CHECK(h.BackoffWait() == expected[i]);
+    CHECK(faults->connects() == i + 1);
+    CHECK(h.client.status().state == LinkState::kBackoff);
+    CHECK_THAT(h.client.status().last_error, Catch::Contains("injected: connect refused"));
+    // A millisecond short of the wait: still waiting, no new attempt.
+    h.Step(expected[i] - 1ms);
+    CHECK(steady.Waiters() == 1);
+    CHECK(faults->connects() == i + 1);
+    h.Step(1ms);
+  }
   auto peer = fs.Accept();
   REQUIRE(peer);
-  CHECK_THAT(h.client.status().last_error, Catch::Contains("injected: connect refused"));
-  // Waits of [b/2, b] with b = 40, 80, 100 ms between the four attempts.
+  using Range = std::pair<milliseconds, milliseconds>;
+  CHECK(jitter.ranges() == std::vector<Range>{{20ms, 40ms}, {40ms, 80ms}, {50ms, 100ms}});
   const auto times = faults->connect_times();
   REQUIRE(times.size() == 4);
-  const milliseconds bounds[] = {40ms, 80ms, 100ms};
-  for (size_t i = 0; i < 3; ++i) {
-    const auto gap = std::chrono::duration_cast<milliseconds>(times[i + 1] - times[i]);
-    INFO("gap " << i << ": " << gap.count() << " ms");
-    CHECK(gap >= bounds[i] / 2);
-    CHECK(gap <= bounds[i] + 200ms);
-  }
+  for (size_t i = 0; i < 3; ++i) CHECK(times[i + 1] - times[i] == expected[i]);
 
+  // The link comes up; the first command's write fails and ends the
+  // connection. It was up for less than stable_after, so b stays at
+  // max_backoff: the next wait is drawn from [50, 100] ms again.
   Handshake(*peer);
   REQUIRE(WaitForState(h.client, LinkState::kUp));
   auto fut = h.client.UuidKill("abc", "CALL_REJECTED");  // its write fails
   REQUIRE(Ready(fut));
   CHECK(fut.get().status().code() == base::StatusCode::kUnavailable);
   CHECK(peer->WaitForClose());
+  CHECK(h.BackoffWait() == 88ms);
+  CHECK_THAT(h.client.status().last_error, Catch::Contains("injected: write failed"));
+  CHECK(jitter.ranges().back() == Range{50ms, 100ms});
+  h.Step(88ms);
   auto next = fs.Accept();
   REQUIRE(next);
   Handshake(*next);
   REQUIRE(WaitUntil([&] { return h.client.status().connects == 2; }));
-  CHECK_THAT(h.client.status().last_error, Catch::Contains("injected: write failed"));
+  CHECK(Millis(steady.WaitsRequested()) == std::vector<milliseconds>{35ms, 70ms, 88ms, 88ms});
 }
 
 TEST_CASE("Backoff returns to the initial wait after a connection that stayed up", "[esl][client]") {
   FakeFreeSwitch fs;
-  auto transport = std::make_unique<FaultyTransport>(0, "");
-  FaultyTransport* faults = transport.get();
+  base::FakeSteadyClock steady;
   ClientOptions o = TestOptions(fs.port());
   o.initial_backoff = 100ms;
   o.max_backoff = 5s;
   o.stable_after = 150ms;
-  Harness h(o, std::move(transport));
+  ScriptedJitter jitter;
+  jitter.InstallIn(o);
+  Harness h(o, nullptr, &steady);
   REQUIRE(h.client.Start().ok());
 
-  // Two connections that never come up double the wait: 100 -> 200 -> 400 ms.
-  for (int i = 0; i < 2; ++i) {
+  // Closes the connection the client makes next, after `up_for` of steady
+  // time logged in (never logged in when negative), and returns the backoff
+  // wait the client then chose.
+  const auto connection = [&](milliseconds up_for) {
     auto peer = fs.Accept();
     REQUIRE(peer);
+    if (up_for >= 0ms) {
+      Handshake(*peer);
+      REQUIRE(WaitForState(h.client, LinkState::kUp));  // up_at is fixed before kUp shows
+      h.Step(up_for);
+    }
     peer->Close();
-  }
-  auto peer = fs.Accept();
-  REQUIRE(peer);
-  auto t = faults->connect_times();
-  REQUIRE(t.size() == 3);
-  CHECK(t[2] - t[1] >= 100ms);  // the second wait is drawn from [100, 200] ms
+    const milliseconds wait = h.BackoffWait();
+    h.Step(wait);
+    return wait;
+  };
+  constexpr milliseconds kNeverUp{-1};
 
-  // One that stays up longer than stable_after resets it: the next wait is
-  // drawn from [50, 100] ms instead of [200, 400] ms.
-  Handshake(*peer);
-  REQUIRE(WaitForState(h.client, LinkState::kUp));
-  std::this_thread::sleep_for(250ms);
-  const auto closed_at = SteadyClock::now();
-  peer->Close();
-  auto next = fs.Accept();
-  REQUIRE(next);
-  t = faults->connect_times();
-  REQUIRE(t.size() == 4);
-  const auto gap = std::chrono::duration_cast<milliseconds>(t[3] - closed_at);
-  INFO("reconnected " << gap.count() << " ms after the close");
-  CHECK(gap >= 50ms);
-  CHECK(gap < 190ms);
+  // Two connections that never come up double b: 100 -> 200 -> 400 ms.
+  CHECK(connection(kNeverUp) == 88ms);   // drawn from [50, 100]
+  CHECK(connection(kNeverUp) == 175ms);  // drawn from [100, 200]
+  // Up for 149 ms, one short of stable_after: no reset, b keeps doubling.
+  CHECK(connection(149ms) == 350ms);  // drawn from [200, 400]
+  // Up for exactly stable_after: b goes back to initial_backoff.
+  CHECK(connection(150ms) == 88ms);  // drawn from [50, 100], not [400, 800]
+  // ... and doubles again from there.
+  CHECK(connection(kNeverUp) == 175ms);  // drawn from [100, 200]
+
+  using Range = std::pair<milliseconds, milliseconds>;
+  CHECK(jitter.ranges() ==
+        std::vector<Range>{{50ms, 100ms}, {100ms, 200ms}, {200ms, 400ms}, {50ms, 100ms}, {100ms, 200ms}});
+  CHECK(Millis(steady.WaitsRequested()) == std::vector<milliseconds>{88ms, 175ms, 350ms, 88ms, 175ms});
+  CHECK(h.client.status().connects == 2);
+}
+
+TEST_CASE("The default jitter draws every backoff wait from [b/2, b]", "[esl][client]") {
+  // The seeded std::mt19937_64 draw: not asserted exactly (the distribution
+  // is the standard library's), but each wait is read off the fake clock.
+  base::FakeSteadyClock steady;
+  base::FakeClock clock;
+  ClientOptions o = TestOptions(ClosedPort());
+  o.initial_backoff = 40ms;
+  o.max_backoff = 1000ms;
+  o.steady_clock = &steady;
+  Client c(o, std::make_unique<esl::TcpTransport>(), clock, [](esl::Event&&) {});
+  REQUIRE(c.Start().ok());
+  milliseconds b = 40ms;
+  for (int i = 0; i < 8; ++i) {
+    const auto wait = steady.AwaitWaiter(5s);
+    REQUIRE(wait.has_value());
+    INFO("attempt " << i + 1 << ": b = " << b.count() << " ms");
+    CHECK(*wait >= b / 2);
+    CHECK(*wait <= b);
+    steady.Advance(*wait);
+    b = std::min(b * 2, 1000ms);
+  }
+  c.Stop();
 }
 
 // ---- The real capture ---------------------------------------------------------

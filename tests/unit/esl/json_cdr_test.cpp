@@ -131,7 +131,7 @@ Event DecodeEveryWay(const std::string& json) {
 
 std::string OwnFixture(const std::string& name) {
   const std::string text =
-      test_support::ReadFile(std::string(TARIFADOR_SOURCE_DIR) + "/tests/fixtures/json_cdr/" + name);
+      test_support::ReadFile(test_support::SourcePath(std::string("tests/fixtures/json_cdr/") + name));
   REQUIRE_FALSE(text.empty());
   return text;
 }

@@ -103,7 +103,8 @@ TEST_CASE("Subscriptions, exit and unknown commands answer as mod_event_socket",
 }
 
 TEST_CASE("bgapi replies with Reply-Text and Job-UUID, then BACKGROUND_JOB carries the output", "[sim][server]") {
-  Simulator sim(TestOptions());
+  base::FakeClock clock;  // stands still: the call below is still up when it is killed
+  Simulator sim(TestOptions(), &clock);
   REQUIRE(sim.Start().ok());
   EslTestClient c(sim.port());
   REQUIRE(c.Login());
