@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# Builds the Debian packages (README's packaging command) from the working
-# tree: tarifador_VERSION_ARCH.deb and tarifador-sim_VERSION_ARCH.deb in
-# build-deb/ (OUT_DIR=... to change). The sources are copied to a fixed path
-# (build-deb/tarifador-VERSION) next to packaging/deb/debian, then
-# dpkg-buildpackage builds the binary packages there with every core, only the
-# two programs (no tests: CI runs them with scripts/test.sh, so
-# DEB_BUILD_OPTIONS=nocheck) and ccache when installed: the fixed path keeps
-# the compiler command lines identical, so a rebuild reuses the cache.
-# Needs the packages scripts/install-deps.sh installs; no root.
+# Builds the Debian packages (README's packaging command):
+# tarifador_VERSION_ARCH.deb and tarifador-sim_VERSION_ARCH.deb in build-deb/
+# (OUT_DIR=... to change), from the programs of build/, the Release tree that
+# scripts/test.sh builds and tests (same Debian hardening flags), so the
+# binary that ships is the binary the tests ran. build/ is configured and the
+# two programs are brought up to date first (BUILD_DIR=... for another tree).
+# The sources are copied to build-deb/tarifador-VERSION next to
+# packaging/deb/debian and dpkg-buildpackage runs there with
+# TARIFADOR_PREBUILT pointing at the tree (debian/rules says how).
+# Needs the packages `scripts/install-deps.sh --ci` installs; no root.
 #   scripts/build-deb.sh            build, print the .deb paths
-#   NO_CCACHE=1 scripts/build-deb.sh  without ccache
-#   DEBUG_SYMBOLS=1 scripts/build-deb.sh  also the -dbgsym packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,6 +18,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 version=$(dpkg-parsechangelog -l packaging/deb/debian/changelog -S Version)
 src="$out/tarifador-$version"
+tree=${BUILD_DIR:-build}
 t0=$(date +%s)
 
 rm -rf "$src"
@@ -37,20 +37,22 @@ fi
 rm -rf "$src/debian"
 cp -a packaging/deb/debian "$src/debian"
 
-jobs=$(nproc)
-# noddebs: no -dbgsym packages (compressing tarifador's 30 MB of debug info
-# takes minutes); DEBUG_SYMBOLS=1 builds them.
-ddebs=noddebs
-if [ -n "${DEBUG_SYMBOLS:-}" ]; then ddebs=""; fi
-export DEB_BUILD_OPTIONS="nocheck $ddebs parallel=$jobs ${DEB_BUILD_OPTIONS:-}"
-export DEB_BUILD_PROFILES="nocheck ${DEB_BUILD_PROFILES:-}"
-if [ -z "${NO_CCACHE:-}" ] && command -v ccache >/dev/null; then
-  # An explicit CCACHE_DIR: debhelper 13 points HOME at a temporary
-  # directory inside the build tree, which would take the cache with it.
-  export TARIFADOR_CCACHE=1 CCACHE_BASEDIR="$src" CCACHE_NOHASHDIR=1
-  export CCACHE_DIR="${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ccache}"
+# The tested tree: configured like scripts/test.sh does (tests stay as they
+# are; a tree configured here first gets none), the two programs up to date.
+# shellcheck source=scripts/lib/build.sh
+. scripts/lib/build.sh
+if [ -f "$tree/CMakeCache.txt" ]; then
+  configure_release "$tree" >/dev/null
+else
+  configure_release "$tree" -DTARIFADOR_TESTS=OFF >/dev/null
 fi
-(cd "$src" && dpkg-buildpackage -b -us -uc)
+cmake --build "$tree" -j"$(nproc)" --target tarifador tarifador-sim
+tree=$(cd "$tree" && pwd)
+
+# No -dbgsym packages: the tree has no debug info (no -g).
+export DEB_BUILD_OPTIONS="nocheck noddebs ${DEB_BUILD_OPTIONS:-}"
+export DEB_BUILD_PROFILES="nocheck ${DEB_BUILD_PROFILES:-}"
+(cd "$src" && TARIFADOR_PREBUILT="$tree" dpkg-buildpackage -b -us -uc)
 
 echo "build-deb: $(($(date +%s) - t0))s; packages in $out:" >&2
 ls -1 "$out"/tarifador*_"$version"_*.deb

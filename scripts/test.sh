@@ -1,31 +1,87 @@
 #!/usr/bin/env bash
-# The whole test suite (README's test command): builds tarifador with -Werror and
-# every test, then runs them all with CTest (unit, slow, integration).
-#   scripts/test.sh             Release build in build/, every test
-#   scripts/test.sh --sanitize  ASan+UBSan build in build-asan/, the unit tests
-# Both are unity builds (docs/PERFORMANCE.md "Build time": about half the
-# compile CPU time); UNITY_BUILD=OFF scripts/test.sh builds file by file.
+# README's test command: installs what the whole suite needs (Debian 12
+# packages, with sudo when not root), builds two trees at once and runs every
+# test, each once, where it tells the most:
+#   build-asan/  clang-14 with ASan+UBSan (and libFuzzer coverage, so the fuzz
+#                targets of scripts/fuzz.sh come from the same objects): the
+#                unit tests, slow cases included
+#   build/       GCC Release with -Werror and Debian's hardening flags, the
+#                tree scripts/build-deb.sh packages: the architecture check,
+#                the integration tests (PostgreSQL mirror included), the web
+#                UI in headless Chromium, the benchmarks in --quick mode,
+#                all against the binary that ships
+# It always builds what it runs (no stale test binaries) and fails when no
+# test ran. With CI=true a test that skips (a missing browser, PostgreSQL
+# server or ../shared/fixtures) fails the run.
+#   scripts/test.sh                 build both trees, run everything
+#   scripts/test.sh --build-only    configure and build, run nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=""
+for a in "$@"; do
+  case "$a" in
+    --build-only) build_only=1 ;;
+    *)
+      echo "usage: scripts/test.sh [--build-only]" >&2
+      exit 2
+      ;;
+  esac
+done
 jobs=$(nproc)
-unity=${UNITY_BUILD:-ON}
-if [ "${1:-}" = "--sanitize" ]; then
-  dir=${BUILD_DIR:-build-asan}
-  # -O1 -g1: what the sanitizers need for useful reports, at half the compile time of -O2 -g.
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DTARIFADOR_WERROR=ON \
-    -DTARIFADOR_SANITIZE=ON -DTARIFADOR_BENCH=OFF -DTARIFADOR_UNITY_BUILD="$unity"
-  cmake --build "$dir" -j"$jobs"
+t0=$(date +%s)
+elapsed() { echo "$(($(date +%s) - t0)) s"; }
+scripts/install-deps.sh --test
+# shellcheck source=scripts/lib/build.sh
+. scripts/lib/build.sh
+asan=${ASAN_BUILD_DIR:-build-asan}
+release=${BUILD_DIR:-build}
+configure_sanitize "$asan" -DTARIFADOR_TESTS=ON >/dev/null
+configure_release "$release" -DTARIFADOR_TESTS=ON -DTARIFADOR_UNIT_TESTS=OFF -DTARIFADOR_BENCH=ON >/dev/null
+
+# Both trees at once: one's links and test discovery fill the other's gaps.
+asan_log="$asan/test-sh-build.log"
+cmake --build "$asan" -j"$jobs" >"$asan_log" 2>&1 &
+asan_pid=$!
+release_status=0
+cmake --build "$release" -j"$jobs" || release_status=$?
+asan_status=0
+wait "$asan_pid" || asan_status=$?
+if [ "$asan_status" -ne 0 ]; then
+  cat "$asan_log" >&2
+  echo "test.sh: FAIL: building $asan" >&2
+  exit 1
+fi
+[ "$release_status" -eq 0 ] || {
+  echo "test.sh: FAIL: building $release" >&2
+  exit 1
+}
+echo "test.sh: $asan and $release built after $(elapsed)" >&2
+[ -z "$build_only" ] || exit 0
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+echo "test.sh: unit tests under ASan+UBSan ($asan)" >&2
+(
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  ctest --test-dir "$dir" -j"$jobs" -L unit --timeout 300 --output-on-failure
-else
-  dir=${BUILD_DIR:-build}
-  # The web UI's browser test drives Debian's chromium with playwright-core,
-  # pinned in tests/e2e/package-lock.json (no browser download).
-  if command -v npm >/dev/null && [ ! -d tests/e2e/node_modules ]; then
-    (cd tests/e2e && npm ci --no-audit --no-fund)
-  fi
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DTARIFADOR_WERROR=ON -DTARIFADOR_UNITY_BUILD="$unity"
-  cmake --build "$dir" -j"$jobs"
-  ctest --test-dir "$dir" -j"$jobs" --timeout 300 --output-on-failure
+  ctest --test-dir "$asan" -j"$jobs" -L unit --timeout 300 --output-on-failure --no-tests=error
+) 2>&1 | tee "$log" || status=$?
+echo "test.sh: architecture, integration, browser and benchmark tests of the Release binary ($release), after $(elapsed)" >&2
+ctest --test-dir "$release" -j"$jobs" --timeout 300 --output-on-failure --no-tests=error 2>&1 |
+  tee -a "$log" || status=$?
+if [ "${CI:-}" = "true" ] && grep -q "(Skipped)" "$log"; then
+  echo "test.sh: FAIL: tests were skipped, and CI=true allows no skip (their output says what is missing):" >&2
+  grep "(Skipped)" "$log" >&2
+  status=1
 fi
+# One closing line for both runs: "test.sh: N passed, M failed".
+total=0
+failed=0
+while read -r t f; do
+  total=$((total + t))
+  failed=$((failed + f))
+done < <(sed -nE 's/^[0-9]+% tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\2 \1/p' "$log")
+echo "test.sh: $(elapsed) in all"
+echo "test.sh: $((total - failed)) passed, $failed failed"
+exit "$status"

@@ -29,7 +29,12 @@
 namespace tarifador::app {
 namespace {
 
-constexpr const char* kUsage = "usage: tarifador demo [--listen HOST:PORT] [--keep] [--cps N] [--seed N]\n";
+constexpr const char* kUsage =
+    "usage: tarifador demo [--listen HOST:PORT] [--keep] [--cps N] [--seed N]\n"
+    "  --listen  where the web UI and API listen (default 127.0.0.1:8080: the demo's admin\n"
+    "            password is printed, so it stays on this machine unless you say otherwise)\n";
+// The demo prints its admin password: it listens on loopback unless told.
+constexpr const char* kDemoListen = "127.0.0.1:8080";
 
 // The demo office (SPEC section 3): a postpaid department, a prepaid
 // reception and a prepaid guest phone with little money, so the dashboard
@@ -179,7 +184,7 @@ int RunDemo(CommandContext& ctx) {
   }
   cfg->data_dir = dir;
   cfg->site_id = "demo";
-  if (!listen.empty()) cfg->http.listen = listen;
+  cfg->http.listen = listen.empty() ? kDemoListen : listen;
 
   // The simulated FreeSWITCH (tarifador-sim's engine, in process) on a free
   // loopback port, placing random calls from the demo extensions.
@@ -207,6 +212,10 @@ int RunDemo(CommandContext& ctx) {
   }
   if (!service.ok()) {
     ctx.err << "tarifador: demo: " << service.status().message() << "\n";
+    if (service.status().message().find("cannot listen on") != std::string::npos) {
+      ctx.err << "tarifador: demo: is another program using that port? Choose another one with "
+                 "--listen, e.g. scripts/demo.sh --listen 127.0.0.1:8081\n";
+    }
     std::error_code ec;
     if (!keep) std::filesystem::remove_all(dir, ec);
     return 1;

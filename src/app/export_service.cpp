@@ -24,8 +24,10 @@ base::Result<std::unique_ptr<ExportService>> ExportService::Start(
   base::Result<std::unique_ptr<store::ExportLog>> log = store::ExportLog::Open(cfg.StorePath());
   if (!log.ok()) return log.status();
   svc->log_ = std::move(*log);
-  svc->http_ = std::make_unique<http::ExportServices>(svc->query_, options.csv);
-  svc->http_->dir = options.dir;
+  // Braced, not parenthesised, aggregate init (clang 14 lacks P0960); every
+  // member named, or GCC's -Wmissing-field-initializers objects.
+  svc->http_ = std::make_unique<http::ExportServices>(http::ExportServices{
+      .query = svc->query_, .csv = options.csv, .log = nullptr, .dir = options.dir, .next_due = {}, .last_error = {}});
   svc->scheduler_ = std::make_unique<exports::ExportScheduler>(svc->source_, *svc->log_, clock, options);
   if (options.daily || options.monthly) {
     svc->http_->log = svc->log_.get();

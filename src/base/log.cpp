@@ -1,15 +1,18 @@
 #include "base/log.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace tarifador::base {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
-// -1: not decided yet (decide from isatty on first use).
+// -1: not decided yet (decide from StderrIsJournal on first use).
 std::atomic<int> g_prefix{-1};
 
 const char* LevelName(LogLevel l) {
@@ -37,6 +40,19 @@ bool ParseLogLevel(std::string_view text, LogLevel* out) {
   return false;
 }
 
+// Only on the journal do "<N>" priority prefixes mean something; a terminal,
+// a pipe into tee or a CI log gets plain "info: ..." lines.
+bool StderrIsJournal() {
+  const char* env = std::getenv("JOURNAL_STREAM");
+  if (env == nullptr) return false;
+  unsigned long long dev = 0;
+  unsigned long long ino = 0;
+  if (std::sscanf(env, "%llu:%llu", &dev, &ino) != 2) return false;
+  struct stat st {};
+  if (::fstat(STDERR_FILENO, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == ino;
+}
+
 void SetLogSyslogPrefix(bool on) { g_prefix.store(on ? 1 : 0); }
 
 void Log(LogLevel level, std::string_view message) {
@@ -44,7 +60,7 @@ void Log(LogLevel level, std::string_view message) {
   if (static_cast<int>(level) > g_level.load()) return;
   int prefix = g_prefix.load();
   if (prefix < 0) {
-    prefix = isatty(STDERR_FILENO) ? 0 : 1;
+    prefix = StderrIsJournal() ? 1 : 0;
     g_prefix.store(prefix);
   }
   std::string line;

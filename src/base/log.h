@@ -1,7 +1,8 @@
 #pragma once
-// Logging to stderr, one line per message, journald-friendly: each line starts
-// with the syslog priority "<N>" that systemd-journald reads
-// (SyslogLevelPrefix=yes), unless plain output is asked for (a terminal, tests).
+// Logging to stderr, one line per message, journald-friendly: when stderr is
+// the journal, each line starts with the syslog priority "<N>" that
+// systemd-journald reads (SyslogLevelPrefix=yes); anywhere else (a terminal,
+// a pipe, a CI log, tests) it starts with the level's name, "info: ".
 // Thread-safe: a line is written with one write(2).
 #include <string_view>
 
@@ -14,8 +15,11 @@ void SetLogLevel(LogLevel level);
 LogLevel GetLogLevel();
 // Parses "debug", "info", "warning", "error"; false if unknown.
 bool ParseLogLevel(std::string_view text, LogLevel* out);
-// true: "<6>message"; false: "info: message". Default: prefix when stderr is not a TTY.
+// true: "<6>message"; false: "info: message". Default: StderrIsJournal().
 void SetLogSyslogPrefix(bool on);
+// True when systemd connected stderr to the journal: JOURNAL_STREAM names the
+// device and inode of the file descriptor 2 (systemd.exec(5)).
+bool StderrIsJournal();
 
 void Log(LogLevel level, std::string_view message);
 inline void LogDebug(std::string_view m) { Log(LogLevel::kDebug, m); }

@@ -29,6 +29,8 @@
 #include "esl/event.h"
 #include "esl/frame_parser.h"
 #include "esl/url_codec.h"
+#include "test_support/fixtures.h"
+#include "test_support/prerequisite.h"
 
 namespace {
 
@@ -203,7 +205,7 @@ void Report(const Options& o, const std::string& what, const std::string& stream
 }
 
 std::string ReadFixture(const std::string& name) {
-  std::ifstream in(std::string(TARIFADOR_SOURCE_DIR) + "/../shared/fixtures/esl/" + name, std::ios::binary);
+  std::ifstream in(tarifador::test_support::SharedFixturePath(std::string("esl/") + name), std::ios::binary);
   if (!in) return {};
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -258,6 +260,8 @@ int main(int argc, char** argv) {
     std::string data = ReadFixture(name);
     if (data.empty()) {
       std::printf("%s: skipped (../shared/fixtures/esl absent)\n", name);
+      // In CI the captures must be there (test_support/prerequisite.h).
+      if (tarifador::test_support::MissingPrerequisitesFail()) return 1;
       continue;
     }
     if (std::strncmp(name, "switchio-eventstream2", 21) == 0) data = StripSplitMarkers(std::move(data));

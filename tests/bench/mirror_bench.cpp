@@ -28,6 +28,7 @@
 #include "sync/pg_connection.h"
 #include "sync/pg_schema.h"
 #include "test_support/pg_cluster.h"
+#include "test_support/prerequisite.h"
 #include "test_support/temp_dir.h"
 
 namespace {
@@ -72,7 +73,8 @@ int Run(int argc, char** argv) {
   auto pg = test_support::PgCluster::Start(/*durable=*/true);
   if (!pg) {
     std::printf("mirror_bench: skipped: %s\n", test_support::PgCluster::skip_reason());
-    return 0;
+    // In CI a missing PostgreSQL fails the run (test_support/prerequisite.h).
+    return test_support::MissingPrerequisitesFail() ? 1 : 0;
   }
   test_support::TempDir dir;
   const std::string path = dir.path() + "/bench.db";

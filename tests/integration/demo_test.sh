@@ -71,6 +71,17 @@ done
 [[ -n "$seen" ]] || fail "no live call seen in the demo: $(cat "$WORK/active")"
 curl -fsS "$URL/readyz" >/dev/null || fail "the demo is not ready (FreeSWITCH link, store, rate plans)"
 
+# A second demo on the port the first one holds: refused, with the way out.
+HOSTPORT=${URL#http://}
+if "$BIN" demo --listen "$HOSTPORT" >"$WORK/demo2.out" 2>"$WORK/demo2.err"; then
+  fail "a second demo on $HOSTPORT started"
+fi
+grep -q "cannot listen on $HOSTPORT" "$WORK/demo2.err" || fail "second demo: $(cat "$WORK/demo2.err")"
+grep -q -- "--listen" "$WORK/demo2.err" || fail "second demo gives no hint of --listen: $(cat "$WORK/demo2.err")"
+# Without --listen the demo stays on loopback (it prints its admin password).
+usage=$("$BIN" demo --help 2>&1 || true)
+grep -q "default 127.0.0.1:8080" <<<"$usage" || fail "demo usage does not state its loopback default: $usage"
+
 kill -TERM "$PID"
 for _ in $(seq 1 50); do
   kill -0 "$PID" 2>/dev/null || break

@@ -12,6 +12,7 @@
 #include "store/read_pool.h"
 #include "store/writer.h"
 #include "test_support/cli_run.h"
+#include "test_support/fixtures.h"
 #include "test_support/temp_dir.h"
 
 using namespace tarifador;
@@ -21,7 +22,9 @@ namespace {
 // The committed fixtures: a bridged call 1001 -> 00441234567890, A and B leg.
 constexpr const char* kALeg = "3f1c2a9e-5b7d-4e21-9a0c-1d2e3f4a5b6c";
 
-std::string Fixture(const char* name) { return std::string(TARIFADOR_SOURCE_DIR) + "/tests/fixtures/json_cdr/" + name; }
+std::string Fixture(const char* name) {
+  return test_support::SourcePath(std::string("tests/fixtures/json_cdr/") + name);
+}
 
 }  // namespace
 

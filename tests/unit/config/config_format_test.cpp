@@ -6,6 +6,7 @@
 
 #include "config/config_loader.h"
 #include "config/settings_table.h"
+#include "test_support/fixtures.h"
 
 using namespace tarifador;
 
@@ -62,7 +63,7 @@ TEST_CASE("The effective config JSON round-trips and masks secrets", "[config]")
 }
 
 TEST_CASE("docs/CONFIGURATION.md is generated from the settings table", "[config]") {
-  const std::string path = std::string(TARIFADOR_SOURCE_DIR) + "/docs/CONFIGURATION.md";
+  const std::string path = test_support::SourcePath("docs/CONFIGURATION.md");
   std::ifstream in(path, std::ios::binary);
   REQUIRE(in.good());
   std::ostringstream file;

@@ -40,7 +40,8 @@ class ExportServer {
     auto log = store::ExportLog::Open(store_.path);
     REQUIRE(log.ok());
     log_ = std::move(*log);
-    exports_ = std::make_unique<ExportServices>(*store_.query, exports::CsvOptions{});
+    exports_ = std::make_unique<ExportServices>(
+        ExportServices{.query = *store_.query, .csv = {}, .log = nullptr, .dir = {}, .next_due = {}, .last_error = {}});
     exports_->csv.times = exports::TimeMode::kUtc;
     exports_->log = log_.get();
     exports_->dir = "/var/lib/tarifador/export";

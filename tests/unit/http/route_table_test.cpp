@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include "test_support/fixtures.h"
+
 using namespace tarifador::http;
 
 TEST_CASE("Every route is unique and well formed and has a handler", "[http][routes]") {
@@ -52,7 +54,7 @@ TEST_CASE("Routes match literals before parameters and capture parameters", "[ht
 }
 
 TEST_CASE("docs/API.md documents every route with its minimum role", "[http][routes][docs]") {
-  std::ifstream f(std::string(TARIFADOR_SOURCE_DIR) + "/docs/API.md");
+  std::ifstream f(tarifador::test_support::SourcePath("docs/API.md"));
   REQUIRE(f.good());
   std::stringstream ss;
   ss << f.rdbuf();

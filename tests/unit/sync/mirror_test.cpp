@@ -17,6 +17,7 @@
 #include "sync/pg_connection.h"
 #include "sync/pg_schema.h"
 #include "test_support/pg_cluster.h"
+#include "test_support/prerequisite.h"
 #include "test_support/temp_dir.h"
 
 namespace tarifador::sync {
@@ -248,10 +249,7 @@ TEST_CASE("outbox: triggers queue only while enabled, in the change's transactio
 
 TEST_CASE("mirror: schema is created idempotently and a batch pushed twice is not duplicated", "[sync][postgres]") {
   auto pg = PgCluster::Start();
-  if (!pg) {
-    WARN(PgCluster::skip_reason());
-    return;
-  }
+  if (!pg) TARIFADOR_MISSING_PREREQUISITE(PgCluster::skip_reason());
   auto conn = PgConnection::Connect(pg->conninfo());
   REQUIRE(conn.ok());
   REQUIRE(EnsurePostgresSchema(**conn).ok());
@@ -290,10 +288,7 @@ TEST_CASE("mirror: schema is created idempotently and a batch pushed twice is no
 
 TEST_CASE("mirror: the worker drains everything, equal row for row, and keeps up", "[sync][postgres]") {
   auto pg = PgCluster::Start();
-  if (!pg) {
-    WARN(PgCluster::skip_reason());
-    return;
-  }
+  if (!pg) TARIFADOR_MISSING_PREREQUISITE(PgCluster::skip_reason());
   TempDir dir;
   const std::string store = dir.path() + "/t.db";
   auto w = store::Writer::Start(store);
@@ -316,10 +311,7 @@ TEST_CASE("mirror: the worker drains everything, equal row for row, and keeps up
 
 TEST_CASE("mirror: PostgreSQL down mid-run loses nothing and duplicates nothing", "[sync][postgres]") {
   auto pg = PgCluster::Start();
-  if (!pg) {
-    WARN(PgCluster::skip_reason());
-    return;
-  }
+  if (!pg) TARIFADOR_MISSING_PREREQUISITE(PgCluster::skip_reason());
   TempDir dir;
   const std::string store = dir.path() + "/t.db";
   auto w = store::Writer::Start(store);
@@ -351,10 +343,7 @@ TEST_CASE("mirror: PostgreSQL down mid-run loses nothing and duplicates nothing"
 
 TEST_CASE("mirror: two sites share one database, each keyed by its site id", "[sync][postgres]") {
   auto pg = PgCluster::Start();
-  if (!pg) {
-    WARN(PgCluster::skip_reason());
-    return;
-  }
+  if (!pg) TARIFADOR_MISSING_PREREQUISITE(PgCluster::skip_reason());
   TempDir dir_a;
   TempDir dir_b;
   const std::string store_a = dir_a.path() + "/a.db";
@@ -382,10 +371,7 @@ TEST_CASE("mirror: two sites share one database, each keyed by its site id", "[s
 
 TEST_CASE("mirror: a bad server is an error in the status, never with the password", "[sync][postgres]") {
   auto pg = PgCluster::Start();
-  if (!pg) {
-    WARN(PgCluster::skip_reason());
-    return;
-  }
+  if (!pg) TARIFADOR_MISSING_PREREQUISITE(PgCluster::skip_reason());
   TempDir dir;
   const std::string store = dir.path() + "/t.db";
   auto w = store::Writer::Start(store);
