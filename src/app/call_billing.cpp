@@ -1,6 +1,7 @@
 #include "app/call_billing.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -20,6 +21,18 @@ namespace {
 // which it would retry (harmless: billing is idempotent by uuid).
 constexpr std::chrono::milliseconds kBackfillWait{4000};
 constexpr std::chrono::milliseconds kActiveCallsWait{2000};
+// How often FreeSWITCH's list of channels is compared with the calls
+// tracked, while the link is up: catches calls whose end was never received
+// (FreeSWITCH drops events when its queue for a client is full) and retries
+// a reconnect's reconcile whose list failed.
+constexpr std::chrono::seconds kPeriodicCheckInterval{60};
+
+int64_t EventStamp(const esl::Event& event) {
+  int64_t v = 0;
+  const std::string_view text = event.headers.Get("Event-Date-Timestamp");
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && end == text.data() + text.size() ? v : 0;
+}
 
 // Hangup-to-CDR latency buckets: 0.1 ms .. 5 s.
 constexpr int64_t kBilledLatencyBucketsUs[] = {100,    250,    500,     1'000,   2'500,     5'000,    10'000,
@@ -41,20 +54,28 @@ base::Instant LinkLostAt(const esl::LinkStatus& s) {
 }  // namespace
 
 http::LinkInfo LinkInfoFrom(const esl::LinkStatus& s) {
-  return http::LinkInfo{esl::LinkStateName(s.state), s.address,      s.since, s.last_error, s.last_error_at, s.connects,
-                        s.events_received,           s.last_event_at};
+  return http::LinkInfo{
+      esl::LinkStateName(s.state), s.address,       s.since,     s.last_error, s.last_error_at, s.connects,
+      s.events_received,           s.last_event_at, std::nullopt};
 }
 
-CallBilling::CallBilling(Key, const config::Config& cfg, store::Writer& writer, const base::Clock& clock)
-    : clock_(clock), reads_(cfg.StorePath()), repository_(writer, reads_), cdr_query_(reads_) {}
+CallBilling::CallBilling(Key, const config::Config& cfg, store::Writer& writer, const base::Clock& clock,
+                         const base::SteadyClock& steady)
+    : clock_(clock),
+      steady_(steady),
+      switch_clock_(steady, clock),
+      reads_(cfg.StorePath()),
+      repository_(writer, reads_),
+      cdr_query_(reads_) {}
 
 CallBilling::~CallBilling() { Stop(); }
 
 base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Config& cfg, store::Writer& writer,
                                                               const rating::RateBookHolder& rate_book,
-                                                              const base::Clock& clock, http::MetricsRegistry& metrics,
+                                                              const base::Clock& clock, const base::SteadyClock& steady,
+                                                              http::MetricsRegistry& metrics,
                                                               http::Readiness& readiness, http::EventHub* events) {
-  auto cb = std::make_unique<CallBilling>(Key{}, cfg, writer, clock);
+  auto cb = std::make_unique<CallBilling>(Key{}, cfg, writer, clock, steady);
 
   base::Result<rating::NumberNormaliser> normaliser = NormaliserFromConfig(cfg);
   if (!normaliser.ok()) return normaliser.status();
@@ -65,6 +86,7 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
       "Time from a CHANNEL_HANGUP_COMPLETE arriving to its CDR and charge committed", {}, kBilledLatencyBucketsUs);
   http::Histogram* latency = cb->billed_latency_;
   billing::CallTracker::Options tracker_options = TrackerOptionsFromConfig(cfg);
+  tracker_options.switch_clock = &cb->switch_clock_;
   if (events != nullptr) {
     // The live event stream: calls from the billing thread, balances after
     // every committed money move (the repository is their one place).
@@ -73,9 +95,9 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
     LiveEvents* live = cb->live_.get();
     cb->repository_.set_money_observer([live](const billing::Account& a) { live->OnBalance(a); });
   }
-  cb->loop_ = std::make_unique<billing::BillingLoop>(cb->repository_, *cb->authorizer_, cb->control_, clock,
-                                                     std::move(tracker_options), billing::BillingLoop::Options{},
-                                                     [latency](int64_t us) { latency->ObserveMicros(us); });
+  cb->loop_ = std::make_unique<billing::BillingLoop>(
+      cb->repository_, *cb->authorizer_, cb->control_, clock, std::move(tracker_options),
+      billing::BillingLoop::Options{.steady = &cb->steady_}, [latency](int64_t us) { latency->ObserveMicros(us); });
   TARIFADOR_RETURN_IF_ERROR(cb->loop_->Start());
 
   esl::ClientOptions esl_options;
@@ -87,9 +109,12 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
       esl_options, std::make_unique<esl::TcpTransport>(), clock,
       [self](esl::Event&& event) {
         // On the ESL reader: decode and hand over, never wait (ESL-NOTES 1).
+        // Every event (HEARTBEATs too) tells FreeSWITCH's time, as it arrives.
+        self->switch_clock_.Observe(EventStamp(event));
         if (std::optional<billing::CallEvent> e = CallEventFromEsl(event)) self->loop_->Post(std::move(*e));
       },
       [self] { self->OnConnected(); });
+  cb->control_.OnChannelGone([self](const billing::CallId& leg) { self->loop_->PostChannelGone(leg); });
   cb->control_.Attach(cb->client_.get());
 
   cb->services_ = std::make_unique<http::BillingServices>(http::BillingServices{
@@ -112,7 +137,11 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
         }
         return done.get();
       },
-      [self] { return LinkInfoFrom(self->client_->status()); },
+      [self] {
+        http::LinkInfo link = LinkInfoFrom(self->client_->status());
+        link.clock_offset_us = self->switch_clock_.offset_us();
+        return link;
+      },
   });
   cb->services_->cdrs = &cb->cdr_query_;
 
@@ -126,7 +155,7 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
   cb->RegisterMetrics(metrics);
 
   TARIFADOR_RETURN_IF_ERROR(cb->client_->Start());
-  if (cb->live_) cb->link_watch_ = std::thread([self] { self->WatchLink(); });
+  cb->link_watch_ = std::thread([self] { self->WatchLink(); });
   base::LogInfo("billing: connecting to FreeSWITCH at " + cfg.freeswitch.host + ":" +
                 std::to_string(cfg.freeswitch.port) + " (billing.when_down = " + cfg.billing.when_down + ")");
   return cb;
@@ -138,8 +167,13 @@ void CallBilling::OnConnected() {
   // (a BACKGROUND_JOB) comes back in the same event stream, so the reconcile
   // is queued after every event that preceded it.
   loop_->PostLinkRestored(LinkLostAt(client_->status()));
+  RequestChannelList();
+}
+
+void CallBilling::RequestChannelList() {
   client_->Bgapi(esl::kShowChannelsJsonCommand, [this](base::Result<std::string> body) {
     if (!body.ok()) {
+      // The periodic check asks again within kPeriodicCheckInterval.
       base::LogWarning("reconcile: show channels failed: " + body.status().message());
       return;
     }
@@ -162,6 +196,11 @@ void CallBilling::RegisterMetrics(http::MetricsRegistry& metrics) {
             link.state == esl::LinkState::kUp ? 1 : 0);
     w.Counter("tarifador_esl_connects_total", "Connections to FreeSWITCH that came up", {}, link.connects);
     w.Counter("tarifador_esl_events_received_total", "Events received from FreeSWITCH", {}, link.events_received);
+    if (const std::optional<int64_t> offset = switch_clock_.offset_us()) {
+      w.Gauge("tarifador_freeswitch_clock_offset_milliseconds",
+              "FreeSWITCH's clock minus this box's, at the latest event (billing does not depend on it)", {},
+              *offset / 1000);
+    }
     const billing::BillingLoop::Stats s = loop_->stats();
     w.Gauge("tarifador_calls_active", "Calls the billing thread tracks now", {}, static_cast<int64_t>(s.active_calls));
     w.Gauge("tarifador_calls_unbilled", "Ended calls whose billing waits for a retry (the store failed)", {},
@@ -174,19 +213,34 @@ void CallBilling::RegisterMetrics(http::MetricsRegistry& metrics) {
               s.reconciles);
     w.Counter("tarifador_billing_calls_finalised_total", "Calls billed by a reconcile: ended while the link was down",
               {}, s.finalised);
+    w.Counter("tarifador_billing_calls_gone_total",
+              "Tracked calls FreeSWITCH no longer had, their end never received (released; CDR from the backfill)", {},
+              s.gone);
   });
 }
 
 void CallBilling::WatchLink() {
   constexpr std::chrono::milliseconds kLinkWatchInterval{200};
   std::string last_state;
+  base::SteadyClock::TimePoint next_check = steady_.Now() + kPeriodicCheckInterval;
   std::unique_lock<std::mutex> lock(watch_mu_);
   while (!watch_stop_) {
     lock.unlock();
-    const esl::LinkStatus s = client_->status();
-    if (const std::string state = esl::LinkStateName(s.state); state != last_state) {
-      last_state = state;
-      live_->OnLink(LinkInfoFrom(s));
+    try {
+      const esl::LinkStatus s = client_->status();
+      if (const std::string state = esl::LinkStateName(s.state); live_ && state != last_state) {
+        last_state = state;
+        live_->OnLink(LinkInfoFrom(s));
+      }
+      if (steady_.Now() >= next_check) {
+        next_check = steady_.Now() + kPeriodicCheckInterval;
+        if (s.state == esl::LinkState::kUp) {
+          loop_->PostCheckRequested();
+          RequestChannelList();
+        }
+      }
+    } catch (const std::exception& e) {
+      base::LogError(std::string("link watch: ") + e.what());  // the thread's top-level catch
     }
     lock.lock();
     watch_cv_.wait_for(lock, kLinkWatchInterval, [this] { return watch_stop_; });

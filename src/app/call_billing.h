@@ -14,9 +14,11 @@
 #include "app/esl_call_control.h"
 #include "app/live_events.h"
 #include "base/status.h"
+#include "base/steady_clock.h"
 #include "base/time.h"
 #include "billing/authorizer.h"
 #include "billing/billing_loop.h"
+#include "billing/switch_clock.h"
 #include "config/config.h"
 #include "esl/client.h"
 #include "http/event_hub.h"
@@ -35,14 +37,16 @@ class CallBilling {
  public:
   // Starts the billing thread and the ESL client (which connects in the
   // background and reconnects forever). Borrows everything; all must outlive
-  // the CallBilling. Registers the "freeswitch" readiness check and the
-  // metrics. With `events` (borrowed, outlives this), publishes the live
+  // the CallBilling. `steady` times the calls' paid seconds (with FreeSWITCH's
+  // clock, billing::SwitchClock) and the periodic check. Registers the
+  // "freeswitch" readiness check and the metrics. With `events` (borrowed, outlives this), publishes the live
   // call, balance and link events there (app/live_events.h). Fails with InvalidArgument for bad settings (dial plan,
   // ESL options).
   static base::Result<std::unique_ptr<CallBilling>> Start(const config::Config& cfg, store::Writer& writer,
                                                           const rating::RateBookHolder& rate_book,
-                                                          const base::Clock& clock, http::MetricsRegistry& metrics,
-                                                          http::Readiness& readiness, http::EventHub* events = nullptr);
+                                                          const base::Clock& clock, const base::SteadyClock& steady,
+                                                          http::MetricsRegistry& metrics, http::Readiness& readiness,
+                                                          http::EventHub* events = nullptr);
   // Stop()s.
   ~CallBilling();
   CallBilling(const CallBilling&) = delete;
@@ -56,6 +60,7 @@ class CallBilling {
   http::BillingServices& services() { return *services_; }
 
   billing::BillingLoop& loop() { return *loop_; }
+  const EslCallControl& call_control() const { return control_; }
   esl::Client& esl_client() { return *client_; }
 
  private:
@@ -64,13 +69,21 @@ class CallBilling {
   };
 
  public:
-  CallBilling(Key, const config::Config& cfg, store::Writer& writer, const base::Clock& clock);
+  CallBilling(Key, const config::Config& cfg, store::Writer& writer, const base::Clock& clock,
+              const base::SteadyClock& steady);
+
+  // FreeSWITCH's clock as measured from its events.
+  const billing::SwitchClock& switch_clock() const { return switch_clock_; }
 
  private:
   void OnConnected();
+  // `show channels as json`, its answer posted as a reconcile.
+  void RequestChannelList();
   void RegisterMetrics(http::MetricsRegistry& metrics);
 
   const base::Clock& clock_;
+  const base::SteadyClock& steady_;
+  billing::SwitchClock switch_clock_;
   store::ReadPool reads_;
   store::BillingRepository repository_;
   store::CdrQuery cdr_query_;
@@ -81,8 +94,10 @@ class CallBilling {
   std::unique_ptr<esl::Client> client_;
   std::unique_ptr<http::BillingServices> services_;
   http::Histogram* billed_latency_ = nullptr;
-  // Publishes link state changes (live_ set only): esl::Client reports no
-  // transitions, so its status is sampled every kLinkWatchInterval.
+  // Publishes link state changes (with live_): esl::Client reports no
+  // transitions, so its status is sampled every kLinkWatchInterval; and
+  // while the link is up, runs the periodic check (CallTracker::
+  // CheckRequested) every kPeriodicCheckInterval.
   void WatchLink();
   std::thread link_watch_;
   std::mutex watch_mu_;

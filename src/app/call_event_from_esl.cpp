@@ -35,6 +35,27 @@ std::optional<billing::CallEventKind> KindOf(std::string_view name) {
   return std::nullopt;
 }
 
+// The gateway named by the bridge the leg ran ("sofia/gateway/carrier/3491...",
+// after any {...} or [...] channel variables): the A leg's own record of
+// where the call went, for a backfill that never sees the B leg's
+// variable_sip_gateway_name. "" when the leg bridged elsewhere.
+std::string GatewayOfBridge(const esl::Event& e) {
+  if (e.headers.Get("variable_last_app") != "bridge") return "";
+  std::string_view arg = e.headers.Get("variable_last_arg");
+  while (!arg.empty() && (arg.front() == '{' || arg.front() == '[' || arg.front() == '<')) {
+    const char close = arg.front() == '{' ? '}' : arg.front() == '[' ? ']' : '>';
+    const size_t end = arg.find(close);
+    if (end == std::string_view::npos) return "";
+    arg.remove_prefix(end + 1);
+  }
+  constexpr std::string_view kPrefix = "sofia/gateway/";
+  if (arg.substr(0, kPrefix.size()) != kPrefix) return "";
+  arg.remove_prefix(kPrefix.size());
+  const size_t slash = arg.find('/');
+  if (slash == std::string_view::npos || slash == 0) return "";
+  return std::string(arg.substr(0, slash));
+}
+
 }  // namespace
 
 std::optional<billing::CallEvent> CallEventFromEsl(const esl::Event& e) {
@@ -56,8 +77,10 @@ std::optional<billing::CallEvent> CallEventFromEsl(const esl::Event& e) {
   out.destination = e.headers.Get("Caller-Destination-Number");
   out.context = e.headers.Get("Caller-Context");
   out.gateway = e.headers.Get("variable_sip_gateway_name");
+  if (out.gateway.empty()) out.gateway = GatewayOfBridge(e);
   out.hangup_cause = e.headers.Get("Hangup-Cause");
   if (out.hangup_cause.empty()) out.hangup_cause = e.headers.Get("variable_hangup_cause");
+  out.originate_disposition = e.headers.Get("variable_originate_disposition");
   out.created_us = Micros(e, "Caller-Channel-Created-Time", "variable_start_uepoch");
   out.answered_us = Micros(e, "Caller-Channel-Answered-Time", "variable_answer_uepoch");
   out.bridged_us = Micros(e, "Caller-Channel-Bridged-Time", "variable_bridge_uepoch");

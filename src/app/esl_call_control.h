@@ -4,6 +4,7 @@
 // event delivery while it runs, ESL-NOTES section 1).
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include "billing/call_control.h"
@@ -18,17 +19,28 @@ class EslCallControl final : public billing::CallControl {
   // Until then every command fails with Unavailable.
   void Attach(esl::Client* client) { client_.store(client); }
 
-  // Queue the command and return; the BACKGROUND_JOB's answer is only
-  // logged (a kill of a channel that has just ended answers -ERR, which is
-  // harmless). Unavailable when the link is not up: commands are not queued
+  // Told, on the ESL reader, of a leg FreeSWITCH answered "-ERR No such
+  // channel!" about: the channel is gone. Set before Attach().
+  using GoneCallback = std::function<void(const billing::CallId&)>;
+  void OnChannelGone(GoneCallback gone) { gone_ = std::move(gone); }
+
+  // Queue the command and return; the BACKGROUND_JOB's answer is logged,
+  // and "-ERR No such channel!" goes to the GoneCallback (the channel
+  // ended; if billing still tracks it, its end was lost). Unavailable when the link is not up: commands are not queued
   // across reconnects (a stale kill can do harm); the reconcile after the
   // reconnect decides again.
   base::Status Kill(const billing::CallId& call, std::string_view cause) override;
   base::Status ScheduleHangup(const billing::CallId& call, int64_t seconds_from_now, std::string_view cause) override;
 
- private:
-  base::Status Send(base::Result<std::string> command);
+  // Commands handed to the link so far (for tests that wait until the switch
+  // has carried them out).
+  uint64_t sent() const { return sent_.load(); }
 
+ private:
+  base::Status Send(base::Result<std::string> command, const billing::CallId& call);
+
+  GoneCallback gone_;
+  std::atomic<uint64_t> sent_{0};
   std::atomic<esl::Client*> client_{nullptr};
 };
 

@@ -25,6 +25,12 @@ base::Result<std::unique_ptr<store::Database>> OpenStoreForWriting(const config:
 base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg, const Options& options) {
   auto svc = std::make_unique<Service>(Key{});
   if (options.clock != nullptr) svc->clock_ = options.clock;
+  if (options.steady_clock != nullptr) {
+    svc->steady_ = options.steady_clock;
+  } else if (options.clock != nullptr) {
+    svc->own_steady_ = std::make_unique<base::SteadyFromClock>(*options.clock);
+    svc->steady_ = svc->own_steady_.get();
+  }
   const base::Instant started_at = svc->clock_->Now();
   // Fail at start, not at the first login, if the crypto library cannot work.
   TARIFADOR_RETURN_IF_ERROR(base::InitCrypto());
@@ -57,7 +63,7 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   // Call billing (SPEC sections 3-4): the billing thread and the FreeSWITCH
   // link, which registers the "freeswitch" readiness check.
   base::Result<std::unique_ptr<CallBilling>> billing = CallBilling::Start(
-      cfg, *svc->writer_, svc->rate_book_, *svc->clock_, svc->metrics_, svc->readiness_, &svc->events_);
+      cfg, *svc->writer_, svc->rate_book_, *svc->clock_, *svc->steady_, svc->metrics_, svc->readiness_, &svc->events_);
   if (!billing.ok()) return billing.status();
   svc->billing_ = std::move(*billing);
 

@@ -11,6 +11,7 @@
 #include "app/export_service.h"
 #include "app/mirror_service.h"
 #include "base/status.h"
+#include "base/steady_clock.h"
 #include "base/time.h"
 #include "config/config.h"
 #include "http/event_hub.h"
@@ -43,6 +44,10 @@ class Service {
     // sped-up simulated FreeSWITCH and tarifador agree on what "now" is.
     // Borrowed; must outlive the service.
     const base::Clock* clock = nullptr;
+    // The monotonic clock for billing's timers; when null, the real one, or
+    // with `clock` set, monotonic time read off `clock` (so a sped-up or
+    // hand-moved simulator drives them too). Borrowed.
+    const base::SteadyClock* steady_clock = nullptr;
   };
 
   // Starts everything for `cfg`: data dir, store (writer thread, site id
@@ -83,6 +88,8 @@ class Service {
  private:
   base::SystemClock system_clock_;
   const base::Clock* clock_ = &system_clock_;
+  std::unique_ptr<base::SteadyClock> own_steady_;
+  const base::SteadyClock* steady_ = &base::RealSteadyClock::Instance();
   http::MetricsRegistry metrics_;
   http::Readiness readiness_;
   http::EventHub events_;                     // GET /api/v1/events; outlives billing_ and server_

@@ -24,6 +24,22 @@ const RealSteadyClock& RealSteadyClock::Instance() {
   return instance;
 }
 
+SteadyClock::TimePoint SteadyFromClock::Now() const {
+  int64_t us = clock_.Now().micros();
+  int64_t last = last_us_.load();
+  while (us > last && !last_us_.compare_exchange_weak(last, us)) {
+  }
+  us = std::max(us, last);
+  return TimePoint(std::chrono::microseconds(us));
+}
+
+bool SteadyFromClock::WaitUntil(TimePoint deadline, std::stop_token stop) const {
+  while (!stop.stop_requested() && Now() < deadline) {
+    RealSteadyClock::Instance().WaitUntil(std::chrono::steady_clock::now() + std::chrono::milliseconds(1), stop);
+  }
+  return Now() >= deadline;
+}
+
 FakeSteadyClock::FakeSteadyClock(TimePoint start) : now_(start) {}
 
 SteadyClock::TimePoint FakeSteadyClock::Now() const {

@@ -1,5 +1,6 @@
 #pragma once
 // The monotonic time source for durations and waits, with a fake for tests.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -8,6 +9,8 @@
 #include <optional>
 #include <stop_token>
 #include <vector>
+
+#include "base/time.h"
 
 namespace tarifador::base {
 
@@ -44,6 +47,22 @@ class RealSteadyClock final : public SteadyClock {
 
   // The shared instance; lives for the whole program.
   static const RealSteadyClock& Instance();
+};
+
+// Monotonic time read off a Clock: for a process that runs on simulated time
+// (`tarifador demo`, in-process tests on a sped-up or hand-moved simulator),
+// so that durations run as fast as that time does. Never decreases, even if
+// the clock does. WaitUntil polls every millisecond of real time. Borrows the
+// clock, which must outlive this object.
+class SteadyFromClock final : public SteadyClock {
+ public:
+  explicit SteadyFromClock(const Clock& clock) : clock_(clock) {}
+  TimePoint Now() const override;
+  bool WaitUntil(TimePoint deadline, std::stop_token stop) const override;
+
+ private:
+  const Clock& clock_;
+  mutable std::atomic<int64_t> last_us_{0};
 };
 
 // Time that moves only when a test calls Advance(). A thread blocked in

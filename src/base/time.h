@@ -61,6 +61,22 @@ class SystemClock final : public Clock {
   Instant Now() const override;
 };
 
+// Another clock's reading moved by a fixed amount, settable at run time:
+// the simulated FreeSWITCH on a host whose clock is ahead of (or behind) the
+// box's, and a box whose wall clock is stepped (NTP after boot) under a test.
+class OffsetClock final : public Clock {
+ public:
+  // Borrows `inner`, which must outlive this clock.
+  OffsetClock(const Clock& inner, int64_t offset_us) : inner_(inner), offset_us_(offset_us) {}
+  Instant Now() const override { return Instant::FromMicros(inner_.Now().micros() + offset_us_.load()); }
+  void SetOffsetMicros(int64_t us) { offset_us_.store(us); }
+  int64_t offset_micros() const { return offset_us_.load(); }
+
+ private:
+  const Clock& inner_;
+  std::atomic<int64_t> offset_us_;
+};
+
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(Instant start = Instant::FromSeconds(1'700'000'000)) : now_us_(start.micros()) {}

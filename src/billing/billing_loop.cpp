@@ -20,6 +20,7 @@ BillingLoop::BillingLoop(Repository& repository, const Authorizer& authorizer, C
                  return std::move(o);
                }()),
       options_(options),
+      steady_(options.steady != nullptr ? *options.steady : base::RealSteadyClock::Instance()),
       on_billed_(std::move(on_billed)) {}
 
 void BillingLoop::PostContinuation(std::function<base::Status()> f) {
@@ -101,19 +102,37 @@ void BillingLoop::PostLinkRestored(base::Instant link_lost_at) {
   }
 }
 
+void BillingLoop::PostCheckRequested() {
+  if (!Enqueue([this] { tracker_.CheckRequested(); })) base::LogWarning("billing is not running; check dropped");
+}
+
+void BillingLoop::PostChannelGone(CallId leg) {
+  Enqueue([this, leg = std::move(leg)] { Record(tracker_.OnChannelGone(leg)); });
+}
+
 void BillingLoop::PostReconcile(std::vector<CallTracker::LiveChannel> live) {
   const bool queued = Enqueue([this, live = std::move(live)] {
+    const bool periodic = tracker_.check_pending();
     base::Result<CallTracker::ReconcileReport> report = tracker_.Reconcile(live);
     if (!report.ok()) {
       Record(report.status().WithContext("reconciling with FreeSWITCH"));
       return;
     }
-    base::LogInfo("reconciled with FreeSWITCH: " + std::to_string(live.size()) + " live channels, " +
-                  std::to_string(report->still_up) + " calls still up, " + std::to_string(report->finalised) +
-                  " ended while the link was down, " + std::to_string(report->reattached) + " re-attached, " +
-                  std::to_string(report->killed) + " hung up, " + std::to_string(report->ended_first) +
-                  " listed but ended before the list arrived, " + std::to_string(report->orphans_released) +
-                  " orphaned reservations released");
+    const std::string line = "reconciled with FreeSWITCH: " + std::to_string(live.size()) + " live channels, " +
+                             std::to_string(report->still_up) + " calls still up, " +
+                             std::to_string(report->finalised) + " ended while the link was down, " +
+                             std::to_string(report->gone) + " gone unseen, " + std::to_string(report->reattached) +
+                             " re-attached, " + std::to_string(report->killed) + " hung up, " +
+                             std::to_string(report->ended_first) + " listed but ended before the list arrived, " +
+                             std::to_string(report->orphans_released) + " orphaned reservations released";
+    // The periodic check runs every minute: quiet unless it changed something.
+    const bool changed =
+        report->finalised + report->gone + report->reattached + report->killed + report->orphans_released > 0;
+    if (changed || !periodic) {
+      base::LogInfo(line);
+    } else {
+      base::LogDebug(line);
+    }
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.reconciles;
     stats_.finalised += report->finalised;
@@ -182,14 +201,19 @@ BillingLoop::Stats BillingLoop::stats() const {
 }
 
 void BillingLoop::Run() {
-  auto next_tick = std::chrono::steady_clock::now() + options_.tick_interval;
+  // The real clock's time points are std::chrono::steady_clock's, so the
+  // wait can end at the tick itself; any other clock is polled.
+  const bool real_time = &steady_ == &base::RealSteadyClock::Instance();
+  constexpr std::chrono::milliseconds kPoll{5};
+  auto next_tick = steady_.Now() + options_.tick_interval;
   std::deque<Item> batch;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       // Stopping ends the loop only once no store write is in flight: their
       // continuations (the hard stop, the retry list) still come back here.
-      cv_.wait_until(lock, next_tick, [this] { return !queue_.empty() || (stopping_ && tracker_.in_flight() == 0); });
+      const auto wake = real_time ? next_tick : std::chrono::steady_clock::now() + kPoll;
+      cv_.wait_until(lock, wake, [this] { return !queue_.empty() || (stopping_ && tracker_.in_flight() == 0); });
       batch.swap(queue_);
       if (batch.empty() && stopping_ && tracker_.in_flight() == 0) break;
     }
@@ -203,15 +227,19 @@ void BillingLoop::Run() {
       }
     }
     batch.clear();
-    if (std::chrono::steady_clock::now() >= next_tick) {
+    bool ticked = false;
+    if (steady_.Now() >= next_tick) {
       try {
         Record(tracker_.Tick());
       } catch (const std::exception& e) {
         Record(base::Internal(std::string("billing tick threw: ") + e.what()));
       }
-      next_tick = std::chrono::steady_clock::now() + options_.tick_interval;
+      next_tick = steady_.Now() + options_.tick_interval;
+      ticked = true;
     }
     std::lock_guard<std::mutex> lock(mu_);
+    if (ticked) ++stats_.ticks;
+    stats_.gone = tracker_.let_go_count();
     stats_.active_calls = tracker_.active_call_count();
     stats_.unbilled = tracker_.unbilled_count();
   }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/steady_clock.h"
 #include "base/time.h"
 #include "billing/authorizer.h"
 #include "billing/call_control.h"
@@ -33,6 +34,10 @@ class BillingLoop {
  public:
   struct Options {
     std::chrono::milliseconds tick_interval{1000};
+    // Times the ticks; the real monotonic clock when null. A simulated one
+    // (base::SteadyFromClock over a test's clock) makes ticks follow
+    // simulated time: polled every few milliseconds of real time. Borrowed.
+    const base::SteadyClock* steady = nullptr;
   };
 
   // Counters for /metrics and tests. Thread-safe snapshot.
@@ -40,8 +45,10 @@ class BillingLoop {
     uint64_t events = 0;      // call events handled (live and backfill)
     uint64_t failures = 0;    // events, ticks or reconciles that reported a failure
     uint64_t reconciles = 0;  // reconciliations done
+    uint64_t ticks = 0;       // CallTracker::Tick() runs
     uint64_t finalised = 0;   // calls billed by a reconcile (ended while the link was down)
     uint64_t reattached = 0;  // calls re-attached by a reconcile
+    uint64_t gone = 0;        // tracked calls FreeSWITCH no longer had (let go; CDR from the backfill)
     size_t queue_depth = 0;   // items waiting now
     size_t active_calls = 0;  // calls tracked after the last item
     size_t unbilled = 0;      // billings waiting for a retry (the store failed)
@@ -71,6 +78,12 @@ class BillingLoop {
   void Post(CallEvent event);
   // Queues CallTracker::LinkRestored(link_lost_at), in order with the events.
   void PostLinkRestored(base::Instant link_lost_at);
+  // Queues CallTracker::CheckRequested(), in order with the events: the
+  // periodic check's marker, posted just before `show channels` is sent.
+  void PostCheckRequested();
+  // Queues CallTracker::OnChannelGone(leg): FreeSWITCH answered "-ERR No
+  // such channel!" to a command about it.
+  void PostChannelGone(CallId leg);
   // Queues CallTracker::Reconcile(live).
   void PostReconcile(std::vector<CallTracker::LiveChannel> live);
 
@@ -106,6 +119,7 @@ class BillingLoop {
   // When each HANGUP_COMPLETE being billed was posted (billing thread only).
   std::map<CallId, std::chrono::steady_clock::time_point> hangup_posted_;
   const Options options_;
+  const base::SteadyClock& steady_;
   const LatencyObserver on_billed_;
 
   mutable std::mutex mu_;

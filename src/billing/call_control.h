@@ -16,6 +16,10 @@ inline constexpr std::string_view kCauseNoRoute = "NO_ROUTE_DESTINATION";       
 inline constexpr std::string_view kCauseNoFunds = "CALL_REJECTED";               // not enough money to start
 inline constexpr std::string_view kCauseOutOfTime = "ALLOTTED_TIMEOUT";          // the paid-for time is over
 inline constexpr std::string_view kCauseStoreDown = "NORMAL_TEMPORARY_FAILURE";  // money could not be checked
+inline constexpr std::string_view kCauseCongestion = "SWITCH_CONGESTION";        // too many calls tracked already
+// A CDR's cause when FreeSWITCH never told it (the call ended while the link
+// was down): Q.850 31, "normal, unspecified". A CDR never has an empty cause.
+inline constexpr std::string_view kCauseUnknown = "NORMAL_UNSPECIFIED";
 
 class CallControl {
  public:

@@ -36,6 +36,10 @@ struct CallEvent {
   std::string context;        // Caller-Context: "default" for phones, "public" for trunks (vanilla config)
   std::string gateway;        // the gateway used, when known (variable_sip_gateway_name)
   std::string hangup_cause;   // Hangup-Cause, on hangup events
+  // variable_originate_disposition on the originating leg: why its bridge
+  // ended. After a failed bridge FreeSWITCH ends the caller's leg
+  // NORMAL_CLEARING and keeps the reason (NO_ANSWER, USER_BUSY, ...) here.
+  std::string originate_disposition;
 
   // Microsecond figures (Caller-Channel-*-Time headers, or the *_uepoch
   // variables); 0 when not happened or not carried by this event.

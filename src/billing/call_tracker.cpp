@@ -14,6 +14,14 @@ int64_t EpochSeconds(int64_t us) { return base::Instant::FromMicros(us).seconds(
 
 int64_t FirstNonZero(int64_t a, int64_t b) { return a != 0 ? a : b; }
 
+// `sched_hangup +N` counts N of FreeSWITCH's whole seconds from when the
+// command reaches it. Reckoning "now" this much later than the estimate of
+// FreeSWITCH's clock covers the command's way there and the estimate's lag,
+// so that a cut-off never lands a second past the paid time; the price is a
+// cut-off a second early when the estimate sits that close to the next
+// second (docs/BILLING.md "Clocks").
+constexpr int64_t kCommandLeadUs = 200'000;
+
 bool IsNoAnswerCause(std::string_view cause) {
   return cause == "NO_ANSWER" || cause == "NO_USER_RESPONSE" || cause == "ORIGINATOR_CANCEL" ||
          cause == kCauseOutOfTime;
@@ -33,6 +41,14 @@ CallTracker::CallTracker(Repository& repository, const Authorizer& authorizer, C
       control_(control),
       clock_(clock),
       options_(std::move(options)) {}
+
+base::Instant CallTracker::SwitchNow() const {
+  return options_.switch_clock != nullptr ? options_.switch_clock->Now() : clock_.Now();
+}
+
+base::Instant CallTracker::SwitchTimeOf(base::Instant box) const {
+  return options_.switch_clock != nullptr ? options_.switch_clock->FromBox(box) : box;
+}
 
 bool CallTracker::IsInboundContext(const std::string& context) const {
   return std::find(options_.inbound_contexts.begin(), options_.inbound_contexts.end(), context) !=
@@ -77,6 +93,7 @@ base::Status CallTracker::OnEvent(const CallEvent& event) {
       break;
     case CallEventKind::kHangup:
       if (!event.hangup_cause.empty()) call.hangup_cause = event.hangup_cause;
+      if (!event.originate_disposition.empty()) call.originate_disposition = event.originate_disposition;
       break;
     default: break;
   }
@@ -171,6 +188,18 @@ base::Status CallTracker::Deny(CallState& call, std::string reason, std::string_
 
 base::Status CallTracker::OnOriginatingCreate(const CallEvent& event) {
   if (calls_.count(event.leg)) return base::Status::Ok();  // a duplicate CREATE
+  if (calls_.size() >= options_.max_tracked_calls) {
+    // Bounded memory whatever the switch sends. Such a call is not held
+    // nor stopped by us: refused, or (when_down = allow) billed at its end.
+    if (refused_over_cap_++ % 1000 == 0) {
+      base::LogWarning("call " + event.leg.value + ": " + std::to_string(calls_.size()) +
+                       " calls are tracked already, the most allowed; " +
+                       (options_.allow_unchecked ? "let through unchecked" : "refused (SWITCH_CONGESTION)") + " (" +
+                       std::to_string(refused_over_cap_) + " so far)");
+    }
+    if (options_.allow_unchecked || IsInboundContext(event.context)) return base::Status::Ok();
+    return control_.Kill(event.leg, kCauseCongestion);
+  }
   const base::Instant now = clock_.Now();
   CallState& call = calls_[event.leg];
   call.id = event.leg;
@@ -305,6 +334,9 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
   cdr.bridge_us = FirstNonZero(event.bridged_us, call.bridged_us);
   cdr.end_us = FirstNonZero(event.ended_us, event.event_us);
   cdr.hangup_cause = !event.hangup_cause.empty() ? event.hangup_cause : call.hangup_cause;
+  if (cdr.hangup_cause.empty()) cdr.hangup_cause = kCauseUnknown;
+  const std::string& originate =
+      !event.originate_disposition.empty() ? event.originate_disposition : call.originate_disposition;
   cdr.gateway = !event.gateway.empty() ? event.gateway : call.gateway;
   cdr.deny_reason = call.deny_reason;
   if (cdr.start_us != 0 && cdr.end_us != 0) cdr.duration_s = EpochSeconds(cdr.end_us) - EpochSeconds(cdr.start_us);
@@ -340,12 +372,23 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
   } else if (connected) {
     cdr.disposition =
         call.authorized && cdr.hangup_cause == kCauseOutOfTime ? Disposition::kCutOffNoFunds : Disposition::kAnswered;
-  } else if (cdr.hangup_cause == "USER_BUSY") {
-    cdr.disposition = Disposition::kBusy;
-  } else if (IsNoAnswerCause(cdr.hangup_cause)) {
-    cdr.disposition = Disposition::kNoAnswer;
   } else {
-    cdr.disposition = Disposition::kFailed;
+    // Why the far end never connected. After a failed bridge FreeSWITCH
+    // ends the caller's leg NORMAL_CLEARING and keeps the bridge's outcome
+    // in originate_disposition (NO_ANSWER, USER_BUSY, ORIGINATOR_CANCEL,
+    // CALL_REJECTED, ...; "failure" and "SUCCESS" say nothing more).
+    std::string_view why = cdr.hangup_cause;
+    if (!originate.empty() && originate != "SUCCESS" && originate != "failure" &&
+        (why == "NORMAL_CLEARING" || why == kCauseUnknown)) {
+      why = originate;
+    }
+    if (why == "USER_BUSY") {
+      cdr.disposition = Disposition::kBusy;
+    } else if (IsNoAnswerCause(why)) {
+      cdr.disposition = Disposition::kNoAnswer;
+    } else {
+      cdr.disposition = Disposition::kFailed;
+    }
   }
   return cdr;
 }
@@ -353,9 +396,11 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
 base::Status CallTracker::Bill(const Cdr& cdr) {
   if (Async()) {
     ++in_flight_;
+    billing_.insert(cdr.uuid);
     repository_.BillCallAsync(cdr, clock_.Now(), [this, cdr, post = options_.post](base::Result<CallBilled> r) {
       post([this, cdr, s = r.status()] {
         --in_flight_;
+        billing_.erase(cdr.uuid);
         return OnBilled(cdr, s);
       });
     });
@@ -375,6 +420,16 @@ base::Status CallTracker::OnBilled(const Cdr& cdr, const base::Status& billed) {
   }
   if (billed.code() != base::StatusCode::kInvalidArgument && billed.code() != base::StatusCode::kNotFound) {
     unbilled_.push_back(cdr);  // the store may come back: Tick() retries
+  } else {
+    // The store refused this CDR for good (it will not be retried): the
+    // money held for the call must not stay held for ever. The call itself
+    // is left for a backfill or an operator (the log says why).
+    base::LogError("call " + cdr.uuid.value + " cannot be billed: " + billed.message() +
+                   "; its reservation is released");
+    if (base::Status released = repository_.ReleaseReservation(cdr.uuid);
+        !released.ok() && released.code() != base::StatusCode::kNotFound) {
+      LogIfFailed(released.WithContext("releasing the reservation of call " + cdr.uuid.value));
+    }
   }
   return billed.WithContext("billing call " + cdr.uuid.value);
 }
@@ -414,6 +469,9 @@ base::Status CallTracker::OnHangupComplete(const CallEvent& event) {
 
 base::Status CallTracker::ExtendOrCut(CallState& call, base::Instant now) {
   const int64_t connected_us = std::max(call.answered_us, call.bridged_us);
+  // connected_us and billsec are on FreeSWITCH's clock; `now` (the box's)
+  // only stamps the reservation.
+  const base::Instant switch_now = base::Instant::FromMicros(SwitchNow().micros() + kCommandLeadUs);
   // Calls are paid from the far end's answer; until then the first
   // reservation holds.
   if (call.answered_us == 0 || call.bridged_us == 0) return base::Status::Ok();
@@ -421,7 +479,7 @@ base::Status CallTracker::ExtendOrCut(CallState& call, base::Instant now) {
   // end_epoch - connected_epoch, so a hangup at epoch
   // connected_epoch + covered_s bills exactly covered_s.
   const int64_t paid_until_s = EpochSeconds(connected_us) + call.covered_s;
-  const int64_t left_s = paid_until_s - now.seconds();
+  const int64_t left_s = paid_until_s - switch_now.seconds();
   if (left_s > options_.extend_lead_s) return base::Status::Ok();
   // Beyond max_seconds the hard stop ends the call anyway.
   if (call.covered_s >= call.max_seconds) return base::Status::Ok();
@@ -433,6 +491,15 @@ base::Status CallTracker::ExtendOrCut(CallState& call, base::Instant now) {
   if (extended.ok()) {
     call.reserved_amount = extended->amount;
     call.covered_s = extended->covered_s;
+    return base::Status::Ok();
+  }
+  if (extended.status().code() == base::StatusCode::kNotFound && repository_.GetCdr(call.id).ok()) {
+    // Billed by someone else (`tarifador cdr import` in another process
+    // wrote its CDR and released the money): the call is over.
+    base::LogInfo("call " + call.id.value + " was billed by a backfill while tracked: no longer tracked");
+    call.cut_off = true;  // Tick() erases it (Forget would invalidate its iterator)
+    call.authorized = false;
+    gone_.push_back(call.id);
     return base::Status::Ok();
   }
   if (extended.status().code() != base::StatusCode::kFailedPrecondition) return extended.status();
@@ -455,7 +522,7 @@ base::Status CallTracker::ExtendOrCut(CallState& call, base::Instant now) {
     }
   }
   call.cut_off = true;
-  const int64_t seconds_left = EpochSeconds(connected_us) + call.covered_s - now.seconds();
+  const int64_t seconds_left = EpochSeconds(connected_us) + call.covered_s - switch_now.seconds();
   base::LogInfo("call " + call.id.value + ": account " + std::to_string(call.account_id->value) +
                 " cannot pay beyond " + std::to_string(call.covered_s) + " s; hanging up in " +
                 std::to_string(std::max<int64_t>(seconds_left, 0)) + " s");
@@ -477,12 +544,47 @@ base::Status CallTracker::Tick() {
     if (!call.authorized || !call.reserved || call.cut_off) continue;
     note(ExtendOrCut(call, now).WithContext("extending the reservation of call " + id.value));
   }
+  std::vector<CallId> gone;
+  gone.swap(gone_);
+  for (const CallId& id : gone) {
+    if (const auto it = calls_.find(id); it != calls_.end()) Forget(it);
+  }
   return first;
+}
+
+base::Status CallTracker::LetGo(std::map<CallId, CallState>::iterator it, const std::string& why) {
+  const CallId id = it->first;
+  const bool reserved = it->second.reserved;
+  Forget(it);
+  ++let_go_;
+  base::LogWarning("call " + id.value + ": " + why +
+                   "; no longer tracked, its reservation released, its CDR left to the backfill (mod_json_cdr or "
+                   "`tarifador cdr import`)");
+  if (!reserved) return base::Status::Ok();
+  base::Status released = repository_.ReleaseReservation(id);
+  if (released.code() == base::StatusCode::kNotFound) return base::Status::Ok();
+  return released.WithContext("releasing the reservation of call " + id.value);
+}
+
+base::Status CallTracker::OnChannelGone(const CallId& leg) {
+  const auto it = calls_.find(leg);
+  if (it == calls_.end()) return base::Status::Ok();  // ended and billed already, or never ours
+  return LetGo(it, "FreeSWITCH has no such channel (it ended and its end was never received)");
+}
+
+void CallTracker::CheckRequested() {
+  if (reconcile_pending_) return;  // a reconnect's reconcile takes the list
+  reconcile_pending_ = true;
+  periodic_check_ = true;
+  ended_before_reconcile_.clear();
+  unconfirmed_.clear();
+  for (const auto& [id, call] : calls_) unconfirmed_.push_back(id);
 }
 
 void CallTracker::LinkRestored(base::Instant link_lost_at) {
   link_lost_at_ = link_lost_at;
   reconcile_pending_ = true;
+  periodic_check_ = false;
   ended_before_reconcile_.clear();
   unconfirmed_.clear();
   for (const auto& [id, call] : calls_) unconfirmed_.push_back(id);
@@ -501,20 +603,30 @@ base::Result<CallTracker::ReconcileReport> CallTracker::Reconcile(const std::vec
   // are checked: a call created since is live or has had its own events.
   std::vector<CallId> unconfirmed;
   unconfirmed.swap(unconfirmed_);
+  std::set<CallId> finalised;
   for (const CallId& id : unconfirmed) {
     if (live_legs.count(id) || !calls_.count(id)) {
       if (live_legs.count(id)) ++report.still_up;
+      continue;
+    }
+    if (ended_before_reconcile_.count(id)) continue;  // its end was seen meanwhile
+    if (periodic_check_) {
+      // The link stayed up, yet its end never came: FreeSWITCH dropped it.
+      note(LetGo(calls_.find(id), "FreeSWITCH no longer lists it (its end was never received)"));
+      ++report.gone;
       continue;
     }
     CallEvent end;
     end.kind = CallEventKind::kHangupComplete;
     end.leg = id;
     end.is_originating_leg = true;
-    end.ended_us = std::max(link_lost_at_.micros(), calls_[id].created_us);
+    // The link was lost on the box's clock; the call's times are on FreeSWITCH's.
+    end.ended_us = std::max(SwitchTimeOf(link_lost_at_).micros(), calls_[id].created_us);
     end.event_us = end.ended_us;
     base::LogWarning("call " + id.value +
                      " ended while the FreeSWITCH link was down; billed as ending when it was lost");
     note(OnHangupComplete(end));
+    finalised.insert(id);
     ++report.finalised;
   }
 
@@ -528,17 +640,25 @@ base::Result<CallTracker::ReconcileReport> CallTracker::Reconcile(const std::vec
     note(reservations.status().WithContext("listing reservations to reconcile"));
   } else {
     for (const Reservation& r : *reservations) {
-      if (calls_.count(r.call) || live_legs.count(r.call)) continue;
-      base::LogWarning("call " + r.call.value + " ended while tarifador was not running: its reservation of " +
-                       r.amount.ToString() +
-                       " is released; its CDR comes from a backfill (mod_json_cdr or `tarifador cdr import`)");
+      if (calls_.count(r.call) || live_legs.count(r.call) || finalised.count(r.call) || billing_.count(r.call)) {
+        continue;  // tracked, live, or its billing (which releases it) is queued
+      }
+      base::LogWarning(
+          "call " + r.call.value +
+          (reconciled_once_ ? " is no longer live and not tracked" : " ended while tarifador was not running") +
+          ": its reservation of " + r.amount.ToString() +
+          " is released; its CDR comes from a backfill (mod_json_cdr or `tarifador cdr import`)");
       note(repository_.ReleaseReservation(r.call));
       ++report.orphans_released;
     }
   }
 
-  // Started while the link was down: originating legs we do not know.
+  // Started while the link was down (or, on a periodic check, whose start
+  // was never received): originating legs we do not know.
+  const char* const unseen_start =
+      periodic_check_ ? " was never seen starting" : " started while the FreeSWITCH link was down";
   const base::Instant now = clock_.Now();
+  const base::Instant switch_lost_at = SwitchTimeOf(link_lost_at_);
   for (const LiveChannel& ch : live) {
     const bool originating = ch.call.empty() || ch.call == ch.leg;
     if (!originating) continue;  // linked below, once its call is known
@@ -554,16 +674,17 @@ base::Result<CallTracker::ReconcileReport> CallTracker::Reconcile(const std::vec
       if (ch.answered && call.answered_us == 0) {
         // Answered while we were away: assume it connected when the link was
         // lost, so reservations are extended early rather than late.
-        call.answered_us = call.bridged_us = std::max(link_lost_at_.micros(), call.created_us);
+        call.answered_us = call.bridged_us = std::max(switch_lost_at.micros(), call.created_us);
       }
       continue;
     }
+    if (calls_.size() >= options_.max_tracked_calls) continue;  // as a CREATE over the cap
     CallState& call = calls_[ch.leg];
     call.id = ch.leg;
     call.caller = ch.caller;
     call.destination = ch.destination;
     call.context = ch.context;
-    call.created_us = ch.created_us != 0 ? ch.created_us : now.micros();
+    call.created_us = ch.created_us != 0 ? ch.created_us : SwitchNow().micros();
     // Connected at creation at the earliest: billsec can only be shorter, so
     // the money runs out no later than we think.
     if (ch.answered) call.answered_us = call.bridged_us = call.created_us;
@@ -573,11 +694,11 @@ base::Result<CallTracker::ReconcileReport> CallTracker::Reconcile(const std::vec
       ++report.ended_first;  // billed already: the store refused its reservation (see OnReserved)
     } else if (admitted->second.denied) {
       ++report.killed;
-      base::LogInfo("call " + ch.leg.value + " started while the FreeSWITCH link was down and is denied (" +
-                    admitted->second.deny_reason + "): hung up");
+      base::LogInfo("call " + ch.leg.value + unseen_start + " and is denied (" + admitted->second.deny_reason +
+                    "): hung up");
     } else {
       ++report.reattached;
-      base::LogInfo("call " + ch.leg.value + " started while the FreeSWITCH link was down; re-attached");
+      base::LogInfo("call " + ch.leg.value + unseen_start + "; re-attached");
     }
   }
   for (const LiveChannel& ch : live) {
@@ -587,6 +708,8 @@ base::Result<CallTracker::ReconcileReport> CallTracker::Reconcile(const std::vec
     }
   }
   reconcile_pending_ = false;
+  periodic_check_ = false;
+  reconciled_once_ = true;
   ended_before_reconcile_.clear();
 
   if (!first.ok()) return first;

@@ -36,6 +36,7 @@
 #include "billing/cdr.h"
 #include "billing/ids.h"
 #include "billing/repository.h"
+#include "billing/switch_clock.h"
 
 namespace tarifador::billing {
 
@@ -66,6 +67,16 @@ class CallTracker {
     // Told of calls starting, answering and billed (the live event stream);
     // borrowed, may be null. Called on the tracker's thread.
     CallObserver* observer = nullptr;
+    // FreeSWITCH's clock (borrowed, may be null: then the box's clock
+    // stands in, for tests on one clock). Whether a connected call still has
+    // paid seconds is judged on it, since billsec is counted on it: the box's
+    // clock may be hours off the switch's.
+    const SwitchClock* switch_clock = nullptr;
+    // At most this many calls are tracked at once (a broken or hostile
+    // switch sending CREATEs that never end must not grow memory without
+    // limit). A CREATE beyond it is refused (SWITCH_CONGESTION), or with
+    // allow_unchecked let through untracked and billed at its end.
+    size_t max_tracked_calls = 10'000;
   };
 
   // A channel FreeSWITCH reports live (`show channels as json`), for Reconcile().
@@ -86,6 +97,7 @@ class CallTracker {
     size_t still_up = 0;          // tracked before, still live
     size_t orphans_released = 0;  // reservations of calls that ended while tarifador was not running
     size_t ended_first = 0;       // listed live, but ended before the list arrived: not re-attached
+    size_t gone = 0;              // tracked, but FreeSWITCH no longer has them (a periodic check): released
   };
 
   // A live call, for the UI and /metrics.
@@ -143,9 +155,29 @@ class CallTracker {
   // first failure after trying every call.
   base::Result<ReconcileReport> Reconcile(const std::vector<LiveChannel>& live);
 
+  // Marks, in event order, a periodic check while the link is up: the next
+  // Reconcile() compares the calls tracked now with FreeSWITCH's list, and a
+  // tracked call missing from it (its end was never seen: FreeSWITCH drops
+  // events when its queue for us is full) is let go as by OnChannelGone().
+  // Ignored while a reconnect's reconcile is pending.
+  void CheckRequested();
+
+  // FreeSWITCH answered "-ERR No such channel!" to a command about `leg`: the
+  // channel is gone and its end was never seen (a channel that `show
+  // channels` still listed after it was destroyed, a lost event). If it is a
+  // tracked call, its reservation is released and it is no longer tracked;
+  // its CDR comes from the backfill (mod_json_cdr, `tarifador cdr import`),
+  // the only exact record of its end. Once per call; unknown legs are ignored.
+  base::Status OnChannelGone(const CallId& leg);
+
+  // A periodic check (not a reconnect's reconcile) waits for its list.
+  bool check_pending() const { return reconcile_pending_ && periodic_check_; }
   size_t active_call_count() const { return calls_.size(); }
   // Store writes queued whose continuation has not run yet.
   size_t in_flight() const { return in_flight_; }
+  // Tracked calls let go since the start because FreeSWITCH no longer had
+  // them (OnChannelGone, a periodic check).
+  uint64_t let_go_count() const { return let_go_; }
   // Billings waiting for a retry (the store failed).
   size_t unbilled_count() const { return unbilled_.size(); }
   std::vector<ActiveCall> ActiveCalls() const;
@@ -167,6 +199,7 @@ class CallTracker {
     std::string context;
     std::string gateway;
     std::string hangup_cause;
+    std::string originate_disposition;
     std::vector<std::string> linked;
     int64_t created_us = 0;
     int64_t answered_us = 0;
@@ -197,6 +230,13 @@ class CallTracker {
   // Stops tracking a call and unlinks its other legs.
   void Forget(std::map<CallId, CallState>::iterator it);
   bool Async() const { return options_.post && !wait_; }
+  // FreeSWITCH's time now (Options::switch_clock), or the box's.
+  base::Instant SwitchNow() const;
+  // A box-clock instant on FreeSWITCH's clock.
+  base::Instant SwitchTimeOf(base::Instant box) const;
+  // Releases a tracked call's reservation and stops tracking it (its end was
+  // never seen). `why` completes the log line.
+  base::Status LetGo(std::map<CallId, CallState>::iterator it, const std::string& why);
   bool IsInboundContext(const std::string& context) const;
   void Link(CallState& call, const CallId& leg);
 
@@ -214,7 +254,19 @@ class CallTracker {
   // it sends it, so such a call may still be listed live. Cleared by
   // Reconcile(), or by the next LinkRestored() when no list came.
   bool reconcile_pending_ = false;
+  // The pending reconcile is a periodic check (CheckRequested), not a
+  // reconnect's: missing calls are let go, not billed at link_lost_at_.
+  bool periodic_check_ = false;
+  // Whether a reconcile has run since this process started: a reservation
+  // found without a call before that is from a previous run.
+  bool reconciled_once_ = false;
   std::set<CallId> ended_before_reconcile_;
+  // Calls whose billing is queued and not yet committed: their reservation
+  // is still in the store, and is not an orphan.
+  std::set<CallId> billing_;
+  uint64_t refused_over_cap_ = 0;
+  uint64_t let_go_ = 0;
+  std::vector<CallId> gone_;  // found billed elsewhere during a Tick(): forgotten at its end
   base::Instant link_lost_at_;
   size_t in_flight_ = 0;
   bool wait_ = false;  // inside OnEventAndWait

@@ -133,7 +133,15 @@ base::Result<std::string> SchedHangupCommand(int64_t seconds, std::string_view u
   return "sched_hangup +" + std::to_string(seconds) + " " + std::string(uuid) + " " + std::string(cause);
 }
 
+// mod_commands' answer for a uuid it does not know (checked on 1.10.12:
+// ../shared/fixtures/esl/freeswitch-1.10.12/api-replies.txt).
+constexpr std::string_view kNoSuchChannel = "-ERR No such channel!";
+
 base::Result<std::string> JobResult(std::string_view command, std::string body) {
+  if (StartsWith(body, kNoSuchChannel)) {
+    return base::NotFound("bgapi \"" + Shown(command) + "\": FreeSWITCH answered \"" + TrimTrailingNewlines(body) +
+                          "\"");
+  }
   if (StartsWith(body, "-ERR")) {
     return base::FailedPrecondition("bgapi \"" + Shown(command) + "\": FreeSWITCH answered \"" +
                                     TrimTrailingNewlines(body) + "\"");

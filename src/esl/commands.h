@@ -51,7 +51,9 @@ base::Result<std::string> SchedHangupCommand(int64_t seconds, std::string_view u
 inline constexpr std::string_view kShowChannelsJsonCommand = "show channels as json";
 
 // Maps the output of a bgapi job (the BACKGROUND_JOB event body) to a result.
-// A body starting with "-ERR" fails with FailedPrecondition, one starting
+// "-ERR No such channel!" (uuid_kill, sched_hangup and the other uuid_*
+// commands on a channel FreeSWITCH no longer has) fails with NotFound, any
+// other body starting with "-ERR" with FailedPrecondition, one starting
 // with "-USAGE" with InvalidArgument; the message is `bgapi "<command>":
 // FreeSWITCH answered "<body without its trailing newline>"`. Any other body
 // ("+OK\n", JSON, text) is returned unchanged.

@@ -1,6 +1,5 @@
 // Authorization for the dialplan and the live calls (billing_handlers.h).
 #include <algorithm>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,7 +46,13 @@ base::Result<Response> HandleAuthorize(Services& s, const Request& r) {
 base::Result<Response> HandleActiveCalls(Services& s, const Request&) {
   if (!s.billing || !s.billing->active_calls) return BillingUnavailable();
   std::vector<billing::CallTracker::ActiveCall> calls = s.billing->active_calls();
-  const base::Instant now = s.clock.Now();
+  // The calls' times are on FreeSWITCH's clock, which may be off the box's:
+  // how long they have run is counted on it too.
+  int64_t offset_us = 0;
+  if (s.billing->link) {
+    if (const LinkInfo link = s.billing->link(); link.clock_offset_us) offset_us = *link.clock_offset_us;
+  }
+  const base::Instant now = base::Instant::FromMicros(s.clock.Now().micros() + offset_us);
   std::sort(calls.begin(), calls.end(), [](const auto& a, const auto& b) {
     return a.created_us != b.created_us ? a.created_us < b.created_us : a.call < b.call;
   });

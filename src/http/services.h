@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,6 +105,9 @@ struct LinkInfo {
   uint64_t connects = 0;  // connections that came up
   uint64_t events_received = 0;
   base::Instant last_event_at;  // zero if none
+  // FreeSWITCH's clock minus the box's, measured at the latest event
+  // (billing::SwitchClock); none before any event.
+  std::optional<int64_t> clock_offset_us;
 };
 
 // What the billing routes (accounts, extensions, ledger, recharges,

@@ -27,6 +27,8 @@ nlohmann::json LinkJson(const Services& s, bool detailed) {
   j["last_event_at"] = TimeOrNull(link.last_event_at);
   j["last_error"] = link.last_error.empty() ? nlohmann::json() : nlohmann::json(link.last_error);
   j["last_error_at"] = TimeOrNull(link.last_error_at);
+  // Shown so an installer can fix a wrong clock; billing does not depend on it.
+  j["clock_offset_ms"] = link.clock_offset_us ? nlohmann::json(*link.clock_offset_us / 1000) : nlohmann::json();
   return j;
 }
 

@@ -672,6 +672,11 @@ std::vector<std::string> EslServer::ReceivedCommands() const {
   return commands_;
 }
 
+std::vector<std::string> EslServer::HandledCommands() const {
+  std::lock_guard lock(log_mu_);
+  return handled_;
+}
+
 std::map<std::string, uint64_t> EslServer::CommandCounts() const {
   std::lock_guard lock(log_mu_);
   return command_counts_;

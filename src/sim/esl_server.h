@@ -97,6 +97,8 @@ class EslServer final : public EventSink {
   // waits for this first, so the command acts at the simulated time the
   // test expects (`sched_hangup +10` counts from before the move).
   std::string WaitForCommandHandled(std::string_view prefix, std::chrono::milliseconds timeout) const;
+  // Every command line carried out (as WaitForCommandHandled means it), in order.
+  std::vector<std::string> HandledCommands() const;
   // Open connections (authenticated or not).
   size_t ConnectionCount() const;
   // Connections that completed `auth` since Start().

@@ -859,6 +859,13 @@ void FakeSwitch::WriteCdrLocked(const Leg& leg) {
 }
 
 void FakeSwitch::HangupLegsLocked(Call& call, const std::vector<LegEnd>& ends) {
+  // The rows the channels table still holds once they are gone (fault).
+  std::vector<std::vector<std::string>> stale;
+  if (options_.stale_channels_s > 0) {
+    for (const LegEnd& end : ends) {
+      if (const Leg* leg = FindLeg(end.uuid); leg != nullptr && !leg->hungup) stale.push_back(ChannelRowLocked(*leg));
+    }
+  }
   std::vector<Leg*> legs;
   for (const LegEnd& end : ends) {
     Leg* leg = FindLeg(end.uuid);
@@ -877,6 +884,7 @@ void FakeSwitch::HangupLegsLocked(Call& call, const std::vector<LegEnd>& ends) {
     // These variables appear only after CHANNEL_HANGUP: the hangup state
     // handler and mod_sofia set them (capture Example1's CHANNEL_HANGUP has
     // none of them).
+    if (!end.originate_disposition_after.empty()) leg->SetVar("originate_disposition", end.originate_disposition_after);
     leg->SetVar("hangup_cause", end.cause);
     leg->SetVar("hangup_cause_q850", std::to_string(Q850Code(end.cause)));
     leg->SetVar("sip_hangup_disposition", end.disposition);
@@ -925,6 +933,8 @@ void FakeSwitch::HangupLegsLocked(Call& call, const std::vector<LegEnd>& ends) {
     legs_.erase(uuid);
   }
   if (call.legs.empty()) calls_.erase(call.id);  // `call` is gone after this line
+  const int64_t until_us = now_us_ + SecondsToUs(options_.stale_channels_s);
+  for (auto& row : stale) stale_rows_.emplace_back(until_us, std::move(row));
 }
 
 namespace {
@@ -976,20 +986,26 @@ void FakeSwitch::ScheduleTwoLegLocked(uint64_t call_id) {
         const std::string a = call.legs.front();
         const std::string b = call.legs.back();
         if (call.spec.hangup_by == HangupBy::kCaller) {
-          HangupLegsLocked(call, {{a, "NORMAL_CLEARING", "recv_bye"}, {b, "NORMAL_CLEARING", "send_bye"}});
+          HangupLegsLocked(call, {{a, "NORMAL_CLEARING", "recv_bye", ""}, {b, "NORMAL_CLEARING", "send_bye", ""}});
         } else {
-          HangupLegsLocked(call, {{b, "NORMAL_CLEARING", "recv_bye"}, {a, "NORMAL_CLEARING", "send_bye"}});
+          HangupLegsLocked(call, {{b, "NORMAL_CLEARING", "recv_bye", ""}, {a, "NORMAL_CLEARING", "send_bye", ""}});
         }
       });
       break;
     }
     case CallOutcome::kCancel: {
-      // The caller gives up: A ends normally, the ringing far end is cancelled
-      // (capture Example3: A NORMAL_CLEARING, B ORIGINATOR_CANCEL).
+      // The caller gives up and the ringing far end is cancelled. An
+      // unanswered caller's leg ends ORIGINATOR_CANCEL too, its
+      // originate_disposition "failure" on CHANNEL_HANGUP and
+      // ORIGINATOR_CANCEL from then on (1.10.12 capture caller-cancel.txt);
+      // one a dialplan had answered ends NORMAL_CLEARING (capture Example3).
       StepLocked(call_id, end_ring, [this](Call& call) {
-        const Leg& a = LegRef(call.legs.front());
-        HangupLegsLocked(call, {{a.uuid, "NORMAL_CLEARING", a.answered() ? "recv_bye" : "recv_cancel"},
-                                {call.legs.back(), "ORIGINATOR_CANCEL", "send_cancel"}});
+        Leg& a = LegRef(call.legs.front());
+        const bool answered = a.answered();
+        if (!answered) a.SetVar("originate_disposition", "failure");
+        HangupLegsLocked(call, {{a.uuid, answered ? "NORMAL_CLEARING" : "ORIGINATOR_CANCEL",
+                                 answered ? "recv_bye" : "recv_cancel", answered ? "" : "ORIGINATOR_CANCEL"},
+                                {call.legs.back(), "ORIGINATOR_CANCEL", "send_cancel", ""}});
       });
       break;
     }
@@ -1004,12 +1020,17 @@ void FakeSwitch::ScheduleTwoLegLocked(uint64_t call_id) {
         }
       }
       StepLocked(call_id, end_ring, [this, cause](Call& call) {
-        const Leg& a = LegRef(call.legs.front());
+        Leg& a = LegRef(call.legs.front());
         const bool timeout = cause == "NO_ANSWER";
         // The far end refuses (or the originate times out and cancels it);
-        // the failure cause is handed back to the caller's leg.
-        HangupLegsLocked(call, {{call.legs.back(), cause, timeout ? "send_cancel" : "recv_refuse"},
-                                {a.uuid, cause, a.answered() ? "send_bye" : "send_refuse"}});
+        // the failure cause is handed back to the caller's leg, except a
+        // timeout: then the caller's leg ends NORMAL_CLEARING and keeps
+        // NO_ANSWER in originate_disposition (1.10.12 capture
+        // outbound-no-answer.txt; the phone gets a 480).
+        if (timeout) a.SetVar("originate_disposition", "NO_ANSWER");
+        HangupLegsLocked(
+            call, {{call.legs.back(), cause, timeout ? "send_cancel" : "recv_refuse", ""},
+                   {a.uuid, timeout ? "NORMAL_CLEARING" : cause, a.answered() ? "send_bye" : "send_refuse", ""}});
       });
       break;
     }
@@ -1062,7 +1083,7 @@ void FakeSwitch::ScheduleTransferLocked(uint64_t call_id) {
     const std::string a = call.legs[0];
     const std::string b = call.legs[1];
     const std::string c = call.legs[2];
-    HangupLegsLocked(call, {{b, "NORMAL_CLEARING", "recv_bye"}});
+    HangupLegsLocked(call, {{b, "NORMAL_CLEARING", "recv_bye", ""}});
     Leg* a_leg = FindLeg(a);
     Leg* c_leg = FindLeg(c);
     if (a_leg != nullptr && c_leg != nullptr) {
@@ -1073,7 +1094,7 @@ void FakeSwitch::ScheduleTransferLocked(uint64_t call_id) {
   StepLocked(call_id, xfer_at + SecondsToUs(spec.after_transfer_s), [this](Call& call) {
     std::vector<LegEnd> ends;
     for (size_t i = 0; i < call.legs.size(); ++i) {
-      ends.push_back({call.legs[i], "NORMAL_CLEARING", i == 0 ? "recv_bye" : "send_bye"});
+      ends.push_back({call.legs[i], "NORMAL_CLEARING", i == 0 ? "recv_bye" : "send_bye", ""});
     }
     HangupLegsLocked(call, ends);
   });
@@ -1090,13 +1111,13 @@ void FakeSwitch::KillLocked(const std::string& uuid, const std::string& cause) {
   // bridge hands it over), except a far end still ringing behind a killed
   // caller, which is cancelled.
   std::vector<LegEnd> ends;
-  ends.push_back({uuid, cause, LocalEnd(killed->answered(), killed->inbound)});
+  ends.push_back({uuid, cause, LocalEnd(killed->answered(), killed->inbound), ""});
   const bool killed_is_a = killed->originator.empty();
   for (const std::string& other : call.legs) {
     if (other == uuid) continue;
     const Leg& leg = LegRef(other);
     const bool cancel = killed_is_a && !leg.answered();
-    ends.push_back({other, cancel ? "ORIGINATOR_CANCEL" : cause, LocalEnd(leg.answered(), leg.inbound)});
+    ends.push_back({other, cancel ? "ORIGINATOR_CANCEL" : cause, LocalEnd(leg.answered(), leg.inbound), ""});
   }
   HangupLegsLocked(call, ends);
 }
@@ -1194,13 +1215,64 @@ std::string FakeSwitch::ApiLocked(const std::string& command, const std::string&
   return "-ERR " + command + " Command not found!\n";
 }
 
+std::vector<std::string> FakeSwitch::ChannelRowLocked(const Leg& l) const {
+  const bool media = l.answered();
+  std::string app_data;
+  if (l.application == "bridge") {
+    const Leg* b = nullptr;
+    for (const auto& [id, other] : legs_) {
+      if (other->originator == l.uuid) b = other.get();
+    }
+    if (b != nullptr) app_data = b->channel_name;
+  }
+  return {l.uuid,
+          l.inbound ? "inbound" : "outbound",
+          FormatStamp(l.created_us),
+          Num(l.created_us / kUsPerSecond),
+          l.channel_name,
+          l.state,
+          l.cid_name,
+          l.cid_number,
+          l.network_addr,
+          l.destination,
+          l.application,
+          app_data,
+          "XML",
+          l.context,
+          media ? "PCMA" : "",
+          media ? "8000" : "",
+          media ? "64000" : "",
+          media ? "PCMA" : "",
+          media ? "8000" : "",
+          media ? "64000" : "",
+          "",
+          options_.hostname,
+          l.presence_id,
+          "",
+          l.accountcode,
+          l.call_state,
+          l.callee_name,
+          l.callee_number,
+          l.callee_number.empty() ? "" : "SEND",
+          l.call_uuid,
+          "",
+          "",
+          l.cid_name,
+          l.cid_number,
+          l.network_addr,
+          l.destination,
+          "XML",
+          l.context};
+}
+
 std::string FakeSwitch::ShowChannelsLocked(std::string_view args) {
   const std::vector<std::string> argv = SplitWords(args);
   if (argv.empty() || argv[0] != "channels") {
     return "-USAGE: channels [count] [as json|csv]\n";
   }
+  while (!stale_rows_.empty() && stale_rows_.front().first <= now_us_) stale_rows_.pop_front();
   if (argv.size() >= 2 && argv[1] == "count") {
-    return "\n" + std::to_string(leg_order_.size()) + " total.\n";
+    return "\n" + std::to_string(leg_order_.size() + stale_rows_.size()) + " total.\n";
   }
   const bool json = argv.size() >= 3 && argv[1] == "as" && argv[2] == "json";
   // Columns of the channels table (switch_core_sqldb.c 2896-2935).
@@ -1243,56 +1315,8 @@ std::string FakeSwitch::ShowChannelsLocked(std::string_view args) {
                                          "initial_dialplan",
                                          "initial_context"};
   std::vector<std::vector<std::string>> rows;
-  for (const auto& [seq, uuid] : leg_order_) {
-    const Leg& l = *legs_.at(uuid);
-    const bool media = l.answered();
-    std::string app_data;
-    if (l.application == "bridge") {
-      const Leg* b = nullptr;
-      for (const auto& [id, other] : legs_) {
-        if (other->originator == l.uuid) b = other.get();
-      }
-      if (b != nullptr) app_data = b->channel_name;
-    }
-    rows.push_back({l.uuid,
-                    l.inbound ? "inbound" : "outbound",
-                    FormatStamp(l.created_us),
-                    Num(l.created_us / kUsPerSecond),
-                    l.channel_name,
-                    l.state,
-                    l.cid_name,
-                    l.cid_number,
-                    l.network_addr,
-                    l.destination,
-                    l.application,
-                    app_data,
-                    "XML",
-                    l.context,
-                    media ? "PCMA" : "",
-                    media ? "8000" : "",
-                    media ? "64000" : "",
-                    media ? "PCMA" : "",
-                    media ? "8000" : "",
-                    media ? "64000" : "",
-                    "",
-                    options_.hostname,
-                    l.presence_id,
-                    "",
-                    l.accountcode,
-                    l.call_state,
-                    l.callee_name,
-                    l.callee_number,
-                    l.callee_number.empty() ? "" : "SEND",
-                    l.call_uuid,
-                    "",
-                    "",
-                    l.cid_name,
-                    l.cid_number,
-                    l.network_addr,
-                    l.destination,
-                    "XML",
-                    l.context});
-  }
+  for (const auto& [seq, uuid] : leg_order_) rows.push_back(ChannelRowLocked(*legs_.at(uuid)));
+  for (const auto& [until_us, row] : stale_rows_) rows.push_back(row);
   if (json) {
     // mod_commands.c 5984-6021: no rows -> the literal {"row_count": 0}.
     if (rows.empty()) return "{\"row_count\": 0}";

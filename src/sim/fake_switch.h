@@ -15,6 +15,7 @@
 // their own times.
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -62,6 +63,12 @@ struct SwitchOptions {
   // copy after the call's CHANNEL_DESTROYs (a replay; the biller must bill
   // once). SetDuplicateHangups() changes it at run time.
   bool duplicate_hangups = false;
+  // Fault seen on a real FreeSWITCH 1.10.12: `show channels` (which reads
+  // the core's channels table, written by a background SQL thread) still
+  // lists a channel for a while after its CHANNEL_DESTROY, as it was just
+  // before its hangup, while commands on it answer "-ERR No such channel!".
+  // Each destroyed leg stays listed this many simulated seconds; 0: never.
+  double stale_channels_s = 0;
 };
 
 struct SwitchStats {
@@ -154,6 +161,9 @@ class FakeSwitch {
     std::string uuid;
     std::string cause;
     std::string disposition;  // variable_sip_hangup_disposition
+    // When set, variable_originate_disposition from after its CHANNEL_HANGUP
+    // on (FreeSWITCH 1.10.12 sets ORIGINATOR_CANCEL only by then).
+    std::string originate_disposition_after;
   };
   // Registers `leg` (created now) in `call` and emits its CHANNEL_CREATE.
   Leg& AddLegLocked(Call& call, std::unique_ptr<Leg> leg);
@@ -190,6 +200,8 @@ class FakeSwitch {
   // scheduler logs).
   Leg& LegRef(const std::string& uuid);
   std::string ShowChannelsLocked(std::string_view args);
+  // One row of `show channels` for `l`, in kColumns' order.
+  std::vector<std::string> ChannelRowLocked(const Leg& l) const;
   std::string StatusLocked() const;
   std::string ApiLocked(const std::string& command, const std::string& args);
 
@@ -221,6 +233,9 @@ class FakeSwitch {
   // Live legs by creation sequence -> uuid: oldest first for show channels,
   // and removed by key (a linear scan per hangup dominated the sim under load).
   std::map<uint64_t, std::string> leg_order_;
+  // With stale_channels_s: rows of destroyed legs still listed, oldest first,
+  // each with the simulated time it stops being listed.
+  std::deque<std::pair<int64_t, std::vector<std::string>>> stale_rows_;
   uint64_t leg_seq_ = 0;
   uint64_t peak_sessions_ = 0;
   SwitchStats stats_;

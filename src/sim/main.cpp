@@ -1,5 +1,6 @@
 // tarifador-sim: a fake FreeSWITCH Event Socket server and load generator
 // (SPEC section 8; docs/SIM.md). stdout: the JSON summary on exit; stderr: talk.
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +34,9 @@ Server:
   --heartbeat S             HEARTBEAT every S simulated seconds, 0 = never (default 20)
   --time-scale F            real seconds per simulated second (default 1; 0.01 = 100x faster)
   --seed N                  RNG seed for uuids and load (default random; printed)
+  --clock-offset S          the switch's clock runs S seconds ahead of this host's (negative:
+                            behind), as FreeSWITCH on another host or a router without a
+                            real-time clock (default 0)
   --cdr-dir DIR             write each leg's mod_json_cdr document to DIR/<uuid>.cdr.json
                             when it ends (DIR must exist)
   --cdr-prefix-a-leg        name A-leg files a_<uuid>.cdr.json (mod_json_cdr prefix-a-leg)
@@ -57,6 +61,9 @@ Run time and faults (times in simulated seconds from the start):
   --drop-link-after S       close every client connection at S
   --drop-link-for S         and refuse connections for S more seconds (default 0)
   --garbage-after S         send bytes that break ESL framing at S
+  --stale-channels S        `show channels` lists each channel S more seconds after it is
+                            destroyed (commands on it answer -ERR No such channel!), as a
+                            real FreeSWITCH's channels table can (default 0)
   --stop-heartbeat-after S  stop sending HEARTBEAT at S
   --acl-reject              answer every connection with text/rude-rejection
   --duplicate-hangups       emit every CHANNEL_HANGUP_COMPLETE twice (a replay)
@@ -146,6 +153,17 @@ int Run(int argc, char** argv) {
       }
     } else if (flag == "--time-scale") {
       if (!number(&options.time_scale) || !(options.time_scale > 0)) return Fail("--time-scale needs a number > 0");
+    } else if (flag == "--clock-offset") {
+      double offset_s = 0;
+      if (!number(&offset_s) || !(std::abs(offset_s) <= 100.0 * 365 * 86400)) {
+        return Fail("--clock-offset needs seconds (within 100 years)");
+      }
+      options.clock_offset_us = static_cast<int64_t>(offset_s * 1e6);
+    } else if (flag == "--stale-channels") {
+      if (!number(&options.switch_options.stale_channels_s) || !(options.switch_options.stale_channels_s >= 0) ||
+          options.switch_options.stale_channels_s > 86400) {
+        return Fail("--stale-channels needs seconds from 0 to 86400");
+      }
     } else if (flag == "--seed") {
       if (!value(&v) || !ParseU64(v, &seed)) return Fail("--seed needs a non-negative integer");
       seed_given = true;

@@ -19,7 +19,8 @@ Simulator::Simulator(SimulatorOptions options, const base::Clock* clock) : optio
     clock_ = clock;
     options_.switch_options.time_scale = 0;  // an injected clock is polled
   }
-  switch_ = std::make_unique<FakeSwitch>(*clock_, options_.switch_options);
+  switch_clock_ = std::make_unique<base::OffsetClock>(*clock_, options_.clock_offset_us);
+  switch_ = std::make_unique<FakeSwitch>(*switch_clock_, options_.switch_options);
   server_ = std::make_unique<EslServer>(*switch_, options_.server);
 }
 
@@ -42,7 +43,7 @@ base::Status Simulator::StartLoad(const LoadOptions& options) {
   LoadOptions o = options;
   o.time_scale = options_.switch_options.time_scale > 0 ? options_.switch_options.time_scale : 0.001;
   TARIFADOR_RETURN_IF_ERROR(ValidateLoadOptions(o));
-  load_ = std::make_unique<LoadGenerator>(*switch_, *clock_, o);
+  load_ = std::make_unique<LoadGenerator>(*switch_, *switch_clock_, o);
   return load_->Start();
 }
 

@@ -31,6 +31,11 @@ struct SimulatorOptions {
   // Real seconds per simulated second when the Simulator makes its own
   // clock (a ScaledClock starting at the system time).
   double time_scale = 1.0;
+  // The simulated FreeSWITCH's clock minus clock() (the box's), in
+  // microseconds: a switch on another host, or on a router that booted
+  // before NTP. Every time the switch stamps or counts (events, CDRs, `show
+  // channels`, sched_hangup) is on its own clock.
+  int64_t clock_offset_us = 0;
 };
 
 class Simulator {
@@ -57,7 +62,10 @@ class Simulator {
   FakeSwitch& fake_switch() { return *switch_; }
   EslServer& server() { return *server_; }
   uint16_t port() const { return server_->port(); }
+  // The box's time: what tarifador should run on (the switch's clock is
+  // this plus the clock offset).
   const base::Clock& clock() const { return *clock_; }
+
   // The load generator, or nullptr when none was started.
   const LoadGenerator* load() const { return load_.get(); }
 
@@ -71,6 +79,7 @@ class Simulator {
   SimulatorOptions options_;
   std::unique_ptr<base::Clock> own_clock_;
   const base::Clock* clock_;
+  std::unique_ptr<base::OffsetClock> switch_clock_;  // clock_ + the offset
   std::unique_ptr<FakeSwitch> switch_;
   std::unique_ptr<EslServer> server_;
   std::unique_ptr<LoadGenerator> load_;

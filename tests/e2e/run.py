@@ -56,6 +56,10 @@ NUMBER = '442079460958'  # UK London (4420) in base_rates.csv, 0.0180 a minute
 A_UUID = 'e2e00000-0000-4000-8000-0000000000a1'
 B_UUID = 'e2e00000-0000-4000-8000-0000000000b1'
 TALK_S = 8
+# The simulated FreeSWITCH's clock runs this far ahead of the box's (a router
+# that booted before NTP): the live call's times and the Status page's
+# warning must reckon with it.
+SWITCH_CLOCK_AHEAD_S = 30
 CALL_COST = (Decimal('0.0180') * TALK_S / 60).quantize(Decimal('0.0001'), rounding=ROUND_UP)  # 0.0024
 # GET /api/v1/cdrs.csv, default columns (docs/EXPORT.md "Columns").
 CSV_COLUMNS = ['uuid', 'linked_uuids', 'site_id', 'direction', 'caller', 'caller_name', 'account_id',
@@ -246,7 +250,7 @@ class E2E:
         # (at most 30 s away); the call starts 2 s after it subscribes.
         self.start('sim', [self.sim, '--listen', f'127.0.0.1:{self.sim_port}', '--password', SIM_PASSWORD,
                            '--wait-for-subscriber', '--seed', '7', '--scenario', str(self.scenario),
-                           '--duration', '100000'])
+                           '--duration', '100000', '--clock-offset', str(SWITCH_CLOCK_AHEAD_S)])
 
     def stop(self):
         for drv in self.drivers.values():
@@ -704,6 +708,10 @@ class E2E:
         check(fs.get('state') == 'up' and fs.get('address') == f'127.0.0.1:{self.sim_port}' and
               fs.get('connects') == '1', f'FreeSWITCH link: {fs}')
         check(int(fs.get('events received', '0')) > 0, f'events received: {fs.get("events received")!r}')
+        # The simulated FreeSWITCH runs SWITCH_CLOCK_AHEAD_S ahead of the box.
+        warning = self.expect('the clock warning', lambda: self.text(d, '[data-testid=clock-warning]'),
+                              lambda t: t.startswith(f"FreeSWITCH's clock is {SWITCH_CLOCK_AHEAD_S} s ahead of"))
+        check('NTP' in warning, f'clock warning: {warning!r}')
         top = self.kv(d, 'main .grid > section.card dl')
         check(top and re.fullmatch(r'\S+', top.get('version', '')) and top.get('store path', '').startswith(
             str(self.tmp / 'data')), f'tarifador section: {top}')

@@ -13,6 +13,16 @@
 #              sim's mod_json_cdr files bills nothing twice
 #   garbage    bytes that break ESL framing: tarifador reconnects and bills
 #              the calls placed afterwards
+#   clock_ahead, clock_behind
+#              the sim's clock an hour ahead of (behind) the box's: two
+#              concurrent calls on a prepaid 1.00 (10 s) are cut where the
+#              money ends, every second talked paid for; the status API
+#              shows the offset
+#   phantom    SIGKILL mid-call; the call ends while tarifador is down; the
+#              sim's `show channels` still lists it (--stale-channels, as a
+#              real FreeSWITCH does): the restarted tarifador re-attaches it,
+#              hears "-ERR No such channel!", lets it go with its money, and
+#              the backfill bills it once
 # Each ends with the account's ledger checked through sqlite3 and the HTTP
 # API, and `tarifador check` exiting 0.
 # Usage: billing_faults_test.sh path/to/tarifador path/to/tarifador-sim [scenario...]
@@ -246,7 +256,105 @@ scenario_garbage() {
   note "ok: reconnected after garbage and billed the later calls"
 }
 
-ALL=(cutoff concurrent duplicate droplink garbage)
+# clock_scenario OFFSET_SECONDS
+clock_scenario() {
+  local offset=$1
+  setup_office 1.00 1001 1002  # 1.00 at 0.10 a second: 10 s between the two calls
+  local a=c1000000-0000-4000-8000-000000000001 b=c1000000-0000-4000-8000-000000000002
+  {
+    printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 30, "a_uuid": "%s"}\n' "$DEST" "$a"
+    printf '{"at": 0, "caller": "1002", "destination": "%s", "ring": 0.5, "talk": 30, "a_uuid": "%s"}\n' "$DEST" "$b"
+  } >"$D/calls.jsonl"
+  sim_start --seed 105 --clock-offset "$offset" --scenario "$D/calls.jsonl" --exit-when-done
+  serve_on_sim
+  # The offset the box measures, while the link is up.
+  for _ in $(seq 1 50); do
+    api GET /api/v1/status
+    [[ "$(jget "$D/body" freeswitch clock_offset_ms)" != None ]] && break
+    sleep 0.1
+  done
+  local measured
+  measured=$(jget "$D/body" freeswitch clock_offset_ms)
+  [[ "$measured" != None ]] || fail "/api/v1/status shows no clock offset: $(cat "$D/body")"
+  ((measured > offset * 1000 - 2000 && measured < offset * 1000 + 2000)) ||
+    fail "/api/v1/status shows a clock offset of $measured ms for $offset s"
+  metric tarifador_freeswitch_clock_offset_milliseconds
+  ((METRIC > offset * 1000 - 2000 && METRIC < offset * 1000 + 2000)) ||
+    fail "/metrics shows a clock offset of $METRIC ms for $offset s"
+  sim_wait 45
+  wait_sql "SELECT count(*) FROM cdrs WHERE uuid IN ('$a', '$b')" 2 10
+  local rows billsec_sum=0 d c billsec cost charged
+  rows=$(sql "SELECT disposition, hangup_cause, billsec, cost_micros, charged_micros FROM cdrs ORDER BY uuid")
+  note "CDRs: $(echo "$rows" | tr '\n' ' ')"
+  while IFS='|' read -r d c billsec cost charged; do
+    [[ "$d" == cut_off_no_funds ]] || fail "a call has disposition $d ($c), not cut_off_no_funds"
+    [[ "$cost" == "$charged" ]] || fail "a call cost $cost but only $charged was collected: it ran past its money"
+    billsec_sum=$((billsec_sum + billsec))
+  done <<<"$rows"
+  # 10 paid seconds between them; each cut-off may land up to a second early.
+  ((billsec_sum >= 8 && billsec_sum <= 10)) || fail "the two calls talked $billsec_sum s for 10 s of money"
+  ledger_consistent "$ACCOUNT_ID" 1000000
+  serve_stop
+  store_check
+  note "ok: offset $offset s measured as $measured ms; $billsec_sum s billed of 10 s paid"
+}
+
+scenario_clock_ahead() {
+  new_site clock_ahead
+  clock_scenario 3600
+}
+
+scenario_clock_behind() {
+  new_site clock_behind
+  clock_scenario -3600
+}
+
+scenario_phantom() {
+  new_site phantom
+  setup_office 5.00 1001
+  local cdr_dir=$D/cdr uuid=c2000000-0000-4000-8000-000000000001
+  mkdir -p "$cdr_dir"
+  printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 4, "a_uuid": "%s"}\n' \
+    "$DEST" "$uuid" >"$D/calls.jsonl"
+  sim_start --seed 106 --scenario "$D/calls.jsonl" --duration 40 --stale-channels 60 --cdr-dir "$cdr_dir"
+  serve_on_sim
+  account_balance "$ACCOUNT_ID"
+  for _ in $(seq 1 50); do
+    [[ "$RESERVED" -gt 0 ]] && break
+    sleep 0.1
+    account_balance "$ACCOUNT_ID"
+  done
+  [[ "$RESERVED" -gt 0 ]] || fail "the call was never reserved for"
+  kill -KILL "$SERVE_PID"
+  wait "$SERVE_PID" 2>/dev/null || true
+  # The call ends while tarifador is down; its file is the backfill's.
+  for _ in $(seq 1 100); do
+    [[ -f "$cdr_dir/$uuid.cdr.json" ]] && break
+    sleep 0.1
+  done
+  [[ -f "$cdr_dir/$uuid.cdr.json" ]] || fail "the sim wrote no CDR file for the call"
+  serve_start "$SIM_PORT"
+  wait_metric_at_least tarifador_esl_link_up 1 15
+  wait_metric_at_least tarifador_billing_calls_gone_total 1 15
+  api GET /api/v1/calls/active
+  [[ "$(jget "$D/body" count)" == 0 ]] || fail "the phantom call is still active: $(cat "$D/body")"
+  account_balance "$ACCOUNT_ID"
+  [[ "$RESERVED" == 0 ]] || fail "$RESERVED still reserved for a call FreeSWITCH no longer has"
+  sleep 2  # a few billing ticks: a phantom would log "no reservation" each second
+  if grep -q "no reservation for call" "$D"/serve*.log; then fail "the phantom is still being extended"; fi
+  "$BIN" cdr import "$cdr_dir" --config "$CFG" >"$D/import.out" 2>"$D/import.err" ||
+    fail "tarifador cdr import exited non-zero: $(cat "$D/import.out" "$D/import.err")"
+  [[ "$(jget "$D/import.out" billed)" == 1 ]] || fail "cdr import did not bill the call once: $(cat "$D/import.out")"
+  local row
+  row=$(sql "SELECT disposition, billsec FROM cdrs WHERE uuid = '$uuid'")
+  [[ "$row" == "answered|4" ]] || fail "the backfilled CDR is '$row', not answered|4"
+  ledger_consistent "$ACCOUNT_ID" 5000000
+  serve_stop
+  store_check
+  note "ok: the phantom was let go with its money and billed once by the backfill"
+}
+
+ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do

@@ -7,8 +7,10 @@
 // fast the machine runs changes nothing.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -31,7 +33,8 @@ namespace {
 constexpr const char* kDeck =
     "prefix,zone,price_per_minute,initial_increment,increment\n"
     "44,UK,0.60,1,1\n"  // 0.01 a second
-    "34,Spain,1.20,60,60\n";
+    "34,Spain,1.20,60,60\n"
+    "49,Germany,6.00,1,1\n";  // 0.10 a second
 
 base::Money M(const char* text) { return *base::Money::Parse(text); }
 
@@ -65,8 +68,14 @@ struct Harness {
   explicit Harness(const char* balance, double time_scale = 0.01) { Init(balance, time_scale, nullptr); }
   // The same on `clock`, which stands still until the test advances it.
   Harness(const char* balance, ManualTime) { Init(balance, 1.0, &clock); }
+  // The same, with the simulated FreeSWITCH's clock `clock_offset_s` off the
+  // box's and reservations of `debit_interval_s`.
+  Harness(const char* balance, ManualTime, int64_t clock_offset_s, int64_t debit_interval_s) {
+    cfg.billing.debit_interval = debit_interval_s;
+    Init(balance, 1.0, &clock, clock_offset_s * 1'000'000);
+  }
 
-  void Init(const char* balance, double time_scale, const base::Clock* sim_clock) {
+  void Init(const char* balance, double time_scale, const base::Clock* sim_clock, int64_t clock_offset_us = 0) {
     cfg.data_dir = dir.path() + "/data";
     cfg.http.listen = "127.0.0.1:0";
     cfg.rating.default_plan = "retail";
@@ -98,6 +107,7 @@ struct Harness {
     sim::SimulatorOptions so;
     so.server.port = 0;
     so.time_scale = time_scale;
+    so.clock_offset_us = clock_offset_us;
     sim = std::make_unique<sim::Simulator>(so, sim_clock);
     REQUIRE(sim->Start().ok());
     cfg.freeswitch.port = sim->port();
@@ -122,6 +132,25 @@ struct Harness {
     auto cdr = repo().GetCdr(billing::CallId{uuid});
     REQUIRE(cdr.ok());
     return *cdr;
+  }
+  // Once the switch has carried out the hard stop tarifador sent for `call`.
+  bool HardStopHandled(const std::string& call) {
+    return WaitFor([&] {
+      for (const std::string& line : sim->server().ReceivedCommands()) {
+        if (line.rfind("bgapi sched_hangup +", 0) == 0 && line.find(" " + call + " ") != std::string::npos) {
+          return sim->server().WaitForCommandHandled(line, 0ms) != "";
+        }
+      }
+      return false;
+    });
+  }
+  // uuid_kill and sched_hangup commands the switch has carried out.
+  uint64_t CallControlHandled() {
+    uint64_t n = 0;
+    for (const std::string& line : sim->server().HandledCommands()) {
+      if (line.rfind("bgapi sched_hangup ", 0) == 0 || line.rfind("bgapi uuid_kill ", 0) == 0) ++n;
+    }
+    return n;
   }
   // Moves simulated time forward by `seconds` (kManualTime only).
   void Advance(double seconds) { clock.AdvanceMicros(static_cast<int64_t>(seconds * 1e6)); }
@@ -202,6 +231,55 @@ TEST_CASE("A prepaid call is cut off where the money ends", "[app][billing]") {
   h.RequireConsistentStore();
 }
 
+TEST_CASE("Prepaid money holds whatever FreeSWITCH's clock says", "[app][billing][clock]") {
+  // The issue's case: FreeSWITCH's clock 10 minutes off the box's made two
+  // concurrent calls on a prepaid 5.00 at 6.00 a minute cost 8.80 (ahead),
+  // or killed both after 3 s and 0 s with the money unused (behind).
+  const int64_t offset_s = GENERATE(0, 3600, -3600);
+  INFO("FreeSWITCH's clock minus the box's: " << offset_s << " s");
+  Harness h("5.00", kManualTime, offset_s, 10);
+  const std::string a = h.Place(Outbound("0049301234567", 600, "1001"));
+  const std::string b = h.Place(Outbound("0049301234568", 600, "1002"));
+  for (const std::string& call : {a, b}) REQUIRE(h.HardStopHandled(call));
+  // A tenth of a simulated second at a time, as a real box lives it: the
+  // events of each step reach tarifador before time moves on, and each whole
+  // second the billing tick runs (its time is the same simulated time,
+  // starting on a whole second) and the switch carries out what it sent.
+  for (int step = 0; step < 1200 && !(h.Billed(a) && h.Billed(b)); ++step) {
+    const uint64_t ticks = h.svc->call_billing().loop().stats().ticks;
+    h.Advance(0.1);
+    REQUIRE(WaitFor(
+        [&] { return h.svc->call_billing().esl_client().status().events_received >= h.sim->server().EventsSent(); }));
+    if (step % 10 != 9) continue;
+    REQUIRE(WaitFor([&] { return h.svc->call_billing().loop().stats().ticks > ticks; }));
+    REQUIRE(WaitFor([&] { return h.CallControlHandled() >= h.svc->call_billing().call_control().sent(); }));
+  }
+  REQUIRE(WaitFor([&] { return h.Billed(a) && h.Billed(b); }));
+  const billing::Cdr ca = h.CdrOf(a);
+  const billing::Cdr cb = h.CdrOf(b);
+  INFO("billsec " << ca.billsec << " + " << cb.billsec);
+  for (const std::string& line : h.sim->server().ReceivedCommands()) UNSCOPED_INFO(line);
+  UNSCOPED_INFO("a " << ca.start_us << " " << ca.answer_us << " " << ca.bridge_us << " " << ca.end_us << " "
+                     << ca.cost.ToString() << " " << ca.charged.ToString());
+  UNSCOPED_INFO("b " << cb.start_us << " " << cb.answer_us << " " << cb.bridge_us << " " << cb.end_us << " "
+                     << cb.cost.ToString() << " " << cb.charged.ToString());
+  // Every second talked was paid for, and the money was used: 50 s in all,
+  // less at most a second of each call's cut-off.
+  CHECK(ca.cost == ca.charged);
+  CHECK(cb.cost == cb.charged);
+  CHECK(ca.cost + cb.cost <= M("5.00"));
+  CHECK(ca.billsec + cb.billsec >= 48);
+  CHECK(ca.disposition == billing::Disposition::kCutOffNoFunds);
+  CHECK(cb.disposition == billing::Disposition::kCutOffNoFunds);
+  CHECK(h.Acc().balance == M("5.00") - ca.cost - cb.cost);
+  CHECK(h.Acc().reserved == base::Money());
+  // What the status API shows (within the event's delivery time).
+  const std::optional<int64_t> measured = h.svc->call_billing().switch_clock().offset_us();
+  REQUIRE(measured);
+  CHECK(std::abs(*measured - offset_s * 1'000'000) < 2'000'000);
+  h.RequireConsistentStore();
+}
+
 TEST_CASE("An unaffordable or blocked call is hung up at once", "[app][billing]") {
   Harness h("0");
   const std::string a = h.Place(Outbound("00442079460958", 30));
@@ -240,16 +318,7 @@ TEST_CASE("Calls that end while the link is down are billed once after the recon
   const std::string short_call = h.Place(Outbound("00442079460958", 20));
   const std::string long_call = h.Place(Outbound("00442079460958", 200));
   // Their hard stops are in place at 0 s (they count from there) ...
-  for (const std::string& call : {short_call, long_call}) {
-    REQUIRE(WaitFor([&] {
-      for (const std::string& line : h.sim->server().ReceivedCommands()) {
-        if (line.rfind("bgapi sched_hangup +", 0) == 0 && line.find(" " + call + " ") != std::string::npos) {
-          return h.sim->server().WaitForCommandHandled(line, 0ms) != "";
-        }
-      }
-      return false;
-    }));
-  }
+  for (const std::string& call : {short_call, long_call}) REQUIRE(h.HardStopHandled(call));
   // ... both are answered and bridged 2.15 s in (B created at 0.1 s, ringing 2 s) ...
   h.Advance(5);
   REQUIRE(WaitFor([&] { return h.Emitted("CHANNEL_BRIDGE") == 2; }));

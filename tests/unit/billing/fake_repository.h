@@ -139,6 +139,11 @@ class FakeRepository final : public Repository {
   }
   base::Result<CallBilled> BillCall(const Cdr& cdr, base::Instant at) override {
     std::lock_guard lock(mu_);
+    if (!fail_next_bill_.ok()) {
+      base::Status s = std::move(fail_next_bill_);
+      fail_next_bill_ = base::Status::Ok();
+      return s;
+    }
     if (cdrs_.count(cdr.uuid)) return base::AlreadyExists("call " + cdr.uuid.value + " is already billed");
     CallBilled out;
     if (const auto it = reservations_.find(cdr.uuid); it != reservations_.end()) out.released = it->second;
@@ -172,6 +177,12 @@ class FakeRepository final : public Repository {
   size_t ledger_size() {
     std::lock_guard lock(mu_);
     return ledger_.size();
+  }
+  // The next BillCall fails with `s` and changes nothing (a store that
+  // refuses a CDR).
+  void FailNextBillWith(base::Status s) {
+    std::lock_guard lock(mu_);
+    fail_next_bill_ = std::move(s);
   }
   void set_fail_reads(bool fail) {
     std::lock_guard lock(mu_);
@@ -230,6 +241,7 @@ class FakeRepository final : public Repository {
   std::map<CallId, Cdr> cdrs_;
   int extension_reads_ = 0;
   bool fail_reads_ = false;
+  base::Status fail_next_bill_;
 };
 
 }  // namespace tarifador::billing::testing

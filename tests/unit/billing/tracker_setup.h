@@ -8,6 +8,7 @@
 #include "billing/authorizer.h"
 #include "billing/call_tracker.h"
 #include "billing/ledger.h"
+#include "billing/switch_clock.h"
 #include "unit/billing/billing_fixtures.h"
 #include "unit/billing/fake_repository.h"
 #include "unit/billing/strict_call_control.h"
@@ -21,9 +22,13 @@ inline constexpr int64_t kSecond = 1'000'000;
 struct Setup {
   testing::FakeRepository repo;
   rating::RateBookHolder rates;
-  base::FakeClock clock{base::Instant::FromSeconds(kT0s)};
+  base::FakeClock clock{base::Instant::FromSeconds(kT0s)};  // the box's wall clock
+  base::FakeSteadyClock steady;                             // the box's monotonic clock
+  // FreeSWITCH's clock as the tracker measures it: the box's until an event
+  // is observed (FeedFromSwitch).
   testing::StrictCallControl control;
   std::unique_ptr<Authorizer> authorizer;
+  SwitchClock switch_clock{steady, clock};
   std::unique_ptr<CallTracker> tracker;
   AccountId account;
 
@@ -36,14 +41,32 @@ struct Setup {
     Authorizer::Options auth_options;
     auth_options.default_plan = "retail";
     authorizer = std::make_unique<Authorizer>(repo, rates, rating::NumberNormaliser(), auth_options);
+    Rebuild(BaseOptions());
+  }
+
+  CallTracker::Options BaseOptions() {
     CallTracker::Options options;
     options.site_id = "site-a";
     options.debit_interval_s = 60;
     options.extend_lead_s = 10;
-    tracker = std::make_unique<CallTracker>(repo, *authorizer, control, clock, options);
+    options.switch_clock = &switch_clock;
+    return options;
+  }
+  void Rebuild(CallTracker::Options options) {
+    tracker = std::make_unique<CallTracker>(repo, *authorizer, control, clock, std::move(options));
   }
 
   void Feed(const CallEvent& e) { REQUIRE(tracker->OnEvent(e).ok()); }
+  // As the app does: the event's stamp tells FreeSWITCH's time as it arrives.
+  void FeedFromSwitch(const CallEvent& e) {
+    switch_clock.Observe(e.event_us);
+    Feed(e);
+  }
+  // Real time passes: the box's wall and monotonic clocks both move.
+  void Elapse(int64_t seconds) {
+    clock.AdvanceMicros(seconds * kSecond);
+    steady.Advance(std::chrono::seconds(seconds));
+  }
   Account Acc() { return *repo.GetAccount(account); }
   Cdr CdrOf(const std::string& uuid) {
     auto c = repo.GetCdr(CallId{uuid});

@@ -78,7 +78,7 @@ TEST_CASE("JobResult maps -ERR and -USAGE bodies to failures", "[esl][commands]"
   CHECK(esl::JobResult("x", "").ok());
 
   auto err = esl::JobResult("uuid_kill x CALL_REJECTED", "-ERR No such channel!\n");
-  CHECK(err.status().code() == StatusCode::kFailedPrecondition);
+  CHECK(err.status().code() == StatusCode::kNotFound);  // the channel is gone
   CHECK(err.status().message() == "bgapi \"uuid_kill x CALL_REJECTED\": FreeSWITCH answered \"-ERR No such channel!\"");
   CHECK(esl::JobResult("x", "-ERR no reply\n").status().code() == StatusCode::kFailedPrecondition);
   CHECK(esl::JobResult("uuid_kill", "-USAGE: <uuid> [cause]\n").status().code() == StatusCode::kInvalidArgument);

@@ -168,16 +168,23 @@ TEST_CASE("Failed outcomes end both legs with the right causes", "[sim][switch]"
   EslTestClient c(sim.port());
   REQUIRE(c.Login());
   REQUIRE(c.Command("event plain CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE"));
+  // As a real FreeSWITCH 1.10.12 ends them (../shared/fixtures/esl/
+  // freeswitch-1.10.12/: outbound-busy, outbound-no-answer, caller-cancel):
+  // a bridge that times out ends the caller's leg NORMAL_CLEARING with the
+  // reason in originate_disposition; a caller's CANCEL ends both legs
+  // ORIGINATOR_CANCEL.
   struct Case {
     CallOutcome outcome;
     const char* b_cause;
     const char* a_cause;
+    const char* a_originate_disposition;  // on A's CHANNEL_HANGUP_COMPLETE
   };
   for (const Case& k :
-       {Case{CallOutcome::kBusy, "USER_BUSY", "USER_BUSY"}, Case{CallOutcome::kNoAnswer, "NO_ANSWER", "NO_ANSWER"},
-        Case{CallOutcome::kRejected, "CALL_REJECTED", "CALL_REJECTED"},
-        Case{CallOutcome::kFailed, "NORMAL_TEMPORARY_FAILURE", "NORMAL_TEMPORARY_FAILURE"},
-        Case{CallOutcome::kCancel, "ORIGINATOR_CANCEL", "NORMAL_CLEARING"}}) {
+       {Case{CallOutcome::kBusy, "USER_BUSY", "USER_BUSY", "USER_BUSY"},
+        Case{CallOutcome::kNoAnswer, "NO_ANSWER", "NORMAL_CLEARING", "NO_ANSWER"},
+        Case{CallOutcome::kRejected, "CALL_REJECTED", "CALL_REJECTED", "CALL_REJECTED"},
+        Case{CallOutcome::kFailed, "NORMAL_TEMPORARY_FAILURE", "NORMAL_TEMPORARY_FAILURE", "NORMAL_TEMPORARY_FAILURE"},
+        Case{CallOutcome::kCancel, "ORIGINATOR_CANCEL", "ORIGINATOR_CANCEL", "ORIGINATOR_CANCEL"}}) {
     INFO(CallOutcomeName(k.outcome));
     CallSpec spec;
     spec.outcome = k.outcome;
@@ -191,6 +198,7 @@ TEST_CASE("Failed outcomes end both legs with the right causes", "[sim][switch]"
     REQUIRE(b_hc);
     CHECK(b_hc->headers.Get("Hangup-Cause") == k.b_cause);
     CHECK(a_hc->headers.Get("Hangup-Cause") == k.a_cause);
+    CHECK(a_hc->headers.Get("variable_originate_disposition") == k.a_originate_disposition);
     CHECK(a_hc->headers.Get("variable_billsec") == "0");
     CHECK(a_hc->headers.Get("variable_answer_uepoch") == "0");
     CHECK(b_hc->headers.Get("variable_billusec") == "0");
@@ -464,6 +472,57 @@ TEST_CASE("show channels as json reflects live channels and the zero-row form", 
   CHECK(c.Api("show channels count") == "\n2 total.\n");
   CHECK(c.Api("uuid_kill " + *a) == "+OK\n");
   CHECK(c.Api("show channels as json") == "{\"row_count\": 0}");
+}
+
+TEST_CASE("Stale channels: show channels still lists a destroyed channel, commands on it find none",
+          "[sim][switch][faults]") {
+  // Seen on a real FreeSWITCH 1.10.12 after tarifador was killed and
+  // restarted: `show channels` listed two channels just destroyed, and
+  // sched_hangup on them answered -ERR No such channel!.
+  base::FakeClock clock;
+  SimulatorOptions o = TestOptions();
+  o.switch_options.stale_channels_s = 5;
+  Simulator sim(o, &clock);
+  REQUIRE(sim.Start().ok());
+  EslTestClient c(sim.port());
+  REQUIRE(c.Login());
+  REQUIRE(c.Command("event plain CHANNEL_BRIDGE CHANNEL_DESTROY"));
+  CallSpec spec;
+  spec.talk_s = 60;
+  auto a = sim.fake_switch().PlaceCall(spec);
+  REQUIRE(a.ok());
+  clock.AdvanceMicros(5'000'000);
+  REQUIRE(c.WaitForEventNamed("CHANNEL_BRIDGE"));
+  CHECK(c.Api("uuid_kill " + *a) == "+OK\n");
+  REQUIRE(c.WaitForEventNamed("CHANNEL_DESTROY", *a));
+  const std::string json = c.Api("show channels as json");
+  CHECK(json.rfind("{\"row_count\":2,\"rows\":[{\"uuid\":\"" + *a + "\"", 0) == 0);
+  CHECK(json.find("\"callstate\":\"ACTIVE\"") != std::string::npos);  // as it was before its hangup
+  CHECK(c.Api("show channels count") == "\n2 total.\n");
+  CHECK(c.Api("uuid_exists " + *a) == "false");
+  CHECK(c.Api("sched_hangup +30 " + *a + " ALLOTTED_TIMEOUT") == "-ERR No such channel!\n");
+  clock.AdvanceMicros(5'000'000);
+  CHECK(c.Api("show channels as json") == "{\"row_count\": 0}");
+}
+
+TEST_CASE("A switch whose clock is off the box's stamps everything on its own clock", "[sim][switch]") {
+  base::FakeClock clock;
+  SimulatorOptions o = TestOptions();
+  o.clock_offset_us = -3'600'000'000;  // an hour behind
+  Simulator sim(o, &clock);
+  REQUIRE(sim.Start().ok());
+  CHECK(sim.clock().Now() == clock.Now());  // the box's time
+  EslTestClient c(sim.port());
+  REQUIRE(c.Login());
+  REQUIRE(c.Command("event plain CHANNEL_CREATE"));
+  auto a = sim.fake_switch().PlaceCall(CallSpec{});
+  REQUIRE(a.ok());
+  auto create = c.WaitForEventNamed("CHANNEL_CREATE", *a);
+  REQUIRE(create);
+  CHECK(Int(*create, "Event-Date-Timestamp") == clock.Now().micros() - 3'600'000'000);
+  CHECK(Int(*create, "Caller-Channel-Created-Time") == clock.Now().micros() - 3'600'000'000);
+  const std::string json = c.Api("show channels as json");
+  CHECK(json.find("\"created_epoch\":\"" + std::to_string(clock.Now().seconds() - 3600) + "\"") != std::string::npos);
 }
 
 TEST_CASE("Calls that end while the link is down are gone after reconnect", "[sim][switch][faults]") {

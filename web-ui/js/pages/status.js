@@ -25,6 +25,20 @@ function value(k, v) {
   return String(v);
 }
 
+// Past this, FreeSWITCH's clock and the box's visibly disagree. Billing does
+// not depend on it (it counts on FreeSWITCH's clock), but CDR times come from
+// FreeSWITCH and exports and reports from the box.
+const CLOCK_WARN_MS = 5000;
+
+function ClockWarning({ link }) {
+  const ms = link && link.clock_offset_ms;
+  if (typeof ms !== 'number' || Math.abs(ms) <= CLOCK_WARN_MS) return null;
+  const s = Math.round(Math.abs(ms) / 1000);
+  const by = s < 120 ? `${s} s` : dur(s);
+  return html`<div class="error" role="alert" data-testid="clock-warning">FreeSWITCH's clock is ${by} ${ms > 0 ? 'ahead of' : 'behind'} this box's.
+    Billing is not affected, but call times come from FreeSWITCH: set both machines to the same time (NTP).</div>`;
+}
+
 export function Status() {
   const [status, setStatus] = useState(null);
   const [ready, setReady] = useState(null);
@@ -42,7 +56,7 @@ export function Status() {
   if (!status) return html`<h1>Status</h1><${ErrorBox} error=${error} />`;
   const scalars = Object.entries(status).filter(([, v]) => v === null || typeof v !== 'object');
   const sections = Object.entries(status).filter(([, v]) => v !== null && typeof v === 'object');
-  return html`<h1>Status</h1><${ErrorBox} error=${error} />
+  return html`<h1>Status</h1><${ErrorBox} error=${error} /><${ClockWarning} link=${status.freeswitch} />
     ${ready && ready.status && html`<section class="card"><h2>Readiness: <span class=${ready.status === 'ready' ? 'ok' : 'bad'} data-testid="ready">${ready.status}</span></h2>
       <ul class="checks">${(ready.checks || []).map((c) => html`<li class=${c.ok ? 'ok' : 'bad'}>${c.ok ? '✔' : '✘'} ${c.name}${c.error ? `: ${c.error}` : ''}</li>`)}</ul></section>`}
     <div class="grid">
