@@ -13,6 +13,7 @@ billing::CallTracker::Options TrackerOptionsFromConfig(const config::Config& cfg
   options.site_id = cfg.site_id;
   options.debit_interval_s = cfg.billing.debit_interval;
   options.allow_unchecked = cfg.billing.when_down == "allow";
+  options.backfill_limits.max_call_seconds = cfg.billing.max_call_seconds;
   return options;
 }
 

@@ -95,16 +95,20 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
     LiveEvents* live = cb->live_.get();
     cb->repository_.set_money_observer([live](const billing::Account& a) { live->OnBalance(a); });
   }
-  cb->loop_ = std::make_unique<billing::BillingLoop>(
-      cb->repository_, *cb->authorizer_, cb->control_, clock, std::move(tracker_options),
-      billing::BillingLoop::Options{.steady = &cb->steady_}, [latency](int64_t us) { latency->ObserveMicros(us); });
+  CallBilling* self = cb.get();
+  billing::BillingLoop::Options loop_options;
+  loop_options.steady = &cb->steady_;
+  // Read on the billing thread once HTTP serves, after client_ is set below.
+  loop_options.link_up = [self] { return self->client_ && self->client_->status().state == esl::LinkState::kUp; };
+  cb->loop_ = std::make_unique<billing::BillingLoop>(cb->repository_, *cb->authorizer_, cb->control_, clock,
+                                                     std::move(tracker_options), std::move(loop_options),
+                                                     [latency](int64_t us) { latency->ObserveMicros(us); });
   TARIFADOR_RETURN_IF_ERROR(cb->loop_->Start());
 
   esl::ClientOptions esl_options;
   esl_options.host = cfg.freeswitch.host;
   esl_options.port = static_cast<uint16_t>(cfg.freeswitch.port);
   esl_options.password = cfg.freeswitch.password;
-  CallBilling* self = cb.get();
   cb->client_ = std::make_unique<esl::Client>(
       esl_options, std::make_unique<esl::TcpTransport>(), clock,
       [self](esl::Event&& event) {
@@ -120,10 +124,7 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
   cb->services_ = std::make_unique<http::BillingServices>(http::BillingServices{
       cb->repository_,
       *cb->authorizer_,
-      [self]() -> std::vector<billing::CallTracker::ActiveCall> {
-        auto calls = self->loop_->ActiveCalls(kActiveCallsWait);
-        return calls.ok() ? std::move(*calls) : std::vector<billing::CallTracker::ActiveCall>{};
-      },
+      [self] { return self->loop_->ActiveCalls(kActiveCallsWait); },
       [self](std::string_view body, std::string_view content_type) -> base::Result<std::string> {
         base::Result<esl::Event> event = esl::DecodeJsonCdrPost(body, content_type);
         if (!event.ok()) return event.status();

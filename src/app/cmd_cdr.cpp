@@ -92,7 +92,11 @@ int RunCdrImport(CommandContext& ctx) {
   billing::Authorizer authorizer(repository, rate_book, std::move(*normaliser), AuthorizerOptionsFromConfig(*cfg));
   NoSwitch no_switch;
   base::SystemClock clock;
-  billing::BillingLoop loop(repository, authorizer, no_switch, clock, TrackerOptionsFromConfig(*cfg), {});
+  billing::CallTracker::Options tracker_options = TrackerOptionsFromConfig(*cfg);
+  // Old err-log files are backfilled on purpose here: no age limit (the
+  // other checks, and no start before 2000, still hold).
+  tracker_options.backfill_limits.max_age_s = 0;
+  billing::BillingLoop loop(repository, authorizer, no_switch, clock, std::move(tracker_options), {});
   if (base::Status s = loop.Start(); !s.ok()) return ctx.Fail(s);
 
   std::map<std::string, int> counts = {{"billed", 0}, {"already_billed", 0}, {"not_billed", 0}, {"failed", 0}};

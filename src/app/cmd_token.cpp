@@ -25,12 +25,12 @@ int RunTokenCreate(CommandContext& ctx) {
     }
   }
   if (!usage_ok || name.empty() || role_text.empty()) {
-    ctx.err << "usage: tarifador token create NAME --role admin|operator|viewer\n";
+    ctx.err << "usage: tarifador token create NAME --role admin|operator|viewer|cdr-writer\n";
     return 2;
   }
   const std::optional<store::Role> role = store::ParseRole(role_text);
   if (!role) {
-    ctx.err << "tarifador: role \"" << role_text << "\" is not admin, operator or viewer\n";
+    ctx.err << "tarifador: role \"" << role_text << "\" is not admin, operator, viewer or cdr-writer\n";
     return 2;
   }
   base::Result<config::Config> cfg = ctx.LoadConfig();

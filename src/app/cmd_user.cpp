@@ -40,7 +40,7 @@ int RunUserAdd(CommandContext& ctx) {
     return 2;
   }
   const std::optional<store::Role> role = store::ParseRole(role_text);
-  if (!role) {
+  if (!role || *role == store::Role::kCdrWriter) {
     ctx.err << "tarifador: role \"" << role_text << "\" is not admin, operator or viewer\n";
     return 2;
   }

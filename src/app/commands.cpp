@@ -23,7 +23,7 @@ std::span<const Command> Commands() {
        "try it: a simulated FreeSWITCH placing calls, sample rates, an admin, the service on :8080", RunDemo},
       {"serve", "", "run the service: HTTP API and web UI (until SIGTERM)", RunServe},
       {"user add", "NAME --role admin|operator|viewer", "add a user; password on stdin's first line", RunUserAdd},
-      {"token create", "NAME --role admin|operator|viewer", "create an API token; prints only the token",
+      {"token create", "NAME --role admin|operator|viewer|cdr-writer", "create an API token; prints only the token",
        RunTokenCreate},
       {"rates import", "--plan NAME FILE [--decimals N] [--rounding up|half_up|down]",
        "replace a rate plan's rates with a CSV deck", RunRatesImport},

@@ -80,7 +80,13 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   base::Result<std::unique_ptr<ExportService>> exporter =
       ExportService::Start(cfg, *svc->clock_, [calls]() -> std::optional<base::Instant> {
         std::optional<base::Instant> oldest;
-        for (const auto& call : calls->services().active_calls()) {
+        auto active = calls->services().active_calls();
+        if (!active.ok()) {
+          // Not knowing which calls are up, hold every period back.
+          base::LogWarning("export: " + active.status().message() + "; periods wait");
+          return base::Instant::FromMicros(0);
+        }
+        for (const auto& call : *active) {
           const base::Instant created = base::Instant::FromMicros(call.created_us);
           if (!oldest || created < *oldest) oldest = created;
         }

@@ -149,7 +149,7 @@ std::future<base::Result<std::string>> BillingLoop::Backfill(CallEvent event) {
     return result;
   }
   const auto posted = std::chrono::steady_clock::now();
-  const bool queued = Enqueue([this, e = std::move(event), promise, posted] {
+  const bool queued = Enqueue([this, e = std::move(event), promise, posted]() mutable {
     if (!e.is_originating_leg) {
       HandleEvent(e, posted);  // links it, never bills it
       promise->set_value(std::string("not_billed"));
@@ -164,21 +164,70 @@ std::future<base::Result<std::string>> BillingLoop::Backfill(CallEvent event) {
       promise->set_value(existing.status().WithContext("backfilling call " + e.leg.value));
       return;
     }
-    hangup_posted_.emplace(e.leg, posted);
-    base::Status s = tracker_.OnEventAndWait(e);  // the answer means committed
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.events;
-    }
-    if (!s.ok()) {
-      Record(s);
-      promise->set_value(s);
+    if (base::Status checked = CheckBackfillTimes(e, tracker_.switch_now(), tracker_.backfill_limits());
+        !checked.ok()) {
+      base::LogWarning("backfill refused: " + checked.message());
+      promise->set_value(checked);
       return;
     }
-    promise->set_value(std::string("billed"));
+    if (tracker_.IsLive(e.leg) && LinkUp()) {
+      // FreeSWITCH posts a leg's CDR in its reporting state, a few ms before
+      // the event socket delivers its hangup: wait for the live events, so
+      // a CDR for a call still up (forged) is refused and a real one never
+      // races its own events.
+      if (held_.size() >= kMaxHeldBackfills) {
+        promise->set_value(base::Unavailable("too many CDRs wait for their call's hangup; retry"));
+        return;
+      }
+      held_.push_back(HeldBackfill{std::move(e), promise, posted, steady_.Now() + kBackfillHold});
+      return;
+    }
+    BillBackfill(e, *promise, posted);
   });
   if (!queued) promise->set_value(base::Unavailable("billing is not running"));
   return result;
+}
+
+bool BillingLoop::LinkUp() const { return options_.link_up && options_.link_up(); }
+
+void BillingLoop::BillBackfill(const CallEvent& e, std::promise<base::Result<std::string>>& promise,
+                               std::chrono::steady_clock::time_point posted) {
+  if (repository_.GetCdr(e.leg).ok()) {  // billed meanwhile by its live HANGUP_COMPLETE
+    promise.set_value(std::string("already_billed"));
+    return;
+  }
+  hangup_posted_.emplace(e.leg, posted);
+  base::Status s = tracker_.OnEventAndWait(e);  // the answer means committed
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.events;
+  }
+  if (!s.ok()) {
+    Record(s);
+    promise.set_value(s);
+    return;
+  }
+  promise.set_value(std::string("billed"));
+}
+
+void BillingLoop::ReleaseHeldBackfills(bool stopping) {
+  if (held_.empty()) return;
+  std::vector<HeldBackfill> held;
+  held.swap(held_);
+  const base::SteadyClock::TimePoint now = steady_.Now();
+  for (HeldBackfill& h : held) {
+    if (!tracker_.IsLive(h.event.leg) || !LinkUp()) {
+      // Its hangup came (or the link went: the CDR is then the only record).
+      BillBackfill(h.event, *h.promise, h.posted);
+    } else if (now >= h.deadline || stopping) {
+      const std::string why =
+          "call " + h.event.leg.value + " is still up on FreeSWITCH (no hangup received): its CDR is refused";
+      base::LogWarning("backfill refused: " + why);
+      h.promise->set_value(base::FailedPrecondition(why));
+    } else {
+      held_.push_back(std::move(h));
+    }
+  }
 }
 
 base::Result<std::vector<CallTracker::ActiveCall>> BillingLoop::ActiveCalls(std::chrono::milliseconds timeout) {
@@ -201,6 +250,16 @@ BillingLoop::Stats BillingLoop::stats() const {
 }
 
 void BillingLoop::Run() {
+  RunLoop();
+  // Stopping: a CDR still waiting for its call's hangup is answered now.
+  try {
+    ReleaseHeldBackfills(true);
+  } catch (const std::exception& e) {
+    Record(base::Internal(std::string("answering held backfills threw: ") + e.what()));
+  }
+}
+
+void BillingLoop::RunLoop() {
   // The real clock's time points are std::chrono::steady_clock's, so the
   // wait can end at the tick itself; any other clock is polled.
   const bool real_time = &steady_ == &base::RealSteadyClock::Instance();
@@ -227,6 +286,11 @@ void BillingLoop::Run() {
       }
     }
     batch.clear();
+    try {
+      ReleaseHeldBackfills(false);
+    } catch (const std::exception& e) {
+      Record(base::Internal(std::string("releasing held backfills threw: ") + e.what()));
+    }
     bool ticked = false;
     if (steady_.Now() >= next_tick) {
       try {

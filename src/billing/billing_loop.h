@@ -38,6 +38,10 @@ class BillingLoop {
     // (base::SteadyFromClock over a test's clock) makes ticks follow
     // simulated time: polled every few milliseconds of real time. Borrowed.
     const base::SteadyClock* steady = nullptr;
+    // Whether the FreeSWITCH link is up now (thread-safe); null: never. A
+    // backfill for a call still up waits for the call's hangup only while
+    // it is: with the link down the CDR is the only record of the end.
+    std::function<bool()> link_up;
   };
 
   // Counters for /metrics and tests. Thread-safe snapshot.
@@ -90,8 +94,12 @@ class BillingLoop {
   // Bills one HANGUP_COMPLETE from a backfill (mod_json_cdr) in order with
   // the live events. The future yields "billed", "already_billed" (a CDR for
   // that leg exists: nothing changed), "not_billed" (not an originating leg:
-  // other legs are never billed) or the failure (Unavailable when the store
-  // failed; the billing is then also retried by the tick).
+  // other legs are never billed) or the failure: InvalidArgument for times
+  // no real call has (CheckBackfillTimes), FailedPrecondition for a call that
+  // is still up (tracked, no hangup received while the link is up, within
+  // kBackfillHold: FreeSWITCH posts a CDR a few ms before its hangup reaches
+  // the event socket, so it is held that long first), Unavailable when the
+  // store failed (the billing is then also retried by the tick).
   std::future<base::Result<std::string>> Backfill(CallEvent event);
 
   // The calls tracked now, taken on the billing thread; waits at most
@@ -104,10 +112,25 @@ class BillingLoop {
   struct Item {
     std::function<void()> run;
   };
+  // A backfill waiting for its call's hangup on the live link.
+  struct HeldBackfill {
+    CallEvent event;
+    std::shared_ptr<std::promise<base::Result<std::string>>> promise;
+    std::chrono::steady_clock::time_point posted;
+    base::SteadyClock::TimePoint deadline;
+  };
+  static constexpr std::chrono::seconds kBackfillHold{2};
+  static constexpr size_t kMaxHeldBackfills = 1000;
 
   // False (and `run` dropped) when the loop is not running.
   bool Enqueue(std::function<void()> run);
   void Run();
+  void RunLoop();
+  bool LinkUp() const;
+  void BillBackfill(const CallEvent& e, std::promise<base::Result<std::string>>& promise,
+                    std::chrono::steady_clock::time_point posted);
+  // Bills, refuses or keeps each held backfill (all answered when stopping).
+  void ReleaseHeldBackfills(bool stopping);
   void HandleEvent(const CallEvent& event, std::chrono::steady_clock::time_point posted);
   void Record(const base::Status& s);
   // A store write's continuation, queued to run on the billing thread.
@@ -118,6 +141,7 @@ class BillingLoop {
   CallTracker tracker_;  // used only on the billing thread
   // When each HANGUP_COMPLETE being billed was posted (billing thread only).
   std::map<CallId, std::chrono::steady_clock::time_point> hangup_posted_;
+  std::vector<HeldBackfill> held_;  // billing thread only
   const Options options_;
   const base::SteadyClock& steady_;
   const LatencyObserver on_billed_;

@@ -92,6 +92,7 @@ base::Status CallTracker::OnEvent(const CallEvent& event) {
       Link(call, event.other_leg);
       break;
     case CallEventKind::kHangup:
+      call.hangup_seen = true;
       if (!event.hangup_cause.empty()) call.hangup_cause = event.hangup_cause;
       if (!event.originate_disposition.empty()) call.originate_disposition = event.originate_disposition;
       break;
@@ -564,6 +565,11 @@ base::Status CallTracker::LetGo(std::map<CallId, CallState>::iterator it, const 
   base::Status released = repository_.ReleaseReservation(id);
   if (released.code() == base::StatusCode::kNotFound) return base::Status::Ok();
   return released.WithContext("releasing the reservation of call " + id.value);
+}
+
+bool CallTracker::IsLive(const CallId& leg) const {
+  const auto it = calls_.find(leg);
+  return it != calls_.end() && !it->second.hangup_seen;
 }
 
 base::Status CallTracker::OnChannelGone(const CallId& leg) {

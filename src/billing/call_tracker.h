@@ -30,6 +30,7 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "billing/authorizer.h"
+#include "billing/backfill_check.h"
 #include "billing/call_control.h"
 #include "billing/call_event.h"
 #include "billing/call_observer.h"
@@ -77,6 +78,9 @@ class CallTracker {
     // limit). A CREATE beyond it is refused (SWITCH_CONGESTION), or with
     // allow_unchecked let through untracked and billed at its end.
     size_t max_tracked_calls = 10'000;
+    // What a backfilled CDR may look like (CheckBackfillTimes); checked by
+    // the billing loop before a backfill is billed.
+    BackfillLimits backfill_limits;
   };
 
   // A channel FreeSWITCH reports live (`show channels as json`), for Reconcile().
@@ -170,6 +174,12 @@ class CallTracker {
   // the only exact record of its end. Once per call; unknown legs are ignored.
   base::Status OnChannelGone(const CallId& leg);
 
+  // A call tracked now whose hangup has not been received (it is up).
+  bool IsLive(const CallId& leg) const;
+  // FreeSWITCH's time now as billing knows it (Options::switch_clock, or
+  // the box's clock).
+  base::Instant switch_now() const { return SwitchNow(); }
+  const BackfillLimits& backfill_limits() const { return options_.backfill_limits; }
   // A periodic check (not a reconnect's reconcile) waits for its list.
   bool check_pending() const { return reconcile_pending_ && periodic_check_; }
   size_t active_call_count() const { return calls_.size(); }
@@ -200,6 +210,7 @@ class CallTracker {
     std::string gateway;
     std::string hangup_cause;
     std::string originate_disposition;
+    bool hangup_seen = false;  // its CHANNEL_HANGUP arrived
     std::vector<std::string> linked;
     int64_t created_us = 0;
     int64_t answered_us = 0;

@@ -26,8 +26,9 @@ struct FreeswitchSettings {
 };
 
 struct BillingSettings {
-  int64_t debit_interval = 60;     // billing.debit_interval, seconds
-  std::string when_down = "deny";  // billing.when_down: "deny" | "allow"
+  int64_t debit_interval = 60;        // billing.debit_interval, seconds
+  std::string when_down = "deny";     // billing.when_down: "deny" | "allow"
+  int64_t max_call_seconds = 86'400;  // billing.max_call_seconds: a backfilled CDR billing more is refused
   bool operator==(const BillingSettings&) const = default;
 };
 

@@ -199,6 +199,10 @@ const Setting kSettings[] = {
      "call found running after a FreeSWITCH link outage that it would deny now; \"allow\" lets both go on and "
      "bills them at their end. The dialplan's side: docs/FREESWITCH.md.",
      false, ValidateWhenDown, TARIFADOR_FIELD(billing.when_down)},
+    {"billing.max_call_seconds", SettingType::kInteger, "TARIFADOR_BILLING_MAX_CALL_SECONDS",
+     "The longest call a backfilled CDR (mod_json_cdr, tarifador cdr import) may bill, in seconds: 60 to "
+     "2678400 (31 days). A CDR lasting longer is refused and bills nothing.",
+     false, ValidateRange<60, 2'678'400>, TARIFADOR_FIELD(billing.max_call_seconds)},
     {"rating.default_plan", SettingType::kString, "TARIFADOR_RATING_DEFAULT_PLAN",
      "Rate plan used when a quote names none (GET /api/v1/quote, tarifador quote): 1 to 64 characters from A-Z "
      "a-z 0-9 _ - .",

@@ -44,7 +44,10 @@ base::Result<store::Role> RequireRole(const nlohmann::json& body) {
   base::Result<std::string> text = RequireString(body, "role");
   if (!text.ok()) return text.status();
   const std::optional<store::Role> role = store::ParseRole(*text);
-  if (!role) return base::InvalidArgument("field \"role\" must be \"admin\", \"operator\" or \"viewer\"");
+  if (!role) {
+    return base::InvalidArgument(
+        "field \"role\" must be \"admin\", \"operator\" or \"viewer\" (or, for a token, \"cdr-writer\")");
+  }
   return *role;
 }
 

@@ -121,9 +121,11 @@ base::Status Authenticator::CheckAccess(Access access, const Principal* principa
   if (!principal) {
     return base::Unauthenticated("authentication required: log in, or send Authorization: Bearer TOKEN");
   }
-  const store::Role needed = access == Access::kAdmin      ? store::Role::kAdmin
-                             : access == Access::kOperator ? store::Role::kOperator
-                                                           : store::Role::kViewer;
+  if (access == Access::kCdrWriter && principal->role == store::Role::kCdrWriter) return base::Status::Ok();
+  // Other than a cdr-writer token, posting CDRs needs an operator.
+  const store::Role needed = access == Access::kAdmin                                      ? store::Role::kAdmin
+                             : access == Access::kOperator || access == Access::kCdrWriter ? store::Role::kOperator
+                                                                                           : store::Role::kViewer;
   if (static_cast<int>(principal->role) < static_cast<int>(needed)) {
     return base::PermissionDenied(std::string("this needs the ") + store::RoleName(needed) + " role; " +
                                   principal->Actor() + " has " + store::RoleName(principal->role));

@@ -45,7 +45,9 @@ base::Result<Response> HandleAuthorize(Services& s, const Request& r) {
 
 base::Result<Response> HandleActiveCalls(Services& s, const Request&) {
   if (!s.billing || !s.billing->active_calls) return BillingUnavailable();
-  std::vector<billing::CallTracker::ActiveCall> calls = s.billing->active_calls();
+  base::Result<std::vector<billing::CallTracker::ActiveCall>> listed = s.billing->active_calls();
+  if (!listed.ok()) return listed.status();  // 503: the billing thread did not answer
+  std::vector<billing::CallTracker::ActiveCall> calls = std::move(*listed);
   // The calls' times are on FreeSWITCH's clock, which may be off the box's:
   // how long they have run is counted on it too.
   int64_t offset_us = 0;

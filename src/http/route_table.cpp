@@ -71,7 +71,7 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/api/v1/calls/active", Access::kViewer, HandleActiveCalls, "the calls up now"},
 
     // FreeSWITCH's mod_json_cdr posts every leg's CDR here (Basic auth with a token).
-    {Method::kPost, "/api/v1/cdr/json", Access::kOperator, HandleJsonCdr, "mod_json_cdr backfill: bill one leg's CDR"},
+    {Method::kPost, "/api/v1/cdr/json", Access::kCdrWriter, HandleJsonCdr, "mod_json_cdr backfill: bill one leg's CDR"},
 
     // Live updates and the rest (docs/API.md "Live updates").
     {Method::kGet, "/api/v1/events", Access::kViewer, HandleEvents, "Server-Sent Events: calls, balances, link"},
@@ -146,6 +146,7 @@ std::string_view AccessName(Access access) {
     case Access::kViewer: return "viewer";
     case Access::kOperator: return "operator";
     case Access::kAdmin: return "admin";
+    case Access::kCdrWriter: return "cdr-writer";
   }
   return "admin";
 }

@@ -27,6 +27,9 @@ enum class Access {
   kViewer,
   kOperator,
   kAdmin,
+  // Posting CDRs (the mod_json_cdr backfill): a cdr-writer token, or an
+  // operator or admin. A cdr-writer can do nothing else.
+  kCdrWriter,
 };
 
 // Handlers return a Response, or a failure Status that the server maps with

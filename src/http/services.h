@@ -119,7 +119,9 @@ struct BillingServices {
   // GET /api/v1/authorize: the same decision CHANNEL_CREATE gets.
   const billing::Authorizer& authorizer;
   // A snapshot of the calls the billing thread tracks now.
-  std::function<std::vector<billing::CallTracker::ActiveCall>()> active_calls;
+  // Unavailable when the billing thread does not answer in time (never an
+  // empty list it does not know to be true).
+  std::function<base::Result<std::vector<billing::CallTracker::ActiveCall>>()> active_calls;
   // Bills one mod_json_cdr POST (the body and its Content-Type, in any
   // encoding mod_json_cdr posts) on the billing thread, as the
   // CHANNEL_HANGUP_COMPLETE of that leg, and waits for it. Returns

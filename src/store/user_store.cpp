@@ -55,6 +55,7 @@ const char* RoleName(Role role) {
     case Role::kViewer: return "viewer";
     case Role::kOperator: return "operator";
     case Role::kAdmin: return "admin";
+    case Role::kCdrWriter: return "cdr-writer";
   }
   return "viewer";
 }
@@ -63,6 +64,7 @@ std::optional<Role> ParseRole(std::string_view text) {
   if (text == "viewer") return Role::kViewer;
   if (text == "operator") return Role::kOperator;
   if (text == "admin") return Role::kAdmin;
+  if (text == "cdr-writer") return Role::kCdrWriter;
   return std::nullopt;
 }
 
@@ -87,6 +89,9 @@ UserStore::UserStore(std::unique_ptr<Database> db, const base::Clock& clock) : d
 base::Result<User> UserStore::InsertUser(std::string_view name, Role role, std::string_view password_hash,
                                          std::string_view actor, bool only_if_no_admin) {
   TARIFADOR_RETURN_IF_ERROR(ValidateName(name, "user name"));
+  if (role == Role::kCdrWriter) {
+    return base::InvalidArgument("the cdr-writer role is for API tokens (mod_json_cdr), not for people");
+  }
   if (password_hash.empty()) return base::InvalidArgument("adding user \"" + std::string(name) + "\": no password");
   std::lock_guard<std::mutex> lock(mu_);
   SQLite::Database& db = db_->sql();

@@ -22,7 +22,10 @@
 namespace tarifador::store {
 
 // What a user or token may do; each role includes the ones below it.
-enum class Role { kViewer = 1, kOperator = 2, kAdmin = 3 };
+// Ordered: a route open to a role is open to the roles above it. kCdrWriter
+// is below them all and outside the order: it may only post CDRs
+// (http::Access::kCdrWriter), and only API tokens have it.
+enum class Role { kCdrWriter = 0, kViewer = 1, kOperator = 2, kAdmin = 3 };
 
 // "viewer", "operator", "admin" (the SQL and JSON spelling).
 const char* RoleName(Role role);

@@ -23,6 +23,9 @@
 #              real FreeSWITCH does): the restarted tarifador re-attaches it,
 #              hears "-ERR No such channel!", lets it go with its money, and
 #              the backfill bills it once
+#   forged     with mod_json_cdr's cdr-writer token: a CDR for a call still
+#              up is refused (409), one with impossible times too (400), the
+#              token cannot recharge (403); the call is billed live in full
 # Each ends with the account's ledger checked through sqlite3 and the HTTP
 # API, and `tarifador check` exiting 0.
 # Usage: billing_faults_test.sh path/to/tarifador path/to/tarifador-sim [scenario...]
@@ -58,6 +61,7 @@ cleanup() {
 trap cleanup EXIT
 
 DEST=0034911234567  # Spain via the gateway: 0.10 a second on plan "default"
+FIXTURE_CDR=$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../fixtures/json_cdr/a_leg_bridged.cdr.json
 
 # The office of one scenario: serve started on the placeholder port, a prepaid
 # account with RECHARGE, the listed extensions on it, serve stopped again (it
@@ -314,9 +318,10 @@ scenario_phantom() {
   setup_office 5.00 1001
   local cdr_dir=$D/cdr uuid=c2000000-0000-4000-8000-000000000001
   mkdir -p "$cdr_dir"
-  printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 4, "a_uuid": "%s"}\n' \
+  # Talks 10 s: long enough that tarifador is killed mid-call even on a busy machine.
+  printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 10, "a_uuid": "%s"}\n' \
     "$DEST" "$uuid" >"$D/calls.jsonl"
-  sim_start --seed 106 --scenario "$D/calls.jsonl" --duration 40 --stale-channels 60 --cdr-dir "$cdr_dir"
+  sim_start --seed 106 --scenario "$D/calls.jsonl" --duration 120 --stale-channels 60 --cdr-dir "$cdr_dir"
   serve_on_sim
   account_balance "$ACCOUNT_ID"
   for _ in $(seq 1 50); do
@@ -327,8 +332,9 @@ scenario_phantom() {
   [[ "$RESERVED" -gt 0 ]] || fail "the call was never reserved for"
   kill -KILL "$SERVE_PID"
   wait "$SERVE_PID" 2>/dev/null || true
+  [[ "$(sql "SELECT count(*) FROM cdrs")" == 0 ]] || fail "the call was billed before tarifador was killed"
   # The call ends while tarifador is down; its file is the backfill's.
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 200); do
     [[ -f "$cdr_dir/$uuid.cdr.json" ]] && break
     sleep 0.1
   done
@@ -347,14 +353,84 @@ scenario_phantom() {
   [[ "$(jget "$D/import.out" billed)" == 1 ]] || fail "cdr import did not bill the call once: $(cat "$D/import.out")"
   local row
   row=$(sql "SELECT disposition, billsec FROM cdrs WHERE uuid = '$uuid'")
-  [[ "$row" == "answered|4" ]] || fail "the backfilled CDR is '$row', not answered|4"
+  [[ "$row" == "answered|10" ]] || fail "the backfilled CDR is '$row', not answered|10"
   ledger_consistent "$ACCOUNT_ID" 5000000
   serve_stop
   store_check
   note "ok: the phantom was let go with its money and billed once by the backfill"
 }
 
-ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom)
+# forged_cdr UUID START_US ANSWER_US END_US OUT: a mod_json_cdr document for
+# leg UUID (the committed fixture, its times and uuid replaced) in OUT.
+forged_cdr() {
+  python3 - "$FIXTURE_CDR" "$@" <<'PY'
+import json, sys
+src, uuid, start, answer, end, out = sys.argv[1:]
+d = json.load(open(src))
+v = d["variables"]
+v["uuid"] = uuid
+for key, us in (("start", start), ("answer", answer), ("bridge", answer), ("end", end)):
+    v[key + "_uepoch"] = us
+    v[key + "_epoch"] = str(int(us) // 1000000)
+v["billsec"] = str(int(end) // 1000000 - int(answer) // 1000000)
+profile = d["callflow"][0]["caller_profile"]
+profile["uuid"] = uuid
+profile["destination_number"] = "0034911234567"
+times = d["callflow"][0]["times"]
+times.update(created_time=start, profile_created_time=start, answered_time=answer, bridged_time=answer,
+             hangup_time=end)
+json.dump(d, open(out, "w"))
+PY
+}
+
+scenario_forged() {
+  new_site forged
+  setup_office 5.00 1001
+  local token uuid=c3000000-0000-4000-8000-000000000001 now_us code
+  token=$("$BIN" token create json-cdr --role cdr-writer --config "$CFG" 2>"$D/token2.err") ||
+    fail "tarifador token create --role cdr-writer exited non-zero: $(cat "$D/token2.err")"
+  printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 12, "a_uuid": "%s"}\n' \
+    "$DEST" "$uuid" >"$D/calls.jsonl"
+  sim_start --seed 107 --scenario "$D/calls.jsonl" --exit-when-done
+  serve_on_sim
+  account_balance "$ACCOUNT_ID"
+  for _ in $(seq 1 50); do
+    [[ "$RESERVED" -gt 0 ]] && break
+    sleep 0.1
+    account_balance "$ACCOUNT_ID"
+  done
+  [[ "$RESERVED" -gt 0 ]] || fail "the call was never reserved for"
+  now_us=$(($(date +%s) * 1000000))
+  # The live call "ended" after 1 s: refused, the call is still up.
+  forged_cdr "$uuid" "$((now_us - 3000000))" "$((now_us - 2000000))" "$((now_us - 1000000))" "$D/forged.json"
+  code=$(curl -sS -o "$D/forged.out" -w '%{http_code}' -u "freeswitch:$token" -H 'Content-Type: application/json' \
+    --data-binary @"$D/forged.json" "$BASE/api/v1/cdr/json") || fail "curl POST cdr/json failed"
+  [[ "$code" == 409 ]] || fail "a CDR for the live call got $code: $(cat "$D/forged.out")"
+  # Answered before it started, for a call nobody knows: refused.
+  forged_cdr c3000000-0000-4000-8000-000000000002 "$now_us" "$((now_us - 100000000))" "$((now_us + 60000000))" \
+    "$D/bad.json"
+  code=$(curl -sS -o "$D/bad.out" -w '%{http_code}' -u "freeswitch:$token" -H 'Content-Type: application/json' \
+    --data-binary @"$D/bad.json" "$BASE/api/v1/cdr/json") || fail "curl POST cdr/json failed"
+  [[ "$code" == 400 ]] || fail "a CDR answered before it started got $code: $(cat "$D/bad.out")"
+  grep -q "before it started" "$D/bad.out" || fail "the refusal does not say why: $(cat "$D/bad.out")"
+  # The token posts CDRs and nothing else.
+  code=$(curl -sS -o "$D/recharge.out" -w '%{http_code}' -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' --data-binary '{"amount":"100","note":"x"}' \
+    "$BASE/api/v1/accounts/$ACCOUNT_ID/recharges") || fail "curl POST recharges failed"
+  [[ "$code" == 403 ]] || fail "a cdr-writer token recharging got $code: $(cat "$D/recharge.out")"
+  [[ "$(sql "SELECT count(*) FROM cdrs")" == 0 ]] || fail "a refused CDR was billed"
+  sim_wait 40
+  wait_sql "SELECT count(*) FROM cdrs WHERE uuid = '$uuid'" 1 10
+  local row
+  row=$(sql "SELECT disposition, billsec FROM cdrs WHERE uuid = '$uuid'")
+  [[ "$row" == "answered|12" ]] || fail "the live call's CDR is '$row', not answered|12"
+  ledger_consistent "$ACCOUNT_ID" 5000000
+  serve_stop
+  store_check
+  note "ok: forged CDRs refused (409 live, 400 impossible), cdr-writer cannot recharge; the call billed 12 s live"
+}
+
+ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do

@@ -193,7 +193,9 @@ TEST_CASE("A call placed on the simulated switch is authorized, reserved and bil
   // The hard stop went to the switch as a relative sched_hangup.
   CHECK(h.sim->server().WaitForCommand("bgapi sched_hangup +100 " + a + " ALLOTTED_TIMEOUT", 5s) != "");
   // While it runs, the dashboard's view: the rate it is billed with.
-  const auto active = h.svc->call_billing().services().active_calls();
+  const auto listed = h.svc->call_billing().services().active_calls();
+  REQUIRE(listed.ok());
+  const auto& active = *listed;
   if (!active.empty()) {  // it may already have ended on a slow machine (100x speed)
     REQUIRE(active.front().rated);
     CHECK(active.front().rated->rate.zone == "UK");

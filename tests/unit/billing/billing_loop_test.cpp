@@ -2,8 +2,10 @@
 // backfills and active-call snapshots.
 #include "billing/billing_loop.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <future>
 #include <vector>
 
 #include "unit/billing/tracker_setup.h"
@@ -25,11 +27,15 @@ struct LoopSetup : Setup {
   std::vector<int64_t> latencies;
   std::mutex latencies_mu;
   std::unique_ptr<BillingLoop> loop;
+  std::atomic<bool> link_up{true};
 
   LoopSetup() {
     CallTracker::Options options;
     options.site_id = "site-a";
-    loop = std::make_unique<BillingLoop>(repo, *authorizer, control, clock, options, BillingLoop::Options{},
+    BillingLoop::Options loop_options;
+    loop_options.steady = &steady;  // ticks and held backfills move only with Elapse()
+    loop_options.link_up = [this] { return link_up.load(); };
+    loop = std::make_unique<BillingLoop>(repo, *authorizer, control, clock, options, std::move(loop_options),
                                          [this](int64_t us) {
                                            std::lock_guard lock(latencies_mu);
                                            latencies.push_back(us);
@@ -135,4 +141,102 @@ TEST_CASE("A call that hangs up while the reconcile's show channels is on its wa
   CHECK(s.loop->stats().reattached == 0);
   CHECK(s.loop->stats().failures == 0);
   s.control.Verify();
+}
+
+namespace {
+
+// A call up and connected on the loop: CREATE, ANSWER and BRIDGE handled.
+void StartLive(LoopSetup& s, const LegScript& a) {
+  s.control.ExpectScheduleHangup(a.uuid, 100, kCauseOutOfTime);
+  s.loop->Post(a.Create());
+  s.loop->Post(a.Answer(kT0us + kSecond));
+  s.loop->Post(a.Bridge(kT0us + kSecond));
+  REQUIRE(s.loop->ActiveCalls(5s).ok());  // queued after them: they are handled
+}
+
+CallEvent Hangup(const LegScript& a, int64_t at_us) {
+  CallEvent e = a.HangupComplete(kT0us + kSecond, kT0us + kSecond, at_us);
+  e.kind = CallEventKind::kHangup;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("A CDR posted for a call still up waits for its hangup and is refused if none comes",
+          "[billing][loop][backfill]") {
+  LoopSetup s;
+  const LegScript a = ALeg("a-forged");
+  StartLive(s, a);
+  auto forged = s.loop->Backfill(a.HangupComplete(kT0us + kSecond, kT0us + kSecond, kT0us + 2 * kSecond));
+  // Held: nothing decides it until its hangup comes or the hold runs out.
+  CHECK(forged.wait_for(100ms) == std::future_status::timeout);
+  s.steady.Advance(2s);
+  const auto answer = forged.get();
+  CHECK(answer.status().code() == base::StatusCode::kFailedPrecondition);
+  CHECK_THAT(answer.status().message(), Catch::Contains("still up"));
+  CHECK_FALSE(s.repo.GetCdr(CallId{"a-forged"}).ok());
+  auto active = s.loop->ActiveCalls(5s);
+  REQUIRE(active.ok());
+  CHECK(active->size() == 1);  // the call goes on, its money held
+  CHECK(s.Acc().reserved == M("0.60"));
+  s.loop->Stop();
+  s.control.Verify();
+}
+
+TEST_CASE("FreeSWITCH's POST before the hangup's events: billed once, whichever comes first",
+          "[billing][loop][backfill]") {
+  LoopSetup s;
+  const LegScript a = ALeg("a-real");
+  StartLive(s, a);
+  const CallEvent done = a.HangupComplete(kT0us + kSecond, kT0us + kSecond, kT0us + 31 * kSecond);
+  auto posted = s.loop->Backfill(done);
+  CHECK(posted.wait_for(100ms) == std::future_status::timeout);
+  SECTION("CHANNEL_HANGUP arrives: the POST bills, the live HANGUP_COMPLETE finds it billed") {
+    s.loop->Post(Hangup(a, kT0us + 31 * kSecond));
+    const auto answer = posted.get();
+    REQUIRE(answer.ok());
+    CHECK(*answer == "billed");
+    s.loop->Post(done);
+  }
+  SECTION("HANGUP_COMPLETE arrives: the live event bills, the POST finds it billed") {
+    s.loop->Post(done);
+    const auto answer = posted.get();
+    REQUIRE(answer.ok());
+    CHECK(*answer == "already_billed");
+  }
+  s.loop->Stop();
+  CHECK(s.CdrOf("a-real").cost == M("0.30"));
+  CHECK(s.repo.cdr_count() == 1);
+  CHECK(s.Acc().balance == M("0.70"));
+  CHECK(s.Acc().reserved == M("0"));
+  CHECK(s.loop->stats().failures == 0);
+  s.control.Verify();
+}
+
+TEST_CASE("With the link down a CDR for a tracked call bills at once: it is the only record",
+          "[billing][loop][backfill]") {
+  LoopSetup s;
+  const LegScript a = ALeg("a-outage");
+  StartLive(s, a);
+  s.link_up = false;
+  const auto answer = s.loop->Backfill(a.HangupComplete(kT0us + kSecond, kT0us + kSecond, kT0us + 11 * kSecond)).get();
+  REQUIRE(answer.ok());
+  CHECK(*answer == "billed");
+  s.loop->Stop();
+  CHECK(s.CdrOf("a-outage").billsec == 10);
+  CHECK(s.Acc().reserved == M("0"));
+  s.control.Verify();
+}
+
+TEST_CASE("A CDR with impossible times is refused and bills nothing", "[billing][loop][backfill]") {
+  LoopSetup s;
+  const LegScript a = ALeg("a-bad");
+  // Answered before the call existed: it would bill 160 s for a 60 s call.
+  CallEvent bad = a.HangupComplete(kT0us - 100 * kSecond, kT0us - 100 * kSecond, kT0us + 60 * kSecond);
+  const auto answer = s.loop->Backfill(bad).get();
+  CHECK(answer.status().code() == base::StatusCode::kInvalidArgument);
+  CHECK_THAT(answer.status().message(), Catch::Contains("before it started") && Catch::Contains("nothing billed"));
+  s.loop->Stop();
+  CHECK(s.repo.cdr_count() == 0);
+  CHECK(s.Acc().balance == M("1.00"));
 }

@@ -59,7 +59,7 @@ constexpr const char* kFullConfig = R"(
     "tls_key": "/etc/tarifador/key.pem"
   },
   "freeswitch": {"host": "10.0.0.5", "port": 8022, "password": "s3cret"},
-  "billing": {"debit_interval": 30, "when_down": "allow"},
+  "billing": {"debit_interval": 30, "when_down": "allow", "max_call_seconds": 7200},
   "rating": {
     "default_plan": "retail",
     "outside_line_code": "9",
@@ -143,6 +143,7 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   CHECK(c->freeswitch.password == "s3cret");
   CHECK(c->billing.debit_interval == 30);
   CHECK(c->billing.when_down == "allow");
+  CHECK(c->billing.max_call_seconds == 7200);
   CHECK(c->rating.default_plan == "retail");
   CHECK(c->rating.outside_line_code == "9");
   CHECK(c->rating.international_prefix == "011");
@@ -209,6 +210,7 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_FREESWITCH_PASSWORD", "pw"},
       {"TARIFADOR_BILLING_DEBIT_INTERVAL", "3600"},
       {"TARIFADOR_BILLING_WHEN_DOWN", "allow"},
+      {"TARIFADOR_BILLING_MAX_CALL_SECONDS", "600"},
       {"TARIFADOR_RATING_DEFAULT_PLAN", "staff"},
       {"TARIFADOR_RATING_OUTSIDE_LINE_CODE", "0"},
       {"TARIFADOR_RATING_INTERNATIONAL_PREFIX", ""},

@@ -65,8 +65,17 @@ class BillingServer {
     billing::Authorizer::Options options;
     options.default_plan = "retail";
     authorizer_ = std::make_unique<billing::Authorizer>(*repo_, rates_, rating::NumberNormaliser(), options);
-    billing_ =
-        std::make_unique<BillingServices>(BillingServices{*repo_, *authorizer_, [this] { return Calls(); }, {}, {}});
+    billing_ = std::make_unique<BillingServices>(BillingServices{*repo_,
+                                                                 *authorizer_,
+                                                                 [this] { return ListCalls(); },
+                                                                 {},
+                                                                 [this] {
+                                                                   LinkInfo link;
+                                                                   link.state = "up";
+                                                                   std::lock_guard lock(calls_mu_);
+                                                                   link.clock_offset_us = clock_offset_us_;
+                                                                   return link;
+                                                                 }});
     auto server = Server::Start(ServerOptions{}, ServerDeps{clock_, *users_, *audit_, metrics_, readiness_,
                                                             StatusInfo{"9.9.9-test", "abc1234", path_, kNow}, nullptr,
                                                             wire_billing ? billing_.get() : nullptr});
@@ -129,9 +138,20 @@ class BillingServer {
 
   store::BillingRepository& repo() { return *repo_; }
   base::FakeClock& clock() { return clock_; }
-  std::vector<billing::CallTracker::ActiveCall> Calls() {
+  base::Result<std::vector<billing::CallTracker::ActiveCall>> ListCalls() {
     std::lock_guard lock(calls_mu_);
+    if (calls_unavailable_) return base::Unavailable("the billing thread did not answer within 2000 ms");
     return calls_;
+  }
+  // The billing thread does not answer (the seam fails).
+  void SetCallsUnavailable(bool unavailable) {
+    std::lock_guard lock(calls_mu_);
+    calls_unavailable_ = unavailable;
+  }
+  // FreeSWITCH's clock minus the box's, as the link reports it.
+  void SetClockOffset(std::optional<int64_t> us) {
+    std::lock_guard lock(calls_mu_);
+    clock_offset_us_ = us;
   }
   // The snapshot the active-calls seam returns (read on HTTP workers).
   void SetCalls(std::vector<billing::CallTracker::ActiveCall> calls) {
@@ -146,6 +166,8 @@ class BillingServer {
  private:
   std::mutex calls_mu_;
   std::vector<billing::CallTracker::ActiveCall> calls_;
+  bool calls_unavailable_ = false;
+  std::optional<int64_t> clock_offset_us_;
   test_support::TempDir dir_;
   std::string path_;
   base::FakeClock clock_;
@@ -645,6 +667,23 @@ TEST_CASE("Active calls come from the billing thread's snapshot, oldest first", 
   CHECK(calls["items"][1]["elapsed_s"] == 5);
   CHECK(calls["items"][2]["direction"] == "inbound");
   CHECK(calls["items"][2]["account_id"].is_null());
+
+  // The calls' times are FreeSWITCH's: with its clock an hour ahead they
+  // were stamped an hour later, and have still run 95 and 90 s.
+  for (billing::CallTracker::ActiveCall* c : {&ringing, &talking, &inbound}) {
+    c->created_us += 3'600'000'000;
+    if (c->connected_us != 0) c->connected_us += 3'600'000'000;
+  }
+  s.SetCalls({ringing, talking, inbound});
+  s.SetClockOffset(3'600'000'000);
+  const json ahead = Ok(Get(*cli, s.viewer, "/api/v1/calls/active"));
+  CHECK(ahead["items"][0]["elapsed_s"] == 95);
+  CHECK(ahead["items"][0]["billsec_so_far"] == 90);
+  CHECK(ahead["items"][0]["running_cost"] == "0.9000");
+
+  // A billing thread that does not answer is a 503, never an empty list.
+  s.SetCallsUnavailable(true);
+  Error(Get(*cli, s.viewer, "/api/v1/calls/active"), 503, "did not answer");
 }
 
 TEST_CASE("Every billing route answers 503 while billing is not wired", "[http][billing]") {

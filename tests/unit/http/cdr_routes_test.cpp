@@ -190,15 +190,20 @@ TEST_CASE("cdr/json: needs credentials, HTTP Basic with a token works", "[http][
   CHECK(calls[0].content_type == kForm);
 }
 
-TEST_CASE("cdr/json: operators and admins may post, viewers may not", "[http][cdr]") {
+TEST_CASE("cdr/json: cdr-writer tokens, operators and admins may post, viewers may not", "[http][cdr]") {
   CdrServer server;
+  const std::string writer = server.Token("freeswitch", store::Role::kCdrWriter);
+  auto by_writer = BasicClient(server, writer)->Post(kPath, "{}", "application/json");
+  REQUIRE(by_writer);
+  CHECK(by_writer->status == 200);
+  CHECK(server.Calls().size() == 1);
   const std::string viewer = server.Token("watcher", store::Role::kViewer);
   const std::string admin = server.Token("boss", store::Role::kAdmin);
   const std::string op = server.Token("switch", store::Role::kOperator);
 
   RequireJsonError(BasicClient(server, viewer)->Post(kPath, "{}", "application/json"), 403);
   RequireJsonError(server.Client()->Post(kPath, Bearer(viewer), "{}", "application/json"), 403);
-  CHECK(server.Calls().empty());
+  CHECK(server.Calls().size() == 1);  // the cdr-writer's only
 
   auto by_admin = BasicClient(server, admin)->Post(kPath, "{}", "application/json");
   REQUIRE(by_admin);
@@ -206,7 +211,22 @@ TEST_CASE("cdr/json: operators and admins may post, viewers may not", "[http][cd
   auto by_bearer = server.Client()->Post(kPath, Bearer(op), "{}", "application/json");
   REQUIRE(by_bearer);
   CHECK(by_bearer->status == 200);
-  CHECK(server.Calls().size() == 2);
+  CHECK(server.Calls().size() == 3);
+}
+
+TEST_CASE("cdr/json: a cdr-writer token may do nothing else", "[http][cdr]") {
+  // The token sits in FreeSWITCH's configuration: it must not recharge
+  // accounts, read CDRs or manage anything.
+  CdrServer server;
+  const std::string writer = server.Token("freeswitch", store::Role::kCdrWriter);
+  for (const char* path : {"/api/v1/status", "/api/v1/cdrs", "/api/v1/accounts", "/api/v1/calls/active",
+                           "/api/v1/authorize?caller=1001&destination=34911234567", "/api/v1/tokens"}) {
+    INFO(path);
+    RequireJsonError(server.Client()->Get(path, Bearer(writer)), 403);
+  }
+  RequireJsonError(
+      server.Client()->Post("/api/v1/accounts/1/recharges", Bearer(writer), R"({"amount":"5"})", "application/json"),
+      403);
 }
 
 TEST_CASE("cdr/json: what backfill returns is passed through", "[http][cdr]") {

@@ -122,6 +122,25 @@ TEST_CASE("Tokens are shown once and stored as SHA-256 and work until revoked", 
   CHECK((*list)[0].revoked);
 }
 
+TEST_CASE("The cdr-writer role is for tokens, not people", "[store][users]") {
+  Fixture f;
+  CHECK(store::ParseRole("cdr-writer") == store::Role::kCdrWriter);
+  CHECK(std::string(store::RoleName(store::Role::kCdrWriter)) == "cdr-writer");
+  auto t = f.users->CreateToken("json-cdr", store::Role::kCdrWriter, "cli");
+  REQUIRE(t.ok());
+  CHECK(f.Count("SELECT COUNT(*) FROM api_tokens WHERE role = 'cdr-writer'") == 1);
+  auto used = f.users->UseToken(base::Sha256Hex(t->plaintext));
+  REQUIRE(used.ok());
+  CHECK(used->role == store::Role::kCdrWriter);
+  auto person = f.users->AddUser("mallory", store::Role::kCdrWriter, "$argon2id$x", "cli");
+  CHECK(person.status().code() == base::StatusCode::kInvalidArgument);
+  CHECK_THAT(person.status().message(), Catch::Contains("API tokens"));
+  CHECK(f.Count("SELECT COUNT(*) FROM users") == 0);
+  // The database refuses it too.
+  CHECK_THROWS(f.probe->sql().exec(
+      "INSERT INTO users(name, role, password_hash, created_at_us) VALUES ('x', 'cdr-writer', 'h', 0)"));
+}
+
 TEST_CASE("Sessions are created and found and expire and are deleted and purged", "[store][users]") {
   Fixture f;
   auto u = f.users->AddUser("alice", store::Role::kViewer, "h", "cli");
