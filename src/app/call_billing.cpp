@@ -155,6 +155,15 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
   });
   cb->RegisterMetrics(metrics);
 
+  if (!cfg.freeswitch.json_cdr_dir.empty()) {
+    CdrSpool::Options spool_options;
+    spool_options.dir = cfg.freeswitch.json_cdr_dir;
+    spool_options.steady = &cb->steady_;
+    base::Result<std::unique_ptr<CdrSpool>> spool = CdrSpool::Start(
+        std::move(spool_options), [self](billing::CallEvent e) { return self->loop_->Backfill(std::move(e)); });
+    if (!spool.ok()) return spool.status();
+    cb->spool_ = std::move(*spool);
+  }
   TARIFADOR_RETURN_IF_ERROR(cb->client_->Start());
   cb->link_watch_ = std::thread([self] { self->WatchLink(); });
   base::LogInfo("billing: connecting to FreeSWITCH at " + cfg.freeswitch.host + ":" +
@@ -214,6 +223,16 @@ void CallBilling::RegisterMetrics(http::MetricsRegistry& metrics) {
               s.reconciles);
     w.Counter("tarifador_billing_calls_finalised_total", "Calls billed by a reconcile: ended while the link was down",
               {}, s.finalised);
+    if (spool_) {
+      const CdrSpool::Stats sp = spool_->stats();
+      const char* const help = "CDR files of freeswitch.json_cdr_dir handled, by what became of them";
+      w.Counter("tarifador_cdr_spool_files_total", help, {{"result", "billed"}}, sp.billed);
+      w.Counter("tarifador_cdr_spool_files_total", help, {{"result", "already_billed"}}, sp.already_billed);
+      w.Counter("tarifador_cdr_spool_files_total", help, {{"result", "other_leg"}}, sp.other_legs);
+      w.Counter("tarifador_cdr_spool_files_total", help, {{"result", "rejected"}}, sp.rejected);
+      w.Gauge("tarifador_cdr_spool_pending", "CDR files in freeswitch.json_cdr_dir not yet billed or rejected", {},
+              static_cast<int64_t>(sp.pending));
+    }
     w.Counter("tarifador_billing_calls_gone_total",
               "Tracked calls FreeSWITCH no longer had, their end never received (released; CDR from the backfill)", {},
               s.gone);
@@ -255,6 +274,7 @@ void CallBilling::Stop() {
   }
   watch_cv_.notify_all();
   if (link_watch_.joinable()) link_watch_.join();
+  if (spool_) spool_->Stop();
   if (client_) client_->Stop();
   if (loop_) loop_->Stop();
 }

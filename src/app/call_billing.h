@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/cdr_spool.h"
 #include "app/esl_call_control.h"
 #include "app/live_events.h"
 #include "base/status.h"
@@ -61,6 +62,8 @@ class CallBilling {
 
   billing::BillingLoop& loop() { return *loop_; }
   const EslCallControl& call_control() const { return control_; }
+  // The CDR file spool, or nullptr when freeswitch.json_cdr_dir is empty.
+  CdrSpool* spool() { return spool_.get(); }
   esl::Client& esl_client() { return *client_; }
 
  private:
@@ -92,6 +95,7 @@ class CallBilling {
   std::unique_ptr<LiveEvents> live_;  // before loop_: the loop calls it until it stops
   std::unique_ptr<billing::BillingLoop> loop_;
   std::unique_ptr<esl::Client> client_;
+  std::unique_ptr<CdrSpool> spool_;  // with freeswitch.json_cdr_dir; stopped before loop_
   std::unique_ptr<http::BillingServices> services_;
   http::Histogram* billed_latency_ = nullptr;
   // Publishes link state changes (with live_): esl::Client reports no

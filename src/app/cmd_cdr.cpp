@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +13,7 @@
 #include "app/dial_plan_from_config.h"
 #include "app/rate_book_loading.h"
 #include "app/service.h"
+#include "base/read_file.h"
 #include "billing/billing_loop.h"
 #include "esl/json_cdr.h"
 #include "store/billing_repository.h"
@@ -41,25 +40,6 @@ class NoSwitch final : public billing::CallControl {
   }
 };
 
-bool IsCdrFile(const std::filesystem::directory_entry& e) {
-  const std::string name = e.path().filename().string();
-  const std::string suffix = ".cdr.json";
-  return e.is_regular_file() && name.size() > suffix.size() &&
-         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-base::Result<std::string> ReadSmallFile(const std::filesystem::path& path) {
-  std::error_code ec;
-  const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) return base::Unavailable("reading " + path.string() + ": " + ec.message());
-  if (size > kMaxFileBytes) return base::InvalidArgument(path.string() + " is too large for a mod_json_cdr file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return base::Unavailable("cannot open " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 int RunCdrImport(CommandContext& ctx) {
@@ -73,7 +53,9 @@ int RunCdrImport(CommandContext& ctx) {
   std::error_code ec;
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (IsCdrFile(entry)) files.push_back(entry.path());
+    if (entry.is_regular_file() && esl::IsJsonCdrFileName(entry.path().filename().string())) {
+      files.push_back(entry.path());
+    }
   }
   if (ec) return ctx.Fail(base::InvalidArgument("reading directory " + dir.string() + ": " + ec.message()));
   // Oldest name first is arbitrary but stable: the same run twice reports the same.
@@ -105,7 +87,7 @@ int RunCdrImport(CommandContext& ctx) {
       ctx.err << "tarifador: " << path.string() << ": " << s.message() << "\n";
       ++counts["failed"];
     };
-    auto text = ReadSmallFile(path);
+    auto text = base::ReadFileAtMost(path, kMaxFileBytes);
     if (!text.ok()) {
       fail(text.status());
       continue;

@@ -22,6 +22,7 @@ struct FreeswitchSettings {
   std::string host = "127.0.0.1";    // freeswitch.host
   int64_t port = 8021;               // freeswitch.port
   std::string password = "ClueCon";  // freeswitch.password (FreeSWITCH's own default)
+  std::string json_cdr_dir;          // freeswitch.json_cdr_dir: mod_json_cdr's files, billed and deleted; "": off
   bool operator==(const FreeswitchSettings&) const = default;
 };
 

@@ -191,6 +191,11 @@ const Setting kSettings[] = {
     {"freeswitch.password", SettingType::kString, "TARIFADOR_FREESWITCH_PASSWORD",
      "Event socket password (the password param of event_socket.conf.xml). Change it there and here.", true,
      ValidateEslPassword, TARIFADOR_FIELD(freeswitch.password)},
+    {"freeswitch.json_cdr_dir", SettingType::kString, "TARIFADOR_FREESWITCH_JSON_CDR_DIR",
+     "Directory where mod_json_cdr writes its CDR files (its log-dir; or its err-log-dir): tarifador bills each "
+     "file and deletes it, and moves one it cannot bill into rejected/ there. Absolute path; empty: off. "
+     "docs/FREESWITCH.md.",
+     false, ValidateOptionalAbsolutePath, TARIFADOR_FIELD(freeswitch.json_cdr_dir)},
     {"billing.debit_interval", SettingType::kInteger, "TARIFADOR_BILLING_DEBIT_INTERVAL",
      "Seconds of call time reserved from the balance at a time while a call is up: 5 to 3600.", false,
      ValidateRange<5, 3600>, TARIFADOR_FIELD(billing.debit_interval)},

@@ -671,4 +671,9 @@ base::Result<Event> DecodeJsonCdrFile(std::string_view contents) {
                      "the file is neither JSON ('{') nor url-encoded ('%7B'), so decoding it as base64");
 }
 
+bool IsJsonCdrFileName(std::string_view name) {
+  constexpr std::string_view kSuffix = ".cdr.json";
+  return name.size() > kSuffix.size() && name.front() != '.' && name.substr(name.size() - kSuffix.size()) == kSuffix;
+}
+
 }  // namespace tarifador::esl

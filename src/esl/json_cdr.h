@@ -63,4 +63,9 @@ base::Result<Event> DecodeJsonCdrFile(std::string_view contents);
 // that are not UTF-8 are read as Latin-1 rather than refusing the CDR.
 base::Result<Event> JsonCdrToEvent(std::string_view json);
 
+// Whether `name` is the name mod_json_cdr gives a CDR file:
+// "[a_]<uuid>.cdr.json" (anything ending in ".cdr.json" with something
+// before it; hidden names starting with '.' are not).
+bool IsJsonCdrFileName(std::string_view name);
+
 }  // namespace tarifador::esl

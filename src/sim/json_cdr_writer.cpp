@@ -119,30 +119,30 @@ base::Status WriteJsonCdrFile(const std::string& dir, const std::string& file_na
       file_name.find('\0') != std::string::npos) {
     return base::InvalidArgument(std::string("writing a CDR file: \"") + file_name + "\" is not a plain file name");
   }
-  const std::string final_path = dir + "/" + file_name;
-  const std::string tmp_path = dir + "/." + file_name + "." + std::to_string(getpid()) + ".tmp";
-  const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return base::Internal(std::string("writing CDR file ") + tmp_path + ": " + std::strerror(errno));
-  }
-  std::string bytes(document);
-  bytes += '\n';
-  size_t done = 0;
+  // As mod_json_cdr does (process_cdr in mod_json_cdr.c, 1.10.12): straight
+  // into the final name, the document, then the newline in a second write,
+  // so a reader may see a file being written, and only a trailing newline
+  // says it is whole.
+  const std::string path = dir + "/" + file_name;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return base::Internal(std::string("writing CDR file ") + path + ": " + std::strerror(errno));
   int error = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      error = errno;
-      break;
+  for (std::string_view part : {document, std::string_view("\n")}) {
+    size_t done = 0;
+    while (error == 0 && done < part.size()) {
+      const ssize_t n = ::write(fd, part.data() + done, part.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        error = errno;
+        break;
+      }
+      done += static_cast<size_t>(n);
     }
-    done += static_cast<size_t>(n);
   }
   if (::close(fd) != 0 && error == 0) error = errno;
-  if (error == 0 && std::rename(tmp_path.c_str(), final_path.c_str()) != 0) error = errno;
   if (error != 0) {
-    ::unlink(tmp_path.c_str());
-    return base::Internal(std::string("writing CDR file ") + final_path + ": " + std::strerror(error));
+    ::unlink(path.c_str());  // as mod_json_cdr does on a failed write
+    return base::Internal(std::string("writing CDR file ") + path + ": " + std::strerror(error));
   }
   return base::Status::Ok();
 }

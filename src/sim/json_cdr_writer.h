@@ -86,11 +86,12 @@ std::string BuildJsonCdr(const JsonCdrLeg& leg);
 // (mod_json_cdr's prefix-a-leg).
 std::string JsonCdrFileName(std::string_view uuid, bool a_leg, bool prefix_a_leg);
 
-// Writes `document` + "\n" to <dir>/<file_name>: first to a hidden temp file
-// in `dir` (".<file_name>.<pid>.tmp"), then renamed over the final name.
+// Writes `document` + "\n" to <dir>/<file_name> the way mod_json_cdr does:
+// straight into the final name (created 0666 less the umask, truncated),
+// the document and then the newline, so a reader can see a partial file.
 // InvalidArgument when `file_name` is empty, starts with '.' or holds a '/'
 // (a leg uuid must not escape `dir`); Internal naming the path and the errno
-// text when a write fails (the temp file is removed).
+// text when a write fails (the file is removed).
 base::Status WriteJsonCdrFile(const std::string& dir, const std::string& file_name, std::string_view document);
 
 }  // namespace tarifador::sim

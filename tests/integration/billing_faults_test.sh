@@ -26,6 +26,10 @@
 #   forged     with mod_json_cdr's cdr-writer token: a CDR for a call still
 #              up is refused (409), one with impossible times too (400), the
 #              token cannot recharge (403); the call is billed live in full
+#   spool      freeswitch.json_cdr_dir: the sim writes every leg's CDR file
+#              there as mod_json_cdr does; tarifador is killed mid-call and
+#              restarted: the call that ended meanwhile is billed from its
+#              file without any import, and every file is deleted
 # Each ends with the account's ledger checked through sqlite3 and the HTTP
 # API, and `tarifador check` exiting 0.
 # Usage: billing_faults_test.sh path/to/tarifador path/to/tarifador-sim [scenario...]
@@ -389,7 +393,8 @@ scenario_forged() {
   local token uuid=c3000000-0000-4000-8000-000000000001 now_us code
   token=$("$BIN" token create json-cdr --role cdr-writer --config "$CFG" 2>"$D/token2.err") ||
     fail "tarifador token create --role cdr-writer exited non-zero: $(cat "$D/token2.err")"
-  printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 12, "a_uuid": "%s"}\n' \
+  # Talks 20 s: still up while the forged CDR is posted, even on a busy machine.
+  printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 20, "a_uuid": "%s"}\n' \
     "$DEST" "$uuid" >"$D/calls.jsonl"
   sim_start --seed 107 --scenario "$D/calls.jsonl" --exit-when-done
   serve_on_sim
@@ -418,19 +423,66 @@ scenario_forged() {
     -H 'Content-Type: application/json' --data-binary '{"amount":"100","note":"x"}' \
     "$BASE/api/v1/accounts/$ACCOUNT_ID/recharges") || fail "curl POST recharges failed"
   [[ "$code" == 403 ]] || fail "a cdr-writer token recharging got $code: $(cat "$D/recharge.out")"
-  [[ "$(sql "SELECT count(*) FROM cdrs")" == 0 ]] || fail "a refused CDR was billed"
+  [[ "$(sql "SELECT count(*) FROM cdrs WHERE uuid = 'c3000000-0000-4000-8000-000000000002'")" == 0 ]] ||
+    fail "the CDR with impossible times was billed"
   sim_wait 40
   wait_sql "SELECT count(*) FROM cdrs WHERE uuid = '$uuid'" 1 10
   local row
   row=$(sql "SELECT disposition, billsec FROM cdrs WHERE uuid = '$uuid'")
-  [[ "$row" == "answered|12" ]] || fail "the live call's CDR is '$row', not answered|12"
+  # Not the forged 1 s: the live events billed it.
+  [[ "$row" == "answered|20" ]] || fail "the live call's CDR is '$row', not answered|20"
   ledger_consistent "$ACCOUNT_ID" 5000000
   serve_stop
   store_check
-  note "ok: forged CDRs refused (409 live, 400 impossible), cdr-writer cannot recharge; the call billed 12 s live"
+  note "ok: forged CDRs refused (409 live, 400 impossible), cdr-writer cannot recharge; the call billed 20 s live"
 }
 
-ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged)
+scenario_spool() {
+  new_site spool
+  setup_office 5.00 1001 1002
+  local spool=$D/json_cdr short=c4000000-0000-4000-8000-000000000001 long=c4000000-0000-4000-8000-000000000002
+  mkdir -p "$spool"
+  {
+    printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 2, "a_uuid": "%s"}\n' "$DEST" "$short"
+    printf '{"at": 0, "caller": "1002", "destination": "%s", "ring": 0.5, "talk": 10, "a_uuid": "%s"}\n' "$DEST" "$long"
+  } >"$D/calls.jsonl"
+  sim_start --seed 108 --scenario "$D/calls.jsonl" --duration 120 --cdr-dir "$spool"
+  export TARIFADOR_FREESWITCH_JSON_CDR_DIR=$spool
+  serve_on_sim
+  # The short call ends with tarifador up: billed live, its files found billed.
+  wait_sql "SELECT count(*) FROM cdrs WHERE uuid = '$short'" 1 15
+  [[ "$(sql "SELECT count(*) FROM cdrs WHERE uuid = '$long'")" == 0 ]] || fail "the long call ended too soon"
+  kill -KILL "$SERVE_PID"
+  wait "$SERVE_PID" 2>/dev/null || true
+  for _ in $(seq 1 200); do
+    [[ -f "$spool/$long.cdr.json" ]] && break
+    sleep 0.1
+  done
+  [[ -f "$spool/$long.cdr.json" ]] || fail "the sim wrote no CDR file for the long call"
+  serve_start "$SIM_PORT"
+  # Billed from its file, with no import.
+  wait_sql "SELECT disposition || '|' || billsec FROM cdrs WHERE uuid = '$long'" "answered|10" 15
+  local left=""
+  for _ in $(seq 1 100); do
+    left=$(find "$spool" -maxdepth 1 -name '*.cdr.json' | wc -l)
+    [[ "$left" == 0 ]] && break
+    sleep 0.1
+  done
+  [[ "$left" == 0 ]] || fail "$left CDR files are still in the spool: $(ls "$spool")"
+  [[ -z "$(ls -A "$spool/rejected")" ]] || fail "files were rejected: $(ls "$spool/rejected")"
+  curl -fsS "$BASE/metrics" >"$D/metrics" || fail "GET /metrics failed"
+  # The restarted tarifador billed the long call from its file (the short
+  # call's files may have been handled before the kill).
+  local billed
+  billed=$(sed -n 's/^tarifador_cdr_spool_files_total{result="billed"} //p' "$D/metrics")
+  [[ "${billed:-0}" -ge 1 ]] || fail "the spool counts no file billed: $(grep tarifador_cdr_spool "$D/metrics")"
+  ledger_consistent "$ACCOUNT_ID" 5000000
+  serve_stop
+  store_check
+  note "ok: the call that ended while tarifador was down was billed from its file; the spool is empty"
+}
+
+ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do
