@@ -300,6 +300,10 @@ void BillingLoop::RunLoop() {
       }
       next_tick = steady_.Now() + options_.tick_interval;
       ticked = true;
+      // A HANGUP_COMPLETE whose billing failed for good is never observed
+      // as billed: its latency stamp must not stay for ever.
+      const auto stale = std::chrono::steady_clock::now() - kLatencyStampMaxAge;
+      std::erase_if(hangup_posted_, [stale](const auto& entry) { return entry.second < stale; });
     }
     std::lock_guard<std::mutex> lock(mu_);
     if (ticked) ++stats_.ticks;

@@ -121,6 +121,8 @@ class BillingLoop {
   };
   static constexpr std::chrono::seconds kBackfillHold{2};
   static constexpr size_t kMaxHeldBackfills = 1000;
+  // hangup_posted_ entries older than this are dropped at a tick.
+  static constexpr std::chrono::minutes kLatencyStampMaxAge{10};
 
   // False (and `run` dropped) when the loop is not running.
   bool Enqueue(std::function<void()> run);

@@ -457,8 +457,13 @@ base::Status CallTracker::OnHangupComplete(const CallEvent& event) {
     call.context = event.context;
     call.created_us = event.created_us;
     const int64_t at_us = FirstNonZero(event.created_us, FirstNonZero(event.event_us, clock_.Now().micros()));
-    TARIFADOR_RETURN_IF_ERROR(Classify(call, base::Instant::FromMicros(at_us), /*authorize=*/false)
-                                  .WithContext("billing call " + call.id.value));
+    base::Status classified = Classify(call, base::Instant::FromMicros(at_us), /*authorize=*/false);
+    if (!classified.ok()) {
+      // The store could not be read (extension, account): the call is still
+      // to bill. Tick() tries again, as for a failed BillCall.
+      unclassified_.push_back(event);
+      return classified.WithContext("billing call " + call.id.value);
+    }
   }
   if (!event.caller_name.empty()) call.caller_name = event.caller_name;
   Link(call, event.other_leg);
@@ -539,6 +544,9 @@ base::Status CallTracker::Tick() {
   std::vector<Cdr> retry;
   retry.swap(unbilled_);
   for (const Cdr& cdr : retry) note(Bill(cdr));
+  std::vector<CallEvent> unclassified;
+  unclassified.swap(unclassified_);
+  for (const CallEvent& end : unclassified) note(OnHangupComplete(end));
 
   const base::Instant now = clock_.Now();
   for (auto& [id, call] : calls_) {

@@ -189,7 +189,7 @@ class CallTracker {
   // them (OnChannelGone, a periodic check).
   uint64_t let_go_count() const { return let_go_; }
   // Billings waiting for a retry (the store failed).
-  size_t unbilled_count() const { return unbilled_.size(); }
+  size_t unbilled_count() const { return unbilled_.size() + unclassified_.size(); }
   std::vector<ActiveCall> ActiveCalls() const;
 
  private:
@@ -256,10 +256,11 @@ class CallTracker {
   CallControl& control_;
   const base::Clock& clock_;
   const Options options_;
-  std::map<CallId, CallState> calls_;  // by originating leg
-  std::map<CallId, CallId> legs_;      // other leg -> its call
-  std::vector<Cdr> unbilled_;          // BillCall failed; retried by Tick()
-  std::vector<CallId> unconfirmed_;    // tracked at LinkRestored(), not yet reconciled
+  std::map<CallId, CallState> calls_;    // by originating leg
+  std::map<CallId, CallId> legs_;        // other leg -> its call
+  std::vector<Cdr> unbilled_;            // BillCall failed; retried by Tick()
+  std::vector<CallEvent> unclassified_;  // ends of calls not seen starting whose classification failed; retried
+  std::vector<CallId> unconfirmed_;      // tracked at LinkRestored(), not yet reconciled
   // Between LinkRestored() and Reconcile(): the calls whose HANGUP_COMPLETE
   // was handled meanwhile. FreeSWITCH takes the `show channels` list before
   // it sends it, so such a call may still be listed live. Cleared by

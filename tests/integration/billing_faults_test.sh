@@ -327,22 +327,12 @@ scenario_phantom() {
     "$DEST" "$uuid" >"$D/calls.jsonl"
   sim_start --seed 106 --scenario "$D/calls.jsonl" --duration 120 --stale-channels 60 --cdr-dir "$cdr_dir"
   serve_on_sim
-  account_balance "$ACCOUNT_ID"
-  for _ in $(seq 1 50); do
-    [[ "$RESERVED" -gt 0 ]] && break
-    sleep 0.1
-    account_balance "$ACCOUNT_ID"
-  done
-  [[ "$RESERVED" -gt 0 ]] || fail "the call was never reserved for"
+  wait_reserved "$ACCOUNT_ID" 5
   kill -KILL "$SERVE_PID"
   wait "$SERVE_PID" 2>/dev/null || true
   [[ "$(sql "SELECT count(*) FROM cdrs")" == 0 ]] || fail "the call was billed before tarifador was killed"
   # The call ends while tarifador is down; its file is the backfill's.
-  for _ in $(seq 1 200); do
-    [[ -f "$cdr_dir/$uuid.cdr.json" ]] && break
-    sleep 0.1
-  done
-  [[ -f "$cdr_dir/$uuid.cdr.json" ]] || fail "the sim wrote no CDR file for the call"
+  wait_file "$cdr_dir/$uuid.cdr.json" 20
   serve_start "$SIM_PORT"
   wait_metric_at_least tarifador_esl_link_up 1 15
   wait_metric_at_least tarifador_billing_calls_gone_total 1 15
@@ -398,13 +388,7 @@ scenario_forged() {
     "$DEST" "$uuid" >"$D/calls.jsonl"
   sim_start --seed 107 --scenario "$D/calls.jsonl" --exit-when-done
   serve_on_sim
-  account_balance "$ACCOUNT_ID"
-  for _ in $(seq 1 50); do
-    [[ "$RESERVED" -gt 0 ]] && break
-    sleep 0.1
-    account_balance "$ACCOUNT_ID"
-  done
-  [[ "$RESERVED" -gt 0 ]] || fail "the call was never reserved for"
+  wait_reserved "$ACCOUNT_ID" 5
   now_us=$(($(date +%s) * 1000000))
   # The live call "ended" after 1 s: refused, the call is still up.
   forged_cdr "$uuid" "$((now_us - 3000000))" "$((now_us - 2000000))" "$((now_us - 1000000))" "$D/forged.json"
@@ -454,11 +438,7 @@ scenario_spool() {
   [[ "$(sql "SELECT count(*) FROM cdrs WHERE uuid = '$long'")" == 0 ]] || fail "the long call ended too soon"
   kill -KILL "$SERVE_PID"
   wait "$SERVE_PID" 2>/dev/null || true
-  for _ in $(seq 1 200); do
-    [[ -f "$spool/$long.cdr.json" ]] && break
-    sleep 0.1
-  done
-  [[ -f "$spool/$long.cdr.json" ]] || fail "the sim wrote no CDR file for the long call"
+  wait_file "$spool/$long.cdr.json" 20
   serve_start "$SIM_PORT"
   # Billed from its file, with no import.
   wait_sql "SELECT disposition || '|' || billsec FROM cdrs WHERE uuid = '$long'" "answered|10" 15

@@ -208,6 +208,26 @@ wait_metric_at_least() {
   fail "$1 is $METRIC after $3 s, expected >= $2"
 }
 
+# wait_reserved ACCOUNT_ID SECONDS: until the account holds money for a call
+# (a call is up and tracked); sets RESERVED.
+wait_reserved() {
+  for _ in $(seq 1 $(($2 * 10))); do
+    account_balance "$1"
+    [[ "$RESERVED" -gt 0 ]] && return 0
+    sleep 0.1
+  done
+  fail "account $1 held no money for a call within $2 s"
+}
+
+# wait_file PATH SECONDS: until PATH exists (a CDR file the sim writes).
+wait_file() {
+  for _ in $(seq 1 $(($2 * 10))); do
+    [[ -f "$1" ]] && return 0
+    sleep 0.1
+  done
+  fail "$1 did not appear within $2 s"
+}
+
 # store_check: `tarifador check` must exit 0.
 store_check() {
   "$BIN" check --config "$CFG" >"$D/check.out" 2>&1 || fail "tarifador check exited non-zero: $(cat "$D/check.out")"

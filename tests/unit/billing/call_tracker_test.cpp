@@ -297,3 +297,21 @@ TEST_CASE("A call seen only at its HANGUP_COMPLETE is still billed", "[billing][
   CHECK(s.Acc().balance == M("0"));
   CHECK(s.control.sent() == 0);
 }
+
+TEST_CASE("A call seen only at its end, whose extension cannot be read, is billed when the store is back",
+          "[billing][tracker]") {
+  Setup s;
+  LegScript a = ALeg("a-unread");
+  const int64_t c = kT0us + 2 * kSecond;
+  s.repo.set_fail_reads(true);
+  CHECK_FALSE(s.tracker->OnEvent(a.HangupComplete(c, c, c + 30 * kSecond)).ok());
+  CHECK(s.tracker->unbilled_count() == 1);
+  CHECK_FALSE(s.tracker->Tick().ok());  // still down: kept
+  CHECK(s.tracker->unbilled_count() == 1);
+  s.repo.set_fail_reads(false);
+  REQUIRE(s.tracker->Tick().ok());
+  CHECK(s.tracker->unbilled_count() == 0);
+  CHECK(s.CdrOf("a-unread").cost == M("0.30"));
+  CHECK(s.Acc().balance == M("0.70"));
+  CHECK(s.control.sent() == 0);
+}
