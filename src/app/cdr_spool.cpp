@@ -51,7 +51,8 @@ base::Result<std::unique_ptr<CdrSpool>> CdrSpool::Start(Options options, Backfil
   if (!spool.ok()) return spool;
   CdrSpool* self = spool->get();
   self->thread_ = std::jthread([self](std::stop_token stop) { self->Run(stop); });
-  base::LogInfo("billing the CDR files mod_json_cdr writes into " + self->options_.dir);
+  base::LogInfo("billing the CDR files mod_json_cdr writes into " + self->options_.dir +
+                " (files that cannot be billed go to " + self->options_.dir + "/" + kRejectedDir + ")");
   return spool;
 }
 
