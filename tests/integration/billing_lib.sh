@@ -228,6 +228,16 @@ wait_file() {
   fail "$1 did not appear within $2 s"
 }
 
+# wait_metric_equals NAME VALUE SECONDS
+wait_metric_equals() {
+  for _ in $(seq 1 $(($3 * 10))); do
+    metric "$1"
+    [[ "${METRIC%.*}" == "$2" ]] && return 0
+    sleep 0.1
+  done
+  fail "$1 is $METRIC after $3 s, expected $2"
+}
+
 # store_check: `tarifador check` must exit 0.
 store_check() {
   "$BIN" check --config "$CFG" >"$D/check.out" 2>&1 || fail "tarifador check exited non-zero: $(cat "$D/check.out")"

@@ -75,8 +75,12 @@ sim_wait 40
 PLACED=$(jget "$D/sim.out" calls_placed)
 [[ "$PLACED" == "$CALLS" ]] || fail "the sim placed $PLACED calls, not $CALLS"
 [[ "$(jget "$D/sim.out" cdr_write_errors)" == 0 ]] || fail "the sim failed to write CDR files: $(cat "$D/sim.out")"
-# Let the billing thread finish what it received before the sim exited.
-sleep 1
+# Every call has ended: wait until the billing thread has handled all it
+# received before the sim exited (no call tracked, nothing queued or waiting
+# for a retry), rather than for a fixed time.
+wait_metric_equals tarifador_calls_active 0 15
+wait_metric_equals tarifador_billing_queue_depth 0 15
+wait_metric_equals tarifador_calls_unbilled 0 15
 
 # The originating legs: files whose newest callflow profile has no originator.
 python3 - "$CDR_DIR" >"$D/a_legs" 2>"$D/a_legs.err" <<'PY' || fail "reading the CDR files: $(cat "$D/a_legs.err")"
