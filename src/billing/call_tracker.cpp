@@ -22,6 +22,11 @@ int64_t FirstNonZero(int64_t a, int64_t b) { return a != 0 ? a : b; }
 // second (docs/BILLING.md "Clocks").
 constexpr int64_t kCommandLeadUs = 200'000;
 
+// How long a new channel may take to appear in `show channels` (FreeSWITCH
+// writes its channels table from a background SQL thread): a periodic check
+// never takes a call younger than this for gone.
+constexpr int64_t kListLagUs = 30'000'000;
+
 bool IsNoAnswerCause(std::string_view cause) {
   return cause == "NO_ANSWER" || cause == "NO_USER_RESPONSE" || cause == "ORIGINATOR_CANCEL" ||
          cause == kCauseOutOfTime;
@@ -590,6 +595,7 @@ void CallTracker::CheckRequested() {
   if (reconcile_pending_) return;  // a reconnect's reconcile takes the list
   reconcile_pending_ = true;
   periodic_check_ = true;
+  check_asked_at_ = SwitchNow();
   ended_before_reconcile_.clear();
   unconfirmed_.clear();
   for (const auto& [id, call] : calls_) unconfirmed_.push_back(id);
@@ -625,6 +631,13 @@ base::Result<CallTracker::ReconcileReport> CallTracker::Reconcile(const std::vec
     }
     if (ended_before_reconcile_.count(id)) continue;  // its end was seen meanwhile
     if (periodic_check_) {
+      // FreeSWITCH's channels table is written by a background thread: a
+      // call created just before the list was asked for may not be in it
+      // yet. Only a call older than that is taken for gone.
+      if (calls_[id].created_us > check_asked_at_.micros() - kListLagUs) {
+        ++report.still_up;
+        continue;
+      }
       // The link stayed up, yet its end never came: FreeSWITCH dropped it.
       note(LetGo(calls_.find(id), "FreeSWITCH no longer lists it (its end was never received)"));
       ++report.gone;

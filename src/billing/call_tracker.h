@@ -269,6 +269,7 @@ class CallTracker {
   // The pending reconcile is a periodic check (CheckRequested), not a
   // reconnect's: missing calls are let go, not billed at link_lost_at_.
   bool periodic_check_ = false;
+  base::Instant check_asked_at_;  // FreeSWITCH's time when the periodic check was asked for
   // Whether a reconcile has run since this process started: a reservation
   // found without a call before that is from a previous run.
   bool reconciled_once_ = false;

@@ -322,8 +322,8 @@ scenario_phantom() {
   setup_office 5.00 1001
   local cdr_dir=$D/cdr uuid=c2000000-0000-4000-8000-000000000001
   mkdir -p "$cdr_dir"
-  # Talks 10 s: long enough that tarifador is killed mid-call even on a busy machine.
-  printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 10, "a_uuid": "%s"}\n' \
+  # Talks until the test hangs it up (below), however busy the machine is.
+  printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 600, "a_uuid": "%s"}\n' \
     "$DEST" "$uuid" >"$D/calls.jsonl"
   sim_start --seed 106 --scenario "$D/calls.jsonl" --duration 120 --stale-channels 60 --cdr-dir "$cdr_dir"
   serve_on_sim
@@ -332,6 +332,8 @@ scenario_phantom() {
   wait "$SERVE_PID" 2>/dev/null || true
   [[ "$(sql "SELECT count(*) FROM cdrs")" == 0 ]] || fail "the call was billed before tarifador was killed"
   # The call ends while tarifador is down; its file is the backfill's.
+  sim_api uuid_kill "$uuid" NORMAL_CLEARING
+  [[ "$SIM_API" == "+OK"* ]] || fail "uuid_kill on the sim answered '$SIM_API'"
   wait_file "$cdr_dir/$uuid.cdr.json" 20
   serve_start "$SIM_PORT"
   wait_metric_at_least tarifador_esl_link_up 1 15
@@ -347,7 +349,7 @@ scenario_phantom() {
   [[ "$(jget "$D/import.out" billed)" == 1 ]] || fail "cdr import did not bill the call once: $(cat "$D/import.out")"
   local row
   row=$(sql "SELECT disposition, billsec FROM cdrs WHERE uuid = '$uuid'")
-  [[ "$row" == "answered|10" ]] || fail "the backfilled CDR is '$row', not answered|10"
+  [[ "$row" =~ ^answered\|[1-9][0-9]*$ ]] || fail "the backfilled CDR is '$row', not answered with a billsec"
   ledger_consistent "$ACCOUNT_ID" 5000000
   serve_stop
   store_check
@@ -383,8 +385,8 @@ scenario_forged() {
   local token uuid=c3000000-0000-4000-8000-000000000001 now_us code
   token=$("$BIN" token create json-cdr --role cdr-writer --config "$CFG" 2>"$D/token2.err") ||
     fail "tarifador token create --role cdr-writer exited non-zero: $(cat "$D/token2.err")"
-  # Talks 20 s: still up while the forged CDR is posted, even on a busy machine.
-  printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 20, "a_uuid": "%s"}\n' \
+  # Talks until the test hangs it up (below): still up while the forged CDR is posted.
+  printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 600, "a_uuid": "%s"}\n' \
     "$DEST" "$uuid" >"$D/calls.jsonl"
   sim_start --seed 107 --scenario "$D/calls.jsonl" --exit-when-done
   serve_on_sim
@@ -409,16 +411,19 @@ scenario_forged() {
   [[ "$code" == 403 ]] || fail "a cdr-writer token recharging got $code: $(cat "$D/recharge.out")"
   [[ "$(sql "SELECT count(*) FROM cdrs WHERE uuid = 'c3000000-0000-4000-8000-000000000002'")" == 0 ]] ||
     fail "the CDR with impossible times was billed"
+  sim_api uuid_kill "$uuid" NORMAL_CLEARING
+  [[ "$SIM_API" == "+OK"* ]] || fail "uuid_kill on the sim answered '$SIM_API'"
   sim_wait 40
   wait_sql "SELECT count(*) FROM cdrs WHERE uuid = '$uuid'" 1 10
   local row
   row=$(sql "SELECT disposition, billsec FROM cdrs WHERE uuid = '$uuid'")
-  # Not the forged 1 s: the live events billed it.
-  [[ "$row" == "answered|20" ]] || fail "the live call's CDR is '$row', not answered|20"
+  # Not the forged 1 s: the live events billed it (the 409 alone held 2 s).
+  [[ "$row" =~ ^answered\|([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 2)) ||
+    fail "the live call's CDR is '$row', not answered with at least 2 s"
   ledger_consistent "$ACCOUNT_ID" 5000000
   serve_stop
   store_check
-  note "ok: forged CDRs refused (409 live, 400 impossible), cdr-writer cannot recharge; the call billed 20 s live"
+  note "ok: forged CDRs refused (409 live, 400 impossible), cdr-writer cannot recharge; the call billed live in full"
 }
 
 scenario_spool() {
@@ -428,7 +433,9 @@ scenario_spool() {
   mkdir -p "$spool"
   {
     printf '{"at": 0, "caller": "1001", "destination": "%s", "ring": 0.5, "talk": 2, "a_uuid": "%s"}\n' "$DEST" "$short"
-    printf '{"at": 0, "caller": "1002", "destination": "%s", "ring": 0.5, "talk": 10, "a_uuid": "%s"}\n' "$DEST" "$long"
+    # Talks until the test hangs it up, after tarifador is killed.
+    printf '{"at": 0, "caller": "1002", "destination": "%s", "ring": 0.5, "talk": 600, "a_uuid": "%s"}\n' "$DEST" \
+      "$long"
   } >"$D/calls.jsonl"
   sim_start --seed 108 --scenario "$D/calls.jsonl" --duration 120 --cdr-dir "$spool"
   export TARIFADOR_FREESWITCH_JSON_CDR_DIR=$spool
@@ -438,10 +445,12 @@ scenario_spool() {
   [[ "$(sql "SELECT count(*) FROM cdrs WHERE uuid = '$long'")" == 0 ]] || fail "the long call ended too soon"
   kill -KILL "$SERVE_PID"
   wait "$SERVE_PID" 2>/dev/null || true
+  sim_api uuid_kill "$long" NORMAL_CLEARING
+  [[ "$SIM_API" == "+OK"* ]] || fail "uuid_kill on the sim answered '$SIM_API'"
   wait_file "$spool/$long.cdr.json" 20
   serve_start "$SIM_PORT"
   # Billed from its file, with no import.
-  wait_sql "SELECT disposition || '|' || billsec FROM cdrs WHERE uuid = '$long'" "answered|10" 15
+  wait_sql "SELECT disposition FROM cdrs WHERE uuid = '$long'" answered 15
   local left=""
   for _ in $(seq 1 100); do
     left=$(find "$spool" -maxdepth 1 -name '*.cdr.json' | wc -l)

@@ -208,6 +208,44 @@ wait_metric_at_least() {
   fail "$1 is $METRIC after $3 s, expected >= $2"
 }
 
+# sim_api COMMAND...: runs `api COMMAND` on the sim over a second event-socket
+# connection (as fs_cli would) and sets SIM_API to the reply body. The test
+# then ends a call when it wants, instead of racing a scripted talk time.
+sim_api() {
+  SIM_API=$(python3 - "$SIM_PORT" "$*" <<'PY'
+import socket, sys
+port, command = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+buf = b""
+def frame():
+    global buf
+    while b"\n\n" not in buf:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise SystemExit("the sim closed the connection")
+        buf += chunk
+    head, buf = buf.split(b"\n\n", 1)
+    headers = dict(line.split(": ", 1) for line in head.decode().split("\n") if ": " in line)
+    length = int(headers.get("Content-Length", "0"))
+    while len(buf) < length:
+        buf += s.recv(65536)
+    body, buf = buf[:length], buf[length:]
+    return headers, body.decode()
+frame()  # auth/request
+s.sendall(b"auth ClueCon\n\n")
+headers, _ = frame()
+if headers.get("Reply-Text") != "+OK accepted":
+    raise SystemExit("auth refused: %r" % headers)
+s.sendall(("api %s\n\n" % command).encode())
+while True:
+    headers, body = frame()
+    if headers.get("Content-Type") == "api/response":
+        print(body, end="")
+        break
+PY
+  ) || fail "api $* on the sim failed"
+}
+
 # wait_reserved ACCOUNT_ID SECONDS: until the account holds money for a call
 # (a call is up and tracked); sets RESERVED.
 wait_reserved() {
