@@ -1,7 +1,6 @@
 #include "app/call_billing.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -26,13 +25,6 @@ constexpr std::chrono::milliseconds kActiveCallsWait{2000};
 // (FreeSWITCH drops events when its queue for a client is full) and retries
 // a reconnect's reconcile whose list failed.
 constexpr std::chrono::seconds kPeriodicCheckInterval{60};
-
-int64_t EventStamp(const esl::Event& event) {
-  int64_t v = 0;
-  const std::string_view text = event.headers.Get("Event-Date-Timestamp");
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  return ec == std::errc() && end == text.data() + text.size() ? v : 0;
-}
 
 // Hangup-to-CDR latency buckets: 0.1 ms .. 5 s.
 constexpr int64_t kBilledLatencyBucketsUs[] = {100,    250,    500,     1'000,   2'500,     5'000,    10'000,
@@ -114,7 +106,7 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
       [self](esl::Event&& event) {
         // On the ESL reader: decode and hand over, never wait (ESL-NOTES 1).
         // Every event (HEARTBEATs too) tells FreeSWITCH's time, as it arrives.
-        self->switch_clock_.Observe(EventStamp(event));
+        self->switch_clock_.Observe(EventStampMicros(event));
         if (std::optional<billing::CallEvent> e = CallEventFromEsl(event)) self->loop_->Post(std::move(*e));
       },
       [self] { self->OnConnected(); });

@@ -85,7 +85,7 @@ std::optional<billing::CallEvent> CallEventFromEsl(const esl::Event& e) {
   out.answered_us = Micros(e, "Caller-Channel-Answered-Time", "variable_answer_uepoch");
   out.bridged_us = Micros(e, "Caller-Channel-Bridged-Time", "variable_bridge_uepoch");
   out.ended_us = Micros(e, "Caller-Channel-Hangup-Time", "variable_end_uepoch");
-  out.event_us = Int(e.headers.Get("Event-Date-Timestamp"));
+  out.event_us = EventStampMicros(e);
   if (out.kind == billing::CallEventKind::kHangupComplete) {
     out.epochs.answer_epoch_s = Int(e.headers.Get("variable_answer_epoch"));
     out.epochs.bridge_epoch_s = Int(e.headers.Get("variable_bridge_epoch"));
@@ -93,6 +93,8 @@ std::optional<billing::CallEvent> CallEventFromEsl(const esl::Event& e) {
   }
   return out;
 }
+
+int64_t EventStampMicros(const esl::Event& event) { return Int(event.headers.Get("Event-Date-Timestamp")); }
 
 billing::CallTracker::LiveChannel LiveChannelFromRow(const esl::ChannelRow& row) {
   billing::CallTracker::LiveChannel ch;

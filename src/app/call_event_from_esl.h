@@ -3,6 +3,7 @@
 // event or a `show channels` row, in billing's own types. Used for the live
 // event socket and for the mod_json_cdr backfill (esl::JsonCdrToEvent makes
 // the same headers), so both bill the same way.
+#include <cstdint>
 #include <optional>
 
 #include "billing/call_event.h"
@@ -18,6 +19,11 @@ namespace tarifador::app {
 // for a channel event without a Unique-ID. Numbers that do not parse are
 // taken as 0 ("did not happen"), as FreeSWITCH itself writes them.
 std::optional<billing::CallEvent> CallEventFromEsl(const esl::Event& event);
+
+// The event's Event-Date-Timestamp (epoch microseconds on FreeSWITCH's
+// clock), 0 when absent or not a number: what any event, HEARTBEATs too,
+// tells of FreeSWITCH's time (billing::SwitchClock).
+int64_t EventStampMicros(const esl::Event& event);
 
 // A `show channels as json` row as CallTracker::Reconcile wants it.
 billing::CallTracker::LiveChannel LiveChannelFromRow(const esl::ChannelRow& row);

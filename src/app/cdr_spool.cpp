@@ -99,19 +99,17 @@ void CdrSpool::ScanOnce() {
   std::sort(names.begin(), names.end());
   const size_t total = names.size();
   if (names.size() > options_.max_files_per_scan) names.resize(options_.max_files_per_scan);
-  for (const std::string& name : names) Handle(name);
+  size_t kept = 0;
+  for (const std::string& name : names) kept += Handle(name) ? 1 : 0;
   // Forget the incomplete files that are gone.
   std::erase_if(incomplete_since_,
                 [&](const auto& entry) { return !std::binary_search(names.begin(), names.end(), entry.first); });
-  std::error_code count_ec;
-  size_t left = 0;
-  for (const std::string& name : names) left += fs::exists(fs::path(options_.dir) / name, count_ec) ? 1 : 0;
   std::lock_guard lock(mu_);
-  stats_.pending = left + (total - names.size());
+  stats_.pending = kept + (total - names.size());
   ++stats_.scans;
 }
 
-void CdrSpool::Reject(const std::string& name, const std::string& why) {
+bool CdrSpool::Reject(const std::string& name, const std::string& why) {
   const fs::path from = fs::path(options_.dir) / name;
   const fs::path to = fs::path(options_.dir) / kRejectedDir / name;
   std::error_code ec;
@@ -122,25 +120,26 @@ void CdrSpool::Reject(const std::string& name, const std::string& why) {
   std::lock_guard lock(mu_);
   ++stats_.rejected;
   stats_.last_error = name + ": " + why;
+  return false;
 }
 
-void CdrSpool::Handle(const std::string& name) {
+bool CdrSpool::Handle(const std::string& name) {
   const fs::path path = fs::path(options_.dir) / name;
   base::Result<std::string> text = base::ReadFileAtMost(path, 3 * esl::kMaxJsonCdrBytes + 1);
   if (!text.ok()) {
-    if (text.status().code() == base::StatusCode::kNotFound) return;  // gone meanwhile
+    if (text.status().code() == base::StatusCode::kNotFound) return false;  // gone meanwhile
     if (text.status().code() == base::StatusCode::kInvalidArgument) return Reject(name, text.status().message());
     std::lock_guard lock(mu_);
     stats_.last_error = text.status().message();
-    return;
+    return true;
   }
   if (text->empty() || text->back() != '\n') {
     // mod_json_cdr writes the document, then a newline: not whole yet.
     const auto [it, first] = incomplete_since_.emplace(name, steady_.Now());
     if (!first && steady_.Now() - it->second >= options_.incomplete_grace) {
-      Reject(name, "it has not been completed for " + std::to_string(options_.incomplete_grace.count()) + " s");
+      return Reject(name, "it has not been completed for " + std::to_string(options_.incomplete_grace.count()) + " s");
     }
-    return;
+    return true;
   }
   incomplete_since_.erase(name);
   base::Result<esl::Event> event = esl::DecodeJsonCdrFile(*text);
@@ -152,7 +151,7 @@ void CdrSpool::Handle(const std::string& name) {
     std::lock_guard lock(mu_);
     ++stats_.retried;
     stats_.last_error = name + ": billing did not answer in time; tried again at the next scan";
-    return;
+    return true;
   }
   const base::Result<std::string> result = done.get();
   if (!result.ok()) {
@@ -161,7 +160,7 @@ void CdrSpool::Handle(const std::string& name) {
     std::lock_guard lock(mu_);
     ++stats_.retried;
     stats_.last_error = name + ": " + result.status().message();
-    return;
+    return true;
   }
   std::error_code ec;
   fs::remove(path, ec);
@@ -174,6 +173,7 @@ void CdrSpool::Handle(const std::string& name) {
   } else {
     ++stats_.other_legs;
   }
+  return static_cast<bool>(ec);  // not deleted: still there for the next scan
 }
 
 }  // namespace tarifador::app

@@ -84,9 +84,11 @@ class CdrSpool {
   CdrSpool(Key, Options options, Backfill backfill);
 
  private:
-  // What became of one file: done (deleted), rejected, or kept.
-  void Handle(const std::string& name);
-  void Reject(const std::string& name, const std::string& why);
+  // What became of one file: done (deleted), rejected, or kept. True when
+  // it is kept (waits for a later scan).
+  bool Handle(const std::string& name);
+  // Moves the file into rejected/; returns false (the file is no longer waiting).
+  bool Reject(const std::string& name, const std::string& why);
   void Run(std::stop_token stop);
 
   const Options options_;

@@ -282,6 +282,24 @@ TEST_CASE("Prepaid money holds whatever FreeSWITCH's clock says", "[app][billing
   h.RequireConsistentStore();
 }
 
+TEST_CASE("While the link is up, FreeSWITCH's channels are checked every minute", "[app][billing]") {
+  // The periodic check runs on the service's monotonic clock, which with
+  // kManualTime is the test's simulated time.
+  Harness h("5.00", kManualTime);
+  const auto lists = [&] {
+    const auto counts = h.sim->server().CommandCounts();
+    const auto it = counts.find("bgapi show");
+    return it == counts.end() ? uint64_t{0} : it->second;
+  };
+  REQUIRE(WaitFor([&] { return lists() == 1 && h.svc->call_billing().loop().stats().reconciles == 1; }));
+  h.Advance(59);
+  const uint64_t before = h.svc->call_billing().loop().stats().reconciles;
+  CHECK(before == 1);  // not yet a minute
+  h.Advance(1.5);
+  REQUIRE(WaitFor([&] { return lists() == 2 && h.svc->call_billing().loop().stats().reconciles == 2; }));
+  CHECK(h.svc->call_billing().loop().stats().gone == 0);  // nothing tracked, nothing let go
+}
+
 TEST_CASE("An unaffordable or blocked call is hung up at once", "[app][billing]") {
   Harness h("0");
   const std::string a = h.Place(Outbound("00442079460958", 30));
