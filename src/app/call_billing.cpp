@@ -8,9 +8,11 @@
 #include "app/billing_from_config.h"
 #include "app/call_event_from_esl.h"
 #include "app/dial_plan_from_config.h"
+#include "app/dialplan_socket.h"
 #include "base/log.h"
 #include "esl/json_cdr.h"
 #include "esl/tcp_transport.h"
+#include "http/server.h"
 
 namespace tarifador::app {
 namespace {
@@ -20,6 +22,9 @@ namespace {
 // which it would retry (harmless: billing is idempotent by uuid).
 constexpr std::chrono::milliseconds kBackfillWait{4000};
 constexpr std::chrono::milliseconds kActiveCallsWait{2000};
+// How long a call held by the dialplan's socket waits for billing to settle
+// it (its first reservation committed) before billing.when_down decides.
+constexpr std::chrono::milliseconds kHeldCallWait{1500};
 // How often FreeSWITCH's list of channels is compared with the calls
 // tracked, while the link is up: catches calls whose end was never received
 // (FreeSWITCH drops events when its queue for a client is full) and retries
@@ -156,11 +161,54 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
     if (!spool.ok()) return spool.status();
     cb->spool_ = std::move(*spool);
   }
+  if (!cfg.freeswitch.socket_listen.empty()) {
+    base::Result<http::ListenAddress> where = http::ParseListenAddress(cfg.freeswitch.socket_listen);
+    if (!where.ok()) return where.status().WithContext("freeswitch.socket_listen");
+    esl::OutboundOptions socket_options;
+    socket_options.host = where->host;
+    socket_options.port = static_cast<uint16_t>(where->port);
+    const bool allow_unchecked = cfg.billing.when_down == "allow";
+    cb->socket_ = std::make_unique<esl::OutboundServer>(
+        std::move(socket_options),
+        [self, allow_unchecked](const esl::Event& channel) { return self->DecideHeldCall(channel, allow_unchecked); });
+    TARIFADOR_RETURN_IF_ERROR(cb->socket_->Start());
+    base::LogInfo("billing: the dialplan's socket application is answered on " + cfg.freeswitch.socket_listen);
+  }
   TARIFADOR_RETURN_IF_ERROR(cb->client_->Start());
   cb->link_watch_ = std::thread([self] { self->WatchLink(); });
   base::LogInfo("billing: connecting to FreeSWITCH at " + cfg.freeswitch.host + ":" +
                 std::to_string(cfg.freeswitch.port) + " (billing.when_down = " + cfg.billing.when_down + ")");
   return cb;
+}
+
+esl::OutboundVerdict CallBilling::DecideHeldCall(const esl::Event& channel, bool allow_unchecked) {
+  switch_clock_.Observe(EventStampMicros(channel));
+  std::optional<billing::CallEvent> create = CreateFromChannelData(channel);
+  esl::OutboundVerdict verdict;
+  if (create && !create->is_originating_leg) {
+    // A leg FreeSWITCH originated itself (the socket run on a B leg): not
+    // a call anyone dialled, so not billing's to hold.
+    verdict.variables.emplace_back("tarifador_decision", "allowed");
+    verdict.variables.emplace_back("tarifador_reason", "other_leg");
+  } else {
+    const base::Result<billing::CallTracker::Admission> admission =
+        create ? loop_->Admit(std::move(*create), kHeldCallWait)
+               : base::Result<billing::CallTracker::Admission>(
+                     base::InvalidArgument("the socket's channel data names no call"));
+    if (!admission.ok()) {
+      base::LogWarning("dialplan socket: call " + std::string(channel.unique_id()) +
+                       " not settled: " + admission.status().message() + " (billing.when_down = " +
+                       (allow_unchecked ? "allow" : "deny") + " decides)");
+    }
+    verdict = DialplanVerdict(admission, allow_unchecked);
+  }
+  const bool denied = !verdict.hangup_cause.empty();
+  const bool unchecked =
+      !denied && std::any_of(verdict.variables.begin(), verdict.variables.end(), [](const auto& v) {
+        return v.first == "tarifador_reason" && v.second == "unchecked";
+      });
+  (denied ? socket_denied_ : unchecked ? socket_unchecked_ : socket_allowed_)++;
+  return verdict;
 }
 
 void CallBilling::OnConnected() {
@@ -225,6 +273,16 @@ void CallBilling::RegisterMetrics(http::MetricsRegistry& metrics) {
       w.Gauge("tarifador_cdr_spool_pending", "CDR files in freeswitch.json_cdr_dir not yet billed or rejected", {},
               static_cast<int64_t>(sp.pending));
     }
+    if (socket_) {
+      const esl::OutboundServer::Stats so = socket_->stats();
+      const char* const help = "Calls held by the dialplan's socket application, by what tarifador told FreeSWITCH";
+      w.Counter("tarifador_dialplan_socket_calls_total", help, {{"result", "allowed"}}, socket_allowed_.load());
+      w.Counter("tarifador_dialplan_socket_calls_total", help, {{"result", "denied"}}, socket_denied_.load());
+      w.Counter("tarifador_dialplan_socket_calls_total", help, {{"result", "unchecked"}}, socket_unchecked_.load());
+      w.Counter("tarifador_dialplan_socket_calls_total", help, {{"result", "ended"}}, so.ended);
+      w.Counter("tarifador_dialplan_socket_calls_total", help, {{"result", "busy"}}, so.busy);
+      w.Counter("tarifador_dialplan_socket_calls_total", help, {{"result", "failed"}}, so.failed);
+    }
     w.Counter("tarifador_billing_calls_gone_total",
               "Tracked calls FreeSWITCH no longer had, their end never received (released; CDR from the backfill)", {},
               s.gone);
@@ -266,6 +324,7 @@ void CallBilling::Stop() {
   }
   watch_cv_.notify_all();
   if (link_watch_.joinable()) link_watch_.join();
+  if (socket_) socket_->Stop();
   if (spool_) spool_->Stop();
   if (client_) client_->Stop();
   if (loop_) loop_->Stop();

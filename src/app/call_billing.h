@@ -6,6 +6,7 @@
 // reconnect, and what HTTP sees of it (http::BillingServices, the
 // "freeswitch" readiness check and the tarifador_esl_* / tarifador_calls_*
 // metrics).
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "billing/switch_clock.h"
 #include "config/config.h"
 #include "esl/client.h"
+#include "esl/outbound_server.h"
 #include "http/event_hub.h"
 #include "http/metrics_registry.h"
 #include "http/readiness.h"
@@ -65,6 +67,8 @@ class CallBilling {
   // The CDR file spool, or nullptr when freeswitch.json_cdr_dir is empty.
   CdrSpool* spool() { return spool_.get(); }
   esl::Client& esl_client() { return *client_; }
+  // The dialplan's outbound socket, or nullptr when freeswitch.socket_listen is empty.
+  esl::OutboundServer* dialplan_socket() { return socket_.get(); }
 
  private:
   struct Key {
@@ -96,6 +100,13 @@ class CallBilling {
   std::unique_ptr<billing::BillingLoop> loop_;
   std::unique_ptr<esl::Client> client_;
   std::unique_ptr<CdrSpool> spool_;  // with freeswitch.json_cdr_dir; stopped before loop_
+  // With freeswitch.socket_listen; stopped before loop_. Its verdicts, by kind.
+  std::unique_ptr<esl::OutboundServer> socket_;
+  std::atomic<uint64_t> socket_allowed_{0};
+  std::atomic<uint64_t> socket_denied_{0};
+  std::atomic<uint64_t> socket_unchecked_{0};
+  // Decides one call held by the dialplan's socket (on its session thread).
+  esl::OutboundVerdict DecideHeldCall(const esl::Event& channel, bool allow_unchecked);
   std::unique_ptr<http::BillingServices> services_;
   http::Histogram* billed_latency_ = nullptr;
   // Publishes link state changes (with live_): esl::Client reports no

@@ -56,13 +56,27 @@ std::string GatewayOfBridge(const esl::Event& e) {
   return std::string(arg.substr(0, slash));
 }
 
+// The billing view of `e`, as an event of `kind`.
+billing::CallEvent CallEventOf(const esl::Event& e, billing::CallEventKind kind);
+
 }  // namespace
 
 std::optional<billing::CallEvent> CallEventFromEsl(const esl::Event& e) {
   const std::optional<billing::CallEventKind> kind = KindOf(e.name());
   if (!kind || e.unique_id().empty()) return std::nullopt;
+  return CallEventOf(e, *kind);
+}
+
+std::optional<billing::CallEvent> CreateFromChannelData(const esl::Event& e) {
+  if (e.name() != "CHANNEL_DATA" || e.unique_id().empty()) return std::nullopt;
+  return CallEventOf(e, billing::CallEventKind::kCreate);
+}
+
+namespace {
+
+billing::CallEvent CallEventOf(const esl::Event& e, billing::CallEventKind kind) {
   billing::CallEvent out;
-  out.kind = *kind;
+  out.kind = kind;
   out.leg = billing::CallId{std::string(e.unique_id())};
   // The other leg: the originator/originatee on either leg; on the A leg's
   // CHANNEL_BRIDGE the B leg is named by Bridge-B-Unique-ID.
@@ -93,6 +107,8 @@ std::optional<billing::CallEvent> CallEventFromEsl(const esl::Event& e) {
   }
   return out;
 }
+
+}  // namespace
 
 int64_t EventStampMicros(const esl::Event& event) { return Int(event.headers.Get("Event-Date-Timestamp")); }
 

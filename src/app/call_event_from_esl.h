@@ -20,6 +20,12 @@ namespace tarifador::app {
 // taken as 0 ("did not happen"), as FreeSWITCH itself writes them.
 std::optional<billing::CallEvent> CallEventFromEsl(const esl::Event& event);
 
+// The CHANNEL_CREATE of a call as the dialplan's outbound socket describes it:
+// the channel data FreeSWITCH answers `connect` with (Event-Name
+// CHANNEL_DATA, the same Caller-* headers and variables as the live event).
+// nullopt for anything else or without a Unique-ID.
+std::optional<billing::CallEvent> CreateFromChannelData(const esl::Event& event);
+
 // The event's Event-Date-Timestamp (epoch microseconds on FreeSWITCH's
 // clock), 0 when absent or not a number: what any event, HEARTBEATs too,
 // tells of FreeSWITCH's time (billing::SwitchClock).

@@ -74,7 +74,7 @@ Authorizer::Authorizer(Repository& repository, const rating::RateBookHolder& rat
     : repository_(repository), rates_(rates), normaliser_(std::move(normaliser)), options_(std::move(options)) {}
 
 base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::string_view destination,
-                                                  base::Instant at) const {
+                                                  base::Instant at, const CallId* own_call) const {
   Authorization a;
   const auto deny = [&a](AuthorizationReason reason) -> base::Result<Authorization> {
     a.allowed = false;
@@ -110,6 +110,14 @@ base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::
   }
   a.account = *account;
   a.available = AvailableMoney(*account);
+  if (own_call != nullptr && !own_call->empty()) {
+    base::Result<Reservation> held = repository_.GetReservation(*own_call);
+    if (held.ok() && held->account_id == account->id) {
+      a.available = a.available + held->amount;
+    } else if (!held.ok() && held.status().code() != base::StatusCode::kNotFound) {
+      return held.status();
+    }
+  }
 
   RateLookup lookup = Rate(extension->rate_plan, destination, at);
   a.rated = std::move(lookup.rated);

@@ -99,7 +99,11 @@ class Authorizer {
   // from MaxAffordableSeconds. A denial is a successful Result with
   // allowed = false; the Result fails only when the repository does
   // (Unavailable...). Reserves nothing. Thread-safe when the repository is.
-  base::Result<Authorization> Authorize(std::string_view caller, std::string_view destination, base::Instant at) const;
+  // `own_call`: the call being checked, when it may already hold a
+  // reservation (the dialplan asks after CHANNEL_CREATE reserved its first
+  // interval): that money counts as the call's own, not as spent.
+  base::Result<Authorization> Authorize(std::string_view caller, std::string_view destination, base::Instant at,
+                                        const CallId* own_call = nullptr) const;
 
   // What a call to `destination` at `at` is rated with under `plan` (the
   // default plan when nullopt): reason kAllowed with `rated` set, or

@@ -230,6 +230,37 @@ void BillingLoop::ReleaseHeldBackfills(bool stopping) {
   }
 }
 
+base::Result<CallTracker::Admission> BillingLoop::Admit(CallEvent create, std::chrono::milliseconds timeout) {
+  auto promise = std::make_shared<std::promise<CallTracker::Admission>>();
+  std::future<CallTracker::Admission> result = promise->get_future();
+  const auto posted = std::chrono::steady_clock::now();
+  const bool queued = Enqueue([this, e = std::move(create), posted, promise] {
+    HandleEvent(e, posted);
+    const CallTracker::Admission a = tracker_.AdmissionOf(e.leg);
+    if (a.state == CallTracker::Admission::State::kPending) {
+      admissions_.push_back(AdmissionWaiter{e.leg, promise});
+    } else {
+      promise->set_value(a);
+    }
+  });
+  if (!queued) return base::Unavailable("billing is not running");
+  if (result.wait_for(timeout) != std::future_status::ready) {
+    return base::Unavailable("billing did not settle the call within " + std::to_string(timeout.count()) + " ms");
+  }
+  CallTracker::Admission a = result.get();
+  if (a.state == CallTracker::Admission::State::kPending) return base::Unavailable("billing stopped");
+  return a;
+}
+
+void BillingLoop::SettleAdmissions(bool stopping) {
+  std::erase_if(admissions_, [&](AdmissionWaiter& w) {
+    const CallTracker::Admission a = tracker_.AdmissionOf(w.leg);
+    if (a.state == CallTracker::Admission::State::kPending && !stopping) return false;
+    w.promise->set_value(a);
+    return true;
+  });
+}
+
 base::Result<std::vector<CallTracker::ActiveCall>> BillingLoop::ActiveCalls(std::chrono::milliseconds timeout) {
   auto promise = std::make_shared<std::promise<std::vector<CallTracker::ActiveCall>>>();
   std::future<std::vector<CallTracker::ActiveCall>> result = promise->get_future();
@@ -253,6 +284,7 @@ void BillingLoop::Run() {
   RunLoop();
   // Stopping: a CDR still waiting for its call's hangup is answered now.
   try {
+    SettleAdmissions(true);
     ReleaseHeldBackfills(true);
   } catch (const std::exception& e) {
     Record(base::Internal(std::string("answering held backfills threw: ") + e.what()));
@@ -287,6 +319,7 @@ void BillingLoop::RunLoop() {
     }
     batch.clear();
     try {
+      if (!admissions_.empty()) SettleAdmissions(false);
       ReleaseHeldBackfills(false);
     } catch (const std::exception& e) {
       Record(base::Internal(std::string("releasing held backfills threw: ") + e.what()));

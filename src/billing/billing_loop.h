@@ -102,6 +102,14 @@ class BillingLoop {
   // store failed (the billing is then also retried by the tick).
   std::future<base::Result<std::string>> Backfill(CallEvent event);
 
+  // Settles a call's start for the dialplan's outbound socket, which holds
+  // the call until then: handles `create` (a CHANNEL_CREATE made from the
+  // socket's channel data; a duplicate when the live event came first) in
+  // order with the events, then answers once the call is denied, or allowed
+  // with its first reservation committed (never kPending). Unavailable when
+  // the loop is not running or `timeout` passed first.
+  base::Result<CallTracker::Admission> Admit(CallEvent create, std::chrono::milliseconds timeout);
+
   // The calls tracked now, taken on the billing thread; waits at most
   // `timeout` (Unavailable then too) and fails with Unavailable when stopped.
   base::Result<std::vector<CallTracker::ActiveCall>> ActiveCalls(std::chrono::milliseconds timeout);
@@ -112,6 +120,14 @@ class BillingLoop {
   struct Item {
     std::function<void()> run;
   };
+  // An Admit() waiting for its call's first reservation.
+  struct AdmissionWaiter {
+    CallId leg;
+    std::shared_ptr<std::promise<CallTracker::Admission>> promise;
+  };
+  // Answers the waiters whose call is settled (all of them when stopping).
+  void SettleAdmissions(bool stopping);
+
   // A backfill waiting for its call's hangup on the live link.
   struct HeldBackfill {
     CallEvent event;
@@ -144,6 +160,7 @@ class BillingLoop {
   // When each HANGUP_COMPLETE being billed was posted (billing thread only).
   std::map<CallId, std::chrono::steady_clock::time_point> hangup_posted_;
   std::vector<HeldBackfill> held_;  // billing thread only
+  std::vector<AdmissionWaiter> admissions_;  // billing thread only
   const Options options_;
   const base::SteadyClock& steady_;
   const LatencyObserver on_billed_;

@@ -357,8 +357,12 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
     if (epochs.bridge_epoch_s == 0 && cdr.bridge_us != 0) epochs.bridge_epoch_s = EpochSeconds(cdr.bridge_us);
   }
   const bool needs_far_end = call.direction != Direction::kInbound;
-  const bool connected = !call.denied && epochs.answer_epoch_s > 0 && (!needs_far_end || epochs.bridge_epoch_s > 0);
-  cdr.billsec = call.denied ? 0 : ConnectedBillsec(epochs, needs_far_end);
+  // A denied call can still connect: a kill on CHANNEL_CREATE races the
+  // dialplan, which may bridge (and a far end answer) before it lands. The
+  // carrier bills such a call, so it is billed too, and its deny_reason
+  // stays on the CDR to flag it (docs/FREESWITCH.md, "Without the socket").
+  const bool connected = epochs.answer_epoch_s > 0 && (!needs_far_end || epochs.bridge_epoch_s > 0);
+  cdr.billsec = ConnectedBillsec(epochs, needs_far_end);
   if (cdr.billsec > 0 && cdr.end_us != 0) {
     const int64_t from_us = std::max(cdr.answer_us, cdr.bridge_us);
     if (from_us > 0) cdr.billusec = std::max<int64_t>(0, cdr.end_us - from_us);
@@ -366,16 +370,37 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
 
   const bool rated =
       call.direction == Direction::kOutbound || (call.direction == Direction::kInbound && options_.rate_inbound);
-  if (rated && call.rated && cdr.billsec > 0 && !call.rated->rate.blocked) {
-    auto cost = CostOfCall(*call.rated, cdr.billsec);
+  std::optional<RatedDestination> rated_with = call.rated;
+  if (!rated_with && call.denied && connected && call.extension) {
+    // Denied before a rate was looked up (a disabled extension): priced now.
+    rated_with = authorizer_.Rate(call.extension->rate_plan, call.destination,
+                                  base::Instant::FromMicros(call.created_us))
+                     .rated;
+    if (rated_with) {
+      cdr.normalised = rated_with->number.digits;
+      cdr.zone = rated_with->rate.zone;
+      cdr.prefix = rated_with->rate.prefix.digits();
+      cdr.rate_plan = rated_with->plan;
+      cdr.price_per_minute = rated_with->rate.price_per_minute;
+      cdr.connection_fee = rated_with->rate.connection_fee;
+    }
+  }
+  if (rated && rated_with && cdr.billsec > 0 && !rated_with->rate.blocked) {
+    auto cost = CostOfCall(*rated_with, cdr.billsec);
     if (!cost.ok()) return cost.status().WithContext("rating call " + call.id.value);
     cdr.cost = cost->cost;
     cdr.billable_seconds = cost->billable_s;
   }
 
-  if (call.denied) {
+  if (call.denied && !connected) {
     cdr.disposition = Disposition::kDenied;
   } else if (connected) {
+    if (call.denied) {
+      base::LogWarning("call " + call.id.value + " was denied (" + call.deny_reason +
+                       ") but connected before its hangup reached FreeSWITCH: billed " + cdr.cost.ToString() +
+                       " and flagged with its deny_reason; route outbound calls through the dialplan's socket to "
+                       "decide before they leave (docs/FREESWITCH.md)");
+    }
     cdr.disposition =
         call.authorized && cdr.hangup_cause == kCauseOutOfTime ? Disposition::kCutOffNoFunds : Disposition::kAnswered;
   } else {
@@ -585,9 +610,32 @@ bool CallTracker::IsLive(const CallId& leg) const {
   return it != calls_.end() && !it->second.hangup_seen;
 }
 
+CallTracker::Admission CallTracker::AdmissionOf(const CallId& leg) const {
+  Admission a;
+  const auto it = calls_.find(leg);
+  if (it == calls_.end()) return a;
+  const CallState& call = it->second;
+  if (call.denied) {
+    a.state = Admission::State::kDenied;
+    a.reason = call.deny_reason;
+    a.cause = call.deny_cause;
+  } else if (call.authorized && !call.reserved) {
+    a.state = Admission::State::kPending;
+  } else {
+    a.state = Admission::State::kAllowed;
+    if (call.authorized) a.max_seconds = call.max_seconds;
+  }
+  return a;
+}
+
 base::Status CallTracker::OnChannelGone(const CallId& leg) {
   const auto it = calls_.find(leg);
   if (it == calls_.end()) return base::Status::Ok();  // ended and billed already, or never ours
+  if (it->second.denied) {
+    // Killed by us, and by the dialplan's socket too: gone as it should be.
+    // Its HANGUP_COMPLETE still brings the CDR that says why.
+    return base::Status::Ok();
+  }
   return LetGo(it, "FreeSWITCH has no such channel (it ended and its end was never received)");
 }
 

@@ -176,6 +176,22 @@ class CallTracker {
 
   // A call tracked now whose hangup has not been received (it is up).
   bool IsLive(const CallId& leg) const;
+
+  // What was decided about a call's start, for the dialplan's outbound
+  // socket (it holds the call until this is settled).
+  struct Admission {
+    enum class State {
+      kPending,  // allowed, its first reservation not yet committed
+      kAllowed,  // may go out: reserved (outbound), or internal / inbound
+      kDenied,   // refused (and killed)
+      kUnknown,  // not tracked: never seen, over the tracked-calls cap, or ended
+    };
+    State state = State::kUnknown;
+    std::string reason;      // kDenied: AuthorizationReasonName or "store_unavailable"
+    std::string_view cause;  // kDenied: the hangup cause it was killed with
+    int64_t max_seconds = 0; // kAllowed and outbound: the hard stop handed to the switch
+  };
+  Admission AdmissionOf(const CallId& leg) const;
   // FreeSWITCH's time now as billing knows it (Options::switch_clock, or
   // the box's clock).
   base::Instant switch_now() const { return SwitchNow(); }

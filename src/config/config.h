@@ -23,6 +23,7 @@ struct FreeswitchSettings {
   int64_t port = 8021;               // freeswitch.port
   std::string password = "ClueCon";  // freeswitch.password (FreeSWITCH's own default)
   std::string json_cdr_dir;          // freeswitch.json_cdr_dir: mod_json_cdr's files, billed and deleted; "": off
+  std::string socket_listen;         // freeswitch.socket_listen: the dialplan's outbound socket; "": off
   bool operator==(const FreeswitchSettings&) const = default;
 };
 

@@ -64,6 +64,11 @@ std::string ValidateListen(const SettingValue& v) {
   return "";
 }
 
+std::string ValidateOptionalListen(const SettingValue& v) {
+  if (Str(v).empty()) return "";
+  return ValidateListen(v);
+}
+
 std::string ValidateHost(const SettingValue& v) {
   const std::string_view s = Str(v);
   if (IsHostName(s) || IsIpv6Literal(s)) return "";
@@ -196,6 +201,11 @@ const Setting kSettings[] = {
      "file and deletes it, and moves one it cannot bill into rejected/ there. Absolute path; empty: off. "
      "docs/FREESWITCH.md.",
      false, ValidateOptionalAbsolutePath, TARIFADOR_FIELD(freeswitch.json_cdr_dir)},
+    {"freeswitch.socket_listen", SettingType::kString, "TARIFADOR_FREESWITCH_SOCKET_LISTEN",
+     "Address (\"host:port\") where tarifador answers FreeSWITCH's outbound event socket, the dialplan's `socket` "
+     "application that holds each outbound call until tarifador has authorized and reserved it, so that a denied "
+     "call never reaches the carrier: e.g. \"127.0.0.1:8084\"; empty: off. docs/FREESWITCH.md.",
+     false, ValidateOptionalListen, TARIFADOR_FIELD(freeswitch.socket_listen)},
     {"billing.debit_interval", SettingType::kInteger, "TARIFADOR_BILLING_DEBIT_INTERVAL",
      "Seconds of call time reserved from the balance at a time while a call is up: 5 to 3600.", false,
      ValidateRange<5, 3600>, TARIFADOR_FIELD(billing.debit_interval)},

@@ -15,6 +15,7 @@ namespace {
 
 constexpr size_t kMaxCaller = 32;       // an extension number's longest
 constexpr size_t kMaxDestination = 64;  // as the quote route: room for separators around 32 digits
+constexpr size_t kMaxUuid = 64;         // FreeSWITCH's are 36 characters
 
 base::Result<std::string> RequiredParam(const Request& r, const char* name, size_t max_chars, const char* example) {
   std::optional<std::string> value = r.Query(name);
@@ -36,9 +37,21 @@ base::Result<Response> HandleAuthorize(Services& s, const Request& r) {
   if (!caller.ok()) return caller.status();
   base::Result<std::string> destination = RequiredParam(r, "destination", kMaxDestination, "%2B447700900123");
   if (!destination.ok()) return destination.status();
+  // The call's own uuid, when the dialplan passes it: the first interval
+  // CHANNEL_CREATE already reserved for this very call is its own money,
+  // not spent (without it such a call could be refused for its own hold).
+  std::optional<billing::CallId> own;
+  if (std::optional<std::string> uuid = r.Query("uuid"); uuid && !uuid->empty()) {
+    if (uuid->size() > kMaxUuid) {
+      return base::InvalidArgument("query parameter \"uuid\" is longer than " + std::to_string(kMaxUuid) +
+                                   " characters");
+    }
+    own = billing::CallId{*uuid};
+  }
   // The same decision CHANNEL_CREATE gets; it reserves nothing. A store that
   // cannot be read fails it (503), so the dialplan's when_down rule decides.
-  base::Result<billing::Authorization> decision = s.billing->authorizer.Authorize(*caller, *destination, s.clock.Now());
+  base::Result<billing::Authorization> decision =
+      s.billing->authorizer.Authorize(*caller, *destination, s.clock.Now(), own ? &*own : nullptr);
   if (!decision.ok()) return decision.status();
   return Response::Json(Dump(AuthorizationJson(*decision)));
 }

@@ -21,6 +21,12 @@
 namespace tarifador::http {
 namespace {
 
+// The routes FreeSWITCH itself calls: the dialplan's authorize (mod_curl)
+// and mod_json_cdr's POST.
+bool OffersBasicChallenge(const Route& route) {
+  return route.access == Access::kCdrWriter || route.pattern == "/api/v1/authorize";
+}
+
 constexpr std::string_view kRequestsTotal = "tarifador_http_requests_total";
 constexpr std::string_view kRequestDuration = "tarifador_http_request_duration_seconds";
 
@@ -183,7 +189,14 @@ Response Server::Impl::Handle(const httplib::Request& req, const RouteMatch& mat
     }
     if (!st.ok()) {
       Response r = ErrorResponse(st);
-      if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tarifador\"");
+      if (r.status == 401) {
+        // FreeSWITCH's mod_curl asks with CURLAUTH_ANY: libcurl sends the
+        // URL's user:token only after a challenge naming a scheme it has,
+        // so the routes FreeSWITCH calls offer Basic too. Not the others: a
+        // browser would open its own login dialog on a Basic challenge.
+        if (OffersBasicChallenge(route)) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"tarifador\"");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tarifador\"");
+      }
       return r;
     }
     principal = std::move(*who);

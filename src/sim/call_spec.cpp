@@ -51,6 +51,7 @@ base::Status ValidateCallSpec(const CallSpec& spec) {
   if (BadSeconds(spec.ring_s)) return base::InvalidArgument("call: \"ring\" must be 0..604800 seconds");
   if (BadSeconds(spec.talk_s)) return base::InvalidArgument("call: \"talk\" must be 0..604800 seconds");
   if (BadSeconds(spec.ivr_s)) return base::InvalidArgument("call: \"ivr\" must be 0..604800 seconds");
+  if (BadSeconds(spec.dialplan_s)) return base::InvalidArgument("call: \"dialplan\" must be 0..604800 seconds");
   if (BadSeconds(spec.consult_s)) return base::InvalidArgument("call: \"consult\" must be 0..604800 seconds");
   if (BadSeconds(spec.after_transfer_s)) {
     return base::InvalidArgument("call: \"after_transfer\" must be 0..604800 seconds");

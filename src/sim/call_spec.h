@@ -48,6 +48,12 @@ struct CallSpec {
   // A is answered ivr_s before B is created, as in captures Example1/3/5.
   bool early_answer = false;
   double ivr_s = 3.0;
+  // From the caller's CHANNEL_CREATE to the far end's (the dialplan's run to
+  // its bridge). 0 with ring_s 0: the far end is created, answers and is
+  // bridged in one step right after the CREATE, before any command a biller
+  // sends about that CREATE can land (a real dialplan bridges within
+  // milliseconds; an IVR answers at once).
+  double dialplan_s = 0.1;
   HangupBy hangup_by = HangupBy::kCaller;
   // kTransfer: the third party, how long B consults it before completing the
   // transfer, and how long A then talks with C (talk_s is A-B before the consult).

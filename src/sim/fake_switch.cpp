@@ -81,7 +81,9 @@ struct FakeSwitch::Leg {
 struct FakeSwitch::Call {
   uint64_t id = 0;
   CallSpec spec;
-  int64_t start_us = 0;
+  int64_t start_us = 0;  // the timeline's origin: the CREATE, or the end of the socket session
+  bool socket_pending = false;  // the dialplan's socket has yet to run (outbound calls)
+  bool in_socket = false;       // held by the dialplan's socket now
   std::vector<std::string> legs;  // live legs, creation order
 };
 
@@ -324,6 +326,40 @@ std::string FakeSwitch::FormatUuid(uint64_t hi, uint64_t lo) {
 void FakeSwitch::SetHeartbeatsEnabled(bool enabled) {
   std::lock_guard lock(mu_);
   heartbeats_enabled_ = enabled;
+}
+
+void FakeSwitch::SetDialplanSocket(DialplanSocket* socket) {
+  std::lock_guard lock(mu_);
+  dialplan_socket_ = socket;
+}
+
+void FakeSwitch::SocketAppDone(const std::string& uuid) {
+  std::lock_guard lock(mu_);
+  CatchUpLocked();
+  Leg* a = FindLeg(uuid);
+  if (a == nullptr || a->hungup) return;  // killed meanwhile: the dialplan stops there
+  const auto it = calls_.find(a->call_id);
+  if (it == calls_.end() || !it->second->in_socket) return;
+  Call& call = *it->second;
+  call.in_socket = false;
+  // The gate after `socket` (docs/FREESWITCH.md): only a call tarifador
+  // allowed goes on to the bridge, unless billing.when_down = allow.
+  const std::string* decision = a->Var("tarifador_decision");
+  if ((decision == nullptr || *decision != "allowed") && !options_.socket_gate_allow) {
+    ++stats_.socket_gate_hangups;
+    HangupLegsLocked(call, {{uuid, "NORMAL_TEMPORARY_FAILURE", "send_refuse", ""}});
+    return;
+  }
+  call.start_us = now_us_;
+  ScheduleTwoLegLocked(call.id);
+}
+
+bool FakeSwitch::SetChannelVariable(const std::string& uuid, const std::string& name, const std::string& value) {
+  std::lock_guard lock(mu_);
+  Leg* leg = FindLeg(uuid);
+  if (leg == nullptr || leg->hungup) return false;
+  leg->SetVar(name, value);
+  return true;
 }
 
 void FakeSwitch::SetDuplicateHangups(bool enabled) {
@@ -670,6 +706,7 @@ base::Result<std::string> FakeSwitch::PlaceCallLocked(const CallSpec& spec) {
   call->id = next_call_id_++;
   call->spec = spec;
   call->start_us = now_us_;
+  call->socket_pending = dialplan_socket_ != nullptr && spec.kind == CallKind::kOutbound;
   Call& ref = *call;
   calls_[ref.id] = std::move(call);
   ++stats_.calls_placed;
@@ -948,24 +985,74 @@ std::string LocalEnd(bool answered, bool inbound) {
 }  // namespace
 
 void FakeSwitch::ScheduleTwoLegLocked(uint64_t call_id) {
-  const CallSpec& spec = calls_.at(call_id)->spec;
+  Call& held = *calls_.at(call_id);
+  if (held.socket_pending) {
+    // The dialplan's first action: `socket` (sync mode). The call waits
+    // there until the session is over (SocketAppDone).
+    held.socket_pending = false;
+    StepLocked(call_id, 0, [this](Call& call) {
+      if (dialplan_socket_ == nullptr) {
+        ScheduleTwoLegLocked(call.id);
+        return;
+      }
+      Leg& a = LegRef(call.legs.front());
+      a.state = "CS_EXECUTE";
+      a.state_number = 4;
+      call.in_socket = true;
+      ++stats_.socket_sessions;
+      // mod_event_socket answers `connect` with the channel's data
+      // (mod_event_socket.c parse_command, "connect"): the event's headers
+      // then the reply's own, in one block.
+      SimEvent data = EnvelopeLocked("CHANNEL_DATA", "mod_event_socket.c", "parse_command", 1875);
+      AddChannelData(data, a, true);
+      std::string frame = EncodePlainFrame(data);
+      frame.erase(0, frame.find("\n\n") + 2);
+      frame.pop_back();  // the blank line closing the event's block
+      frame += "Content-Type: command/reply\nReply-Text: %2BOK%0A\nSocket-Mode: static\nControl: single-channel\n\n";
+      dialplan_socket_->Run(a.uuid, std::move(frame));
+    });
+    return;
+  }
+  const CallSpec& spec = held.spec;
   int64_t t = 0;
   if (spec.early_answer) {
     t = 100'000;
     StepLocked(call_id, t, [this](Call& call) { AnswerLocked(LegRef(call.legs.front())); });
     t = std::max<int64_t>(SecondsToUs(spec.ivr_s), 150'000);
   } else {
-    t = 100'000;
+    t = SecondsToUs(spec.dialplan_s);
   }
   const int64_t b_at = t;
-  StepLocked(call_id, b_at, [this](Call& call) {
+  // A far end that answers at once, reached by a dialplan that bridges at
+  // once: everything happens in one step, before anything a biller sends
+  // about the CREATE can arrive.
+  const bool instant = !spec.early_answer && b_at == 0 && spec.ring_s == 0 && spec.outcome == CallOutcome::kAnswered;
+  StepLocked(call_id, b_at, [this, instant](Call& call) {
     const Leg& a = LegRef(call.legs.front());
     const CallSpec& s = call.spec;
     const bool gateway =
         s.kind == CallKind::kOutbound || (s.kind == CallKind::kTransfer && !IsExtension(s.destination));
     const std::string b_uuid = s.b_uuid.empty() ? NewUuidLocked() : s.b_uuid;
-    AddLegLocked(call, OutgoingLegLocked(b_uuid, a, s.destination, gateway ? s.gateway : ""));
+    Leg& b = AddLegLocked(call, OutgoingLegLocked(b_uuid, a, s.destination, gateway ? s.gateway : ""));
+    if (gateway) ++stats_.gateway_legs;
+    if (instant) {
+      ProgressLocked(b);
+      Leg& caller = LegRef(call.legs.front());
+      if (caller.progress_us == 0) caller.progress_us = now_us_;
+      AnswerLocked(b);
+      AnswerLocked(caller);
+      BridgeLocked(caller, b);
+      if (gateway) ++stats_.gateway_legs_answered;
+    }
   });
+  if (instant) {
+    StepLocked(call_id, SecondsToUs(spec.talk_s), [this](Call& call) {
+      const std::string a = call.legs.front();
+      const std::string b = call.legs.back();
+      HangupLegsLocked(call, {{a, "NORMAL_CLEARING", "recv_bye", ""}, {b, "NORMAL_CLEARING", "send_bye", ""}});
+    });
+    return;
+  }
   const int64_t ring_at = b_at + 50'000;
   StepLocked(call_id, ring_at, [this](Call& call) {
     ProgressLocked(LegRef(call.legs.back()));
@@ -981,6 +1068,7 @@ void FakeSwitch::ScheduleTwoLegLocked(uint64_t call_id) {
         AnswerLocked(b);
         AnswerLocked(a);
         BridgeLocked(a, b);
+        if (b.channel_name.rfind("sofia/gateway/", 0) == 0) ++stats_.gateway_legs_answered;
       });
       StepLocked(call_id, end_ring + SecondsToUs(spec.talk_s), [this](Call& call) {
         const std::string a = call.legs.front();

@@ -42,6 +42,19 @@ class EventSink {
   virtual void OnEvent(const SimEvent& event) = 0;
 };
 
+// The dialplan's `socket` application run in sync mode, as an outbound
+// call's first action (docs/FREESWITCH.md section 2): the call waits in the
+// dialplan while an implementation talks to the application listening there
+// (sim/socket_app.h). Run() must not call back into FakeSwitch before it
+// returns; once the session is over (the connection closed, refused, or the
+// call gone) it calls FakeSwitch::SocketAppDone(uuid) from its own thread.
+class DialplanSocket {
+ public:
+  virtual ~DialplanSocket() = default;
+  // `channel_data`: the header block FreeSWITCH answers `connect` with.
+  virtual void Run(const std::string& uuid, std::string channel_data) = 0;
+};
+
 struct SwitchOptions {
   std::string hostname = "sim-pbx";
   std::string ipv4 = "10.0.0.1";  // the switch's own address (Channel-Name domain, FreeSWITCH-IPv4)
@@ -69,6 +82,11 @@ struct SwitchOptions {
   // before its hangup, while commands on it answer "-ERR No such channel!".
   // Each destroyed leg stays listed this many simulated seconds; 0: never.
   double stale_channels_s = 0;
+  // The gate after the dialplan's socket (SetDialplanSocket): a call the
+  // socket did not mark tarifador_decision=allowed is hung up
+  // NORMAL_TEMPORARY_FAILURE, unless this is set (billing.when_down = allow:
+  // it is bridged anyway).
+  bool socket_gate_allow = false;
 };
 
 struct SwitchStats {
@@ -77,6 +95,12 @@ struct SwitchStats {
   uint64_t calls_killed = 0;                         // ended early by uuid_kill / sched_hangup / hupall
   uint64_t events_emitted = 0;
   std::map<std::string, uint64_t> events_by_name;
+  // Legs sent to a gateway: INVITEs the carrier received (a denied call
+  // must never make one), and how many of them the far end answered.
+  uint64_t gateway_legs = 0;
+  uint64_t gateway_legs_answered = 0;
+  uint64_t socket_sessions = 0;  // calls held by the dialplan's socket
+  uint64_t socket_gate_hangups = 0;  // hung up by the gate: the socket did not allow them
   uint64_t cdr_files_written = 0;  // with SwitchOptions::cdr_dir
   uint64_t cdr_write_errors = 0;
 };
@@ -113,6 +137,16 @@ class FakeSwitch {
   // Emits the BACKGROUND_JOB event of a finished bgapi job.
   void EmitBackgroundJob(const std::string& job_uuid, std::string_view command, std::string_view args,
                          const std::string& output);
+
+  // Outbound calls placed from now on first run the dialplan's socket
+  // application on `socket` (borrowed; nullptr: off, calls bridge at once).
+  void SetDialplanSocket(DialplanSocket* socket);
+  // The socket session of call leg `uuid` is over: the dialplan's gate, then
+  // the bridge, go on (nothing when the call ended meanwhile).
+  void SocketAppDone(const std::string& uuid);
+  // The `set` application on a live channel (sendmsg execute set); false
+  // when there is no such channel.
+  bool SetChannelVariable(const std::string& uuid, const std::string& name, const std::string& value);
 
   // Turns HEARTBEAT emission on or off (fault injection: "the link is up but silent").
   void SetHeartbeatsEnabled(bool enabled);
@@ -216,6 +250,7 @@ class FakeSwitch {
   bool running_ = false;
   bool stopping_ = false;
   EventSink* sink_ = nullptr;
+  DialplanSocket* dialplan_socket_ = nullptr;
   std::mt19937_64 rng_;
   std::mutex uuid_mu_;  // a leaf lock: guards uuid_rng_ only
   std::mt19937_64 uuid_rng_;

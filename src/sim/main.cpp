@@ -40,6 +40,13 @@ Server:
   --cdr-dir DIR             write each leg's mod_json_cdr document to DIR/<uuid>.cdr.json
                             when it ends (DIR must exist)
   --cdr-prefix-a-leg        name A-leg files a_<uuid>.cdr.json (mod_json_cdr prefix-a-leg)
+  --dialplan-socket HOST:PORT
+                            outbound calls first run the dialplan's `socket HOST:PORT`
+                            application (sync mode) and wait there, as the dialplan of
+                            docs/FREESWITCH.md does; then its gate
+  --socket-gate deny|allow  the gate after the socket: a call not set
+                            tarifador_decision=allowed is hung up (deny, default) or
+                            bridged anyway (allow: billing.when_down = allow)
 Load (random calls; on unless --scenario is given without --cps):
   --cps F                   calls per simulated second (default 1)
   --max-concurrent N        calls in progress at most (default 20)
@@ -159,6 +166,18 @@ int Run(int argc, char** argv) {
         return Fail("--clock-offset needs seconds (within 100 years)");
       }
       options.clock_offset_us = static_cast<int64_t>(offset_s * 1e6);
+    } else if (flag == "--dialplan-socket") {
+      if (!value(&v)) return Fail("--dialplan-socket needs HOST:PORT");
+      const size_t colon = v.rfind(':');
+      uint64_t port = 0;
+      if (colon == std::string::npos || !ParseU64(v.substr(colon + 1), &port) || port == 0 || port > 65535) {
+        return Fail("--dialplan-socket \"" + v + "\" is not HOST:PORT");
+      }
+      options.socket_host = v.substr(0, colon);
+      options.socket_port = static_cast<uint16_t>(port);
+    } else if (flag == "--socket-gate") {
+      if (!value(&v) || (v != "deny" && v != "allow")) return Fail("--socket-gate needs deny or allow");
+      options.switch_options.socket_gate_allow = v == "allow";
     } else if (flag == "--stale-channels") {
       if (!number(&options.switch_options.stale_channels_s) || !(options.switch_options.stale_channels_s >= 0) ||
           options.switch_options.stale_channels_s > 86400) {

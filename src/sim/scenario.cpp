@@ -85,6 +85,8 @@ std::string CallFromJson(const json& obj, ScriptedCall& out) {
       seconds(s.talk_s);
     } else if (key == "ivr") {
       seconds(s.ivr_s);
+    } else if (key == "dialplan") {
+      seconds(s.dialplan_s);
     } else if (key == "consult") {
       seconds(s.consult_s);
     } else if (key == "after_transfer") {

@@ -22,6 +22,10 @@ Simulator::Simulator(SimulatorOptions options, const base::Clock* clock) : optio
   switch_clock_ = std::make_unique<base::OffsetClock>(*clock_, options_.clock_offset_us);
   switch_ = std::make_unique<FakeSwitch>(*switch_clock_, options_.switch_options);
   server_ = std::make_unique<EslServer>(*switch_, options_.server);
+  if (!options_.socket_host.empty()) {
+    socket_app_ = std::make_unique<SocketApp>(*switch_, options_.socket_host, options_.socket_port);
+    switch_->SetDialplanSocket(socket_app_.get());
+  }
 }
 
 Simulator::~Simulator() { Stop(); }
@@ -34,6 +38,7 @@ base::Status Simulator::Start() {
 
 void Simulator::Stop() {
   if (load_) load_->Stop();
+  if (socket_app_) socket_app_->Stop();
   server_->Stop();
   switch_->Stop();
 }
@@ -67,6 +72,12 @@ std::string Simulator::SummaryJson() const {
   out["events_sent"] = server_->EventsSent();
   out["commands"] = server_->CommandCounts();
   out["connections_authenticated"] = server_->AuthenticatedCount();
+  out["gateway_legs"] = stats.gateway_legs;
+  out["gateway_legs_answered"] = stats.gateway_legs_answered;
+  if (socket_app_) {
+    out["socket_sessions"] = stats.socket_sessions;
+    out["socket_gate_hangups"] = stats.socket_gate_hangups;
+  }
   if (!options_.switch_options.cdr_dir.empty()) {
     out["cdr_files_written"] = stats.cdr_files_written;
     out["cdr_write_errors"] = stats.cdr_write_errors;

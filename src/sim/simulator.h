@@ -22,6 +22,7 @@
 #include "sim/fake_switch.h"
 #include "sim/load_generator.h"
 #include "sim/scenario.h"
+#include "sim/socket_app.h"
 
 namespace tarifador::sim {
 
@@ -36,6 +37,11 @@ struct SimulatorOptions {
   // before NTP. Every time the switch stamps or counts (events, CDRs, `show
   // channels`, sched_hangup) is on its own clock.
   int64_t clock_offset_us = 0;
+  // The dialplan's `socket` application (sim/socket_app.h): outbound calls
+  // are first held while FreeSWITCH's side talks to this "host:port"
+  // (tarifador's freeswitch.socket_listen). Empty: calls bridge at once.
+  std::string socket_host;
+  uint16_t socket_port = 0;
 };
 
 class Simulator {
@@ -82,6 +88,7 @@ class Simulator {
   std::unique_ptr<base::OffsetClock> switch_clock_;  // clock_ + the offset
   std::unique_ptr<FakeSwitch> switch_;
   std::unique_ptr<EslServer> server_;
+  std::unique_ptr<SocketApp> socket_app_;
   std::unique_ptr<LoadGenerator> load_;
 };
 

@@ -30,6 +30,17 @@
 #              there as mod_json_cdr does; tarifador is killed mid-call and
 #              restarted: the call that ended meanwhile is billed from its
 #              file without any import, and every file is deleted
+#   socket     freeswitch.socket_listen and the sim's dialplan running
+#              `socket` before its bridge (far ends that answer at once): an
+#              allowed call on exactly 1 s of money goes out (its own
+#              reservation counted once) and is cut at 1 s; a call with no
+#              money and one from an unknown extension never reach the
+#              gateway; with tarifador's socket unreachable the dialplan's gate
+#              refuses the call, still without a gateway leg; the HTTP hook
+#              answers curl --anyauth (what mod_curl sends)
+#   race       no socket (event socket only) and a far end that answers at
+#              once: the denied call connects before its uuid_kill lands; its
+#              CDR is billed as answered and keeps its deny_reason as the flag
 # Each ends with the account's ledger checked through sqlite3 and the HTTP
 # API, and `tarifador check` exiting 0.
 # Usage: billing_faults_test.sh path/to/tarifador path/to/tarifador-sim [scenario...]
@@ -471,7 +482,119 @@ scenario_spool() {
   note "ok: the call that ended while tarifador was down was billed from its file; the spool is empty"
 }
 
-ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool)
+# sim_summary KEY: the value of KEY in the sim's JSON summary (after sim_wait).
+sim_summary() {
+  python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]).get(sys.argv[2]))' \
+    "$D/sim.out" "$1"
+}
+
+# metric_labelled NAME LABELS: the value of NAME{LABELS} on /metrics ("" when absent).
+metric_labelled() {
+  curl -fsS "$BASE/metrics" | awk -v k="$1{$2}" '$1 == k { print $2 }'
+}
+
+scenario_socket() {
+  new_site socket
+  setup_office 0.10 1001 # 0.10 at 0.10 a second: exactly the first second
+  local funded=$ACCOUNT_ID
+  serve_start
+  create_account "acct-empty-$SITE" prepaid
+  create_extension 1002 "$ACCOUNT_ID"
+  serve_stop
+  ACCOUNT_ID=$funded
+  local port allowed=c5000000-0000-4000-8000-000000000001 broke=c5000000-0000-4000-8000-000000000002
+  local stranger=c5000000-0000-4000-8000-000000000003 refused=c5000000-0000-4000-8000-000000000004
+  port=$(free_port)
+  # Far ends that answer at once, behind a dialplan that bridges at once
+  # (once the socket lets the call go).
+  {
+    printf '{"at": 0, "caller": "1001", "destination": "%s", "dialplan": 0, "ring": 0, "talk": 30, "a_uuid": "%s"}\n' \
+      "$DEST" "$allowed"
+    printf '{"at": 0, "caller": "1002", "destination": "%s", "dialplan": 0, "ring": 0, "talk": 30, "a_uuid": "%s"}\n' \
+      "$DEST" "$broke"
+    printf '{"at": 0, "caller": "1009", "destination": "%s", "dialplan": 0, "ring": 0, "talk": 30, "a_uuid": "%s"}\n' \
+      "$DEST" "$stranger"
+  } >"$D/calls.jsonl"
+  sim_start --seed 109 --scenario "$D/calls.jsonl" --exit-when-done --dialplan-socket "127.0.0.1:$port"
+  export TARIFADOR_FREESWITCH_SOCKET_LISTEN=127.0.0.1:$port
+  serve_on_sim
+  sim_wait 40
+  wait_sql "SELECT count(*) FROM cdrs WHERE uuid IN ('$allowed', '$broke', '$stranger')" 3 10
+  local row
+  row=$(sql "SELECT disposition, deny_reason, billsec FROM cdrs WHERE uuid = '$allowed'")
+  [[ "$row" == "cut_off_no_funds||1" ]] || fail "the call with 1 s of money: CDR '$row', not cut_off_no_funds after 1 s"
+  row=$(sql "SELECT disposition, deny_reason, billsec, cost_micros FROM cdrs WHERE uuid = '$broke'")
+  [[ "$row" == "denied|insufficient_funds|0|0" ]] || fail "the call with no money: CDR '$row'"
+  row=$(sql "SELECT disposition, deny_reason, billsec, cost_micros FROM cdrs WHERE uuid = '$stranger'")
+  [[ "$row" == "denied|unknown_extension|0|0" ]] || fail "the call from an unknown extension: CDR '$row'"
+  local legs sessions
+  legs=$(sim_summary gateway_legs)
+  sessions=$(sim_summary socket_sessions)
+  [[ "$legs" == 1 ]] || fail "the carrier got $legs INVITEs; only the allowed call may reach it: $(cat "$D/sim.out")"
+  [[ "$sessions" == 3 ]] || fail "the dialplan's socket held $sessions calls, not 3"
+  [[ "$(metric_labelled tarifador_dialplan_socket_calls_total 'result="allowed"')" == 1 ]] ||
+    fail "/metrics: $(curl -fsS "$BASE/metrics" | grep dialplan_socket)"
+  # A denied call is hung up by its uuid_kill (event socket) or by the
+  # socket's verdict, whichever lands first.
+  local denied ended
+  denied=$(metric_labelled tarifador_dialplan_socket_calls_total 'result="denied"')
+  ended=$(metric_labelled tarifador_dialplan_socket_calls_total 'result="ended"')
+  ((denied + ended == 2)) || fail "/metrics: $(curl -fsS "$BASE/metrics" | grep dialplan_socket)"
+  ledger_consistent "$ACCOUNT_ID" 100000
+  recharge "$ACCOUNT_ID" 1.00
+  serve_stop
+
+  # tarifador's socket unreachable (not listening): the dialplan's gate
+  # refuses the call before any bridge (billing.when_down = deny), though
+  # the account could pay for it.
+  unset TARIFADOR_FREESWITCH_SOCKET_LISTEN
+  printf '{"at": 0, "caller": "1001", "destination": "%s", "dialplan": 0, "ring": 0, "talk": 30, "a_uuid": "%s"}\n' \
+    "$DEST" "$refused" >"$D/calls.jsonl"
+  sim_start --seed 110 --scenario "$D/calls.jsonl" --duration 5 --dialplan-socket "127.0.0.1:$(free_port)"
+  serve_on_sim
+  sim_wait 20
+  legs=$(sim_summary gateway_legs)
+  [[ "$legs" == 0 ]] || fail "with tarifador's socket down the carrier got $legs INVITEs"
+  [[ "$(sim_summary socket_gate_hangups)" == 1 ]] || fail "the dialplan's gate did not refuse the call: $(cat "$D/sim.out")"
+  wait_sql "SELECT disposition, billsec FROM cdrs WHERE uuid = '$refused'" "failed|0" 10
+  ledger_consistent "$ACCOUNT_ID" 1100000
+  # The HTTP hook as mod_curl asks (CURLAUTH_ANY: credentials only after a
+  # challenge naming a scheme libcurl has), with the docs' viewer token.
+  local hook code
+  hook=$("$BIN" token create dialplan --role viewer --config "$CFG" 2>"$D/token3.err") ||
+    fail "tarifador token create dialplan exited non-zero: $(cat "$D/token3.err")"
+  code=$(curl -sS -o "$D/hook.out" -w '%{http_code}' --anyauth -u "tarifador:$hook" \
+    "$BASE/api/v1/authorize?caller=1001&destination=$DEST&uuid=$refused") || fail "curl --anyauth failed"
+  [[ "$code" == 200 ]] || fail "the authorize hook with --anyauth got $code: $(cat "$D/hook.out")"
+  grep -q '"allowed":true' "$D/hook.out" || fail "the authorize hook's answer: $(cat "$D/hook.out")"
+  serve_stop
+  store_check
+  note "ok: 1 of 3 calls reached the gateway (the allowed one, cut at 1 s); the gate refused the call with the socket down"
+}
+
+scenario_race() {
+  new_site race
+  setup_office 0.05 1001 # less than the first second (0.10): denied
+  local uuid=c6000000-0000-4000-8000-000000000001
+  printf '{"at": 0, "caller": "1001", "destination": "%s", "dialplan": 0, "ring": 0, "talk": 30, "a_uuid": "%s"}\n' \
+    "$DEST" "$uuid" >"$D/calls.jsonl"
+  sim_start --seed 111 --scenario "$D/calls.jsonl" --exit-when-done
+  serve_on_sim
+  sim_wait 20
+  wait_sql "SELECT count(*) FROM cdrs WHERE uuid = '$uuid'" 1 10
+  local row
+  row=$(sql "SELECT disposition, deny_reason, hangup_cause FROM cdrs WHERE uuid = '$uuid'")
+  [[ "$row" == "answered|insufficient_funds|CALL_REJECTED" ]] ||
+    fail "the denied call that connected has CDR '$row', not answered and flagged with its deny_reason"
+  [[ "$(sim_summary gateway_legs_answered)" == 1 ]] || fail "the far end did not answer: $(cat "$D/sim.out")"
+  grep -q "denied (insufficient_funds) but connected" "$D"/serve*.log || fail "no warning says the denied call connected"
+  ledger_consistent "$ACCOUNT_ID" 50000
+  serve_stop
+  store_check
+  note "ok: a denied call that connected anyway was billed as answered, flagged insufficient_funds"
+}
+
+ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do

@@ -240,3 +240,32 @@ TEST_CASE("A CDR with impossible times is refused and bills nothing", "[billing]
   CHECK(s.repo.cdr_count() == 0);
   CHECK(s.Acc().balance == M("1.00"));
 }
+
+TEST_CASE("Admit settles a held call: its own CREATE or the live one, whichever comes first", "[billing][loop]") {
+  LoopSetup s;
+  LegScript a = ALeg("a-held");
+  s.control.ExpectScheduleHangup("a-held", 100, kCauseOutOfTime);
+  auto admitted = s.loop->Admit(a.Create(), 5s);
+  REQUIRE(admitted.ok());
+  CHECK(admitted->state == CallTracker::Admission::State::kAllowed);
+  CHECK(admitted->max_seconds == 100);
+  // The live CHANNEL_CREATE arriving later is a duplicate: one reservation.
+  s.loop->Post(a.Create());
+  auto again = s.loop->Admit(a.Create(), 5s);
+  REQUIRE(again.ok());
+  CHECK(again->state == CallTracker::Admission::State::kAllowed);
+  auto active = s.loop->ActiveCalls(5s);
+  REQUIRE(active.ok());
+  CHECK(active->size() == 1);
+  CHECK(s.Acc().reserved == M("0.60"));  // one debit interval of 60 s at 0.01/s, once
+
+  LegScript dear = ALeg("a-held-dear", "447700900123");
+  s.control.ExpectKill("a-held-dear", kCauseNoFunds);
+  auto denied = s.loop->Admit(dear.Create(), 5s);
+  REQUIRE(denied.ok());
+  CHECK(denied->state == CallTracker::Admission::State::kDenied);
+  CHECK(denied->reason == "insufficient_funds");
+  s.loop->Stop();
+  CHECK(s.loop->Admit(ALeg("a-late").Create(), 5s).status().code() == base::StatusCode::kUnavailable);
+  s.control.Verify();
+}

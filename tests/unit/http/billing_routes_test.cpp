@@ -6,6 +6,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <memory>
 #include <mutex>
@@ -599,6 +600,68 @@ TEST_CASE("Authorize answers the dialplan with the Authorizer's decision", "[htt
         "longer than 32");
   Error(Get(*cli, s.viewer, "/api/v1/authorize?caller=1001&destination=" + std::string(65, '4')), 400,
         "longer than 64");
+}
+
+TEST_CASE("Authorize counts the checked call's own reservation once", "[http][billing]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const int64_t id = CreateAccount(s, *cli, {{"name", "Tight"}, {"type", "prepaid"}});
+  const int64_t other = CreateAccount(s, *cli, {{"name", "Other"}, {"type", "prepaid"}});
+  Recharge(s, *cli, id, "0.05");
+  Recharge(s, *cli, other, "1.00");
+  Ok(PostJson(*cli, s.admin, "/api/v1/extensions", {{"number", "1001"}, {"name", "Alice"}, {"account_id", id}}), 201);
+  // CHANNEL_CREATE reserved the call's first 5 s (0.05 at 0.60 a minute)
+  // before the dialplan asks about the very same call.
+  const auto now = base::Instant::FromMicros(kNow.micros());
+  REQUIRE(s.repo()
+              .Reserve({billing::CallId{"call-own"}, billing::AccountId{id}, billing::testing::M("0.05"), 5, now, now})
+              .ok());
+  REQUIRE(s.repo()
+              .Reserve({billing::CallId{"call-other"}, billing::AccountId{other}, billing::testing::M("0.50"), 50,
+                        now, now})
+              .ok());
+  const auto authorize = [&](const std::string& query) {
+    return Ok(Get(*cli, s.viewer, "/api/v1/authorize?caller=1001&destination=442079460958" + query));
+  };
+  // Without the uuid the call's own hold looks spent.
+  CHECK(authorize("")["reason"] == "insufficient_funds");
+  const json own = authorize("&uuid=call-own");
+  CHECK(own["allowed"] == true);
+  CHECK(own["max_seconds"] == 5);
+  CHECK(own["available"] == "0.0500");
+  // Another account's reservation is not this account's money.
+  CHECK(authorize("&uuid=call-other")["reason"] == "insufficient_funds");
+  CHECK(authorize("&uuid=no-such-call")["reason"] == "insufficient_funds");
+  Error(Get(*cli, s.viewer, "/api/v1/authorize?caller=1001&destination=44&uuid=" + std::string(65, 'u')), 400,
+        "\"uuid\" is longer than 64");
+}
+
+TEST_CASE("The routes FreeSWITCH calls offer Basic on a 401; the others only Bearer", "[http][billing]") {
+  BillingServer s;
+  auto cli = s.Client();
+  // mod_curl's libcurl (CURLAUTH_ANY) sends the URL's user:token only after
+  // a challenge naming a scheme it supports.
+  const auto challenges = [&](const httplib::Result& r) {
+    REQUIRE(r);
+    CHECK(r->status == 401);
+    std::vector<std::string> out;
+    const auto range = r->headers.equal_range("WWW-Authenticate");
+    for (auto it = range.first; it != range.second; ++it) out.push_back(it->second);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(challenges(cli->Get("/api/v1/authorize?caller=1001&destination=44")) ==
+        std::vector<std::string>{"Basic realm=\"tarifador\"", "Bearer realm=\"tarifador\""});
+  CHECK(challenges(cli->Post("/api/v1/cdr/json", "{}", "application/json")) ==
+        std::vector<std::string>{"Basic realm=\"tarifador\"", "Bearer realm=\"tarifador\""});
+  // A browser must not open its own login dialog for the UI's requests.
+  CHECK(challenges(cli->Get("/api/v1/accounts")) == std::vector<std::string>{"Bearer realm=\"tarifador\""});
+  // And Basic with the token as the password is then accepted.
+  auto with_basic = s.Client();
+  with_basic->set_basic_auth("tarifador", s.viewer);
+  auto ok = with_basic->Get("/api/v1/authorize?caller=1001&destination=442079460958");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
 }
 
 TEST_CASE("Active calls come from the billing thread's snapshot, oldest first", "[http][billing]") {

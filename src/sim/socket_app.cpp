@@ -1,0 +1,140 @@
+#include "sim/socket_app.h"
+
+#include <chrono>
+#include <utility>
+
+#include "base/log.h"
+#include "sim/command_reader.h"
+#include "sim/esl_server.h"
+
+namespace tarifador::sim {
+namespace {
+
+using std::chrono::milliseconds;
+
+// mod_event_socket waits this long for the first command (listener_run's
+// read_packet(listener, &ievent, 25)).
+constexpr std::chrono::seconds kConnectWait{25};
+constexpr milliseconds kPoll{20};
+
+std::string Reply(std::string_view text) { return "Content-Type: command/reply\nReply-Text: " + std::string(text) + "\n\n"; }
+
+std::string DisconnectNotice() {
+  return "Content-Type: text/disconnect-notice\nContent-Length: " + std::to_string(kDisconnectText.size()) + "\n\n" +
+         std::string(kDisconnectText);
+}
+
+}  // namespace
+
+SocketApp::SocketApp(FakeSwitch& fake_switch, std::string host, uint16_t port)
+    : switch_(fake_switch), host_(std::move(host)), port_(port) {}
+
+SocketApp::~SocketApp() { Stop(); }
+
+void SocketApp::Run(const std::string& uuid, std::string channel_data) {
+  std::list<std::unique_ptr<Session>> finished;
+  std::lock_guard lock(mu_);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if ((*it)->done) {
+      finished.push_back(std::move(*it));
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& s : finished) s->thread.join();
+  if (stopped_) return;
+  auto session = std::make_unique<Session>();
+  session->uuid = uuid;
+  session->channel_data = std::move(channel_data);
+  Session& s = *session;
+  sessions_.push_back(std::move(session));
+  s.thread = std::thread([this, &s] { Serve(s); });
+}
+
+void SocketApp::Stop() {
+  std::list<std::unique_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    for (auto& s : sessions_) s->transport.Cancel();
+    sessions.swap(sessions_);
+  }
+  for (auto& s : sessions) {
+    if (s->thread.joinable()) s->thread.join();
+  }
+}
+
+bool SocketApp::Execute(Session& session, const std::string& line, const esl::Headers& headers, std::string& reply) {
+  if (line == "connect") {
+    reply = session.channel_data;
+    return true;
+  }
+  if (line == "exit") {
+    reply = Reply("+OK bye") + DisconnectNotice();
+    return false;
+  }
+  if (line.rfind("sendmsg", 0) == 0) {
+    const std::string_view command = headers.Get("call-command");
+    if (command == "execute") {
+      const std::string app(headers.Get("execute-app-name"));
+      const std::string arg(headers.Get("execute-app-arg"));
+      if (app == "set") {
+        const size_t eq = arg.find('=');
+        if (eq != std::string::npos) switch_.SetChannelVariable(session.uuid, arg.substr(0, eq), arg.substr(eq + 1));
+      } else if (app == "hangup") {
+        switch_.ExecuteApi("uuid_kill", session.uuid + " " + (arg.empty() ? "NORMAL_CLEARING" : arg));
+      }
+    } else if (command == "hangup") {
+      const std::string cause(headers.Get("hangup-cause"));
+      switch_.ExecuteApi("uuid_kill", session.uuid + " " + (cause.empty() ? "NORMAL_CLEARING" : cause));
+    }
+    reply = Reply("+OK");
+    return true;
+  }
+  reply = Reply("-ERR command not found");
+  return true;
+}
+
+void SocketApp::Serve(Session& session) {
+  try {
+    base::Result<std::unique_ptr<esl::Connection>> conn = session.transport.Connect(host_, port_, milliseconds(1000));
+    if (conn.ok()) {
+      CommandReader reader;
+      const auto connect_deadline = std::chrono::steady_clock::now() + kConnectWait;
+      bool connected = false;
+      char buffer[4096];
+      for (bool open = true; open;) {
+        if (!switch_.HasChannel(session.uuid)) {
+          // The call was hung up (a uuid_kill, the socket's own hangup).
+          (void)(*conn)->WriteAll(DisconnectNotice(), milliseconds(1000));
+          break;
+        }
+        if (!connected && std::chrono::steady_clock::now() > connect_deadline) break;
+        base::Result<size_t> n = (*conn)->Read(buffer, sizeof buffer, kPoll);
+        if (!n.ok()) break;  // closed by the peer: the dialplan goes on
+        reader.Append(std::string_view(buffer, *n));
+        for (;;) {
+          base::Result<std::optional<Command>> next = reader.Next();
+          if (!next.ok()) {
+            open = false;
+            break;
+          }
+          if (!*next) break;
+          std::string reply;
+          connected = connected || (*next)->line == "connect";
+          open = Execute(session, (*next)->line, (*next)->headers, reply);
+          if (!(*conn)->WriteAll(reply, milliseconds(1000)).ok()) open = false;
+          if (!open) break;
+        }
+      }
+      (*conn)->Close();
+    }
+  } catch (const std::exception& e) {
+    base::LogError(std::string("socket application session threw: ") + e.what());  // the thread's top-level catch
+  }
+  switch_.SocketAppDone(session.uuid);
+  session.done = true;
+}
+
+}  // namespace tarifador::sim
