@@ -457,10 +457,7 @@ base::Status CallTracker::OnBilled(const Cdr& cdr, const base::Status& billed) {
     // is left for a backfill or an operator (the log says why).
     base::LogError("call " + cdr.uuid.value + " cannot be billed: " + billed.message() +
                    "; its reservation is released");
-    if (base::Status released = repository_.ReleaseReservation(cdr.uuid);
-        !released.ok() && released.code() != base::StatusCode::kNotFound) {
-      LogIfFailed(released.WithContext("releasing the reservation of call " + cdr.uuid.value));
-    }
+    LogIfFailed(Release(cdr.uuid));
   }
   return billed.WithContext("billing call " + cdr.uuid.value);
 }
@@ -523,7 +520,40 @@ base::Status CallTracker::ExtendOrCut(CallState& call, base::Instant now) {
   const int64_t want_s = std::min(call.covered_s + options_.debit_interval_s, call.max_seconds);
   auto want_cost = CostOfCall(*call.rated, want_s);
   if (!want_cost.ok()) return want_cost.status();
-  auto extended = repository_.ExtendReservation(call.id, want_cost->cost, want_s, now);
+  if (Async()) {
+    // Queued, as a reservation is (Admit): the billing thread does not wait
+    // for the commit, and Tick() leaves the call alone until the result is
+    // back. A HANGUP_COMPLETE meanwhile is billed by a write queued after
+    // this one, which releases all the extension holds.
+    QueueExtension(call, want_cost->cost, want_s, now, /*partial=*/false);
+    return base::Status::Ok();
+  }
+  return OnExtended(call, want_s, now, repository_.ExtendReservation(call.id, want_cost->cost, want_s, now));
+}
+
+void CallTracker::QueueExtension(CallState& call, base::Money amount, int64_t covered_s, base::Instant now,
+                                 bool partial) {
+  call.extending = true;
+  ++in_flight_;
+  repository_.ExtendReservationAsync(
+      call.id, amount, covered_s, now,
+      [this, id = call.id, covered_s, now, partial, post = options_.post](base::Result<Reservation> r) {
+        post([this, id, covered_s, now, partial, r = std::move(r)]() mutable {
+          --in_flight_;
+          const auto it = calls_.find(id);
+          // Ended meanwhile (billed or let go): the write queued for that
+          // after this one released all the money.
+          if (it == calls_.end() || !it->second.extending) return base::Status::Ok();
+          it->second.extending = false;
+          base::Status s = partial ? OnPartlyExtended(it->second, std::move(r))
+                                   : OnExtended(it->second, covered_s, now, std::move(r));
+          return s.WithContext("extending the reservation of call " + id.value);
+        });
+      });
+}
+
+base::Status CallTracker::OnExtended(CallState& call, int64_t want_s, base::Instant now,
+                                     base::Result<Reservation> extended) {
   if (extended.ok()) {
     call.reserved_amount = extended->amount;
     call.covered_s = extended->covered_s;
@@ -533,6 +563,10 @@ base::Status CallTracker::ExtendOrCut(CallState& call, base::Instant now) {
     // Billed by someone else (`tarifador cdr import` in another process
     // wrote its CDR and released the money): the call is over.
     base::LogInfo("call " + call.id.value + " was billed by a backfill while tracked: no longer tracked");
+    if (Async()) {
+      Forget(calls_.find(call.id));  // a continuation: no iteration over calls_ is under way
+      return base::Status::Ok();
+    }
     call.cut_off = true;  // Tick() erases it (Forget would invalidate its iterator)
     call.authorized = false;
     gone_.push_back(call.id);
@@ -541,7 +575,10 @@ base::Status CallTracker::ExtendOrCut(CallState& call, base::Instant now) {
   if (extended.status().code() != base::StatusCode::kFailedPrecondition) return extended.status();
 
   // Not enough for a whole interval: take what the account still has, then
-  // end the call where the money ends (SPEC 4).
+  // end the call where the money ends (SPEC 4). The account is read as
+  // committed; a write of another call committed before the partial
+  // extension can only make it fail (then the cut-off is at covered_s, still
+  // paid for), never hold money twice.
   auto account = repository_.GetAccount(*call.account_id);
   if (!account.ok()) return account.status();
   const base::Money can_hold = AvailableMoney(*account) + call.reserved_amount;
@@ -550,14 +587,32 @@ base::Status CallTracker::ExtendOrCut(CallState& call, base::Instant now) {
   if (affordable && *affordable > call.covered_s) {
     auto partial = CostOfCall(*call.rated, *affordable);
     if (partial.ok()) {
-      auto more = repository_.ExtendReservation(call.id, partial->cost, *affordable, now);
-      if (more.ok()) {
-        call.reserved_amount = more->amount;
-        call.covered_s = more->covered_s;
+      if (Async()) {
+        // The cut-off follows the partial extension's result: the hangup
+        // goes where the money actually held ends.
+        QueueExtension(call, partial->cost, *affordable, now, /*partial=*/true);
+        return base::Status::Ok();
       }
+      return OnPartlyExtended(call, repository_.ExtendReservation(call.id, partial->cost, *affordable, now));
     }
   }
+  return CutOff(call);
+}
+
+base::Status CallTracker::OnPartlyExtended(CallState& call, base::Result<Reservation> extended) {
+  // Refused (another call took the money meanwhile): the cut-off stays at
+  // what was held already, which is paid for.
+  if (extended.ok()) {
+    call.reserved_amount = extended->amount;
+    call.covered_s = extended->covered_s;
+  }
+  return CutOff(call);
+}
+
+base::Status CallTracker::CutOff(CallState& call) {
   call.cut_off = true;
+  const int64_t connected_us = std::max(call.answered_us, call.bridged_us);
+  const base::Instant switch_now = base::Instant::FromMicros(SwitchNow().micros() + kCommandLeadUs);
   const int64_t seconds_left = EpochSeconds(connected_us) + call.covered_s - switch_now.seconds();
   base::LogInfo("call " + call.id.value + ": account " + std::to_string(call.account_id->value) +
                 " cannot pay beyond " + std::to_string(call.covered_s) + " s; hanging up in " +
@@ -580,7 +635,7 @@ base::Status CallTracker::Tick() {
 
   const base::Instant now = clock_.Now();
   for (auto& [id, call] : calls_) {
-    if (!call.authorized || !call.reserved || call.cut_off) continue;
+    if (!call.authorized || !call.reserved || call.cut_off || call.extending) continue;
     note(ExtendOrCut(call, now).WithContext("extending the reservation of call " + id.value));
   }
   std::vector<CallId> gone;
@@ -600,9 +655,29 @@ base::Status CallTracker::LetGo(std::map<CallId, CallState>::iterator it, const 
                    "; no longer tracked, its reservation released, its CDR left to the backfill (mod_json_cdr or "
                    "`tarifador cdr import`)");
   if (!reserved) return base::Status::Ok();
-  base::Status released = repository_.ReleaseReservation(id);
-  if (released.code() == base::StatusCode::kNotFound) return base::Status::Ok();
-  return released.WithContext("releasing the reservation of call " + id.value);
+  return Release(id);
+}
+
+base::Status CallTracker::Release(const CallId& id) {
+  const auto failure = [id](const base::Status& released) {
+    if (released.code() == base::StatusCode::kNotFound) return base::Status::Ok();
+    return released.WithContext("releasing the reservation of call " + id.value);
+  };
+  if (Async()) {
+    // Queued after every write made for the call so far (an extension in
+    // flight included), so it releases all they hold.
+    ++in_flight_;
+    releasing_.insert(id);
+    repository_.ReleaseReservationAsync(id, [this, id, failure, post = options_.post](base::Status released) {
+      post([this, id, failure, released = std::move(released)] {
+        --in_flight_;
+        releasing_.erase(releasing_.find(id));
+        return failure(released);
+      });
+    });
+    return base::Status::Ok();
+  }
+  return failure(repository_.ReleaseReservation(id));
 }
 
 bool CallTracker::IsLive(const CallId& leg) const {
@@ -715,15 +790,16 @@ base::Result<CallTracker::ReconcileReport> CallTracker::Reconcile(const std::vec
     note(reservations.status().WithContext("listing reservations to reconcile"));
   } else {
     for (const Reservation& r : *reservations) {
-      if (calls_.count(r.call) || live_legs.count(r.call) || finalised.count(r.call) || billing_.count(r.call)) {
-        continue;  // tracked, live, or its billing (which releases it) is queued
+      if (calls_.count(r.call) || live_legs.count(r.call) || finalised.count(r.call) || billing_.count(r.call) ||
+          releasing_.count(r.call)) {
+        continue;  // tracked, live, or its billing or release is queued
       }
       base::LogWarning(
           "call " + r.call.value +
           (reconciled_once_ ? " is no longer live and not tracked" : " ended while tarifador was not running") +
           ": its reservation of " + r.amount.ToString() +
           " is released; its CDR comes from a backfill (mod_json_cdr or `tarifador cdr import`)");
-      note(repository_.ReleaseReservation(r.call));
+      note(Release(r.call));
       ++report.orphans_released;
     }
   }

@@ -8,8 +8,8 @@
 //    switch a hard stop at the affordable maximum (ScheduleHangup);
 //  - links the other legs to their call (they are never billed);
 //  - on Tick() extends the reservations of connected calls before they run
-//    out, and when an account cannot pay for more, schedules the hangup at
-//    the end of what is paid for;
+//    out, and when an account cannot pay for more, takes what it still has
+//    and schedules the hangup at the end of what is paid for;
 //  - on CHANNEL_HANGUP_COMPLETE of the originating leg computes billsec
 //    (ConnectedBillsec), rates it and bills it with Repository::BillCall: the
 //    CDR, the charge and the release in one transaction, once per call uuid.
@@ -18,6 +18,16 @@
 // backfill) is still billed, without authorization, with what the account can
 // pay. Not thread-safe: one billing thread owns it (STYLE.md: threads follow
 // folders); the repository and call control it borrows must be thread-safe.
+//
+// With Options::post set (the billing loop) no store write is waited for
+// (issue #13): reservations, extensions, releases and billings are queued
+// (Repository::*Async) and their results handled in continuations. A call
+// has at most one extension in flight; Tick() leaves it alone until its
+// continuation has run. A call may end while its extension is in flight:
+// its billing is queued after the extension, so the store applies the
+// extension first and the billing releases all of it; the continuation then
+// finds the call gone and does nothing. Unset, every write is waited for
+// (`tarifador cdr import`, OnEventAndWait).
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -56,11 +66,15 @@ class CallTracker {
     // store failed) or that is found live after a link outage and would now
     // be denied is let through and billed at its end, instead of hung up.
     bool allow_unchecked = false;
-    // When set, reservations and billings are queued to the repository
-    // without waiting (ReserveAsync, BillCallAsync) and what follows them
-    // (the hard stop or the kill, the retry list) runs as a continuation
-    // handed to `post`, which must run it on the tracker's thread, in order
-    // with the events. The billing loop sets it; unset, every write waits.
+    // When set, reservations, extensions, releases and billings are queued
+    // to the repository without waiting (ReserveAsync,
+    // ExtendReservationAsync, ReleaseReservationAsync, BillCallAsync) and
+    // what follows them (the hard stop or the kill, the new covered time or
+    // the cut-off, the retry list) runs as a continuation handed to `post`,
+    // which must run it later on the tracker's thread (never from inside
+    // the call that handed it over), in order with the events; its failure
+    // is for `post` to log. The billing loop sets it; unset, every write
+    // waits.
     std::function<void(std::function<base::Status()>)> post;
     // Called on the tracker's thread when a call's billing is durable (or
     // was already): the billing loop's hangup-to-CDR latency.
@@ -199,7 +213,8 @@ class CallTracker {
   // A periodic check (not a reconnect's reconcile) waits for its list.
   bool check_pending() const { return reconcile_pending_ && periodic_check_; }
   size_t active_call_count() const { return calls_.size(); }
-  // Store writes queued whose continuation has not run yet.
+  // Store writes queued whose continuation has not run yet (reservations,
+  // extensions, releases, billings).
   size_t in_flight() const { return in_flight_; }
   // Tracked calls let go since the start because FreeSWITCH no longer had
   // them (OnChannelGone, a periodic check).
@@ -236,6 +251,10 @@ class CallTracker {
     int64_t covered_s = 0;
     int64_t max_seconds = 0;
     bool cut_off = false;
+    // An extension of its reservation is queued and its continuation has not
+    // run yet (Async()): Tick() queues no other, and reserved_amount and
+    // covered_s are those before it.
+    bool extending = false;
   };
 
   base::Status OnOriginatingCreate(const CallEvent& event);
@@ -249,7 +268,28 @@ class CallTracker {
   base::Status Classify(CallState& call, base::Instant at, bool authorize);
   // Marks the call denied and kills it; returns the Kill's status.
   base::Status Deny(CallState& call, std::string reason, std::string_view cause);
+  // Extends the reservation of a connected call that is running out of paid
+  // time (queued when Async()), or cuts it where the money ends.
   base::Status ExtendOrCut(CallState& call, base::Instant now);
+  // What an extension to `want_s` came back with: the new covered time, the
+  // call forgotten (billed by a backfill), or the partial extension and the
+  // cut-off. Runs inside Tick() in the synchronous form, in the extension's
+  // continuation when Async().
+  base::Status OnExtended(CallState& call, int64_t want_s, base::Instant now, base::Result<Reservation> extended);
+  // What the partial extension came back with: the new covered time when it
+  // was taken, then the cut-off.
+  base::Status OnPartlyExtended(CallState& call, base::Result<Reservation> extended);
+  // Async(): marks the call extending and queues the extension to `amount`
+  // covering `covered_s`; its continuation goes on with OnExtended (or
+  // OnPartlyExtended when `partial`) unless the call is gone by then.
+  void QueueExtension(CallState& call, base::Money amount, int64_t covered_s, base::Instant now, bool partial);
+  // Marks the call cut off and has the switch end it at connected +
+  // covered_s (sched_hangup), or at once when that is now or past.
+  base::Status CutOff(CallState& call);
+  // Releases the reservation of a call no longer tracked: queued when
+  // Async() (the continuation returns the failure, which `post` logs),
+  // otherwise waited for. A call holding none is OK.
+  base::Status Release(const CallId& id);
   base::Result<Cdr> BuildCdr(const CallState& call, const CallEvent& event) const;
   base::Status Bill(const Cdr& cdr);
   base::Status OnBilled(const Cdr& cdr, const base::Status& billed);
@@ -293,6 +333,10 @@ class CallTracker {
   // Calls whose billing is queued and not yet committed: their reservation
   // is still in the store, and is not an orphan.
   std::set<CallId> billing_;
+  // Calls whose release is queued and not yet committed: a reconcile that
+  // lists reservations meanwhile still sees theirs, and must not take it
+  // for an orphan (a second release, a wrong count).
+  std::multiset<CallId> releasing_;
   uint64_t refused_over_cap_ = 0;
   uint64_t let_go_ = 0;
   std::vector<CallId> gone_;  // found billed elsewhere during a Tick(): forgotten at its end

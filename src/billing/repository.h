@@ -124,16 +124,27 @@ class Repository {
   // the account is missing. InvalidArgument on an empty uuid or negative cost.
   virtual base::Result<CallBilled> BillCall(const Cdr& cdr, base::Instant at) = 0;
 
-  // BillCall and Reserve without waiting: `done` gets the same result once
-  // the write is committed (or failed), on any thread; it must be quick.
-  // Writes submitted one after the other are applied in that order. The
-  // store implementation queues them to its writer, so a burst of calls
-  // shares one commit; the defaults simply run the synchronous form.
+  // BillCall, Reserve, ExtendReservation and ReleaseReservation without
+  // waiting: `done` gets the same result once the write is committed (or
+  // failed), on any thread; it must be quick. Writes submitted one after the
+  // other (by any of these four) are applied in that order: a billing or a
+  // release submitted after an extension finds the extended reservation and
+  // releases all of it, and an extension submitted after them finds none
+  // (NotFound) and holds nothing. The store implementation queues them to
+  // its writer, so a burst of calls shares one commit; the defaults simply
+  // run the synchronous form.
   virtual void BillCallAsync(const Cdr& cdr, base::Instant at, std::function<void(base::Result<CallBilled>)> done) {
     done(BillCall(cdr, at));
   }
   virtual void ReserveAsync(const Reservation& reservation, std::function<void(base::Result<Reservation>)> done) {
     done(Reserve(reservation));
+  }
+  virtual void ExtendReservationAsync(const CallId& call, base::Money new_amount, int64_t covered_s, base::Instant at,
+                                      std::function<void(base::Result<Reservation>)> done) {
+    done(ExtendReservation(call, new_amount, covered_s, at));
+  }
+  virtual void ReleaseReservationAsync(const CallId& call, std::function<void(base::Status)> done) {
+    done(ReleaseReservation(call));
   }
   // The stored CDR; NotFound `no CDR for call <uuid>`.
   virtual base::Result<Cdr> GetCdr(const CallId& call) = 0;

@@ -193,6 +193,15 @@ base::Result<T> RunMoneyJob(Writer& writer, const BillingRepository::MoneyObserv
   return r;
 }
 
+// ReleaseReservationIn, naming the account whose money it freed (none when
+// the call held nothing) for the money observer.
+base::Result<std::optional<AccountId>> ReleaseNamingAccount(SQLite::Database& db, const CallId& call) {
+  std::optional<AccountId> account;
+  if (auto held = GetReservationIn(db, call); held.ok()) account = held->account_id;
+  TARIFADOR_RETURN_IF_ERROR(ReleaseReservationIn(db, call));
+  return account;
+}
+
 }  // namespace
 
 base::Result<billing::Account> GetAccountIn(SQLite::Database& db, AccountId id) {
@@ -723,13 +732,7 @@ base::Result<billing::Reservation> BillingRepository::ExtendReservation(const Ca
 
 base::Status BillingRepository::ReleaseReservation(const CallId& call) {
   return RunMoneyJob<std::optional<AccountId>>(writer_, money_observer_,
-                                               [&](SQLite::Database& db) -> base::Result<std::optional<AccountId>> {
-                                                 std::optional<AccountId> account;
-                                                 if (auto held = GetReservationIn(db, call); held.ok())
-                                                   account = held->account_id;
-                                                 TARIFADOR_RETURN_IF_ERROR(ReleaseReservationIn(db, call));
-                                                 return account;
-                                               })
+                                               [&](SQLite::Database& db) { return ReleaseNamingAccount(db, call); })
       .status();
 }
 
@@ -803,6 +806,23 @@ void BillingRepository::ReserveAsync(const billing::Reservation& reservation,
   SubmitJob<billing::Reservation>(
       writer_, [reservation](SQLite::Database& db) { return ReserveIn(db, reservation); }, std::move(done),
       &money_observer_);
+}
+
+void BillingRepository::ExtendReservationAsync(const CallId& call, base::Money new_amount, int64_t covered_s,
+                                               base::Instant at,
+                                               std::function<void(base::Result<billing::Reservation>)> done) {
+  SubmitJob<billing::Reservation>(
+      writer_,
+      [call, new_amount, covered_s, at](SQLite::Database& db) {
+        return ExtendReservationIn(db, call, new_amount, covered_s, at);
+      },
+      std::move(done), &money_observer_);
+}
+
+void BillingRepository::ReleaseReservationAsync(const CallId& call, std::function<void(base::Status)> done) {
+  SubmitJob<std::optional<AccountId>>(
+      writer_, [call](SQLite::Database& db) { return ReleaseNamingAccount(db, call); },
+      [done = std::move(done)](base::Result<std::optional<AccountId>> r) { done(r.status()); }, &money_observer_);
 }
 
 }  // namespace tarifador::store

@@ -105,6 +105,9 @@ class BillingRepository final : public billing::Repository {
                      std::function<void(base::Result<billing::CallBilled>)> done) override;
   void ReserveAsync(const billing::Reservation& reservation,
                     std::function<void(base::Result<billing::Reservation>)> done) override;
+  void ExtendReservationAsync(const billing::CallId& call, base::Money new_amount, int64_t covered_s, base::Instant at,
+                              std::function<void(base::Result<billing::Reservation>)> done) override;
+  void ReleaseReservationAsync(const billing::CallId& call, std::function<void(base::Status)> done) override;
   base::Result<billing::Cdr> GetCdr(const billing::CallId& call) override;
   base::Result<std::vector<billing::MovementResult>> ApplyMovements(const std::vector<billing::Movement>& movements,
                                                                     std::string_view audit_summary) override;

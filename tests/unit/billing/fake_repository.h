@@ -4,6 +4,13 @@
 // AvailableMoney, ChargeableAmount) under one mutex; the SQLite repository's
 // own tests (tests/unit/store/billing_repository_test.cpp) run the money
 // paths against the real store.
+//
+// Its *Async writes complete at once (the Repository defaults) unless
+// set_hold_writes(true): then each is queued, in submission order, and is
+// applied and answered only when the test says so (CompleteNext,
+// CompleteAll), as the store's writer would after a commit.
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -168,8 +175,55 @@ class FakeRepository final : public Repository {
     if (it == cdrs_.end()) return base::NotFound("no CDR");
     return it->second;
   }
+  void BillCallAsync(const Cdr& cdr, base::Instant at, std::function<void(base::Result<CallBilled>)> done) override {
+    Write("bill " + cdr.uuid.value, [this, cdr, at, done = std::move(done)] { done(BillCall(cdr, at)); });
+  }
+  void ReserveAsync(const Reservation& r, std::function<void(base::Result<Reservation>)> done) override {
+    Write("reserve " + r.call.value, [this, r, done = std::move(done)] { done(Reserve(r)); });
+  }
+  void ExtendReservationAsync(const CallId& call, base::Money amount, int64_t covered_s, base::Instant at,
+                              std::function<void(base::Result<Reservation>)> done) override {
+    Write("extend " + call.value + " " + std::to_string(covered_s),
+          [this, call, amount, covered_s, at, done = std::move(done)] {
+            done(ExtendReservation(call, amount, covered_s, at));
+          });
+  }
+  void ReleaseReservationAsync(const CallId& call, std::function<void(base::Status)> done) override {
+    Write("release " + call.value, [this, call, done = std::move(done)] { done(ReleaseReservation(call)); });
+  }
 
   // Test helpers.
+
+  // Whether *Async writes wait for CompleteNext/CompleteAll.
+  void set_hold_writes(bool hold) {
+    std::lock_guard lock(mu_);
+    hold_writes_ = hold;
+  }
+  // The held writes, oldest first: "reserve <uuid>", "extend <uuid>
+  // <covered_s>", "release <uuid>", "bill <uuid>".
+  std::vector<std::string> held_writes() {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> out;
+    for (const HeldWrite& w : held_) out.push_back(w.what);
+    return out;
+  }
+  // Applies the oldest held write and calls its `done`; false when none is held.
+  bool CompleteNext() {
+    std::function<void()> apply;
+    {
+      std::lock_guard lock(mu_);
+      if (held_.empty()) return false;
+      apply = std::move(held_.front().apply);
+      held_.pop_front();
+    }
+    apply();
+    return true;
+  }
+  // Applies every held write, oldest first (those held meanwhile too).
+  void CompleteAll() {
+    while (CompleteNext()) {
+    }
+  }
   size_t cdr_count() {
     std::lock_guard lock(mu_);
     return cdrs_.size();
@@ -232,7 +286,26 @@ class FakeRepository final : public Repository {
     reservations_.erase(it);
   }
 
+  // Runs `apply` now, or holds it (set_hold_writes) until completed.
+  void Write(std::string what, std::function<void()> apply) {
+    {
+      std::lock_guard lock(mu_);
+      if (hold_writes_) {
+        held_.push_back(HeldWrite{std::move(what), std::move(apply)});
+        return;
+      }
+    }
+    apply();
+  }
+
+  struct HeldWrite {
+    std::string what;
+    std::function<void()> apply;
+  };
+
   std::mutex mu_;
+  bool hold_writes_ = false;
+  std::deque<HeldWrite> held_;
   int64_t next_account_ = 1;
   std::map<AccountId, Account> accounts_;
   std::map<std::string, Extension> extensions_;

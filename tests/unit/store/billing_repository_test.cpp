@@ -4,6 +4,9 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <future>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -516,6 +519,96 @@ TEST_CASE("The call tracker bills through the SQLite repository once", "[store][
   CHECK(s.Count("SELECT billsec FROM cdrs") == 61);
   CHECK(s.Check().ok());
   control.Verify();
+}
+
+TEST_CASE("Queued extensions and releases apply in submission order with reservations and billings",
+          "[store][billing]") {
+  Store s;
+  const AccountId id = s.Account("Queued");
+  s.Recharge(id, "5.00");
+  // Told on the writer thread after each commit, before its `done`.
+  std::vector<base::Money> reserved_seen;
+  s.repo->set_money_observer([&](const billing::Account& a) { reserved_seen.push_back(a.reserved); });
+
+  // Nothing below waits until the last write: they are all queued, and the
+  // writer runs them in this order. Each `done` runs on the writer thread.
+  std::mutex mu;
+  std::vector<int> completed;
+  const auto note = [&](int i) {
+    std::lock_guard lock(mu);
+    completed.push_back(i);
+  };
+  std::optional<base::Result<billing::Reservation>> reserved, extended, after_bill, refused, reserved2, after_release;
+  std::optional<base::Result<billing::CallBilled>> billed;
+  std::optional<base::Status> released, released_again;
+  std::promise<void> last;
+
+  const CallId q1{"q-1"}, q2{"q-2"};
+  s.repo->ReserveAsync({q1, id, M("0.60"), 60, kAt, kAt}, [&](base::Result<billing::Reservation> r) {
+    reserved.emplace(std::move(r));
+    note(1);
+  });
+  s.repo->ExtendReservationAsync(q1, M("1.20"), 120, kAt, [&](base::Result<billing::Reservation> r) {
+    extended.emplace(std::move(r));
+    note(2);
+  });
+  s.repo->BillCallAsync(MakeCdr("q-1", id, "0.42"), kAt, [&](base::Result<billing::CallBilled> r) {
+    billed.emplace(std::move(r));
+    note(3);
+  });
+  // After the billing: there is nothing left to extend, and nothing is held.
+  s.repo->ExtendReservationAsync(q1, M("1.80"), 180, kAt, [&](base::Result<billing::Reservation> r) {
+    after_bill.emplace(std::move(r));
+    note(4);
+  });
+  s.repo->ReserveAsync({q2, id, M("0.60"), 60, kAt, kAt}, [&](base::Result<billing::Reservation> r) {
+    reserved2.emplace(std::move(r));
+    note(5);
+  });
+  // More than the account has: refused, and nothing changes.
+  s.repo->ExtendReservationAsync(q2, M("9.00"), 900, kAt, [&](base::Result<billing::Reservation> r) {
+    refused.emplace(std::move(r));
+    note(6);
+  });
+  s.repo->ReleaseReservationAsync(q2, [&](base::Status r) {
+    released.emplace(std::move(r));
+    note(7);
+  });
+  s.repo->ExtendReservationAsync(q2, M("1.20"), 120, kAt, [&](base::Result<billing::Reservation> r) {
+    after_release.emplace(std::move(r));
+    note(8);
+  });
+  s.repo->ReleaseReservationAsync(q2, [&](base::Status r) {
+    released_again.emplace(std::move(r));
+    note(9);
+    last.set_value();
+  });
+  last.get_future().get();  // the writer calls each `done` in order: all have run
+
+  CHECK(completed == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9});
+  REQUIRE(reserved->ok());
+  REQUIRE(extended->ok());
+  CHECK((*extended)->amount == M("1.20"));
+  CHECK((*extended)->covered_s == 120);
+  REQUIRE(billed->ok());
+  REQUIRE((*billed)->released.has_value());
+  CHECK((*billed)->released->amount == M("1.20"));  // the extension was applied before the billing
+  CHECK((*billed)->released->covered_s == 120);
+  CHECK((*billed)->charged == M("0.42"));
+  CHECK(after_bill->status().code() == base::StatusCode::kNotFound);
+  REQUIRE(reserved2->ok());
+  CHECK(refused->status().code() == base::StatusCode::kFailedPrecondition);
+  CHECK(released->ok());
+  CHECK(after_release->status().code() == base::StatusCode::kNotFound);
+  CHECK(released_again->ok());  // none left: OK, as ReleaseReservation
+
+  // Told of each money move: reserved, extended, billed (released), reserved,
+  // released; not of the refused writes nor of releasing nothing.
+  CHECK(reserved_seen == std::vector<base::Money>{M("0.60"), M("1.20"), M("0"), M("0.60"), M("0")});
+  CHECK(s.Get(id).reserved == M("0"));
+  CHECK(s.Get(id).balance == M("4.58"));
+  CHECK(s.Count("SELECT count(*) FROM reservations") == 0);
+  CHECK(s.Check().ok());
 }
 
 TEST_CASE("Accounts and extensions list in pages, creates refuse duplicates, money moves are audited",
