@@ -19,6 +19,8 @@ test=(
   clang-14 libclang-rt-14-dev
   # unit tests; the sqlite3 shell, curl and python3 for the integration tests
   catch2 sqlite3 curl python3
+  # docs/FREESWITCH.md's Lua authorize hook, run by a real interpreter (mod_lua's 5.3)
+  lua5.3
   # the PostgreSQL mirror's tests start their own throw-away server (initdb, pg_ctl)
   postgresql
   # the web UI's browser test (tests/e2e/run.py): Debian's Chromium driven

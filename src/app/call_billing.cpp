@@ -197,16 +197,15 @@ esl::OutboundVerdict CallBilling::DecideHeldCall(const esl::Event& channel, bool
                      base::InvalidArgument("the socket's channel data names no call"));
     if (!admission.ok()) {
       base::LogWarning("dialplan socket: call " + std::string(channel.unique_id()) +
-                       " not settled: " + admission.status().message() + " (billing.when_down = " +
-                       (allow_unchecked ? "allow" : "deny") + " decides)");
+                       " not settled: " + admission.status().message() +
+                       " (billing.when_down = " + (allow_unchecked ? "allow" : "deny") + " decides)");
     }
     verdict = DialplanVerdict(admission, allow_unchecked);
   }
   const bool denied = !verdict.hangup_cause.empty();
-  const bool unchecked =
-      !denied && std::any_of(verdict.variables.begin(), verdict.variables.end(), [](const auto& v) {
-        return v.first == "tarifador_reason" && v.second == "unchecked";
-      });
+  const bool unchecked = !denied && std::any_of(verdict.variables.begin(), verdict.variables.end(), [](const auto& v) {
+    return v.first == "tarifador_reason" && v.second == "unchecked";
+  });
   (denied ? socket_denied_ : unchecked ? socket_unchecked_ : socket_allowed_)++;
   return verdict;
 }

@@ -11,7 +11,15 @@ esl::OutboundVerdict Allowed(std::string reason, int64_t max_seconds) {
   esl::OutboundVerdict v;
   v.variables.emplace_back("tarifador_decision", "allowed");
   if (!reason.empty()) v.variables.emplace_back("tarifador_reason", std::move(reason));
-  if (max_seconds > 0) v.variables.emplace_back("tarifador_max_seconds", std::to_string(max_seconds));
+  if (max_seconds > 0) {
+    v.variables.emplace_back("tarifador_max_seconds", std::to_string(max_seconds));
+    // The hard stop, run in the call's own thread so that it is in place
+    // before the dialplan bridges (the event socket's `bgapi sched_hangup`
+    // for the same second may land a few ms after). Each sched_hangup is
+    // its own task in FreeSWITCH: the two end the call at the same second.
+    v.applications.emplace_back("sched_hangup",
+                                "+" + std::to_string(max_seconds) + " " + std::string(billing::kCauseOutOfTime));
+  }
   return v;
 }
 

@@ -8,7 +8,11 @@
 //                          "not_tracked"), or "unchecked" when let through by
 //                          billing.when_down = allow
 //   tarifador_max_seconds  the hard stop of an allowed outbound call
-// A denied call is also hung up with the cause its denial names.
+// An allowed outside call is also given its hard stop (`sched_hangup +N
+// ALLOTTED_TIMEOUT`) in its own thread, before the dialplan goes on. A
+// denied call is hung up with the cause its denial names (usually its
+// uuid_kill on the event socket has ended it first: the session then ends
+// with nothing set).
 #include "base/status.h"
 #include "billing/call_tracker.h"
 #include "esl/outbound_server.h"

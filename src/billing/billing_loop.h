@@ -159,7 +159,7 @@ class BillingLoop {
   CallTracker tracker_;  // used only on the billing thread
   // When each HANGUP_COMPLETE being billed was posted (billing thread only).
   std::map<CallId, std::chrono::steady_clock::time_point> hangup_posted_;
-  std::vector<HeldBackfill> held_;  // billing thread only
+  std::vector<HeldBackfill> held_;           // billing thread only
   std::vector<AdmissionWaiter> admissions_;  // billing thread only
   const Options options_;
   const base::SteadyClock& steady_;

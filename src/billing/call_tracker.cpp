@@ -373,9 +373,8 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
   std::optional<RatedDestination> rated_with = call.rated;
   if (!rated_with && call.denied && connected && call.extension) {
     // Denied before a rate was looked up (a disabled extension): priced now.
-    rated_with = authorizer_.Rate(call.extension->rate_plan, call.destination,
-                                  base::Instant::FromMicros(call.created_us))
-                     .rated;
+    rated_with =
+        authorizer_.Rate(call.extension->rate_plan, call.destination, base::Instant::FromMicros(call.created_us)).rated;
     if (rated_with) {
       cdr.normalised = rated_with->number.digits;
       cdr.zone = rated_with->rate.zone;

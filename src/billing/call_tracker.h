@@ -201,9 +201,9 @@ class CallTracker {
       kUnknown,  // not tracked: never seen, over the tracked-calls cap, or ended
     };
     State state = State::kUnknown;
-    std::string reason;      // kDenied: AuthorizationReasonName or "store_unavailable"
-    std::string_view cause;  // kDenied: the hangup cause it was killed with
-    int64_t max_seconds = 0; // kAllowed and outbound: the hard stop handed to the switch
+    std::string reason;       // kDenied: AuthorizationReasonName or "store_unavailable"
+    std::string_view cause;   // kDenied: the hangup cause it was killed with
+    int64_t max_seconds = 0;  // kAllowed and outbound: the hard stop handed to the switch
   };
   Admission AdmissionOf(const CallId& leg) const;
   // FreeSWITCH's time now as billing knows it (Options::switch_clock, or

@@ -15,6 +15,7 @@
 
 #include "base/log.h"
 #include "esl/frame_parser.h"
+#include "esl/tcp_transport.h"
 
 namespace tarifador::esl {
 namespace {
@@ -94,18 +95,15 @@ std::vector<std::string> VerdictCommands(const OutboundVerdict& verdict) {
     out.push_back("sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: " + Clean(name) + "=" +
                   Clean(value) + "\n\n");
   }
+  for (const auto& [app, arg] : verdict.applications) {
+    out.push_back("sendmsg\ncall-command: execute\nexecute-app-name: " + Clean(app) +
+                  "\nexecute-app-arg: " + Clean(arg) + "\n\n");
+  }
   if (!verdict.hangup_cause.empty()) {
     out.push_back("sendmsg\ncall-command: hangup\nhangup-cause: " + Clean(verdict.hangup_cause) + "\n\n");
   }
   return out;
 }
-
-struct OutboundServer::Session {
-  int fd = -1;
-  std::string peer;
-  std::thread thread;
-  std::atomic<bool> done{false};
-};
 
 OutboundServer::OutboundServer(OutboundOptions options, Decide decide)
     : options_(std::move(options)), decide_(std::move(decide)) {}
@@ -114,35 +112,10 @@ OutboundServer::~OutboundServer() { Stop(); }
 
 base::Status OutboundServer::Start() {
   if (started_) return base::FailedPrecondition("the outbound socket server is already started");
-  const std::string where = options_.host + ":" + std::to_string(options_.port);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  const std::string port = std::to_string(options_.port);
-  if (const int rc = ::getaddrinfo(options_.host.c_str(), port.c_str(), &hints, &res); rc != 0 || res == nullptr) {
-    return base::Unavailable("cannot resolve " + where + ": " + ::gai_strerror(rc));
-  }
-  const int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    ::freeaddrinfo(res);
-    return base::Unavailable("cannot open a socket for " + where + ": " + std::strerror(errno));
-  }
-  const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 64) != 0) {
-    const std::string why = std::strerror(errno);
-    ::freeaddrinfo(res);
-    ::close(fd);
-    return base::Unavailable("cannot listen on " + where + " for FreeSWITCH's outbound socket: " + why);
-  }
-  ::freeaddrinfo(res);
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  base::Result<ListeningSocket> listening = ListenTcp(options_.host, options_.port, 64);
+  if (!listening.ok()) return listening.status().WithContext("FreeSWITCH's outbound socket");
+  const int fd = listening->fd;
+  port_ = listening->port;
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) {
     ::close(fd);
@@ -159,18 +132,17 @@ void OutboundServer::Stop() {
   const uint64_t one = 1;
   [[maybe_unused]] const ssize_t w = ::write(wake_fd_, &one, sizeof one);
   if (accept_thread_.joinable()) accept_thread_.join();
-  std::list<std::unique_ptr<Session>> sessions;
+  std::vector<std::thread> workers;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    // Unblocks every session's poll; each closes its own descriptor.
-    for (auto& s : sessions_) {
-      if (s->fd >= 0) ::shutdown(s->fd, SHUT_RDWR);
-    }
-    sessions.swap(sessions_);
+    // Unblocks every session's poll; each worker closes its own descriptor.
+    for (const int fd : serving_) ::shutdown(fd, SHUT_RDWR);
+    for (const Accepted& a : queue_) ::close(a.fd);
+    queue_.clear();
+    workers.swap(workers_);
   }
-  for (auto& s : sessions) {
-    if (s->thread.joinable()) s->thread.join();
-  }
+  cv_.notify_all();
+  for (std::thread& t : workers) t.join();
   ::close(listen_fd_);
   ::close(wake_fd_);
 }
@@ -180,29 +152,12 @@ OutboundServer::Stats OutboundServer::stats() const {
   return stats_;
 }
 
-void OutboundServer::ReapFinished() {
-  std::list<std::unique_ptr<Session>> finished;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = sessions_.begin(); it != sessions_.end();) {
-      if ((*it)->done) {
-        finished.push_back(std::move(*it));
-        it = sessions_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto& s : finished) s->thread.join();
-}
-
 void OutboundServer::AcceptLoop() {
   // One top-level catch per thread (STYLE.md habit 2).
   try {
     while (!stopping_) {
       pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
       const int ready = ::poll(fds, 2, 1000);
-      ReapFinished();
       if (stopping_) break;
       if (ready <= 0 || (fds[0].revents & POLLIN) == 0) continue;
       sockaddr_storage from{};
@@ -223,7 +178,7 @@ void OutboundServer::AcceptLoop() {
       const int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       std::lock_guard<std::mutex> lock(mu_);
-      if (sessions_.size() >= options_.max_sessions) {
+      if (serving_.size() + queue_.size() >= options_.max_sessions) {
         // FreeSWITCH reads the close as "Socket Error!" and goes on with the
         // dialplan, whose gate applies billing.when_down.
         if (stats_.busy++ % 100 == 0) {
@@ -234,66 +189,82 @@ void OutboundServer::AcceptLoop() {
         ::close(fd);
         continue;
       }
-      auto session = std::make_unique<Session>();
-      session->fd = fd;
-      session->peer = std::string(host) + ":" + std::to_string(peer_port);
-      Session& s = *session;
-      sessions_.push_back(std::move(session));
-      s.thread = std::thread([this, &s] { Serve(s); });
+      queue_.push_back(Accepted{fd, std::string(host) + ":" + std::to_string(peer_port)});
+      if (idle_ < queue_.size() && workers_.size() < options_.max_sessions) {
+        workers_.emplace_back([this] { WorkerLoop(); });
+      }
+      cv_.notify_one();
     }
   } catch (const std::exception& e) {
     base::LogError(std::string("outbound socket: the accept loop stopped: ") + e.what());
   }
 }
 
-void OutboundServer::Serve(Session& session) {
-  std::string failure;
-  bool ended = false;
-  try {
-    FrameParser parser;
-    // mod_event_socket waits for `connect`, then sends the channel's data.
-    Clock::time_point deadline = Clock::now() + options_.io_timeout;
-    base::Status sent = WriteAll(session.fd, "connect\n\n", deadline);
-    base::Result<Frame> data = sent.ok() ? ReadFrame(session.fd, parser, deadline) : base::Result<Frame>(sent);
-    if (!data.ok()) {
-      failure = data.status().message();
-    } else if (data->type == ContentType::kDisconnectNotice) {
-      // Hung up before it was asked about: killed on its CHANNEL_CREATE by
-      // the event socket, or the caller gave up. Nothing to decide.
-      ended = true;
-    } else if (data->type != ContentType::kCommandReply || data->headers.Get("Unique-ID").empty()) {
-      failure = std::string("expected the channel data, got a ") + ContentTypeName(data->type) + " frame";
+void OutboundServer::WorkerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    ++idle_;
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    --idle_;
+    if (queue_.empty()) return;  // stopping
+    const Accepted session = std::move(queue_.front());
+    queue_.pop_front();
+    serving_.insert(session.fd);
+    lock.unlock();
+    bool ended = false;
+    bool served = false;
+    // One top-level catch per thread (STYLE.md habit 2).
+    try {
+      served = Serve(session, ended);
+    } catch (const std::exception& e) {
+      base::LogWarning("outbound socket session from " + session.peer + ": threw: " + e.what());
+    }
+    lock.lock();
+    if (ended) {
+      ++stats_.ended;
+    } else if (served) {
+      ++stats_.sessions;
     } else {
-      const Event channel{std::move(data->headers), std::move(data->body)};
-      const OutboundVerdict verdict = decide_(channel);
-      for (const std::string& command : VerdictCommands(verdict)) {
-        deadline = Clock::now() + options_.io_timeout;
-        base::Status done = WriteAll(session.fd, command, deadline);
-        if (done.ok()) done = ReadReply(session.fd, parser, deadline);
-        if (!done.ok()) {
-          // A call killed meanwhile has nothing left to be told.
-          if (done.message() != "the call ended") failure = done.message();
-          break;
-        }
+      ++stats_.failed;
+    }
+    // Closing hands the call back to the dialplan. Under the lock: Stop()
+    // must never shut down a descriptor number already reused.
+    serving_.erase(session.fd);
+    ::close(session.fd);
+  }
+}
+
+bool OutboundServer::Serve(const Accepted& session, bool& ended) {
+  std::string failure;
+  FrameParser parser;
+  // mod_event_socket waits for `connect`, then sends the channel's data.
+  Clock::time_point deadline = Clock::now() + options_.io_timeout;
+  base::Status sent = WriteAll(session.fd, "connect\n\n", deadline);
+  base::Result<Frame> data = sent.ok() ? ReadFrame(session.fd, parser, deadline) : base::Result<Frame>(sent);
+  if (!data.ok()) {
+    failure = data.status().message();
+  } else if (data->type == ContentType::kDisconnectNotice) {
+    // Hung up before it was asked about: killed on its CHANNEL_CREATE by
+    // the event socket, or the caller gave up. Nothing to decide.
+    ended = true;
+  } else if (data->type != ContentType::kCommandReply || data->headers.Get("Unique-ID").empty()) {
+    failure = std::string("expected the channel data, got a ") + ContentTypeName(data->type) + " frame";
+  } else {
+    const Event channel{std::move(data->headers), std::move(data->body)};
+    const OutboundVerdict verdict = decide_(channel);
+    for (const std::string& command : VerdictCommands(verdict)) {
+      deadline = Clock::now() + options_.io_timeout;
+      base::Status done = WriteAll(session.fd, command, deadline);
+      if (done.ok()) done = ReadReply(session.fd, parser, deadline);
+      if (!done.ok()) {
+        // A call killed meanwhile has nothing left to be told.
+        if (done.message() != "the call ended") failure = done.message();
+        break;
       }
     }
-  } catch (const std::exception& e) {
-    failure = std::string("threw: ") + e.what();
   }
   if (!failure.empty()) base::LogWarning("outbound socket session from " + session.peer + ": " + failure);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (ended) {
-    ++stats_.ended;
-  } else if (failure.empty()) {
-    ++stats_.sessions;
-  } else {
-    ++stats_.failed;
-  }
-  // Closing hands the call back to the dialplan. Under the lock: Stop()
-  // must never shut down a descriptor number already reused.
-  ::close(session.fd);
-  session.fd = -1;
-  session.done = true;
+  return failure.empty();
 }
 
 }  // namespace tarifador::esl

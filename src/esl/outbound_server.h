@@ -13,15 +13,18 @@
 // applies billing.when_down), each exchange waits at most io_timeout, and
 // the channel data is parsed with esl::FrameLimits.
 //
-// Threads: one accept thread, one thread per session. Every public member
-// function is thread-safe.
+// Threads: one accept thread and a pool of session threads, started as
+// needed up to max_sessions and kept for the next calls (a call per thread
+// at a time; no thread is made per call). Every public member function is
+// thread-safe.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <list>
-#include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -35,15 +38,18 @@ namespace tarifador::esl {
 struct OutboundOptions {
   std::string host = "127.0.0.1";  // no brackets for IPv6
   uint16_t port = 8084;            // mod_event_socket's default for `socket`; 0 picks a free port
-  size_t max_sessions = 64;
+  size_t max_sessions = 256;
   // The channel data after `connect`, and each command's reply.
   std::chrono::milliseconds io_timeout{2000};
 };
 
 // What the session does with the call before it closes: sets each variable
-// in order, then hangs the call up with `hangup_cause` when it is not empty.
+// in order, runs each application (name, argument) in order, then hangs the
+// call up with `hangup_cause` when it is not empty. FreeSWITCH runs each at
+// once in the call's own thread, before the dialplan goes on.
 struct OutboundVerdict {
   std::vector<std::pair<std::string, std::string>> variables;
+  std::vector<std::pair<std::string, std::string>> applications;
   std::string hangup_cause;
 };
 
@@ -75,11 +81,16 @@ class OutboundServer {
   Stats stats() const;
 
  private:
-  struct Session;
+  struct Accepted {
+    int fd = -1;
+    std::string peer;
+  };
 
   void AcceptLoop();
-  void Serve(Session& session);
-  void ReapFinished();
+  void WorkerLoop();
+  // One session on `fd`; true when a verdict was sent, false when it broke
+  // off (`ended`: the call was hung up before its data came).
+  bool Serve(const Accepted& session, bool& ended);
 
   const OutboundOptions options_;
   const Decide decide_;
@@ -90,8 +101,12 @@ class OutboundServer {
   std::thread accept_thread_;
   bool started_ = false;
 
-  mutable std::mutex mu_;  // sessions_, stats_
-  std::list<std::unique_ptr<Session>> sessions_;
+  mutable std::mutex mu_;  // everything below
+  std::condition_variable cv_;
+  std::deque<Accepted> queue_;  // accepted, waiting for a session thread
+  std::set<int> serving_;       // descriptors of the sessions being served
+  std::vector<std::thread> workers_;
+  size_t idle_ = 0;  // session threads waiting for a connection
   Stats stats_;
 };
 

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstring>
+#include <string>
 #include <system_error>
 
 namespace tarifador::esl {
@@ -208,6 +210,42 @@ base::Result<std::unique_ptr<Connection>> TcpTransport::Connect(const std::strin
     return std::unique_ptr<Connection>(std::make_unique<TcpConnection>(fd, where, wake_fd_, cancel_fd_, cancelled_));
   }
   return base::Unavailable("connecting to " + where + ": " + last_error);
+}
+
+base::Result<ListeningSocket> ListenTcp(const std::string& host, uint16_t port, int backlog) {
+  const std::string where = host + ":" + std::to_string(port);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string port_text = std::to_string(port);
+  if (const int rc = ::getaddrinfo(host.c_str(), port_text.c_str(), &hints, &res); rc != 0 || res == nullptr) {
+    return base::Unavailable("cannot listen on " + where + ": " + ::gai_strerror(rc));
+  }
+  const int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+  if (fd < 0) {
+    const std::string why = std::strerror(errno);
+    ::freeaddrinfo(res);
+    return base::Unavailable("cannot listen on " + where + ": " + why);
+  }
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, backlog) != 0) {
+    const std::string why = std::strerror(errno);
+    ::freeaddrinfo(res);
+    ::close(fd);
+    return base::Unavailable("cannot listen on " + where + ": " + why);
+  }
+  ::freeaddrinfo(res);
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  ListeningSocket out;
+  out.fd = fd;
+  out.port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                               : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  return out;
 }
 
 }  // namespace tarifador::esl

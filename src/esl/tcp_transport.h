@@ -8,6 +8,16 @@
 
 namespace tarifador::esl {
 
+// A listening TCP socket (SO_REUSEADDR, close-on-exec) on host:port, the
+// first address the name resolves to; port 0 picks a free one, given back in
+// `port`. The caller owns `fd` and closes it. Unavailable naming host:port
+// and the reason (not resolved, in use).
+struct ListeningSocket {
+  int fd = -1;
+  uint16_t port = 0;
+};
+base::Result<ListeningSocket> ListenTcp(const std::string& host, uint16_t port, int backlog);
+
 class TcpTransport final : public Transport {
  public:
   // Creates the eventfds. If that fails (out of file descriptors), every

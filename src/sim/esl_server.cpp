@@ -17,6 +17,7 @@
 #include <set>
 
 #include "base/log.h"
+#include "esl/tcp_transport.h"
 
 namespace tarifador::sim {
 namespace {
@@ -183,39 +184,11 @@ EslServer::~EslServer() { Stop(); }
 
 base::Status EslServer::Start() {
   if (started_) return base::FailedPrecondition("ESL server already started");
-  const std::string where = options_.host + ":" + std::to_string(options_.port);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  const std::string port_text = std::to_string(options_.port);
   const std::string host = options_.host == "localhost" ? "127.0.0.1" : options_.host;
-  if (int rc = getaddrinfo(host.c_str(), port_text.c_str(), &hints, &res); rc != 0) {
-    return base::InvalidArgument("listening on " + where + ": " + gai_strerror(rc));
-  }
-  int fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
-  if (fd < 0) {
-    freeaddrinfo(res);
-    return base::Unavailable("listening on " + where + ": socket: " + std::strerror(errno));
-  }
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 64) != 0) {
-    const std::string err = std::strerror(errno);
-    freeaddrinfo(res);
-    close(fd);
-    return base::Unavailable("listening on " + where + ": " + err);
-  }
-  freeaddrinfo(res);
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  if (bound.ss_family == AF_INET6) {
-    port_ = ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
-  } else {
-    port_ = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  }
+  base::Result<esl::ListeningSocket> listening = esl::ListenTcp(host, options_.port, 64);
+  if (!listening.ok()) return listening.status();
+  const int fd = listening->fd;
+  port_ = listening->port;
   listen_fd_ = fd;
   started_ = true;
   stopping_ = false;

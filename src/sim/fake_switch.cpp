@@ -81,9 +81,9 @@ struct FakeSwitch::Leg {
 struct FakeSwitch::Call {
   uint64_t id = 0;
   CallSpec spec;
-  int64_t start_us = 0;  // the timeline's origin: the CREATE, or the end of the socket session
-  bool socket_pending = false;  // the dialplan's socket has yet to run (outbound calls)
-  bool in_socket = false;       // held by the dialplan's socket now
+  int64_t start_us = 0;           // the timeline's origin: the CREATE, or the end of the socket session
+  bool socket_pending = false;    // the dialplan's socket has yet to run (outbound calls)
+  bool in_socket = false;         // held by the dialplan's socket now
   std::vector<std::string> legs;  // live legs, creation order
 };
 

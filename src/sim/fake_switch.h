@@ -99,9 +99,9 @@ struct SwitchStats {
   // must never make one), and how many of them the far end answered.
   uint64_t gateway_legs = 0;
   uint64_t gateway_legs_answered = 0;
-  uint64_t socket_sessions = 0;  // calls held by the dialplan's socket
+  uint64_t socket_sessions = 0;      // calls held by the dialplan's socket
   uint64_t socket_gate_hangups = 0;  // hung up by the gate: the socket did not allow them
-  uint64_t cdr_files_written = 0;  // with SwitchOptions::cdr_dir
+  uint64_t cdr_files_written = 0;    // with SwitchOptions::cdr_dir
   uint64_t cdr_write_errors = 0;
 };
 

@@ -22,10 +22,12 @@ Simulator::Simulator(SimulatorOptions options, const base::Clock* clock) : optio
   switch_clock_ = std::make_unique<base::OffsetClock>(*clock_, options_.clock_offset_us);
   switch_ = std::make_unique<FakeSwitch>(*switch_clock_, options_.switch_options);
   server_ = std::make_unique<EslServer>(*switch_, options_.server);
-  if (!options_.socket_host.empty()) {
-    socket_app_ = std::make_unique<SocketApp>(*switch_, options_.socket_host, options_.socket_port);
-    switch_->SetDialplanSocket(socket_app_.get());
-  }
+  if (!options_.socket_host.empty()) UseDialplanSocket(options_.socket_host, options_.socket_port);
+}
+
+void Simulator::UseDialplanSocket(const std::string& host, uint16_t port) {
+  socket_app_ = std::make_unique<SocketApp>(*switch_, host, port);
+  switch_->SetDialplanSocket(socket_app_.get());
 }
 
 Simulator::~Simulator() { Stop(); }

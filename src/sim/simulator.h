@@ -80,6 +80,12 @@ class Simulator {
   // received by name, connections authenticated; with a cdr_dir, the CDR
   // files written and the writes that failed.
   std::string SummaryJson() const;
+  // Outbound calls placed from now on first run the dialplan's socket on
+  // host:port (as SimulatorOptions::socket_host, once tarifador's port is
+  // known). Call it once, before placing calls.
+  void UseDialplanSocket(const std::string& host, uint16_t port);
+  // The dialplan's socket, or nullptr when off.
+  const SocketApp* socket_app() const { return socket_app_.get(); }
 
  private:
   SimulatorOptions options_;

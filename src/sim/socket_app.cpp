@@ -17,7 +17,9 @@ using std::chrono::milliseconds;
 constexpr std::chrono::seconds kConnectWait{25};
 constexpr milliseconds kPoll{20};
 
-std::string Reply(std::string_view text) { return "Content-Type: command/reply\nReply-Text: " + std::string(text) + "\n\n"; }
+std::string Reply(std::string_view text) {
+  return "Content-Type: command/reply\nReply-Text: " + std::string(text) + "\n\n";
+}
 
 std::string DisconnectNotice() {
   return "Content-Type: text/disconnect-notice\nContent-Length: " + std::to_string(kDisconnectText.size()) + "\n\n" +
@@ -32,37 +34,48 @@ SocketApp::SocketApp(FakeSwitch& fake_switch, std::string host, uint16_t port)
 SocketApp::~SocketApp() { Stop(); }
 
 void SocketApp::Run(const std::string& uuid, std::string channel_data) {
-  std::list<std::unique_ptr<Session>> finished;
-  std::lock_guard lock(mu_);
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if ((*it)->done) {
-      finished.push_back(std::move(*it));
-      it = sessions_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  for (auto& s : finished) s->thread.join();
-  if (stopped_) return;
   auto session = std::make_unique<Session>();
   session->uuid = uuid;
   session->channel_data = std::move(channel_data);
-  Session& s = *session;
-  sessions_.push_back(std::move(session));
-  s.thread = std::thread([this, &s] { Serve(s); });
+  session->started = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  if (stopped_) return;
+  queue_.push_back(std::move(session));
+  if (idle_ < queue_.size()) workers_.emplace_back([this] { WorkerLoop(); });
+  cv_.notify_one();
+}
+
+void SocketApp::WorkerLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    ++idle_;
+    cv_.wait(lock, [this] { return stopped_ || !queue_.empty(); });
+    --idle_;
+    if (stopped_) return;
+    std::unique_ptr<Session> session = std::move(queue_.front());
+    queue_.pop_front();
+    serving_.insert(session.get());
+    lock.unlock();
+    Serve(*session);
+    lock.lock();
+    serving_.erase(session.get());
+    hold_us_.push_back(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - session->started)
+            .count());
+  }
 }
 
 void SocketApp::Stop() {
-  std::list<std::unique_ptr<Session>> sessions;
+  std::vector<std::thread> workers;
   {
     std::lock_guard lock(mu_);
     stopped_ = true;
-    for (auto& s : sessions_) s->transport.Cancel();
-    sessions.swap(sessions_);
+    for (Session* s : serving_) s->transport.Cancel();
+    queue_.clear();
+    workers.swap(workers_);
   }
-  for (auto& s : sessions) {
-    if (s->thread.joinable()) s->thread.join();
-  }
+  cv_.notify_all();
+  for (std::thread& t : workers) t.join();
 }
 
 bool SocketApp::Execute(Session& session, const std::string& line, const esl::Headers& headers, std::string& reply) {
@@ -82,6 +95,11 @@ bool SocketApp::Execute(Session& session, const std::string& line, const esl::He
       if (app == "set") {
         const size_t eq = arg.find('=');
         if (eq != std::string::npos) switch_.SetChannelVariable(session.uuid, arg.substr(0, eq), arg.substr(eq + 1));
+      } else if (app == "sched_hangup") {
+        // The application's "+N [cause]" on this call is the API's "+N <uuid> [cause]".
+        const size_t space = arg.find(' ');
+        switch_.ExecuteApi("sched_hangup", arg.substr(0, space) + " " + session.uuid +
+                                               (space == std::string::npos ? "" : arg.substr(space)));
       } else if (app == "hangup") {
         switch_.ExecuteApi("uuid_kill", session.uuid + " " + (arg.empty() ? "NORMAL_CLEARING" : arg));
       }
@@ -134,7 +152,11 @@ void SocketApp::Serve(Session& session) {
     base::LogError(std::string("socket application session threw: ") + e.what());  // the thread's top-level catch
   }
   switch_.SocketAppDone(session.uuid);
-  session.done = true;
+}
+
+std::vector<int64_t> SocketApp::HoldTimesUs() const {
+  std::lock_guard lock(mu_);
+  return hold_us_;
 }
 
 }  // namespace tarifador::sim

@@ -4,20 +4,26 @@
 // fake switch (FakeSwitch::SetDialplanSocket): it connects to the address
 // given (a refused connection ends the session at once: "Socket Error!"),
 // waits up to 25 s for `connect`, answers with the channel's data, carries
-// out each `sendmsg` at once (execute `set` and `hangup`, call-command
+// out each `sendmsg` at once (execute `set`, `sched_hangup` and `hangup`, call-command
 // `hangup`; other applications are acknowledged and ignored) with a
 // command/reply "+OK", answers `exit` with "+OK bye", and ends the session
 // when the peer closes, or with a disconnect notice when the call is hung up
 // meanwhile. Then FakeSwitch::SocketAppDone lets the dialplan go on.
 //
-// Threads: one per session, joined by Stop() (or the destructor).
-#include <atomic>
+// Threads: a pool that grows to the sessions in progress and keeps its
+// threads for later calls (FreeSWITCH runs each in the call's own thread;
+// making one per call here would stall the switch, whose lock Run() is
+// called under). Joined by Stop() (or the destructor).
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
-#include <list>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "esl/tcp_transport.h"
 #include "sim/fake_switch.h"
@@ -33,6 +39,9 @@ class SocketApp final : public DialplanSocket {
   SocketApp& operator=(const SocketApp&) = delete;
 
   void Run(const std::string& uuid, std::string channel_data) override;
+  // How long each finished session held its call, from Run() to the
+  // dialplan going on (real time, microseconds), in the order they ended.
+  std::vector<int64_t> HoldTimesUs() const;
   // Breaks off every session (each ends as if the peer closed) and joins them.
   void Stop();
 
@@ -41,9 +50,9 @@ class SocketApp final : public DialplanSocket {
     std::string uuid;
     std::string channel_data;
     esl::TcpTransport transport;
-    std::thread thread;
-    std::atomic<bool> done{false};
+    std::chrono::steady_clock::time_point started;
   };
+  void WorkerLoop();
   void Serve(Session& session);
   // Runs one command of the session; false when the session must end.
   bool Execute(Session& session, const std::string& line, const esl::Headers& headers, std::string& reply);
@@ -51,9 +60,14 @@ class SocketApp final : public DialplanSocket {
   FakeSwitch& switch_;
   const std::string host_;
   const uint16_t port_;
-  std::mutex mu_;
-  std::list<std::unique_ptr<Session>> sessions_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Session>> queue_;
+  std::set<Session*> serving_;
+  std::vector<std::thread> workers_;
+  size_t idle_ = 0;
   bool stopped_ = false;
+  std::vector<int64_t> hold_us_;
 };
 
 }  // namespace tarifador::sim

@@ -5,7 +5,14 @@
 // SQLite file in $TMPDIR.
 //
 //   billing_bench [--quick] [--latency-cps N] [--latency-seconds S]
-//                 [--cps N] [--seconds S] [--ring S] [--talk S]
+//                 [--cps N] [--seconds S] [--ring S] [--talk S] [--dialplan-socket]
+//
+// --dialplan-socket: every call is first held by the dialplan's socket
+// (freeswitch.socket_listen; the sim plays FreeSWITCH's side of the `socket`
+// application) until tarifador has authorized and reserved it, as in
+// docs/FREESWITCH.md section 2; each phase then also reports how long calls
+// were held ("held by the socket": from the sim's socket step to the
+// dialplan going on, real time) and how many the socket allowed.
 //
 // Phase 1 ("latency"): --latency-cps calls/s for --latency-seconds (100 for
 // 20 s). Phase 2 ("throughput"): --cps calls/s for --seconds (500 for 30 s);
@@ -120,6 +127,7 @@ struct Args {
   double seconds = 30;
   double ring_s = 1;
   double talk_s = 9;
+  bool dialplan_socket = false;
 };
 
 bool ParseArgs(int argc, char** argv, Args& a) {
@@ -154,6 +162,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
       ok = number(a.ring_s);
     } else if (arg == "--talk") {
       ok = number(a.talk_s);
+    } else if (arg == "--dialplan-socket") {
+      a.dialplan_socket = true;
     } else {
       ok = false;
     }
@@ -408,6 +418,9 @@ struct Phase {
   Percentiles committed;
   Percentiles on_wire;
   Percentiles sim_lag;
+  Percentiles held;         // --dialplan-socket: how long the socket held each call
+  size_t holds_before = 0;  // SocketApp::HoldTimesUs().size() when the phase began
+  size_t holds_after = 0;
   Buckets metric_before;
   Buckets metric_after;
   BucketSummary metric;
@@ -449,6 +462,7 @@ class Bench {
   uint64_t failures_ = 0;
   uint64_t link_connects_ = 0;
   uint64_t placed_total_ = 0;
+  std::optional<esl::OutboundServer::Stats> socket_stats_;
 };
 
 bool Bench::SetUp() {
@@ -518,6 +532,7 @@ bool Bench::SetUp() {
     return false;
   }
   cfg_.freeswitch.port = sim_->port();
+  if (args_.dialplan_socket) cfg_.freeswitch.socket_listen = "127.0.0.1:0";  // any free port
   app::Service::Options options;
   options.clock = &sim_->clock();
   auto started = app::Service::Start(cfg_, options);
@@ -526,6 +541,7 @@ bool Bench::SetUp() {
     return false;
   }
   svc_ = std::move(*started);
+  if (args_.dialplan_socket) sim_->UseDialplanSocket("127.0.0.1", svc_->call_billing().dialplan_socket()->port());
 
   observer_ = std::make_unique<HangupObserver>(sim_->port(), sim_->clock());
   if (auto s = observer_->Start(); !s.ok()) {
@@ -573,6 +589,9 @@ bool Bench::RunPhase(Phase& phase) {
   phase.metric_before = ScrapeLatencyBuckets(svc_->http_port());
   sim::LoadGenerator load(sim_->fake_switch(), sim_->clock(), o);
   phase.begin_us = sim_->clock().Now().micros();
+  if (const sim::SocketApp* socket = sim_->socket_app(); socket != nullptr) {
+    phase.holds_before = socket->HoldTimesUs().size();
+  }
   if (auto s = load.Start(); !s.ok()) {
     std::fprintf(stderr, "starting the load: %s\n", s.message().c_str());
     return false;
@@ -591,6 +610,9 @@ bool Bench::RunPhase(Phase& phase) {
     std::this_thread::sleep_for(50ms);
   }
   phase.ended_us = sim_->clock().Now().micros();
+  if (const sim::SocketApp* socket = sim_->socket_app(); socket != nullptr) {
+    phase.holds_after = socket->HoldTimesUs().size();
+  }
 
   // Every call of the phase ended; wait for its CDRs (and an empty billing
   // queue). Give up after 20 s without a new CDR.
@@ -699,6 +721,12 @@ int Bench::Report() {
     p.committed = Summarise(std::move(committed));
     p.on_wire = Summarise(std::move(on_wire));
     p.sim_lag = Summarise(std::move(lag));
+    if (const sim::SocketApp* socket = sim_->socket_app(); socket != nullptr) {
+      const std::vector<int64_t> all = socket->HoldTimesUs();
+      p.held =
+          Summarise(std::vector<int64_t>(all.begin() + static_cast<ptrdiff_t>(std::min(p.holds_before, all.size())),
+                                         all.begin() + static_cast<ptrdiff_t>(std::min(p.holds_after, all.size()))));
+    }
   }
 
   const size_t peak_rss = PeakRssKb();
@@ -709,6 +737,13 @@ int Bench::Report() {
       "repeated hangups %zu, not answered/outbound %zu; charges %lld for %lld charged CDRs\n",
       static_cast<unsigned long long>(placed_total_), legs.size(), cdrs_.size(), lost, extra, repeated_hangups,
       not_answered, static_cast<long long>(ledger_charges_), static_cast<long long>(charged_cdrs));
+  if (socket_stats_) {
+    std::printf(
+        "dialplan socket: %llu sessions settled, %llu calls ended before asked, %llu turned away (busy), %llu "
+        "failed\n",
+        static_cast<unsigned long long>(socket_stats_->sessions), static_cast<unsigned long long>(socket_stats_->ended),
+        static_cast<unsigned long long>(socket_stats_->busy), static_cast<unsigned long long>(socket_stats_->failed));
+  }
   std::printf("billing failures %llu, ESL connects %llu, store check %s%s\n\n",
               static_cast<unsigned long long>(failures_), static_cast<unsigned long long>(link_connects_),
               store_ok_ ? "ok" : "FAILED: ", store_problems_.c_str());
@@ -734,6 +769,7 @@ int Bench::Report() {
     row("on the wire -> CDR committed", p.on_wire);
     row("hangup -> billed_us (before the commit)", p.billed);
     row("sim lag: hangup -> on the wire", p.sim_lag);
+    if (args_.dialplan_socket) row("held by the dialplan's socket (CREATE -> dialplan goes on)", p.held);
     std::printf(
         "| %s | metric tarifador_billing_hangup_to_cdr_seconds | %llu | <= %.1f | | <= %.1f | "
         "%.1f%% within 20 ms |\n",
@@ -840,6 +876,9 @@ int Bench::Run() {
   const billing::BillingLoop::Stats s = svc_->call_billing().loop().stats();
   failures_ = s.failures;
   link_connects_ = svc_->call_billing().esl_client().status().connects;
+  if (const esl::OutboundServer* socket = svc_->call_billing().dialplan_socket(); socket != nullptr) {
+    socket_stats_ = socket->stats();
+  }
   observer_->Stop();
   watcher_->Stop();
   svc_->Stop();

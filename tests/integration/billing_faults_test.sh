@@ -38,6 +38,9 @@
 #              gateway; with tarifador's socket unreachable the dialplan's gate
 #              refuses the call, still without a gateway leg; the HTTP hook
 #              answers curl --anyauth (what mod_curl sends)
+#   hook       docs/FREESWITCH.md's Lua authorize hook run by lua5.3 (curl
+#              --anyauth as mod_curl): allowed, no money, unknown caller, and
+#              tarifador down (fails closed)
 #   race       no socket (event socket only) and a far end that answers at
 #              once: the denied call connects before its uuid_kill lands; its
 #              CDR is billed as answered and keeps its deny_reason as the flag
@@ -572,13 +575,52 @@ scenario_socket() {
   note "ok: 1 of 3 calls reached the gateway (the allowed one, cut at 1 s); the gate refused the call with the socket down"
 }
 
+scenario_hook() {
+  new_site hook
+  setup_office 0.10 1001
+  command -v lua5.3 >/dev/null || fail "lua5.3 is needed to run docs/FREESWITCH.md's Lua hook"
+  serve_start
+  create_account "acct-empty-$SITE" prepaid
+  create_extension 1002 "$ACCOUNT_ID"
+  local token
+  token=$("$BIN" token create dialplan --role viewer --config "$CFG" 2>"$D/token.err") ||
+    fail "tarifador token create dialplan exited non-zero: $(cat "$D/token.err")"
+  # The hook exactly as docs/FREESWITCH.md gives it, with this site's token
+  # and address pasted in as the installer would.
+  python3 - "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../../docs/FREESWITCH.md" >"$D/hook.lua" <<'PY2'
+import re, sys
+blocks = re.findall(r"```lua\n(.*?)\n```", open(sys.argv[1]).read(), re.S)
+assert len(blocks) == 1, "docs/FREESWITCH.md should hold one Lua block, not %d" % len(blocks)
+print(blocks[0])
+PY2
+  sed -i -e "s/PASTE-THE-TOKEN-HERE/$token/" -e "s/127\.0\.0\.1:8080/127.0.0.1:$HTTP_PORT/" "$D/hook.lua"
+  grep -q "$token" "$D/hook.lua" || fail "the docs' Lua hook has no PASTE-THE-TOKEN-HERE to replace"
+  grep -q ":$HTTP_PORT/" "$D/hook.lua" || fail "the docs' Lua hook does not ask 127.0.0.1:8080"
+  local harness out
+  harness=$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lua_hook_harness.lua
+  hook_case() { # CALLER EXPECTED_LAST_LINE
+    out=$(cd "$D" && lua5.3 "$harness" "$D/hook.lua" "$1" "$DEST" "c7000000-0000-4000-8000-00000000000$1" 2>"$D/hook.err") ||
+      fail "the Lua hook failed for $1: $(cat "$D/hook.err")"
+    [[ "$(echo "$out" | head -1)" == "$2" ]] || fail "the Lua hook for $1 did '$out', expected '$2' ($(cat "$D/hook.err"))"
+  }
+  hook_case 1001 DONE                          # allowed: no hangup
+  hook_case 1002 "HANGUP CALL_REJECTED"        # no money
+  hook_case 1009 "HANGUP OUTGOING_CALL_BARRED" # not an extension
+  serve_stop
+  hook_case 1001 "HANGUP NORMAL_TEMPORARY_FAILURE" # tarifador down: WHEN_DOWN = "deny"
+  store_check
+  note "ok: the docs' Lua hook, run by lua5.3 with curl --anyauth, allows, refuses and fails closed as documented"
+}
+
 scenario_race() {
   new_site race
   setup_office 0.05 1001 # less than the first second (0.10): denied
   local uuid=c6000000-0000-4000-8000-000000000001
   printf '{"at": 0, "caller": "1001", "destination": "%s", "dialplan": 0, "ring": 0, "talk": 30, "a_uuid": "%s"}\n' \
     "$DEST" "$uuid" >"$D/calls.jsonl"
-  sim_start --seed 111 --scenario "$D/calls.jsonl" --exit-when-done
+  # --duration, not --exit-when-done: the call ends at once, and the sim must
+  # outlive the wait for the link.
+  sim_start --seed 111 --scenario "$D/calls.jsonl" --duration 5
   serve_on_sim
   sim_wait 20
   wait_sql "SELECT count(*) FROM cdrs WHERE uuid = '$uuid'" 1 10
@@ -594,7 +636,7 @@ scenario_race() {
   note "ok: a denied call that connected anyway was billed as answered, flagged insufficient_funds"
 }
 
-ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race)
+ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race hook)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do

@@ -60,6 +60,8 @@ TEST_CASE("Billing's admission becomes the gate's variables and the hangup", "[a
   esl::OutboundVerdict v = app::DialplanVerdict(allowed, false);
   CHECK(VariableOf(v, "tarifador_decision") == "allowed");
   CHECK(VariableOf(v, "tarifador_max_seconds") == "100");
+  // The hard stop, in the call's own thread before the dialplan bridges.
+  CHECK(v.applications == std::vector<std::pair<std::string, std::string>>{{"sched_hangup", "+100 ALLOTTED_TIMEOUT"}});
   CHECK(v.hangup_cause.empty());
 
   Admission denied;
@@ -81,6 +83,7 @@ TEST_CASE("Billing's admission becomes the gate's variables and the hangup", "[a
   v = app::DialplanVerdict(timed_out, true);
   CHECK(VariableOf(v, "tarifador_decision") == "allowed");
   CHECK(VariableOf(v, "tarifador_reason") == "unchecked");
+  CHECK(v.applications.empty());  // nothing known to stop it at
   CHECK(v.hangup_cause.empty());
 
   v = app::DialplanVerdict(Admission{}, false);  // not tracked (over the cap, or ended)

@@ -1,5 +1,6 @@
 // docs/FREESWITCH.md's configuration snippets, read from the docs file itself
-// so that they cannot drift from what tarifador and FreeSWITCH 1.10 accept:
+// so that they cannot drift from what tarifador and FreeSWITCH 1.10 accept
+// (the dialplan's socket and its gate agree with what tarifador sets):
 // every mod_json_cdr parameter is one FreeSWITCH 1.10.12 reads, every
 // json_cdr configuration queues (a channel never waits on tarifador), the
 // spool directory is the same on both sides, and tarifador's JSON snippets
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "app/dialplan_socket.h"
 #include "config/config_loader.h"
 #include "test_support/fixtures.h"
 
@@ -61,7 +63,8 @@ config::LoadSources NoEnv() {
 TEST_CASE("docs/FREESWITCH.md: every json_cdr.conf snippet is one FreeSWITCH 1.10 reads, and queues", "[app][docs]") {
   const std::string md = test_support::ReadFile(test_support::SourcePath("docs/FREESWITCH.md"));
   REQUIRE_FALSE(md.empty());
-  // The parameters mod_json_cdr_load reads in FreeSWITCH 1.10.12
+  // The parameters mod_json_cdr_load reads in FreeSWITCH 1.10.12 (`timeout`
+  // included: mod_json_cdr.c 613, CURLOPT_TIMEOUT)
   // (src/mod/event_handlers/mod_json_cdr/mod_json_cdr.c); any other name is
   // silently ignored by FreeSWITCH, so a typo would change nothing there.
   const std::set<std::string> known = {"cred",
@@ -86,7 +89,8 @@ TEST_CASE("docs/FREESWITCH.md: every json_cdr.conf snippet is one FreeSWITCH 1.1
                                        "enable-ssl-verifyhost",
                                        "auth-scheme",
                                        "encode-values",
-                                       "queue-capacity"};
+                                       "queue-capacity",
+                                       "timeout"};
   const std::vector<Block> blocks = FencedBlocks(md);
   int json_cdr_configs = 0;
   std::string spool_dir;
@@ -108,6 +112,10 @@ TEST_CASE("docs/FREESWITCH.md: every json_cdr.conf snippet is one FreeSWITCH 1.1
       const std::string& url = params.at("url");
       CHECK((url.size() > route.size() && url.compare(url.size() - route.size(), route.size(), route) == 0));
       CHECK(params.at("auth-scheme") == "basic");  // tarifador answers Basic with a token
+      // One thread posts every queued document: a POST that never returns
+      // would stall them all (measured on a real 1.10.12).
+      REQUIRE(params.count("timeout"));
+      CHECK(std::stoi(params.at("timeout")) > 0);
       CHECK(params.count("err-log-dir"));
     } else {
       // The spool: files in log-dir, which tarifador's config must name.
@@ -156,4 +164,106 @@ TEST_CASE("docs/FREESWITCH.md: tarifador's freeswitch settings match event_socke
     checked = true;
   }
   CHECK(checked);
+}
+
+namespace {
+
+// Every match of `re` in `text`.
+std::vector<std::smatch> AllMatches(const std::string& text, const std::regex& re) {
+  std::vector<std::smatch> out;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
+    out.push_back(*it);
+  }
+  return out;
+}
+
+// Expands ${name} in `text` with `vars` (unset: empty), as FreeSWITCH
+// expands an application's data when it runs it.
+std::string Expand(std::string text, const std::map<std::string, std::string>& vars) {
+  static const std::regex kVar(R"re(\$\{([a-z_]+)\})re");
+  std::smatch m;
+  while (std::regex_search(text, m, kVar)) {
+    const auto it = vars.find(m[1]);
+    text.replace(static_cast<size_t>(m.position(0)), static_cast<size_t>(m.length(0)),
+                 it == vars.end() ? "" : it->second);
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("docs/FREESWITCH.md: the dialplan's socket reaches tarifador, and its gate passes only what it allowed",
+          "[app][docs]") {
+  const std::string md = test_support::ReadFile(test_support::SourcePath("docs/FREESWITCH.md"));
+  const std::vector<Block> blocks = FencedBlocks(md);
+  std::string socket_xml, gate_xml;
+  std::optional<config::Config> cfg;
+  for (const Block& b : blocks) {
+    if (b.lang == "xml" && b.text.find("application=\"socket\"") != std::string::npos) socket_xml = b.text;
+    if (b.lang == "xml" && b.text.find("<context name=\"tarifador\">") != std::string::npos) gate_xml = b.text;
+    if (b.lang == "json" && b.text.find("\"socket_listen\"") != std::string::npos) {
+      auto parsed = config::ParseConfig(b.text, "docs/FREESWITCH.md", NoEnv());
+      INFO(b.text);
+      REQUIRE(parsed.ok());
+      cfg = *parsed;
+    }
+  }
+  REQUIRE_FALSE(socket_xml.empty());
+  REQUIRE_FALSE(gate_xml.empty());
+  REQUIRE(cfg);
+
+  // The socket application, in sync mode (no "async": the call waits), on
+  // the address tarifador listens on; the outer extension lets the dialplan
+  // go on to the bridge.
+  CHECK(socket_xml.find("continue=\"true\"") != std::string::npos);
+  std::smatch socket;
+  REQUIRE(std::regex_search(socket_xml, socket, std::regex(R"re(application="socket" data="([^"]+)")re")));
+  CHECK(socket[1] == cfg->freeswitch.socket_listen);
+  std::smatch gate;
+  REQUIRE(
+      std::regex_search(socket_xml, gate, std::regex(R"re(application="execute_extension" data="(\S+) XML (\S+)")re")));
+  CHECK(socket.position(0) < gate.position(0));  // the gate runs after the socket
+  CHECK(gate[2] == "tarifador");
+
+  // The gate's extensions, in order: the first whose expression matches the
+  // expanded extension number runs (XML dialplan hunting).
+  struct Extension {
+    std::regex expression;
+    bool hangs_up = false;
+  };
+  std::vector<Extension> extensions;
+  static const std::regex kExtension(R"re(<extension name="[^"]+">([\s\S]*?)</extension>)re");
+  for (const std::smatch& m : AllMatches(gate_xml, kExtension)) {
+    const std::string body = m[1];
+    std::smatch expr;
+    REQUIRE(std::regex_search(body, expr, std::regex(R"re(field="destination_number" expression="([^"]+)")re")));
+    extensions.push_back({std::regex(expr[1].str()), body.find("application=\"hangup\"") != std::string::npos});
+  }
+  REQUIRE(extensions.size() == 2);
+  const auto gate_hangs_up = [&](const std::map<std::string, std::string>& vars) {
+    const std::string number = Expand(gate[1], vars);
+    for (const Extension& e : extensions) {
+      if (std::regex_search(number, e.expression)) return e.hangs_up;
+    }
+    FAIL("no gate extension matches " << number);
+    return false;
+  };
+  // What tarifador sets for an allowed call passes; no answer at all (the
+  // socket refused, tarifador down) is hung up; a denied call is hung up by
+  // tarifador already, and the gate would end it too.
+  billing::CallTracker::Admission allowed;
+  allowed.state = billing::CallTracker::Admission::State::kAllowed;
+  allowed.max_seconds = 60;
+  billing::CallTracker::Admission denied;
+  denied.state = billing::CallTracker::Admission::State::kDenied;
+  denied.reason = "insufficient_funds";
+  denied.cause = billing::kCauseNoFunds;
+  const auto vars_of = [](const esl::OutboundVerdict& v) {
+    return std::map<std::string, std::string>(v.variables.begin(), v.variables.end());
+  };
+  CHECK_FALSE(gate_hangs_up(vars_of(app::DialplanVerdict(allowed, false))));
+  CHECK_FALSE(gate_hangs_up(vars_of(app::DialplanVerdict(base::Unavailable("slow"), true))));  // when_down = allow
+  CHECK(gate_hangs_up({}));
+  CHECK(gate_hangs_up(vars_of(app::DialplanVerdict(denied, false))));
+  CHECK(gate_hangs_up(vars_of(app::DialplanVerdict(base::Unavailable("slow"), false))));
 }

@@ -92,7 +92,7 @@ TEST_CASE("A denied call that connected before its kill landed is billed and fla
   CHECK(cdr.disposition == Disposition::kAnswered);
   CHECK(cdr.deny_reason == "insufficient_funds");  // the flag
   CHECK(cdr.billsec == 3);
-  CHECK(cdr.cost == M("1.25"));  // what the carrier bills: the first minute
+  CHECK(cdr.cost == M("1.25"));     // what the carrier bills: the first minute
   CHECK(cdr.charged == M("0.50"));  // all the account had; the rest uncollected
   CHECK(s.Acc().balance == M("0"));
   CHECK(s.Acc().reserved == M("0"));

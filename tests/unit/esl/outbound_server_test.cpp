@@ -54,6 +54,23 @@ struct SwitchSide {
 // The channel data block FreeSWITCH answered `connect` with, as captured.
 std::string ConnectReplyOf(const std::string& capture) { return capture.substr(0, capture.find("\n\n") + 2); }
 
+// A server on a free port whose decisions are counted; the verdict is empty.
+struct CountingServer {
+  int decisions = 0;
+  esl::OutboundServer server;
+  explicit CountingServer(esl::OutboundOptions options = {})
+      : server(WithFreePort(options), [this](const esl::Event&) {
+          ++decisions;
+          return esl::OutboundVerdict{};
+        }) {
+    REQUIRE(server.Start().ok());
+  }
+  static esl::OutboundOptions WithFreePort(esl::OutboundOptions o) {
+    o.port = 0;
+    return o;
+  }
+};
+
 struct Recorder {
   std::mutex mu;
   std::condition_variable cv;
@@ -67,8 +84,7 @@ struct Recorder {
 
 }  // namespace
 
-TEST_CASE("A held call's channel data reaches the decision and the verdict comes back as sendmsg",
-          "[esl][outbound]") {
+TEST_CASE("A held call's channel data reaches the decision and the verdict comes back as sendmsg", "[esl][outbound]") {
   TARIFADOR_REQUIRE_FIXTURE(capture, "esl/neventsocket-Example1-outbound-bridged-call.txt");
   Recorder recorder;
   esl::OutboundVerdict verdict;
@@ -104,68 +120,59 @@ TEST_CASE("A held call's channel data reaches the decision and the verdict comes
   CHECK(server.stats().failed == 0);
 }
 
-TEST_CASE("The verdict's commands are FreeSWITCH's sendmsg and cannot be split by a line break",
-          "[esl][outbound]") {
+TEST_CASE("The verdict's commands are FreeSWITCH's sendmsg and cannot be split by a line break", "[esl][outbound]") {
   esl::OutboundVerdict allowed;
   allowed.variables = {{"tarifador_decision", "allowed"}, {"tarifador_max_seconds", "100"}};
+  allowed.applications = {{"sched_hangup", "+100 ALLOTTED_TIMEOUT"}};
   CHECK(esl::VerdictCommands(allowed) ==
         std::vector<std::string>{
             "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: tarifador_decision=allowed\n\n",
-            "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: tarifador_max_seconds=100\n\n"});
+            "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: tarifador_max_seconds=100\n\n",
+            "sendmsg\ncall-command: execute\nexecute-app-name: sched_hangup\nexecute-app-arg: +100 "
+            "ALLOTTED_TIMEOUT\n\n"});
   esl::OutboundVerdict hostile;
   hostile.variables = {{"x", "1\n\nsendmsg\ncall-command: hangup"}};
   hostile.hangup_cause = "CALL_REJECTED\r\n";
   const std::vector<std::string> commands = esl::VerdictCommands(hostile);
   REQUIRE(commands.size() == 2);
-  CHECK(commands[0] == "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: x=1sendmsgcall-command: "
-                       "hangup\n\n");
+  CHECK(commands[0] ==
+        "sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: x=1sendmsgcall-command: "
+        "hangup\n\n");
   CHECK(commands[1] == "sendmsg\ncall-command: hangup\nhangup-cause: CALL_REJECTED\n\n");
 }
 
 TEST_CASE("A call hung up before its data came is nothing to decide", "[esl][outbound]") {
-  int decisions = 0;
-  esl::OutboundOptions options;
-  options.port = 0;
-  esl::OutboundServer server(options, [&](const esl::Event&) {
-    ++decisions;
-    return esl::OutboundVerdict{};
-  });
-  REQUIRE(server.Start().ok());
+  CountingServer counting;
+  esl::OutboundServer& server = counting.server;
   SwitchSide fs(server.port());
   CHECK(fs.ReadBlock() == "connect\n\n");
-  fs.Send("Content-Type: text/disconnect-notice\nContent-Length: 67\n\n"
-          "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n");
+  fs.Send(
+      "Content-Type: text/disconnect-notice\nContent-Length: 67\n\n"
+      "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n");
   CHECK(fs.ReadBlock() == std::nullopt);
   server.Stop();
-  CHECK(decisions == 0);
+  CHECK(counting.decisions == 0);
   CHECK(server.stats().ended == 1);
   CHECK(server.stats().failed == 0);
 }
 
 TEST_CASE("Bytes that are not an ESL frame end the session without a decision", "[esl][outbound]") {
-  int decisions = 0;
-  esl::OutboundOptions options;
-  options.port = 0;
-  esl::OutboundServer server(options, [&](const esl::Event&) {
-    ++decisions;
-    return esl::OutboundVerdict{};
-  });
-  REQUIRE(server.Start().ok());
+  CountingServer counting;
+  esl::OutboundServer& server = counting.server;
   SwitchSide fs(server.port());
   CHECK(fs.ReadBlock() == "connect\n\n");
   fs.Send("this line has no colon\n\n");
   CHECK(fs.ReadBlock() == std::nullopt);
   server.Stop();
-  CHECK(decisions == 0);
+  CHECK(counting.decisions == 0);
   CHECK(server.stats().failed == 1);
 }
 
 TEST_CASE("A switch that never sends the channel data is given up on", "[esl][outbound]") {
   esl::OutboundOptions options;
-  options.port = 0;
   options.io_timeout = 50ms;  // how long is not asserted, only that it ends
-  esl::OutboundServer server(options, [](const esl::Event&) { return esl::OutboundVerdict{}; });
-  REQUIRE(server.Start().ok());
+  CountingServer counting(options);
+  esl::OutboundServer& server = counting.server;
   SwitchSide fs(server.port());
   CHECK(fs.ReadBlock() == "connect\n\n");
   CHECK(fs.ReadBlock() == std::nullopt);
@@ -175,11 +182,10 @@ TEST_CASE("A switch that never sends the channel data is given up on", "[esl][ou
 
 TEST_CASE("Beyond max_sessions a connection is closed at once; Stop ends the sessions held", "[esl][outbound]") {
   esl::OutboundOptions options;
-  options.port = 0;
   options.max_sessions = 1;
   options.io_timeout = 60s;  // the first session waits until Stop()
-  esl::OutboundServer server(options, [](const esl::Event&) { return esl::OutboundVerdict{}; });
-  REQUIRE(server.Start().ok());
+  CountingServer counting(options);
+  esl::OutboundServer& server = counting.server;
   SwitchSide first(server.port());
   CHECK(first.ReadBlock() == "connect\n\n");  // accepted and being served
   SwitchSide second(server.port());
@@ -190,10 +196,9 @@ TEST_CASE("Beyond max_sessions a connection is closed at once; Stop ends the ses
 }
 
 TEST_CASE("An address that cannot be bound is a clear error", "[esl][outbound]") {
+  CountingServer counting;
+  esl::OutboundServer& first = counting.server;
   esl::OutboundOptions options;
-  options.port = 0;
-  esl::OutboundServer first(options, [](const esl::Event&) { return esl::OutboundVerdict{}; });
-  REQUIRE(first.Start().ok());
   options.port = first.port();
   esl::OutboundServer second(options, [](const esl::Event&) { return esl::OutboundVerdict{}; });
   const base::Status s = second.Start();

@@ -617,8 +617,8 @@ TEST_CASE("Authorize counts the checked call's own reservation once", "[http][bi
               .Reserve({billing::CallId{"call-own"}, billing::AccountId{id}, billing::testing::M("0.05"), 5, now, now})
               .ok());
   REQUIRE(s.repo()
-              .Reserve({billing::CallId{"call-other"}, billing::AccountId{other}, billing::testing::M("0.50"), 50,
-                        now, now})
+              .Reserve(
+                  {billing::CallId{"call-other"}, billing::AccountId{other}, billing::testing::M("0.50"), 50, now, now})
               .ok());
   const auto authorize = [&](const std::string& query) {
     return Ok(Get(*cli, s.viewer, "/api/v1/authorize?caller=1001&destination=442079460958" + query));
