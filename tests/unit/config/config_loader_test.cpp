@@ -58,7 +58,8 @@ constexpr const char* kFullConfig = R"(
     "tls_cert": "/etc/tarifador/cert.pem",
     "tls_key": "/etc/tarifador/key.pem"
   },
-  "freeswitch": {"host": "10.0.0.5", "port": 8022, "password": "s3cret", "json_cdr_dir": "/var/spool/json_cdr"},
+  "freeswitch": {"host": "10.0.0.5", "port": 8022, "password": "s3cret", "json_cdr_dir": "/var/spool/json_cdr",
+                 "socket_listen": "127.0.0.1:8084"},
   "billing": {"debit_interval": 30, "when_down": "allow", "max_call_seconds": 7200},
   "rating": {
     "default_plan": "retail",
@@ -142,6 +143,7 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   CHECK(c->freeswitch.port == 8022);
   CHECK(c->freeswitch.password == "s3cret");
   CHECK(c->freeswitch.json_cdr_dir == "/var/spool/json_cdr");
+  CHECK(c->freeswitch.socket_listen == "127.0.0.1:8084");
   CHECK(c->billing.debit_interval == 30);
   CHECK(c->billing.when_down == "allow");
   CHECK(c->billing.max_call_seconds == 7200);
@@ -210,6 +212,7 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_FREESWITCH_PORT", "1"},
       {"TARIFADOR_FREESWITCH_PASSWORD", "pw"},
       {"TARIFADOR_FREESWITCH_JSON_CDR_DIR", "/spool"},
+      {"TARIFADOR_FREESWITCH_SOCKET_LISTEN", "127.0.0.1:9084"},
       {"TARIFADOR_BILLING_DEBIT_INTERVAL", "3600"},
       {"TARIFADOR_BILLING_WHEN_DOWN", "allow"},
       {"TARIFADOR_BILLING_MAX_CALL_SECONDS", "600"},
