@@ -22,14 +22,52 @@ bool NeedsQuotes(std::string_view field) {
   return false;
 }
 
+// A plain decimal number, optionally signed ("-0.50", "+34911234567"): a
+// spreadsheet reads it as a number and runs nothing.
+bool IsPlainNumber(std::string_view field) {
+  size_t i = field[0] == '+' || field[0] == '-' ? 1 : 0;
+  size_t digits = 0;
+  bool point = false;
+  for (; i < field.size(); ++i) {
+    const char c = field[i];
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c == '.' && !point && digits > 0) {
+      point = true;
+    } else {
+      return false;
+    }
+  }
+  return digits > 0 && field.back() != '.';
+}
+
 }  // namespace
 
+bool IsFormulaTrigger(std::string_view field) {
+  if (field.empty()) return false;
+  switch (field[0]) {
+    case '=':
+    case '@':
+    case '\t':
+    case '\r': return true;
+    case '+':
+    case '-': return !IsPlainNumber(field);
+    default: return false;
+  }
+}
+
 void AppendCsvField(std::string& out, std::string_view field) {
+  // OWASP "CSV injection": a caller chooses their own caller ID and name, so
+  // a cell a spreadsheet would run as a formula gets a leading apostrophe
+  // (Calc and Excel then show it as text).
+  const bool neutralise = IsFormulaTrigger(field);
   if (!NeedsQuotes(field)) {
+    if (neutralise) out += '\'';
     out.append(field);
     return;
   }
   out += '"';
+  if (neutralise) out += '\'';
   for (char c : field) {
     if (c == '"') out += '"';
     out += c;

@@ -1,7 +1,8 @@
 #pragma once
 // A streamed RFC 4180 CSV writer: CRLF line ends; a field containing a comma,
-// a double quote, CR or LF is quoted and its quotes doubled; every other field
-// is written as is (UTF-8 passes through untouched). Output goes to a sink in
+// a double quote, CR or LF is quoted and its quotes doubled; a field a
+// spreadsheet would run as a formula gets a leading apostrophe; every other
+// field is written as is (UTF-8 passes through untouched). Output goes to a sink in
 // chunks of about kChunkBytes, so memory stays constant however many rows are
 // written (SPEC section 6).
 #include <cstddef>
@@ -17,7 +18,15 @@ namespace tarifador::exports {
 // returns that same failure and nothing more reaches the sink.
 using CsvSink = std::function<base::Status(std::string_view chunk)>;
 
-// Appends `field` to `out`, quoted when RFC 4180 requires it.
+// Whether a spreadsheet would take `field` as a formula (OWASP "CSV
+// injection"): it starts with '=', '@', a tab or CR, or with '+' or '-'
+// without being a plain decimal number ("-0.50" and "+34911234567" stay
+// numbers).
+bool IsFormulaTrigger(std::string_view field);
+
+// Appends `field` to `out`, quoted when RFC 4180 requires it, with a leading
+// apostrophe when IsFormulaTrigger(field), so that a spreadsheet shows it
+// as text and never runs it.
 void AppendCsvField(std::string& out, std::string_view field);
 
 // Not thread-safe; one writer per output.

@@ -20,6 +20,9 @@ namespace tarifador::http {
 namespace {
 
 constexpr size_t kMaxRows = 10'000;
+// Bad rows listed in a refusal; the rest are only counted, so a body of
+// bad lines cannot make a response (and its memory) grow with it.
+constexpr size_t kMaxListedErrors = 100;
 constexpr size_t kMaxNote = 256;
 constexpr size_t kMaxTarget = 128;
 // Row keys are "<key>/<line>" and must stay within the ledger's 128.
@@ -127,8 +130,10 @@ base::Result<Response> HandleBulkRecharge(Services& s, const Request& r) {
 
   std::vector<Row> rows;
   nlohmann::json bad = nlohmann::json::array();
-  const auto problem = [&bad](int64_t line, std::string message) {
-    bad.push_back({{"line", line}, {"error", std::move(message)}});
+  size_t bad_count = 0;
+  const auto problem = [&bad, &bad_count](int64_t line, std::string message) {
+    ++bad_count;
+    if (bad.size() < kMaxListedErrors) bad.push_back({{"line", line}, {"error", std::move(message)}});
   };
   Resolver resolver(s.billing->repository);
   base::CsvReader reader(r.body());
@@ -136,20 +141,20 @@ base::Result<Response> HandleBulkRecharge(Services& s, const Request& r) {
   bool first = true;
   while (true) {
     base::Result<bool> more = reader.Next(fields);
+    if (more.ok() && !*more) break;
+    const int64_t line = reader.record_line();
+    if (rows.size() + bad_count >= kMaxRows) {
+      problem(line, "more than " + std::to_string(kMaxRows) + " rows; split the file");
+      break;
+    }
     if (!more.ok()) {
-      problem(reader.record_line(), more.status().message());
+      problem(line, more.status().message());
       continue;
     }
-    if (!*more) break;
-    const int64_t line = reader.record_line();
     const bool was_first = first;
     first = false;
     if (std::all_of(fields.begin(), fields.end(), [](const std::string& f) { return Trim(f).empty(); })) continue;
     if (was_first && Lower(Trim(fields[0])) == "extension_or_account") continue;  // the header row
-    if (rows.size() + bad.size() >= kMaxRows) {
-      problem(line, "more than " + std::to_string(kMaxRows) + " rows; split the file");
-      break;
-    }
     if (fields.size() < 2 || fields.size() > 3) {
       problem(line, "expected extension_or_account,amount[,note] but found " + std::to_string(fields.size()) +
                         (fields.size() == 1 ? " field" : " fields"));
@@ -194,12 +199,11 @@ base::Result<Response> HandleBulkRecharge(Services& s, const Request& r) {
     }
     rows.push_back(std::move(row));
   }
-  if (!bad.empty()) {
-    const size_t n = bad.size();
-    return Response::Json(
-        Dump({{"error", context + ": " + std::to_string(n) + (n == 1 ? " bad row" : " bad rows") + ", nothing changed"},
-              {"rows", bad}}),
-        422);
+  if (bad_count > 0) {
+    const size_t n = bad_count;
+    std::string error = context + ": " + std::to_string(n) + (n == 1 ? " bad row" : " bad rows") + ", nothing changed";
+    if (n > bad.size()) error += " (the first " + std::to_string(bad.size()) + " listed)";
+    return Response::Json(Dump({{"error", error}, {"bad_rows", n}, {"rows", bad}}), 422);
   }
   if (rows.empty())
     return base::InvalidArgument(context + ": the CSV has no rows (extension_or_account,amount[,note])");

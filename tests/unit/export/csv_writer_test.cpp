@@ -31,6 +31,29 @@ TEST_CASE("CSV fields are quoted only when RFC 4180 requires it", "[export]") {
   }
 }
 
+TEST_CASE("CSV cells a spreadsheet would run as formulas are neutralised; numbers stay numbers", "[export]") {
+  CHECK(Quoted("=1+1") == "'=1+1");
+  CHECK(Quoted("=HYPERLINK(\"http://evil.example\",\"Invoice\")") ==
+        "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Invoice\"\")\"");
+  CHECK(Quoted("@SUM(A1:A9)") == "'@SUM(A1:A9)");
+  CHECK(Quoted("+1+cmd|' /C calc'!A0") == "'+1+cmd|' /C calc'!A0");
+  CHECK(Quoted("-2+3") == "'-2+3");
+  CHECK(Quoted("\t=1") == "'\t=1");
+  CHECK(Quoted("\r=1") == "\"'\r=1\"");  // CR also forces quotes
+  CHECK(Quoted("-") == "'-");
+  CHECK(Quoted("+") == "'+");
+  // Numbers, signed or not, and phone numbers stay as they are.
+  for (const char* number : {"-0.50", "+34911234567", "0034911234567", "12.5", "-7", "+0.10"}) {
+    INFO(number);
+    CHECK(Quoted(number) == number);
+    CHECK_FALSE(IsFormulaTrigger(number));
+  }
+  CHECK(IsFormulaTrigger("-1."));  // not a plain number
+  CHECK(IsFormulaTrigger("+1e5"));
+  CHECK_FALSE(IsFormulaTrigger("1+1"));  // only the first character counts
+  CHECK_FALSE(IsFormulaTrigger(""));
+}
+
 TEST_CASE("CSV rows end with CRLF and reach the sink in chunks", "[export]") {
   std::string out;
   size_t calls = 0;

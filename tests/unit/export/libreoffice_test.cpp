@@ -52,10 +52,17 @@ TEST_CASE("LibreOffice Calc reads an exported file row for row", "[export][.slow
   REQUIRE(base::SetOfficeTimeZone("UTC").ok());
   test_support::TempDir tmp;
   testing::MemorySource source;
-  const char* names[] = {"Muñoz, José", "say \"hi\"", "two\r\nlines", "東京 office", "plain"};
-  for (int i = 0; i < 200; ++i) {
+  // Caller names are the outside caller's to choose: formulas included.
+  const char* names[] = {"Muñoz, José",
+                         "say \"hi\"",
+                         "two\r\nlines",
+                         "東京 office",
+                         "plain",
+                         "=1+1",
+                         "=HYPERLINK(\"http://evil.example\",\"Invoice\")"};
+  for (int i = 0; i < 210; ++i) {
     billing::Cdr c = testing::SampleCdr("uuid-" + std::to_string(1000 + i), 1'790'000'000'000'000LL + i * 60'000'000LL);
-    c.caller_name = names[i % 5];
+    c.caller_name = names[i % 7];
     source.Add(c);
   }
   CsvOptions options;
@@ -83,7 +90,7 @@ TEST_CASE("LibreOffice Calc reads an exported file row for row", "[export][.slow
 
   const auto original = Parse(ReadFile(tmp.path() + "/cdrs.csv"));
   const auto round_trip = Parse(ReadFile(tmp.path() + "/back/cdrs.csv"));
-  REQUIRE(original.size() == 201);
+  REQUIRE(original.size() == 211);
   REQUIRE(round_trip.size() == original.size());
   for (size_t i = 0; i < original.size(); ++i) {
     INFO("row " << i);
@@ -95,6 +102,10 @@ TEST_CASE("LibreOffice Calc reads an exported file row for row", "[export][.slow
     CHECK(round_trip[i][1] == name);
     CHECK(round_trip[i][2] == original[i][2]);  // zone
   }
+  // Calc ran no formula: "=1+1" would have come back as 2, the HYPERLINK as
+  // its label. The neutralised cells come back as the text written.
+  CHECK(round_trip[6][1] == "'=1+1");
+  CHECK(round_trip[7][1] == "'=HYPERLINK(\"http://evil.example\",\"Invoice\")");
 }
 
 }  // namespace

@@ -186,12 +186,35 @@ TEST_CASE("POST /api/v1/recharges/bulk refuses bad input and changes nothing") {
     RequireJsonError(res, 422);
     const json body = JsonBody(res);
     REQUIRE(body["rows"].size() == 4);
+    CHECK(body["bad_rows"] == 4);
     CHECK(body["rows"][0]["line"] == 2);
     CHECK(body["rows"][0]["error"].get<std::string>().find("no extension, account id or account name") !=
           std::string::npos);
     CHECK(body["rows"][1]["line"] == 3);
     CHECK(body["rows"][2]["line"] == 4);
     CHECK(body["rows"][3]["line"] == 5);
+  }
+  SECTION("a body of bad rows lists the first 100 and counts the rest") {
+    std::string csv;
+    for (int i = 0; i < 5000; ++i) csv += "nobody" + std::to_string(i) + ",oops\n";
+    const auto res = PostCsv(*cli, s.op, csv);
+    RequireJsonError(res, 422);
+    const json body = JsonBody(res);
+    CHECK(body["bad_rows"] == 5000);
+    REQUIRE(body["rows"].size() == 100);
+    CHECK(body["rows"][99]["line"] == 100);
+    CHECK(body["error"].get<std::string>().find("5000 bad rows, nothing changed (the first 100 listed)") !=
+          std::string::npos);
+    CHECK(res->body.size() < 20'000);
+  }
+  SECTION("more lines than a bulk recharge may have stop the reading") {
+    std::string csv;
+    // Every line a CSV syntax error: these too count towards the limit.
+    for (int i = 0; i < 10'050; ++i) csv += "1001,5\"x\n";
+    const json body = JsonBody(PostCsv(*cli, s.op, csv));
+    CHECK(body["bad_rows"] == 10'001);  // 10 000 lines, then "more than 10000 rows"
+    REQUIRE(body["rows"].size() == 100);
+    CHECK(body["rows"][0]["error"].get<std::string>().find("quote inside an unquoted field") != std::string::npos);
   }
   SECTION("wrong content type, empty body, bad key") {
     Error(cli->Post("/api/v1/recharges/bulk", Bearer(s.op), "1001,5", "application/json"), 400, "text/csv");
