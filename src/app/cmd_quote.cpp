@@ -6,6 +6,7 @@
 #include <string>
 
 #include "app/dial_plan_from_config.h"
+#include "app/service.h"
 #include "base/time.h"
 #include "http/rating_json.h"
 #include "rating/quote.h"
@@ -72,13 +73,7 @@ int RunQuote(CommandContext& ctx) {
   if (!normaliser.ok()) {
     return ctx.Fail(normaliser.status());
   }
-  std::error_code ec;
-  std::filesystem::create_directories(cfg->data_dir, ec);
-  if (ec) {
-    ctx.err << "tarifador: creating data_dir \"" << cfg->data_dir << "\": " << ec.message() << "\n";
-    return 1;
-  }
-  auto db = store::Database::Open(cfg->StorePath(), store::OpenMode::kReadWrite);
+  auto db = OpenStoreForWriting(*cfg);
   if (!db.ok()) {
     return ctx.Fail(db.status());
   }

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "app/service.h"
 #include "base/time.h"
 #include "rating/rate_deck.h"
 #include "store/database.h"
@@ -87,10 +88,7 @@ base::Status ReadInput(const std::string& file, std::istream& in, std::string& o
 base::Result<std::unique_ptr<store::Database>> OpenStore(const CommandContext& ctx) {
   auto cfg = ctx.LoadConfig();
   if (!cfg.ok()) return cfg.status();
-  std::error_code ec;
-  std::filesystem::create_directories(cfg->data_dir, ec);
-  if (ec) return base::Unavailable("creating data_dir \"" + cfg->data_dir + "\": " + ec.message());
-  return store::Database::Open(cfg->StorePath(), store::OpenMode::kReadWrite);
+  return OpenStoreForWriting(*cfg);
 }
 
 }  // namespace

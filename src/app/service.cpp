@@ -9,6 +9,7 @@
 #include "app/settings_json.h"
 #include "base/log.h"
 #include "base/password.h"
+#include "base/private_files.h"
 #include "http/rating_handlers.h"
 #include "store/rate_plan_store.h"
 #include "store/store_meta.h"
@@ -16,9 +17,7 @@
 namespace tarifador::app {
 
 base::Result<std::unique_ptr<store::Database>> OpenStoreForWriting(const config::Config& cfg) {
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.data_dir, ec);
-  if (ec) return base::Unavailable("creating data_dir \"" + cfg.data_dir + "\": " + ec.message());
+  TARIFADOR_RETURN_IF_ERROR(base::EnsurePrivateDir(cfg.data_dir).WithContext("data_dir"));
   return store::Database::Open(cfg.StorePath(), store::OpenMode::kReadWrite);
 }
 

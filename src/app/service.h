@@ -27,8 +27,9 @@
 
 namespace tarifador::app {
 
-// Creates data_dir (and parents) when missing, then opens the store read-write,
-// which creates or migrates its schema. For serve and the CLI commands that
+// Creates data_dir (and parents) when missing, data_dir itself private
+// (0700), then opens the store read-write, which creates or migrates its
+// schema; the store's files are 0600 whatever the umask. For serve and the CLI commands that
 // write. Fails with Unavailable naming the directory or file, or as
 // store::Database::Open does.
 base::Result<std::unique_ptr<store::Database>> OpenStoreForWriting(const config::Config& cfg);

@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "base/private_files.h"
+
 namespace tarifador::store {
 namespace {
 
@@ -40,6 +42,8 @@ base::Result<BackupInfo> CopyTo(const std::string& store_path, const std::string
   SQLite::Database src(store_path, SQLite::OPEN_READONLY, /*busyTimeoutMs=*/10000);
   const int src_version = src.execAndGet("PRAGMA user_version").getInt();
   {
+    // A copy of the whole store: as private as the store.
+    TARIFADOR_RETURN_IF_ERROR(base::EnsurePrivateFile(tmp));
     SQLite::Database dst(tmp, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, /*busyTimeoutMs=*/10000);
     {
       SQLite::Backup backup(dst, src);

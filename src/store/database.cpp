@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "base/private_files.h"
 #include "store/migrations.h"
 
 namespace tarifador::store {
@@ -13,6 +14,14 @@ Database::~Database() = default;
 
 base::Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenMode mode,
                                                        ConnectionSharing sharing) {
+  if (mode == OpenMode::kReadWrite) {
+    // SQLite gives -wal and -shm the database file's mode: a 0600 store
+    // keeps all three private, whatever the umask.
+    TARIFADOR_RETURN_IF_ERROR(base::EnsurePrivateFile(path).WithContext("opening store"));
+    for (const char* suffix : {"-wal", "-shm"}) {
+      TARIFADOR_RETURN_IF_ERROR(base::EnsurePrivateFile(path + suffix, /*create=*/false).WithContext("opening store"));
+    }
+  }
   std::unique_ptr<SQLite::Database> db;
   try {
     const int flags =

@@ -1,6 +1,7 @@
 #include "store/backup.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -99,4 +100,36 @@ TEST_CASE("Backup refuses a missing store and the store itself", "[store][backup
   REQUIRE_FALSE(bad_dir.ok());
   CHECK(bad_dir.status().message().find("no/such/dir") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path() + "/no"));
+}
+
+TEST_CASE("The store with its WAL and its backups is private whatever the umask", "[store][backup]") {
+  const mode_t old_mask = ::umask(022);  // outside systemd: what a shell gives
+  test_support::TempDir dir;
+  const std::string path = dir.path() + "/tarifador.db";
+  {
+    auto w = store::Writer::Start(path);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Run([](SQLite::Database& db) {
+                  db.exec("CREATE TABLE t(k INTEGER)");
+                  db.exec("INSERT INTO t VALUES (1)");
+                  return base::Status::Ok();
+                })
+                .ok());
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      INFO(path + suffix);
+      REQUIRE(fs::exists(path + suffix));
+      CHECK((fs::status(path + suffix).permissions() & fs::perms::all) ==
+            (fs::perms::owner_read | fs::perms::owner_write));
+    }
+    auto backup = store::Backup(path, dir.path() + "/copy.db");
+    REQUIRE(backup.ok());
+    CHECK((fs::status(dir.path() + "/copy.db").permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write));
+  }
+  // A store an older tarifador left readable by all is made private when opened.
+  fs::permissions(path,
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+  REQUIRE(store::Database::Open(path, store::OpenMode::kReadWrite).ok());
+  CHECK((fs::status(path).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  ::umask(old_mask);
 }
