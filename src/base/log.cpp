@@ -74,7 +74,21 @@ void Log(LogLevel level, std::string_view message) {
     line += ": ";
   }
   // One message, one line: embedded newlines would split a journald record.
-  for (char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;
+  // Other control bytes (a caller's name, an ESL header, a login name) are
+  // written as \xNN: an escape sequence must not reach an admin's terminal.
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char c : message) {
+    const auto b = static_cast<unsigned char>(c);
+    if (c == '\n' || c == '\r') {
+      line += ' ';
+    } else if ((b < 0x20 && c != '\t') || b == 0x7f) {
+      line += "\\x";
+      line += kHex[b >> 4];
+      line += kHex[b & 0xf];
+    } else {
+      line += c;
+    }
+  }
   line += '\n';
   size_t off = 0;
   while (off < line.size()) {

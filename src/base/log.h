@@ -3,6 +3,9 @@
 // the journal, each line starts with the syslog priority "<N>" that
 // systemd-journald reads (SyslogLevelPrefix=yes); anywhere else (a terminal,
 // a pipe, a CI log, tests) it starts with the level's name, "info: ".
+// Line breaks in a message become spaces and other control bytes (but tab)
+// are written as "\xNN", so nothing from outside can forge a line or send
+// a terminal escape sequence to whoever reads the log.
 // Thread-safe: a line is written with one write(2).
 #include <string_view>
 

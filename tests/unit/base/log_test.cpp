@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "test_support/temp_dir.h"
 
@@ -53,6 +54,27 @@ TEST_CASE("Priority prefixes only when systemd says stderr is the journal", "[ba
   ::setenv("JOURNAL_STREAM", "garbage", 1);
   CHECK_FALSE(StderrIsJournal());
   ::unsetenv("JOURNAL_STREAM");
+}
+
+TEST_CASE("A log line carries no control bytes from outside", "[base][log]") {
+  test_support::TempDir tmp;
+  const std::string path = tmp.path() + "/stderr";
+  {
+    StderrToFile to_file(path);
+    SetLogSyslogPrefix(false);
+    using namespace std::string_view_literals;
+    LogWarning(
+        "login failed for \x1b[2J\x1b]0;owned\x07"
+        "admin\0x\x7f\tend\r\nforged: line"sv);
+    SetLogSyslogPrefix(StderrIsJournal());
+  }
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  REQUIRE(f != nullptr);
+  char buf[512] = {};
+  const size_t n = std::fread(buf, 1, sizeof buf, f);
+  std::fclose(f);
+  CHECK(std::string(buf, n) ==
+        "warning: login failed for \\x1b[2J\\x1b]0;owned\\x07admin\\x00x\\x7f\tend  forged: line\n");
 }
 
 }  // namespace
