@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/password.h"
 #include "base/private_files.h"
+#include "config/settings_table.h"
 #include "http/rating_handlers.h"
 #include "store/rate_plan_store.h"
 #include "store/store_meta.h"
@@ -103,6 +104,7 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   svc->readiness_.Add("store", [users] { return users->CheckWritable(); });
   http::RegisterRatingProbes(svc->rate_book_, svc->readiness_, svc->metrics_);
 
+  for (const std::string& warning : config::SecurityWarnings(cfg)) base::LogWarning(warning);
   base::Result<int64_t> admins = svc->users_->CountAdmins();
   if (admins.ok() && *admins == 0) {
     base::LogWarning("no admin user yet: run `tarifador user add NAME --role admin` or open the web UI's setup page");

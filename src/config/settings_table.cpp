@@ -402,4 +402,14 @@ std::vector<std::string> CrossCheck(const Config& config) {
   return problems;
 }
 
+std::vector<std::string> SecurityWarnings(const Config& config) {
+  std::vector<std::string> warnings;
+  if (config.freeswitch.password == Config{}.freeswitch.password) {
+    warnings.push_back(
+        "freeswitch.password is FreeSWITCH's default (ClueCon): whoever reaches the event socket controls the "
+        "switch; set a long random one in event_socket.conf.xml and here (docs/FREESWITCH.md section 1)");
+  }
+  return warnings;
+}
+
 }  // namespace tarifador::config

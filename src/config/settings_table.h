@@ -77,4 +77,9 @@ std::string MaskConninfo(std::string_view conninfo);
 // when the config is coherent.
 std::vector<std::string> CrossCheck(const Config& config);
 
+// A coherent config that is still unsafe (the event socket's password left
+// at FreeSWITCH's default): one message per finding, each naming the key and
+// the fix. `serve` logs them at start.
+std::vector<std::string> SecurityWarnings(const Config& config);
+
 }  // namespace tarifador::config

@@ -421,3 +421,13 @@ TEST_CASE("Passwords inside conninfo strings are masked", "[config]") {
         "postgresql://hq/t?user=b&password=********&sslmode=require");
   CHECK(config::MaskConninfo("host=hq user=b") == "host=hq user=b");
 }
+
+TEST_CASE("Leaving the event socket's password at FreeSWITCH's default is warned about", "[config]") {
+  Config c;
+  const std::vector<std::string> warnings = config::SecurityWarnings(c);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].find("freeswitch.password") != std::string::npos);
+  CHECK(warnings[0].find("ClueCon") != std::string::npos);
+  c.freeswitch.password = "a-long-random-secret";
+  CHECK(config::SecurityWarnings(c).empty());
+}
