@@ -236,7 +236,10 @@ void OutboundServer::WorkerLoop() {
 
 bool OutboundServer::Serve(const Accepted& session, bool& ended) {
   std::string failure;
-  FrameParser parser;
+  // The channel data is one header block (3.6 KB from a real 1.10.12); the
+  // replies and the disconnect notice carry at most 67 body bytes. Anything
+  // larger is not FreeSWITCH: 256 sessions must not each hold 16 MiB.
+  FrameParser parser(FrameLimits{/*max_header_bytes=*/256 * 1024, /*max_body_bytes=*/4096});
   // mod_event_socket waits for `connect`, then sends the channel's data.
   Clock::time_point deadline = Clock::now() + options_.io_timeout;
   base::Status sent = WriteAll(session.fd, "connect\n\n", deadline);

@@ -168,6 +168,21 @@ TEST_CASE("Bytes that are not an ESL frame end the session without a decision", 
   CHECK(server.stats().failed == 1);
 }
 
+TEST_CASE("A frame announcing a body larger than FreeSWITCH ever sends here ends the session", "[esl][outbound]") {
+  esl::OutboundOptions options;
+  options.io_timeout = 60s;  // so only the limit, not a timeout, can end it in time
+  CountingServer counting(options);
+  esl::OutboundServer& server = counting.server;
+  SwitchSide fs(server.port());
+  CHECK(fs.ReadBlock() == "connect\n\n");
+  // 1 MiB announced: refused from the header, before any of it is read.
+  fs.Send("Content-Type: command/reply\nUnique-ID: x\nContent-Length: 1048576\n\n");
+  CHECK(fs.ReadBlock() == std::nullopt);
+  server.Stop();
+  CHECK(counting.decisions == 0);
+  CHECK(server.stats().failed == 1);
+}
+
 TEST_CASE("A switch that never sends the channel data is given up on", "[esl][outbound]") {
   esl::OutboundOptions options;
   options.io_timeout = 50ms;  // how long is not asserted, only that it ends
