@@ -11,7 +11,7 @@ level=${1:---ci}
 
 build=(
   cmake ninja-build g++ make pkg-config git ccache dpkg-dev
-  libsqlite3-dev libsqlitecpp-dev libcpp-httplib-dev nlohmann-json3-dev
+  libsqlite3-dev libsqlitecpp-dev libmicrohttpd-dev libcpp-httplib-dev nlohmann-json3-dev
   libpq-dev libsodium-dev libssl-dev
 )
 test=(

@@ -10,13 +10,9 @@ namespace tarifador::app {
 
 int RunServe(CommandContext& ctx) {
   Service::Options options;
-  for (const std::string& a : ctx.args) {
-    if (a == "--no-tcp-nodelay") {
-      options.tcp_nodelay = false;  // hidden: the Nagle comparison in docs/PERFORMANCE.md
-    } else {
-      ctx.err << "usage: tarifador serve [--config FILE]\n";
-      return 2;
-    }
+  if (!ctx.args.empty()) {
+    ctx.err << "usage: tarifador serve [--config FILE]\n";
+    return 2;
   }
 
   if (base::Status s = BlockStopSignals(); !s.ok()) {

@@ -75,4 +75,91 @@ int RunUserAdd(CommandContext& ctx) {
   return 0;
 }
 
+namespace {
+
+// The store for a user command, or a failure already reported.
+std::unique_ptr<store::UserStore> OpenUsers(CommandContext& ctx, const base::Clock& clock, int* rc) {
+  base::Result<config::Config> cfg = ctx.LoadConfig();
+  if (!cfg.ok()) {
+    *rc = ctx.Fail(cfg.status());
+    return nullptr;
+  }
+  base::Result<std::unique_ptr<store::Database>> db = OpenStoreForWriting(*cfg);
+  if (!db.ok()) {
+    *rc = ctx.Fail(db.status());
+    return nullptr;
+  }
+  return std::make_unique<store::UserStore>(std::move(*db), clock);
+}
+
+bool OneName(CommandContext& ctx, const char* usage, std::string* name) {
+  if (ctx.args.size() != 1 || ctx.args[0].empty() || ctx.args[0][0] == '-') {
+    ctx.err << "usage: tarifador " << usage << "\n";
+    return false;
+  }
+  *name = ctx.args[0];
+  return true;
+}
+
+int SetDisabled(CommandContext& ctx, bool disabled) {
+  std::string name;
+  if (!OneName(ctx, disabled ? "user disable NAME" : "user enable NAME", &name)) return 2;
+  base::SystemClock clock;
+  int rc = 0;
+  std::unique_ptr<store::UserStore> users = OpenUsers(ctx, clock, &rc);
+  if (!users) return rc;
+  if (base::Status s = users->SetUserDisabled(name, disabled, "cli"); !s.ok()) return ctx.Fail(s);
+  ctx.err << "user \"" << name << "\" " << (disabled ? "disabled; their sessions ended" : "enabled") << "\n";
+  return 0;
+}
+
+std::string TimeOrNull(const std::optional<base::Instant>& t) { return t ? base::FormatIso8601(*t) : ""; }
+
+}  // namespace
+
+int RunUserDisable(CommandContext& ctx) { return SetDisabled(ctx, true); }
+int RunUserEnable(CommandContext& ctx) { return SetDisabled(ctx, false); }
+
+int RunUserPasswd(CommandContext& ctx) {
+  std::string name;
+  if (!OneName(ctx, "user passwd NAME  (new password on stdin)", &name)) return 2;
+  std::string password;
+  std::getline(ctx.in, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  base::Result<std::string> hash = base::HashPassword(password);
+  if (!hash.ok()) {
+    ctx.err << "tarifador: " << hash.status().message() << " (the password is read from the first line of stdin)\n";
+    return 1;
+  }
+  base::SystemClock clock;
+  int rc = 0;
+  std::unique_ptr<store::UserStore> users = OpenUsers(ctx, clock, &rc);
+  if (!users) return rc;
+  if (base::Status s = users->SetPassword(name, *hash, "cli"); !s.ok()) return ctx.Fail(s);
+  ctx.err << "password of \"" << name << "\" set; their sessions ended\n";
+  return 0;
+}
+
+int RunUserList(CommandContext& ctx) {
+  if (!ctx.args.empty()) {
+    ctx.err << "usage: tarifador user list\n";
+    return 2;
+  }
+  base::SystemClock clock;
+  int rc = 0;
+  std::unique_ptr<store::UserStore> users = OpenUsers(ctx, clock, &rc);
+  if (!users) return rc;
+  base::Result<std::vector<store::User>> list = users->ListUsers();
+  if (!list.ok()) return ctx.Fail(list.status());
+  for (const store::User& u : *list) {
+    ctx.out << nlohmann::json{{"name", u.name},
+                              {"role", store::RoleName(u.role)},
+                              {"disabled", u.disabled},
+                              {"last_login_at", TimeOrNull(u.last_login_at)}}
+                   .dump()
+            << "\n";
+  }
+  return 0;
+}
+
 }  // namespace tarifador::app

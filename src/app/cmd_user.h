@@ -10,4 +10,15 @@ namespace tarifador::app {
 // e.g. the name exists); 2 on bad usage.
 int RunUserAdd(CommandContext& ctx);
 
+// `tarifador user disable NAME` / `user enable NAME`: disabling ends every
+// session of the user at once; the last enabled admin cannot be disabled.
+int RunUserDisable(CommandContext& ctx);
+int RunUserEnable(CommandContext& ctx);
+// `tarifador user passwd NAME`: a new password from stdin's first line; ends
+// the user's sessions. For a forgotten admin password.
+int RunUserPasswd(CommandContext& ctx);
+// `tarifador user list`: one JSON object per line (name, role, disabled,
+// last_login_at).
+int RunUserList(CommandContext& ctx);
+
 }  // namespace tarifador::app

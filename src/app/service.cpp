@@ -47,6 +47,7 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
     TARIFADOR_RETURN_IF_ERROR(store::EnsureStoreMeta(*svc->writer_, cfg.site_id, started_at));
   }
   svc->users_ = std::make_unique<store::UserStore>(std::move(*first), *svc->clock_);
+  svc->users_->UseWriter(svc->writer_.get());  // token last uses: queued, never waited on
   base::Result<std::unique_ptr<store::Database>> audit_db =
       store::Database::Open(cfg.StorePath(), store::OpenMode::kReadWrite);
   if (!audit_db.ok()) return audit_db.status();
@@ -100,8 +101,10 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   svc->retention_ = RetentionService::Start(cfg, *svc->writer_, *svc->clock_, svc->metrics_);
 
   // Readiness (SPEC section 10): store writable, rate plans loaded, ESL link up.
-  store::UserStore* users = svc->users_.get();
-  svc->readiness_.Add("store", [users] { return users->CheckWritable(); });
+  // The store probe goes through the writer's queue: /readyz never takes a
+  // lock the authorize path needs.
+  store::Writer* store_writer = svc->writer_.get();
+  svc->readiness_.Add("store", [store_writer] { return store_writer->CheckWritable(std::chrono::seconds(1)); });
   http::RegisterRatingProbes(svc->rate_book_, svc->readiness_, svc->metrics_);
 
   for (const std::string& warning : config::SecurityWarnings(cfg)) base::LogWarning(warning);
@@ -111,7 +114,6 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   }
 
   http::ServerOptions server_options = http::ServerOptions::FromConfig(cfg);
-  server_options.tcp_nodelay = options.tcp_nodelay;
   http::StatusInfo status{BuildVersion(), BuildRevision(), cfg.StorePath(), started_at, nullptr};
   status.mirror = [m = svc->mirror_.get()] { return m->info(); };
   status.retention = [r = svc->retention_.get()] { return r->info(); };

@@ -37,9 +37,6 @@ base::Result<std::unique_ptr<store::Database>> OpenStoreForWriting(const config:
 class Service {
  public:
   struct Options {
-    // Hidden `serve --no-tcp-nodelay`, only for the Nagle comparison in
-    // docs/PERFORMANCE.md.
-    bool tcp_nodelay = true;
     // The clock for everything time-driven (billing, sessions); the system
     // clock when null. Tests and the demo pass the simulator's clock so a
     // sped-up simulated FreeSWITCH and tarifador agree on what "now" is.

@@ -180,6 +180,14 @@ const Setting kSettings[] = {
     {"http.max_body_bytes", SettingType::kInteger, "TARIFADOR_HTTP_MAX_BODY_BYTES",
      "Largest request body accepted, in bytes (rate deck and bulk recharge uploads): 1024 to 1073741824.", false,
      ValidateRange<1024, 1073741824>, TARIFADOR_FIELD(http.max_body_bytes)},
+    {"http.max_connections", SettingType::kInteger, "TARIFADOR_HTTP_MAX_CONNECTIONS",
+     "Open web UI and API connections at most, from everyone together (each holds a thread and up to 32 KiB); "
+     "more are closed at once: 16 to 4096.",
+     false, ValidateRange<16, 4096>, TARIFADOR_FIELD(http.max_connections)},
+    {"http.max_connections_per_address", SettingType::kInteger, "TARIFADOR_HTTP_MAX_CONNECTIONS_PER_ADDRESS",
+     "Open connections at most from one IP address, so one machine cannot take them all: 4 to 4096. Raise it "
+     "when many users reach the box through one NAT address.",
+     false, ValidateRange<4, 4096>, TARIFADOR_FIELD(http.max_connections_per_address)},
     {"http.tls_cert", SettingType::kString, "TARIFADOR_HTTP_TLS_CERT",
      "PEM certificate file (absolute path). HTTPS is on when both http.tls_cert and http.tls_key are set; "
      "empty: plain HTTP.",

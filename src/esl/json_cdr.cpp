@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/base64.h"
+#include "base/json_parse.h"
 #include "base/strings.h"
 #include "esl/url_codec.h"
 
@@ -498,23 +499,13 @@ base::Result<Event> JsonCdrToEvent(std::string_view json_text) {
   const std::optional<std::string> repaired = RepairUtf8(json_text);
   if (repaired) json_text = *repaired;
 
-  json doc;
-  try {
-    // A repeated top-level key keeps its first value: releases before ~1.6
-    // wrote one "callflow" key per profile, newest first (cgrates captures),
-    // where nlohmann/json would keep the last, i.e. the oldest.
-    std::set<std::string> seen;
-    doc = json::parse(json_text.begin(), json_text.end(), [&seen](int depth, json::parse_event_t event, json& parsed) {
-      if (depth == 1 && event == json::parse_event_t::key) return seen.insert(parsed.get<std::string>()).second;
-      return true;
-    });
-  } catch (const json::exception& e) {
-    std::string what = e.what();
-    what = what.substr(0, what.find("; last read"));  // it would echo the input
-    const size_t bracket = what.find("] ");
-    if (bracket != std::string::npos) what.erase(0, bracket + 2);
-    return base::InvalidArgument("the mod_json_cdr document is not JSON: " + what);
-  }
+  // A repeated top-level "callflow" keeps its first value: releases before
+  // ~1.6 wrote one per profile, newest first (cgrates captures), where
+  // nlohmann/json would keep the last, i.e. the oldest. Any other repeated
+  // key is refused, as in every JSON tarifador reads (base/json_parse.h).
+  base::Result<json> parsed = base::ParseJson(json_text, {.max_depth = 32, .first_wins_top_level_key = "callflow"});
+  if (!parsed.ok()) return base::InvalidArgument("the mod_json_cdr document is " + parsed.status().message());
+  json doc = std::move(*parsed);
   if (!doc.is_object()) {
     return base::InvalidArgument(std::string("a mod_json_cdr document is a JSON object, this is a JSON ") +
                                  doc.type_name());

@@ -7,6 +7,7 @@
 #include "http/authenticator.h"
 #include "http/http_status.h"
 #include "http/json_body.h"
+#include "http/user_json.h"
 
 namespace tarifador::http {
 namespace {
@@ -24,21 +25,6 @@ std::string SessionCookie(std::string_view id, int64_t max_age_s, bool secure) {
 // bounded length (people sometimes type their password into the name field;
 // at least do not keep kilobytes of it).
 std::string Truncated(std::string_view s) { return std::string(s.substr(0, 64)); }
-
-nlohmann::json UserJson(const store::User& u) {
-  return {{"username", u.name},
-          {"role", store::RoleName(u.role)},
-          {"created_at", base::FormatIso8601(u.created_at)},
-          {"disabled", u.disabled}};
-}
-
-nlohmann::json TokenJson(const store::ApiToken& t) {
-  return {{"name", t.name},
-          {"role", store::RoleName(t.role)},
-          {"created_at", base::FormatIso8601(t.created_at)},
-          {"last_used_at", t.last_used_at ? nlohmann::json(base::FormatIso8601(*t.last_used_at)) : nlohmann::json()},
-          {"revoked", t.revoked}};
-}
 
 base::Result<store::Role> RequireRole(const nlohmann::json& body) {
   base::Result<std::string> text = RequireString(body, "role");
@@ -68,8 +54,9 @@ base::Result<Response> HandleLogin(Services& s, const Request& r) {
   if (!password.ok()) return password.status();
   const std::string& ip = r.remote_addr();
 
-  if (const int64_t wait_us = s.throttle.RetryAfterUs(*name, ip); wait_us > 0) {
-    const int64_t wait_s = (wait_us + 999'999) / 1'000'000;
+  LoginThrottle::Attempt attempt = s.throttle.Begin(*name, ip);
+  if (!attempt.admitted()) {
+    const int64_t wait_s = (attempt.retry_after_us() + 999'999) / 1'000'000;
     // Refused without looking at the password, and not audited one by one:
     // the lock itself was audited when it started, and an attacker must not
     // be able to fill the disk with audit rows.
@@ -97,17 +84,16 @@ base::Result<Response> HandleLogin(Services& s, const Request& r) {
   }
 
   if (!reason.empty()) {
-    s.throttle.RecordFailure(*name, ip);
-    const bool locked = s.throttle.RetryAfterUs(*name, ip) > 0;
+    const bool locked = attempt.Failed() > 0;
     AuditOrLog(s, "ip:" + ip, "session.login_failed", "user:" + Truncated(*name),
                store::AuditDetail({{"reason", reason}, {"ip", ip}, {"throttled", locked ? "yes" : "no"}}));
     base::LogWarning("http: failed login for \"" + Truncated(*name) + "\" from " + ip + " (" + reason + ")");
     return base::Unauthenticated("wrong user name or password");
   }
 
-  s.throttle.RecordSuccess(*name);
+  attempt.Succeeded();
   base::Result<store::NewSession> session =
-      s.users.CreateSession(*user, s.session_ttl_us, store::AuditDetail({{"ip", ip}}));
+      s.users.CreateSession(*user, s.session_ttl_us, store::AuditDetail({{"ip", ip}}), ip);
   if (!session.ok()) return session.status();
   Response resp = Response::Json(Dump({{"username", user->name},
                                        {"role", store::RoleName(user->role)},
@@ -206,7 +192,15 @@ base::Result<Response> HandleCreateToken(Services& s, const Request& r) {
   if (!name.ok()) return name.status();
   base::Result<store::Role> role = RequireRole(*body);
   if (!role.ok()) return role.status();
-  base::Result<store::NewToken> token = s.users.CreateToken(*name, *role, r.caller().Actor());
+  std::optional<base::Instant> expires_at;
+  if (body->contains("expires_in_days") && !body->at("expires_in_days").is_null()) {
+    const nlohmann::json& days = body->at("expires_in_days");
+    if (!days.is_number_integer() || days.get<int64_t>() < 1 || days.get<int64_t>() > 3650) {
+      return base::InvalidArgument("field \"expires_in_days\" must be a whole number of days from 1 to 3650");
+    }
+    expires_at = base::Instant::FromMicros(s.clock.Now().micros() + days.get<int64_t>() * 86'400'000'000);
+  }
+  base::Result<store::NewToken> token = s.users.CreateToken(*name, *role, r.caller().Actor(), expires_at);
   if (!token.ok()) return token.status();
   nlohmann::json out = TokenJson(token->token);
   out["token"] = token->plaintext;  // shown once; only its SHA-256 is stored

@@ -69,7 +69,7 @@ uint64_t EventHub::Publish(std::string_view name, std::string_view json) {
   return id;
 }
 
-base::Result<std::shared_ptr<EventHub::Subscriber>> EventHub::Subscribe() {
+base::Result<std::shared_ptr<EventHub::Subscriber>> EventHub::Subscribe(std::string_view owner) {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) return base::Unavailable("the event stream is shutting down");
   subscribers_.erase(std::remove_if(subscribers_.begin(), subscribers_.end(),
@@ -79,7 +79,18 @@ base::Result<std::shared_ptr<EventHub::Subscriber>> EventHub::Subscribe() {
     return base::Unavailable("too many open event streams (" + std::to_string(options_.max_subscribers) +
                              "); close a dashboard tab and retry");
   }
+  if (!owner.empty()) {
+    size_t own = 0;
+    for (const auto& w : subscribers_) {
+      if (const std::shared_ptr<Subscriber> s = w.lock(); s && s->owner_ == owner) ++own;
+    }
+    if (own >= options_.max_per_owner) {
+      return base::ResourceExhausted("you already have " + std::to_string(own) + " live event streams open (limit " +
+                                     std::to_string(options_.max_per_owner) + "); close a dashboard tab and retry");
+    }
+  }
   auto sub = std::make_shared<Subscriber>();
+  sub->owner_ = std::string(owner);
   subscribers_.push_back(sub);
   return sub;
 }

@@ -34,9 +34,11 @@ class EventHub {
   struct Options {
     // Frames waiting per subscriber before it counts as too slow and is dropped.
     size_t queue_limit = 1024;
-    // Open streams at most: each holds an HTTP worker thread (ServerOptions::
-    // worker_threads, 16 by default), so the API must keep some for itself.
-    size_t max_subscribers = 8;
+    // Open streams at most: each holds a connection and its thread.
+    size_t max_subscribers = 16;
+    // Open streams at most for one owner (a user or token), so one viewer
+    // cannot take every slot: a few dashboard tabs.
+    size_t max_per_owner = 3;
     // A ": keepalive" comment after this long without a frame, so proxies
     // and browsers keep an idle stream open.
     std::chrono::milliseconds keepalive{15'000};
@@ -59,6 +61,7 @@ class EventHub {
     std::condition_variable cv_;
     std::deque<std::string> frames_;
     std::string ended_;  // "" while live
+    std::string owner_;  // set once by Subscribe
   };
 
   EventHub();
@@ -72,9 +75,12 @@ class EventHub {
   // event's id. Never blocks on a client; callable from any thread.
   uint64_t Publish(std::string_view name, std::string_view json);
 
-  // A new stream's queue, or Unavailable when max_subscribers are open or
-  // the hub is closed. The stream's first frame (hello) is the caller's.
-  base::Result<std::shared_ptr<Subscriber>> Subscribe();
+  // A new stream's queue for `owner` (the principal's actor, e.g.
+  // "user:alice"; "" for none, which max_per_owner does not count), or
+  // Unavailable when max_subscribers are open or the hub is closed, or
+  // ResourceExhausted when the owner has max_per_owner open. The stream's
+  // first frame (hello) is the caller's.
+  base::Result<std::shared_ptr<Subscriber>> Subscribe(std::string_view owner = {});
 
   // Ends every stream (their Next() returns nullopt) and refuses new ones;
   // the HTTP server calls it when stopping so that no stream holds a worker.

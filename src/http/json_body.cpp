@@ -1,16 +1,13 @@
 #include "http/json_body.h"
 
+#include "base/json_parse.h"
+
 namespace tarifador::http {
 
 base::Result<nlohmann::json> ParseJsonObject(std::string_view body) {
-  nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
-    // e.byte is where the parser gave up; the message names the token it saw.
-    return base::InvalidArgument("request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
-  }
-  if (!value.is_object()) return base::InvalidArgument("request body must be a JSON object");
+  base::Result<nlohmann::json> value = base::ParseJson(body);
+  if (!value.ok()) return base::InvalidArgument("request body is " + value.status().message());
+  if (!value->is_object()) return base::InvalidArgument("request body must be a JSON object");
   return value;
 }
 

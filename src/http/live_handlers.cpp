@@ -17,7 +17,7 @@ namespace tarifador::http {
 namespace {
 
 // How long one call of the stream waits for events before handing control
-// back to httplib, which then checks whether the server is stopping.
+// back to the server, which then checks whether it is stopping.
 constexpr std::chrono::milliseconds kStreamPoll{500};
 
 // What one open stream keeps between the provider's calls (one thread).
@@ -30,9 +30,9 @@ struct StreamState {
 
 }  // namespace
 
-base::Result<Response> HandleEvents(Services& s, const Request&) {
+base::Result<Response> HandleEvents(Services& s, const Request& req) {
   if (s.events == nullptr) return base::Unavailable("live events are not available in this server");
-  base::Result<std::shared_ptr<EventHub::Subscriber>> sub = s.events->Subscribe();
+  base::Result<std::shared_ptr<EventHub::Subscriber>> sub = s.events->Subscribe(req.caller().Actor());
   if (!sub.ok()) return sub.status();
   auto state = std::make_shared<StreamState>();
   state->sub = std::move(*sub);

@@ -1,6 +1,6 @@
 #include "http/request.h"
 
-#include <httplib.h>
+#include <strings.h>
 
 #include <cstdlib>
 
@@ -8,7 +8,7 @@ namespace tarifador::http {
 
 std::string Principal::Actor() const { return (kind == Kind::kSession ? "user:" : "token:") + name; }
 
-Request::Request(const httplib::Request& raw, std::string_view pattern, std::vector<PathParam> params,
+Request::Request(const RawRequest& raw, std::string_view pattern, std::vector<PathParam> params,
                  std::optional<Principal> principal)
     : raw_(raw), pattern_(pattern), params_(std::move(params)), principal_(std::move(principal)) {}
 
@@ -17,6 +17,20 @@ const std::string& Request::path() const { return raw_.path; }
 const std::string& Request::body() const { return raw_.body; }
 const std::string& Request::remote_addr() const { return raw_.remote_addr; }
 
+const std::string* RawRequest::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && ::strncasecmp(k.data(), name.data(), k.size()) == 0) return &v;
+  }
+  return nullptr;
+}
+
+const std::string* RawRequest::Query(std::string_view name) const {
+  for (const auto& [k, v] : query) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
 const Principal& Request::caller() const {
   // A handler of a public route asking for its caller is a bug in the table.
   if (!principal_) std::abort();
@@ -24,13 +38,15 @@ const Principal& Request::caller() const {
 }
 
 std::optional<std::string> Request::Header(const std::string& name) const {
-  if (!raw_.has_header(name)) return std::nullopt;
-  return raw_.get_header_value(name);
+  const std::string* v = raw_.Header(name);
+  if (v == nullptr) return std::nullopt;
+  return *v;
 }
 
 std::optional<std::string> Request::Query(const std::string& name) const {
-  if (!raw_.has_param(name)) return std::nullopt;
-  return raw_.get_param_value(name);
+  const std::string* v = raw_.Query(name);
+  if (v == nullptr) return std::nullopt;
+  return *v;
 }
 
 std::optional<std::string_view> Request::Param(std::string_view name) const {

@@ -1,7 +1,7 @@
 #pragma once
 // What a route handler sees of an HTTP exchange: a read-only Request view and
-// the Response it returns. Handlers never touch cpp-httplib (STYLE.md: it is
-// used in http/ only, and only by the server and this view).
+// the Response it returns. Handlers never touch the HTTP library (STYLE.md:
+// only the server does).
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -10,11 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/raw_request.h"
 #include "store/user_store.h"
-
-namespace httplib {
-struct Request;
-}
 
 namespace tarifador::http {
 
@@ -43,7 +40,7 @@ struct PathParam {
 class Request {
  public:
   // `raw` and `pattern` must outlive the view. Built by the server.
-  Request(const httplib::Request& raw, std::string_view pattern, std::vector<PathParam> params,
+  Request(const RawRequest& raw, std::string_view pattern, std::vector<PathParam> params,
           std::optional<Principal> principal);
 
   const std::string& method() const;
@@ -70,7 +67,7 @@ class Request {
   const Principal& caller() const;
 
  private:
-  const httplib::Request& raw_;
+  const RawRequest& raw_;
   std::string_view pattern_;
   std::vector<PathParam> params_;
   std::optional<Principal> principal_;

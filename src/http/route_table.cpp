@@ -9,6 +9,7 @@
 #include "http/rating_handlers.h"
 #include "http/report_handlers.h"
 #include "http/system_handlers.h"
+#include "http/user_admin_handlers.h"
 
 namespace tarifador::http {
 namespace {
@@ -32,6 +33,14 @@ constexpr Route kRoutes[] = {
 
     {Method::kGet, "/api/v1/users", Access::kAdmin, HandleListUsers, "list users"},
     {Method::kPost, "/api/v1/users", Access::kAdmin, HandleAddUser, "add a user"},
+    {Method::kPatch, "/api/v1/users/{name}", Access::kAdmin, HandleUpdateUser,
+     "disable or enable a user (ends their sessions), or change their role"},
+    {Method::kPost, "/api/v1/users/{name}/password", Access::kAdmin, HandleResetPassword,
+     "reset a user's password (ends their sessions)"},
+    {Method::kPost, "/api/v1/session/password", Access::kViewer, HandleChangeOwnPassword,
+     "change one's own password (with the current one)"},
+    {Method::kGet, "/api/v1/sessions", Access::kAdmin, HandleListSessions, "list live sessions"},
+    {Method::kDelete, "/api/v1/sessions/{id}", Access::kAdmin, HandleEndSession, "end a session"},
 
     {Method::kGet, "/api/v1/tokens", Access::kAdmin, HandleListTokens, "list API tokens"},
     {Method::kPost, "/api/v1/tokens", Access::kAdmin, HandleCreateToken, "create an API token"},
@@ -44,7 +53,7 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/api/v1/rate-plans/{name}/rates", Access::kViewer, HandleListRates,
      "list a rate plan's rates, paginated"},
     {Method::kPost, "/api/v1/rate-plans/{name}/import", Access::kAdmin, HandleImportRatePlan,
-     "replace a rate plan's rates with a CSV deck"},
+     "replace a rate plan's rates with a CSV deck", BodySize::kUpload},
     {Method::kPost, "/api/v1/rate-plans", Access::kAdmin, HandleCreateRatePlan, "create an empty rate plan"},
     {Method::kGet, "/api/v1/rate-plans/{name}/rates/{prefix}", Access::kViewer, HandleGetPrefixRates,
      "the rates of one prefix of a plan"},
@@ -71,12 +80,13 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/api/v1/calls/active", Access::kViewer, HandleActiveCalls, "the calls up now"},
 
     // FreeSWITCH's mod_json_cdr posts every leg's CDR here (Basic auth with a token).
-    {Method::kPost, "/api/v1/cdr/json", Access::kCdrWriter, HandleJsonCdr, "mod_json_cdr backfill: bill one leg's CDR"},
+    {Method::kPost, "/api/v1/cdr/json", Access::kCdrWriter, HandleJsonCdr, "mod_json_cdr backfill: bill one leg's CDR",
+     BodySize::kUpload},
 
     // Live updates and the rest (docs/API.md "Live updates").
     {Method::kGet, "/api/v1/events", Access::kViewer, HandleEvents, "Server-Sent Events: calls, balances, link"},
     {Method::kPost, "/api/v1/recharges/bulk", Access::kOperator, HandleBulkRecharge,
-     "recharge many accounts from CSV, all or nothing"},
+     "recharge many accounts from CSV, all or nothing", BodySize::kUpload},
     {Method::kGet, "/api/v1/settings", Access::kAdmin, HandleSettings, "the effective configuration, secrets hidden"},
 
     // CDRs and reports (docs/API.md "CDRs and reports").

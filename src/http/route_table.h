@@ -20,6 +20,13 @@ struct Services;
 
 enum class Method { kGet, kPost, kPut, kPatch, kDelete };
 
+// How large a request body a route takes. Most take a small JSON object, so
+// a stranger (or a stolen viewer token) cannot make the server buffer more;
+// the uploads (rate decks, bulk recharges, mod_json_cdr's CDRs) take up to
+// http.max_body_bytes.
+enum class BodySize { kSmall, kUpload };
+inline constexpr size_t kSmallBodyBytes = 64 * 1024;
+
 // Who may call a route. Roles are ordered viewer < operator < admin; a session
 // or an API token of at least that role is accepted.
 enum class Access {
@@ -45,6 +52,7 @@ struct Route {
   Access access;
   Handler handler;
   std::string_view summary;  // one line for docs and tests
+  BodySize body = BodySize::kSmall;
 };
 
 // "GET", "POST", ...

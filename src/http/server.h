@@ -1,12 +1,17 @@
 #pragma once
-// The HTTP server (SPEC section 7): cpp-httplib's Server, or SSLServer when a
+// The HTTP server (SPEC section 7): libmicrohttpd, with TLS when a
 // certificate and key are configured, dispatching every request through the
 // route table (http/route_table.h) with authentication, role and CSRF checks,
-// JSON errors, a body size limit and per-route metrics.
+// JSON errors and per-route metrics.
 //
-// Threads: one accept thread plus a fixed pool of workers; a keep-alive
-// connection holds a worker while it is open (cpp-httplib 0.11 is
-// thread-per-connection).
+// What one client can cost is bounded (docs/SECURITY.md "HTTP limits"):
+// connections in all and per address, the bytes of a request's head (they
+// must fit the connection's memory), the body however it is framed (a
+// protected route authenticates before reading any of it), the time to
+// receive a request (a watchdog, http/connection_deadlines.h) and idle time.
+//
+// Threads: one accept thread and one thread per open connection, so a slow
+// client holds only its own; the connection limits bound their number.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -39,23 +44,28 @@ struct ServerOptions {
   size_t max_body_bytes = 8 * 1024 * 1024;  // http.max_body_bytes; larger bodies get 413
   std::string tls_cert;                     // http.tls_cert, PEM; TLS when both are set
   std::string tls_key;                      // http.tls_key, PEM
-  // Disable Nagle. Debian's cpp-httplib 0.11 writes headers and body in two
-  // send() calls, so without it a small keep-alive response waits ~40 ms for
-  // the peer's delayed ACK. Off only for the comparison in docs/PERFORMANCE.md.
-  bool tcp_nodelay = true;
-  // Sized for a 2-core router: enough for a few browsers (each keeps a
-  // keep-alive connection, later an SSE stream), the dialplan's authorize
-  // calls and a Prometheus scraper, without hundreds of idle stacks.
-  int worker_threads = 16;
-  int read_timeout_s = 10;  // slow or stalled clients cannot hold a worker forever
-  int write_timeout_s = 10;
-  int keep_alive_timeout_s = 5;
-  size_t keep_alive_max_requests = 100;
+  // Open connections at most (http.max_connections), and from one address
+  // (http.max_connections_per_address); more are closed at accept. Each
+  // holds a thread and up to connection_memory_bytes.
+  unsigned max_connections = 256;
+  unsigned max_connections_per_address = 32;
+  // A connection's buffer: the request line and headers must fit in it
+  // (431 otherwise), so it bounds a request's head.
+  size_t connection_memory_bytes = 32 * 1024;
+  // Silence after which a connection is closed, waiting or mid-request.
+  unsigned idle_timeout_s = 10;
+  // A streamed answer (events, CSV) may be silent this long between chunks
+  // (the event stream's keep-alive comes every 15 s).
+  unsigned stream_idle_timeout_s = 60;
+  // From accepting a connection (or answering its last request) to the end
+  // of the request's head, and to the end of its body.
+  int head_deadline_s = 10;
+  int request_deadline_s = 30;
   int64_t session_ttl_s = 12 * 3600;  // a login lasts one working day
   ThrottlePolicy throttle;
 
-  // The options config::Config sets (listen, body limit, TLS); the rest keep
-  // their defaults.
+  // The options config::Config sets (listen, body limit, TLS, connection
+  // limits); the rest keep their defaults.
   static ServerOptions FromConfig(const config::Config& cfg);
 };
 

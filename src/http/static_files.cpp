@@ -1,7 +1,5 @@
 #include "http/static_files.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 
 #include "base/password.h"
@@ -191,34 +189,6 @@ size_t StaticFiles::gzip_bytes() const {
   size_t n = 0;
   for (const File& f : files_) n += f.gzip.empty() ? f.plain.size() : f.gzip.size();
   return n;
-}
-
-bool ServeWebUi(const StaticFiles& files, const httplib::Request& req, httplib::Response& res) {
-  std::optional<StaticResponse> out =
-      files.Serve(req.method, req.path, req.get_header_value("Accept-Encoding"), req.get_header_value("If-None-Match"));
-  if (!out) return false;
-  res.status = out->status;
-  for (auto& [name, value] : out->headers) res.set_header(name.c_str(), value);
-  if (out->status == 304) return true;
-  if (out->status != 200) {
-    // A body of its own, so the server's error handler (which fills empty
-    // 4xx bodies with JSON) leaves this plain-text 404 alone.
-    res.set_content(std::string(out->body), out->content_type.c_str());
-    return true;
-  }
-  // A sized content provider, not set_content: httplib (built with zlib and
-  // brotli) compresses a text body itself when the client accepts it, which
-  // would encode our gzip a second time; it leaves provider content alone.
-  // The bytes are static, so nothing is copied.
-  const std::string_view body = out->body;
-  res.set_content_provider(
-      body.size(), out->content_type,
-      [body](size_t offset, size_t length, httplib::DataSink& sink) {
-        if (offset >= body.size()) return false;
-        return sink.write(body.data() + offset, std::min(length, body.size() - offset));
-      },
-      nullptr);
-  return true;
 }
 
 }  // namespace tarifador::http

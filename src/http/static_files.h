@@ -25,11 +25,6 @@
 
 #include "base/embedded_file.h"
 
-namespace httplib {
-struct Request;
-struct Response;
-}  // namespace httplib
-
 namespace tarifador::http {
 
 // The files of web-ui/ as embedded by the build (generated code).
@@ -84,10 +79,6 @@ class StaticFiles {
 
   std::vector<File> files_;  // sorted by path
 };
-
-// Answers `req` from `files` into `res` when the path is the UI's (see
-// StaticFiles::Serve); returns false, leaving `res` untouched, otherwise.
-bool ServeWebUi(const StaticFiles& files, const httplib::Request& req, httplib::Response& res);
 
 // True when an Accept-Encoding value accepts gzip (a "gzip" or "*" coding
 // without q=0).

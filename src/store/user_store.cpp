@@ -5,6 +5,7 @@
 
 #include "base/password.h"
 #include "store/audit_store.h"
+#include "store/writer.h"
 
 namespace tarifador::store {
 namespace {
@@ -25,15 +26,17 @@ Role RoleFromColumn(const SQLite::Column& c) {
 }
 
 User ReadUser(SQLite::Statement& st) {
-  return User{st.getColumn(0).getInt64(),
-              st.getColumn(1).getString(),
-              RoleFromColumn(st.getColumn(2)),
-              st.getColumn(3).getString(),
-              base::Instant::FromMicros(st.getColumn(4).getInt64()),
-              st.getColumn(5).getInt() != 0};
+  return User{
+      st.getColumn(0).getInt64(),
+      st.getColumn(1).getString(),
+      RoleFromColumn(st.getColumn(2)),
+      st.getColumn(3).getString(),
+      base::Instant::FromMicros(st.getColumn(4).getInt64()),
+      st.getColumn(5).getInt() != 0,
+      st.getColumn(6).isNull() ? std::nullopt : std::optional(base::Instant::FromMicros(st.getColumn(6).getInt64()))};
 }
 
-constexpr const char* kUserColumns = "id, name, role, password_hash, created_at_us, disabled";
+constexpr const char* kUserColumns = "id, name, role, password_hash, created_at_us, disabled, last_login_at_us";
 
 ApiToken ReadToken(SQLite::Statement& st) {
   ApiToken t{st.getColumn(0).getInt64(),
@@ -41,12 +44,14 @@ ApiToken ReadToken(SQLite::Statement& st) {
              RoleFromColumn(st.getColumn(2)),
              base::Instant::FromMicros(st.getColumn(3).getInt64()),
              std::nullopt,
-             st.getColumn(5).getInt() != 0};
+             st.getColumn(5).getInt() != 0,
+             std::nullopt};
   if (!st.getColumn(4).isNull()) t.last_used_at = base::Instant::FromMicros(st.getColumn(4).getInt64());
+  if (!st.getColumn(6).isNull()) t.expires_at = base::Instant::FromMicros(st.getColumn(6).getInt64());
   return t;
 }
 
-constexpr const char* kTokenColumns = "id, name, role, created_at_us, last_used_at_us, revoked";
+constexpr const char* kTokenColumns = "id, name, role, created_at_us, last_used_at_us, revoked, expires_at_us";
 
 }  // namespace
 
@@ -84,7 +89,12 @@ base::Status ValidateName(std::string_view name, std::string_view what) {
   return base::Status::Ok();
 }
 
-UserStore::UserStore(std::unique_ptr<Database> db, const base::Clock& clock) : db_(std::move(db)), clock_(clock) {}
+UserStore::UserStore(std::unique_ptr<Database> db, const base::Clock& clock) : db_(std::move(db)), clock_(clock) {
+  base::Result<std::unique_ptr<Database>> reads = Database::Open(db_->path(), OpenMode::kReadOnly);
+  if (reads.ok()) reads_ = std::move(*reads);
+}
+
+void UserStore::UseWriter(Writer* writer) { writer_ = writer; }
 
 base::Result<User> UserStore::InsertUser(std::string_view name, Role role, std::string_view password_hash,
                                          std::string_view actor, bool only_if_no_admin) {
@@ -117,7 +127,7 @@ base::Result<User> UserStore::InsertUser(std::string_view name, Role role, std::
     AppendAuditRow(db, AuditEntry{0, now, std::string(actor), "user.add", "user:" + std::string(name),
                                   AuditDetail({{"role", RoleName(role)}})});
     tx.commit();
-    return User{id, std::string(name), role, std::string(password_hash), now, false};
+    return User{id, std::string(name), role, std::string(password_hash), now, false, std::nullopt};
   } catch (const SQLite::Exception& e) {
     if (IsUniqueViolation(e)) return base::AlreadyExists("user \"" + std::string(name) + "\" already exists");
     return base::Unavailable("adding user \"" + std::string(name) + "\": " + e.what());
@@ -167,7 +177,8 @@ base::Result<int64_t> UserStore::CountAdmins() {
   }
 }
 
-base::Result<NewToken> UserStore::CreateToken(std::string_view name, Role role, std::string_view actor) {
+base::Result<NewToken> UserStore::CreateToken(std::string_view name, Role role, std::string_view actor,
+                                              std::optional<base::Instant> expires_at) {
   TARIFADOR_RETURN_IF_ERROR(ValidateName(name, "token name"));
   std::string plaintext = base::RandomToken(32);
   const std::string digest = base::Sha256Hex(plaintext);
@@ -177,18 +188,24 @@ base::Result<NewToken> UserStore::CreateToken(std::string_view name, Role role, 
   try {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement ins(db,
-                          "INSERT INTO api_tokens(name, role, token_sha256, created_at_us, revoked) "
-                          "VALUES (?, ?, ?, ?, 0)");
+                          "INSERT INTO api_tokens(name, role, token_sha256, created_at_us, revoked, expires_at_us) "
+                          "VALUES (?, ?, ?, ?, 0, ?)");
     ins.bind(1, std::string(name));
     ins.bind(2, RoleName(role));
     ins.bind(3, digest);
     ins.bind(4, static_cast<int64_t>(now.micros()));
+    if (expires_at) {
+      ins.bind(5, static_cast<int64_t>(expires_at->micros()));
+    } else {
+      ins.bind(5);
+    }
     ins.exec();
     const int64_t id = db.getLastInsertRowid();
     AppendAuditRow(db, AuditEntry{0, now, std::string(actor), "token.create", "token:" + std::string(name),
-                                  AuditDetail({{"role", RoleName(role)}})});
+                                  AuditDetail({{"role", RoleName(role)},
+                                               {"expires_at", expires_at ? base::FormatIso8601(*expires_at) : ""}})});
     tx.commit();
-    return NewToken{ApiToken{id, std::string(name), role, now, std::nullopt, false}, std::move(plaintext)};
+    return NewToken{ApiToken{id, std::string(name), role, now, std::nullopt, false, expires_at}, std::move(plaintext)};
   } catch (const SQLite::Exception& e) {
     if (IsUniqueViolation(e)) return base::AlreadyExists("token \"" + std::string(name) + "\" already exists");
     return base::Unavailable("creating token \"" + std::string(name) + "\": " + e.what());
@@ -196,27 +213,44 @@ base::Result<NewToken> UserStore::CreateToken(std::string_view name, Role role, 
 }
 
 base::Result<ApiToken> UserStore::UseToken(std::string_view sha256_hex) {
-  std::lock_guard<std::mutex> lock(mu_);
-  SQLite::Database& db = db_->sql();
-  try {
-    SQLite::Statement st(
-        db, std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE token_sha256 = ? AND revoked = 0");
-    st.bind(1, std::string(sha256_hex));
-    if (!st.executeStep()) return base::NotFound("unknown or revoked API token");
-    ApiToken token = ReadToken(st);
-    st.reset();
-    const base::Instant now = clock_.Now();
-    if (!token.last_used_at || now.micros() - token.last_used_at->micros() >= kTokenTouchIntervalUs) {
-      SQLite::Statement up(db, "UPDATE api_tokens SET last_used_at_us = ? WHERE id = ?");
-      up.bind(1, static_cast<int64_t>(now.micros()));
-      up.bind(2, static_cast<int64_t>(token.id));
-      up.exec();
-      token.last_used_at = now;
+  ApiToken token;
+  {
+    std::lock_guard<std::mutex> lock(reads_ ? read_mu_ : mu_);
+    try {
+      SQLite::Statement st((reads_ ? reads_ : db_)->sql(), std::string("SELECT ") + kTokenColumns +
+                                                               " FROM api_tokens WHERE token_sha256 = ? AND revoked = "
+                                                               "0 AND (expires_at_us IS NULL OR expires_at_us > ?)");
+      st.bind(1, std::string(sha256_hex));
+      st.bind(2, static_cast<int64_t>(clock_.Now().micros()));
+      if (!st.executeStep()) return base::NotFound("unknown, revoked or expired API token");
+      token = ReadToken(st);
+    } catch (const SQLite::Exception& e) {
+      return base::Unavailable(std::string("checking an API token: ") + e.what());
     }
-    return token;
-  } catch (const SQLite::Exception& e) {
-    return base::Unavailable(std::string("checking an API token: ") + e.what());
   }
+  const base::Instant now = clock_.Now();
+  if (token.last_used_at && now.micros() - token.last_used_at->micros() < kTokenTouchIntervalUs) return token;
+  const int64_t id = token.id;
+  const auto touch = [id, now](SQLite::Database& db) -> base::Status {
+    SQLite::Statement up(db, "UPDATE api_tokens SET last_used_at_us = ? WHERE id = ?");
+    up.bind(1, static_cast<int64_t>(now.micros()));
+    up.bind(2, static_cast<int64_t>(id));
+    up.exec();
+    return base::Status::Ok();
+  };
+  token.last_used_at = now;
+  if (writer_ != nullptr) {
+    // A hint, queued: the caller never waits for the disk.
+    writer_->SubmitThen(touch, [](const base::Status&) {});
+    return token;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  try {
+    (void)touch(db_->sql());
+  } catch (const SQLite::Exception& e) {
+    return base::Unavailable(std::string("recording an API token's use: ") + e.what());
+  }
+  return token;
 }
 
 base::Result<std::vector<ApiToken>> UserStore::ListTokens() {
@@ -248,9 +282,11 @@ base::Status UserStore::RevokeToken(std::string_view name, std::string_view acto
   return base::Status::Ok();
 }
 
-base::Result<NewSession> UserStore::CreateSession(const User& user, int64_t ttl_us, std::string_view detail_json) {
+base::Result<NewSession> UserStore::CreateSession(const User& user, int64_t ttl_us, std::string_view detail_json,
+                                                  std::string_view ip) {
   std::string id = base::RandomToken(32);
-  Session s{base::Sha256Hex(id), user.id, user.name, user.role, base::RandomToken(32), clock_.Now(), {}};
+  Session s{base::Sha256Hex(id),   user.id,      user.name, user.role,
+            base::RandomToken(32), clock_.Now(), {},        std::string(ip.substr(0, 64))};
   s.expires_at = base::Instant::FromMicros(s.created_at.micros() + ttl_us);
   std::lock_guard<std::mutex> lock(mu_);
   SQLite::Database& db = db_->sql();
@@ -262,14 +298,19 @@ base::Result<NewSession> UserStore::CreateSession(const User& user, int64_t ttl_
     purge.bind(1, static_cast<int64_t>(s.created_at.micros()));
     purge.exec();
     SQLite::Statement ins(db,
-                          "INSERT INTO sessions(id_sha256, user_id, csrf_token, created_at_us, expires_at_us) "
-                          "VALUES (?, ?, ?, ?, ?)");
+                          "INSERT INTO sessions(id_sha256, user_id, csrf_token, created_at_us, expires_at_us, ip) "
+                          "VALUES (?, ?, ?, ?, ?, ?)");
     ins.bind(1, s.id_sha256);
     ins.bind(2, static_cast<int64_t>(s.user_id));
     ins.bind(3, s.csrf_token);
     ins.bind(4, static_cast<int64_t>(s.created_at.micros()));
     ins.bind(5, static_cast<int64_t>(s.expires_at.micros()));
+    ins.bind(6, s.ip);
     ins.exec();
+    SQLite::Statement seen(db, "UPDATE users SET last_login_at_us = ? WHERE id = ?");
+    seen.bind(1, static_cast<int64_t>(s.created_at.micros()));
+    seen.bind(2, static_cast<int64_t>(user.id));
+    seen.exec();
     AppendAuditRow(db, AuditEntry{0, s.created_at, "user:" + user.name, "session.login", "user:" + user.name,
                                   std::string(detail_json)});
     tx.commit();
@@ -280,11 +321,11 @@ base::Result<NewSession> UserStore::CreateSession(const User& user, int64_t ttl_
 }
 
 base::Result<Session> UserStore::FindSession(std::string_view id_sha256) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(reads_ ? read_mu_ : mu_);
   try {
-    SQLite::Statement st(db_->sql(),
+    SQLite::Statement st((reads_ ? reads_ : db_)->sql(),
                          "SELECT s.id_sha256, s.user_id, u.name, u.role, s.csrf_token, s.created_at_us, "
-                         "s.expires_at_us FROM sessions s JOIN users u ON u.id = s.user_id "
+                         "s.expires_at_us, s.ip FROM sessions s JOIN users u ON u.id = s.user_id "
                          "WHERE s.id_sha256 = ? AND s.expires_at_us > ? AND u.disabled = 0");
     st.bind(1, std::string(id_sha256));
     st.bind(2, static_cast<int64_t>(clock_.Now().micros()));
@@ -295,7 +336,8 @@ base::Result<Session> UserStore::FindSession(std::string_view id_sha256) {
                    RoleFromColumn(st.getColumn(3)),
                    st.getColumn(4).getString(),
                    base::Instant::FromMicros(st.getColumn(5).getInt64()),
-                   base::Instant::FromMicros(st.getColumn(6).getInt64())};
+                   base::Instant::FromMicros(st.getColumn(6).getInt64()),
+                   st.getColumn(7).getString()};
   } catch (const SQLite::Exception& e) {
     return base::Unavailable(std::string("looking up a session: ") + e.what());
   }
@@ -326,27 +368,6 @@ base::Result<int> UserStore::PurgeExpiredSessions() {
   } catch (const SQLite::Exception& e) {
     return base::Unavailable(std::string("purging expired sessions: ") + e.what());
   }
-}
-
-base::Status UserStore::CheckWritable() {
-  std::lock_guard<std::mutex> lock(mu_);
-  SQLite::Database& db = db_->sql();
-  base::Status result = base::Status::Ok();
-  try {
-    // The probe must answer quickly even while a long batch holds the write
-    // lock; Database::Open's 10 s busy timeout is restored afterwards.
-    db.setBusyTimeout(1000);
-    db.exec("BEGIN IMMEDIATE");
-    db.exec("ROLLBACK");
-  } catch (const SQLite::Exception& e) {
-    result = base::Unavailable(std::string("store is not writable: ") + e.what());
-  }
-  try {
-    db.setBusyTimeout(10000);
-  } catch (const SQLite::Exception& e) {
-    result = base::Unavailable(std::string("store: restoring busy timeout: ") + e.what());
-  }
-  return result;
 }
 
 int UserStore::SchemaVersion() {

@@ -60,6 +60,24 @@ std::future<base::Status> Writer::Submit(Job job) {
 
 base::Status Writer::Run(Job job) { return Submit(std::move(job)).get(); }
 
+base::Status Writer::CheckWritable(std::chrono::milliseconds wait) {
+  std::shared_future<base::Status> probe;
+  {
+    std::lock_guard<std::mutex> lock(probe_mu_);
+    if (!probe_.valid() || probe_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      probe_ = Submit([](SQLite::Database&) { return base::Status::Ok(); }).share();
+    }
+    probe = probe_;
+  }
+  if (probe.wait_for(wait) != std::future_status::ready) {
+    return base::Unavailable("store is not writable: the writer has not got the write lock within " +
+                             std::to_string(wait.count()) + " ms");
+  }
+  const base::Status st = probe.get();
+  if (!st.ok()) return base::Unavailable("store is not writable: " + st.message());
+  return st;
+}
+
 void Writer::SubmitThen(Job job, std::function<void(base::Status)> done) {
   Pending p{std::move(job), {}, std::move(done)};
   {

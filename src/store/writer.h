@@ -8,6 +8,7 @@
 // still commit); COMMIT; only then each job's future is fulfilled. A job's OK
 // therefore means "durable on disk" (synchronous=FULL). When the COMMIT
 // fails, every job of the batch gets that failure and nothing of it is kept.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -71,6 +72,13 @@ class Writer {
   // the thread. Idempotent; thread-safe. Must not be called from inside a job.
   void Shutdown();
 
+  // OK once an empty transaction has gone through the writer (it takes and
+  // releases SQLite's write lock), Unavailable when that fails or takes
+  // longer than `wait`. For the readiness probe: it never takes a lock on
+  // the caller's thread, and at most one probe is queued at a time however
+  // often it is asked. Thread-safe.
+  base::Status CheckWritable(std::chrono::milliseconds wait);
+
   // Counters for tests and /metrics. Thread-safe.
   struct Stats {
     uint64_t batches = 0;         // transactions attempted
@@ -103,6 +111,9 @@ class Writer {
 
   std::unique_ptr<Database> db_;  // used only by the writer thread once started
   const Options options_;
+
+  std::mutex probe_mu_;
+  std::shared_future<base::Status> probe_;  // guarded by probe_mu_
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -31,7 +31,7 @@ ALLOWED = {
 LIBRARY_HOME = {
     "SQLiteCpp/": "store",
     "sqlite3.h": "store",
-    "httplib.h": "http",
+    "microhttpd.h": "http",
     "libpq-fe.h": "sync",
     "postgresql/libpq-fe.h": "sync",
 }

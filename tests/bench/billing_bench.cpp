@@ -6,6 +6,13 @@
 //
 //   billing_bench [--quick] [--latency-cps N] [--latency-seconds S]
 //                 [--cps N] [--seconds S] [--ring S] [--talk S] [--dialplan-socket]
+//                 [--front-door]
+//
+// --front-door: the dialplan's GET /api/v1/authorize every 5 ms during each
+// phase, beside a CSV export streamed again and again and the web UI's
+// polling (bench/front_door_load.h), and first for 5 s with nothing else
+// running; reports authorize's latency in each (issue #14: the authorize
+// path must never wait on a write).
 //
 // --dialplan-socket: every call is first held by the dialplan's socket
 // (freeswitch.socket_listen; the sim plays FreeSWITCH's side of the `socket`
@@ -80,6 +87,7 @@
 #include "app/call_event_from_esl.h"
 #include "app/service.h"
 #include "base/log.h"
+#include "bench/front_door_load.h"
 #include "billing/account.h"
 #include "billing/ledger_entry.h"
 #include "esl/client.h"
@@ -128,6 +136,7 @@ struct Args {
   double ring_s = 1;
   double talk_s = 9;
   bool dialplan_socket = false;
+  bool front_door = false;
 };
 
 bool ParseArgs(int argc, char** argv, Args& a) {
@@ -164,6 +173,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
       ok = number(a.talk_s);
     } else if (arg == "--dialplan-socket") {
       a.dialplan_socket = true;
+    } else if (arg == "--front-door") {
+      a.front_door = true;
     } else {
       ok = false;
     }
@@ -418,7 +429,12 @@ struct Phase {
   Percentiles committed;
   Percentiles on_wire;
   Percentiles sim_lag;
-  Percentiles held;         // --dialplan-socket: how long the socket held each call
+  Percentiles held;       // --dialplan-socket: how long the socket held each call
+  Percentiles authorize;  // --front-door: GET /api/v1/authorize beside the load
+  uint64_t authorize_failures = 0;
+  uint64_t exports = 0;
+  uint64_t export_mb = 0;
+  uint64_t polls = 0;
   size_t holds_before = 0;  // SocketApp::HoldTimesUs().size() when the phase began
   size_t holds_after = 0;
   Buckets metric_before;
@@ -463,6 +479,9 @@ class Bench {
   uint64_t link_connects_ = 0;
   uint64_t placed_total_ = 0;
   std::optional<esl::OutboundServer::Stats> socket_stats_;
+  std::string token_;  // --front-door: a viewer token for the HTTP load
+  Percentiles idle_authorize_;
+  uint64_t idle_authorize_failures_ = 0;
 };
 
 bool Bench::SetUp() {
@@ -480,6 +499,13 @@ bool Bench::SetUp() {
     std::fprintf(stderr, "importing the rate plan failed: %s\n", imported.err.c_str());
     return false;
   }
+  const test_support::CliRun token =
+      test_support::Cli({"--config", cfg_path, "token", "create", "bench-dialplan", "--role", "viewer"});
+  if (token.code != 0) {
+    std::fprintf(stderr, "creating a token failed: %s\n", token.err.c_str());
+    return false;
+  }
+  token_ = token.out.substr(0, token.out.find('\n'));
   {
     auto writer = store::Writer::Start(cfg_.StorePath());
     if (!writer.ok()) {
@@ -596,6 +622,8 @@ bool Bench::RunPhase(Phase& phase) {
     std::fprintf(stderr, "starting the load: %s\n", s.message().c_str());
     return false;
   }
+  std::unique_ptr<bench::FrontDoorLoad> front;
+  if (args_.front_door) front = std::make_unique<bench::FrontDoorLoad>(svc_->http_port(), token_, true);
   const auto steady_begin = std::chrono::steady_clock::now();
   const auto give_up = steady_begin + std::chrono::duration<double>(phase.seconds * 3 + 60);
   while (!load.done() && std::chrono::steady_clock::now() < give_up) {
@@ -603,6 +631,14 @@ bool Bench::RunPhase(Phase& phase) {
     std::this_thread::sleep_for(100ms);
   }
   load.Stop();
+  if (front) {
+    front->Stop();
+    phase.authorize = Summarise(front->authorize_us());
+    phase.authorize_failures = front->authorize_failures();
+    phase.exports = front->exports();
+    phase.export_mb = front->export_bytes() >> 20;
+    phase.polls = front->polls();
+  }
   phase.placed_end_us = sim_->clock().Now().micros();
   phase.placed = load.placed();
   while (sim_->fake_switch().PendingCalls() > 0 && std::chrono::steady_clock::now() < give_up) {
@@ -777,6 +813,25 @@ int Bench::Report() {
         p.metric.within_20ms * 100);
   }
   std::printf("\npeak RSS %.1f MB", static_cast<double>(peak_rss) / 1024);
+  if (args_.front_door) {
+    std::printf(
+        "\n| GET /api/v1/authorize (ms), new connection each | answered | p50 | p90 | p99 | max | failed |\n"
+        "|---|---:|---:|---:|---:|---:|---:|\n");
+    const auto row = [](const std::string& what, const Percentiles& q, uint64_t failed) {
+      std::printf("| %s | %zu | %.2f | %.2f | %.2f | %.2f | %llu |\n", what.c_str(), q.n, q.p50_ms, q.p90_ms, q.p99_ms,
+                  q.max_ms, static_cast<unsigned long long>(failed));
+    };
+    row("alone (no calls, no export, no UI)", idle_authorize_, idle_authorize_failures_);
+    for (const Phase& p : phases_) {
+      row(p.name + ": " + std::to_string(static_cast<int>(p.cps)) + " calls/s + CSV export (" +
+              std::to_string(p.exports) + " runs, " + std::to_string(p.export_mb) + " MB) + UI polling (" +
+              std::to_string(p.polls) + " requests)",
+          p.authorize, p.authorize_failures);
+      if (idle_authorize_.p99_ms > 0) {
+        std::printf("|   p99 under load / alone | | | | %.1fx | | |\n", p.authorize.p99_ms / idle_authorize_.p99_ms);
+      }
+    }
+  }
   const Phase* big = phases_.empty() ? nullptr : &phases_.back();
   double rss_per_call_kb = 0;
   if (big != nullptr && big->max_sim_calls > 0 && big->rss_max_kb > big->rss_before_kb) {
@@ -864,6 +919,14 @@ int Bench::Run() {
     p.seconds = seconds;
     phases_.push_back(std::move(p));
   };
+  if (args_.front_door) {
+    // Authorize alone first: the baseline of the same run.
+    bench::FrontDoorLoad alone(svc_->http_port(), token_, false);
+    std::this_thread::sleep_for(std::chrono::seconds(args_.quick ? 1 : 5));
+    alone.Stop();
+    idle_authorize_ = Summarise(alone.authorize_us());
+    idle_authorize_failures_ = alone.authorize_failures();
+  }
   add_phase("latency", args_.latency_cps, args_.latency_seconds);
   add_phase(args_.quick ? "quick" : "throughput", args_.cps, args_.seconds);
   for (Phase& p : phases_) {

@@ -153,9 +153,9 @@ int main(int argc, char** argv) {
   http::EventHub::Options hub_options;
   hub_options.max_subscribers = 32;
   hub_options.queue_limit = 1u << 16;
+  hub_options.max_per_owner = 32;  // every client uses the one bench token
   http::EventHub hub(hub_options);
   http::ServerOptions options;
-  options.worker_threads = 32;  // one per stream, plus room
   http::ServerDeps deps{clock, users, audit, metrics, readiness, http::StatusInfo{"bench", "bench", path, clock.Now()}};
   deps.events = &hub;
   auto server = http::Server::Start(options, std::move(deps));

@@ -443,7 +443,7 @@ class E2E:
         self.expect('the dashboard', lambda: self.h1(d), 'Dashboard')
         self.expect('the signed-in user', lambda: self.text(d, 'header .who'), 'admin (admin) Sign out')
         nav = self.texts(d, 'nav a')
-        check(nav == ['Dashboard', 'Calls', 'Accounts', 'Rates', 'Reports', 'Status'], f'navigation: {nav}')
+        check(nav == ['Dashboard', 'Calls', 'Accounts', 'Rates', 'Reports', 'Status', 'Users'], f'navigation: {nav}')
 
     def step_dashboard_call(self):
         d = self.d
@@ -786,6 +786,74 @@ class E2E:
         check('active' in (self.find(p, "nav a[href='/status']").get_attribute('class') or ''),
               'the Status tab is not marked active')
 
+    def session_of(self, user, password):
+        """Logs `user` in outside the browsers; returns their cookie header value."""
+        req = urllib.request.Request(self.base + '/api/v1/session', method='POST',
+                                     data=json.dumps({'username': user, 'password': password}).encode(),
+                                     headers={'Content-Type': 'application/json'})
+        with urllib.request.build_opener().open(req, timeout=30) as r:
+            return r.headers['Set-Cookie'].split(';', 1)[0]
+
+    def session_alive(self, cookie):
+        req = urllib.request.Request(self.base + '/api/v1/session', headers={'Cookie': cookie})
+        try:
+            with urllib.request.build_opener().open(req, timeout=30) as r:
+                return r.status == 200
+        except urllib.error.HTTPError as e:
+            if e.code == 401:
+                return False
+            raise
+
+    def step_users(self):
+        d, p = self.d, self.p
+        self.nav(d, 'Users', 'Users')
+        self.expect('the admin in the users table', lambda: [r[0] for r in self.rows(d, '[data-testid=users]')],
+                    ['admin'])
+        # Add a clerk through the form; the clerk signs in elsewhere.
+        self.type_into(d, 'input[name=new-username]', 'clerk')
+        self.type_into(d, 'input[name=new-password]', 'clerk-password-1')
+        self.submit(d, 'Add a user')
+        self.expect('the notice', lambda: self.text(d, '.notice'), 'User clerk added.')
+        self.expect('the clerk row', lambda: self.rows(d, '[data-testid=users]')[1][:3],
+                    lambda r: r[0] == 'clerk' and r[2] == 'active')
+        clerk = self.session_of('clerk', 'clerk-password-1')
+        check(self.session_alive(clerk), "the clerk's new session does not work")
+        # Disabling ends the clerk's session at once.
+        self.find(d, '[data-testid=user-clerk] td.actions button').click()
+        self.expect('the clerk disabled', lambda: self.rows(d, '[data-testid=users]')[1][2], 'disabled')
+        check(not self.session_alive(clerk), "the disabled clerk's session still works")
+        # The admin ends the phone's session from the sessions table.
+        self.expect('the sessions table', lambda: len(self.rows(d, '[data-testid=sessions]')),
+                    lambda n: n >= 2)
+        self.click_text(d, 'button', 'End')
+        self.expect('the notice', lambda: self.text(d, '.notice'), 'Session of admin ended.')
+        p.get(self.base + '/status')
+        self.expect('the phone back at the sign-in form', lambda: self.form_heading(p), 'Sign in')
+        # A token that expires, shown once.
+        self.type_into(d, 'input[name=token-name]', 'e2e-temp')
+        self.type_into(d, 'input[name=token-days]', '30')
+        self.submit(d, 'Create an API token')
+        shown = self.expect('the new token', lambda: self.text(d, '[data-testid=new-token] code'),
+                            lambda t: bool(re.fullmatch(r'[A-Za-z0-9_-]{43}', t or '')))
+        row = self.expect('the token row', lambda: [r for r in self.rows(d, '[data-testid=tokens]') if r[0] == 'e2e-temp'],
+                          lambda rows: len(rows) == 1)[0]
+        check(row[4] != 'never' and re.match(r'\d{4}-\d\d-\d\d', row[4]), f'the token row: {row}')
+        req = urllib.request.Request(self.base + '/api/v1/session', headers={'Authorization': f'Bearer {shown}'})
+        with urllib.request.build_opener().open(req, timeout=30) as r:
+            check(r.status == 200, 'the new token does not work')
+        self.shot(d, 'users-desktop')
+        # Everyone changes their own password from My account.
+        self.find(d, 'header .who a').click()
+        self.expect('the account page', lambda: self.h1(d), 'My account')
+        self.type_into(d, 'input[name=current-password]', PASSWORD)
+        self.type_into(d, 'input[name=new-password]', PASSWORD + '-new')
+        self.type_into(d, 'input[name=new-password-again]', PASSWORD + '-new')
+        self.submit(d, 'Change my password')
+        self.expect('the notice', lambda: self.text(d, '.notice'),
+                    'Password changed. Your other sessions were signed out.')
+        check(self.session_alive(self.session_of('admin', PASSWORD + '-new')), 'the new password does not work')
+        return 'user added, disabled (session ended), phone session ended, expiring token, own password changed'
+
     def step_sign_out(self):
         d = self.d
         self.click_text(d, 'button', 'Sign out')
@@ -867,6 +935,7 @@ def main():
         ('status: readiness, FreeSWITCH link up, store', t.step_status),
         ('phone-size screen: every page renders its data within 390 px', t.step_phone),
         ('reload of /status serves the UI and keeps the session', t.step_reload),
+        ('users: add, disable, end a session, expiring token, own password', t.step_users),
         ('sign out', t.step_sign_out),
     ]
     final = [

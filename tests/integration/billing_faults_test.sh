@@ -594,7 +594,7 @@ assert len(blocks) == 1, "docs/FREESWITCH.md should hold one Lua block, not %d" 
 print(blocks[0])
 PY2
   sed -i -e "s/PASTE-THE-TOKEN-HERE/$token/" -e "s/127\.0\.0\.1:8080/127.0.0.1:$HTTP_PORT/" "$D/hook.lua"
-  grep -q "$token" "$D/hook.lua" || fail "the docs' Lua hook has no PASTE-THE-TOKEN-HERE to replace"
+  grep -qF -- "$token" "$D/hook.lua" || fail "the docs' Lua hook has no PASTE-THE-TOKEN-HERE to replace"
   grep -q ":$HTTP_PORT/" "$D/hook.lua" || fail "the docs' Lua hook does not ask 127.0.0.1:8080"
   local harness out
   harness=$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lua_hook_harness.lua

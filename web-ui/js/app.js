@@ -9,7 +9,9 @@ import { Accounts } from './pages/accounts.js';
 import { Rates } from './pages/rates.js';
 import { Reports } from './pages/reports.js';
 import { Status } from './pages/status.js';
+import { Users, Account } from './pages/users.js';
 
+// [path, nav label (null: not in the bar), page, role needed to see it]
 const PAGES = [
   ['/', 'Dashboard', Dashboard],
   ['/cdrs', 'Calls', Cdrs],
@@ -17,6 +19,8 @@ const PAGES = [
   ['/rates', 'Rates', Rates],
   ['/reports', 'Reports', Reports],
   ['/status', 'Status', Status],
+  ['/users', 'Users', Users, 'admin'],
+  ['/account', null, Account],
 ];
 
 function Login({ onDone }) {
@@ -122,8 +126,9 @@ function App() {
   return html`<div class="shell">
     <header class="top">
       <span class="brand">tarifador</span>
-      <nav>${PAGES.map(([p, label]) => html`<${Link} href=${p} cls=${page && page[0] === p ? 'active' : ''}>${label}<//>`)}</nav>
-      <span class="who">${state.user.username} (${state.user.role}) <button class="link" onClick=${logout}>Sign out</button></span>
+      <nav>${PAGES.filter(([, label, , role]) => label && (!role || state.user.role === role))
+        .map(([p, label]) => html`<${Link} href=${p} cls=${page && page[0] === p ? 'active' : ''}>${label}<//>`)}</nav>
+      <span class="who"><${Link} href="/account">${state.user.username}<//> (${state.user.role}) <button class="link" onClick=${logout}>Sign out</button></span>
     </header>
     <main>${Page ? html`<${Page} user=${state.user} />` : html`<h1>Not found</h1><p>No page at ${path}. <${Link} href="/">Dashboard<//></p>`}</main>
   </div>`;

@@ -302,7 +302,12 @@ TEST_CASE("While the link is up, FreeSWITCH's channels are checked every minute"
 
 TEST_CASE("An unaffordable or blocked call is hung up at once", "[app][billing]") {
   Harness h("0");
-  const std::string a = h.Place(Outbound("00442079460958", 30));
+  // Ringing long enough (simulated time runs 100x) that the kill lands before
+  // any answer however slow the machine: a call answered first is billed as
+  // answered (the race tested in the dialplan socket's tests).
+  sim::CallSpec spec = Outbound("00442079460958", 30);
+  spec.ring_s = 600;
+  const std::string a = h.Place(spec);
   CHECK(h.sim->server().WaitForCommand("bgapi uuid_kill " + a + " CALL_REJECTED", 5s) != "");
   REQUIRE(WaitFor([&] { return h.Billed(a); }));
   CHECK(h.CdrOf(a).disposition == billing::Disposition::kDenied);

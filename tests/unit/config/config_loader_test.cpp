@@ -55,6 +55,8 @@ constexpr const char* kFullConfig = R"(
   "http": {
     "listen": "[::1]:9090",
     "max_body_bytes": 1048576,
+    "max_connections": 100,
+    "max_connections_per_address": 10,
     "tls_cert": "/etc/tarifador/cert.pem",
     "tls_key": "/etc/tarifador/key.pem"
   },
@@ -137,6 +139,8 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   CHECK(c->log_level == "debug");
   CHECK(c->http.listen == "[::1]:9090");
   CHECK(c->http.max_body_bytes == 1048576);
+  CHECK(c->http.max_connections == 100);
+  CHECK(c->http.max_connections_per_address == 10);
   CHECK(c->http.tls_cert == "/etc/tarifador/cert.pem");
   CHECK(c->http.tls_key == "/etc/tarifador/key.pem");
   CHECK(c->freeswitch.host == "10.0.0.5");
@@ -206,6 +210,8 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_LOG_LEVEL", "error"},
       {"TARIFADOR_HTTP_LISTEN", "h:1"},
       {"TARIFADOR_HTTP_MAX_BODY_BYTES", "2048"},
+      {"TARIFADOR_HTTP_MAX_CONNECTIONS", "64"},
+      {"TARIFADOR_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "8"},
       {"TARIFADOR_HTTP_TLS_CERT", "/c.pem"},
       {"TARIFADOR_HTTP_TLS_KEY", "/k.pem"},
       {"TARIFADOR_FREESWITCH_HOST", "fs.local"},
@@ -243,6 +249,8 @@ TEST_CASE("Environment variables override the file", "[config]") {
     CHECK(config::GetSetting(*e, s) != config::DefaultValue(s));
   }
   CHECK(e->http.max_body_bytes == 2048);
+  CHECK(e->http.max_connections == 64);
+  CHECK(e->http.max_connections_per_address == 8);
   CHECK(e->postgres.enabled);
   CHECK(e->rating.international_prefix.empty());  // an empty variable switches the rule off
   CHECK(e->rating.country_code == "49");

@@ -420,10 +420,14 @@ TEST_CASE("JSON CDR: bad input is refused with a clear message", "[esl][json_cdr
   RequireInvalid(DecodeJsonCdrFile("\n"), "empty");
   RequireInvalid(DecodeJsonCdrFile("cdr=\n"), "empty");
 
-  RequireInvalid(DecodeJsonCdrPost("hello", kJson), "not JSON");
-  RequireInvalid(DecodeJsonCdrPost(R"({"variables":{"uuid":"u"})", kJson), "not JSON");  // truncated
-  RequireInvalid(DecodeJsonCdrFile("{not json}\n"), "not JSON");
-  RequireInvalid(DecodeJsonCdrPost("cdr=" + SwitchUrlEncode("{oops"), kForm), "not JSON");
+  RequireInvalid(DecodeJsonCdrPost("hello", kJson), "not valid JSON");
+  RequireInvalid(DecodeJsonCdrPost(R"({"variables":{"uuid":"u"})", kJson), "not valid JSON");  // truncated
+  RequireInvalid(DecodeJsonCdrFile("{not json}\n"), "not valid JSON");
+  RequireInvalid(DecodeJsonCdrPost("cdr=" + SwitchUrlEncode("{oops"), kForm), "not valid JSON");
+  // The bounds and rules of every JSON tarifador reads (base/json_parse.h).
+  RequireInvalid(DecodeJsonCdrPost(std::string(100, '[') + std::string(100, ']'), kJson), "nested deeper");
+  RequireInvalid(DecodeJsonCdrPost(R"({"variables":{"uuid":"u","duration":1e999}})", kJson), "out of range");
+  RequireInvalid(DecodeJsonCdrPost(R"({"variables":{"uuid":"u","uuid":"v"}})", kJson), "\"uuid\" twice");
 
   RequireInvalid(DecodeJsonCdrPost(R"([{"variables":{"uuid":"u"}}])", kJson), "JSON array");
   RequireInvalid(DecodeJsonCdrPost(R"("text")", kJson), "JSON string");

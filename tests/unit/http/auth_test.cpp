@@ -1,32 +1,15 @@
 // Authentication, roles, sessions, CSRF, throttling, setup and audit, against
 // the real server on 127.0.0.1.
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "http/authenticator.h"
 #include "test_server.h"
 
 using namespace tarifador;
 using namespace tarifador::http;
 using namespace tarifador::http::testing;
-
-namespace {
-
-constexpr const char* kPassword = "correct horse battery";
-
-std::string LoginBody(const std::string& user, const std::string& password) {
-  return nlohmann::json{{"username", user}, {"password", password}}.dump();
-}
-
-// Logs in and returns {cookie header value, csrf token}.
-std::pair<std::string, std::string> Login(httplib::Client& cli, const std::string& user,
-                                          const std::string& password = kPassword) {
-  auto res = cli.Post("/api/v1/session", LoginBody(user, password), "application/json");
-  REQUIRE(res);
-  REQUIRE(res->status == 200);
-  const std::string set_cookie = res->get_header_value("Set-Cookie");
-  const size_t semi = set_cookie.find(';');
-  return {set_cookie.substr(0, semi), JsonBody(res)["csrf_token"].get<std::string>()};
-}
-
-}  // namespace
 
 TEST_CASE("Bearer tokens: valid is 200 and bad or missing is 401 JSON", "[http][auth]") {
   TestServer s;
@@ -195,13 +178,34 @@ TEST_CASE("Login throttling: after 5 failures even the right password gets 429",
   RequireJsonError(locked, 429);
   CHECK(std::stoi(locked->get_header_value("Retry-After")) > 0);
   CHECK(locked->get_header_value("Set-Cookie").empty());
-  // The client IP is locked too: other names from the same address wait as well.
+  // Only carol from this address is locked: dave logs in from it as ever
+  // (guessing at a name never locks its owner out elsewhere either:
+  // login_throttle_test.cpp).
   s.AddUser("dave", kPassword, store::Role::kViewer);
-  RequireJsonError(cli->Post("/api/v1/session", LoginBody("dave", kPassword), "application/json"), 429);
-  CHECK(s.Audit("session.login").empty());
+  CHECK(cli->Post("/api/v1/session", LoginBody("dave", kPassword), "application/json")->status == 200);
+  CHECK(s.Audit("session.login").size() == 1);
   const auto failed = s.Audit("session.login_failed");
   REQUIRE(failed.size() == 5);
   CHECK(failed[0].detail.find(R"("throttled":"yes")") != std::string::npos);
+}
+
+TEST_CASE("Thirty concurrent wrong logins get five password checks", "[http][auth]") {
+  TestServer s;
+  s.AddUser("erin", kPassword, store::Role::kViewer);
+  std::vector<std::thread> threads;
+  std::atomic<int> unauthorized{0}, throttled{0};
+  for (int i = 0; i < 30; ++i) {
+    threads.emplace_back([&, i] {
+      auto res =
+          s.Client()->Post("/api/v1/session", LoginBody("erin", "wrong " + std::to_string(i)), "application/json");
+      if (res && res->status == 401) ++unauthorized;
+      if (res && res->status == 429) ++throttled;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(unauthorized == 5);
+  CHECK(throttled == 25);
+  CHECK(s.Audit("session.login_failed").size() == 5);
 }
 
 TEST_CASE("Bad JSON gets 400 with a clear message and changes nothing", "[http][auth]") {

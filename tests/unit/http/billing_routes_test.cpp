@@ -38,12 +38,12 @@ using namespace tarifador;
 using namespace tarifador::http;
 using tarifador::http::testing::Bearer;
 using tarifador::http::testing::JsonBody;
+using tarifador::http::testing::kPassword;
 using tarifador::http::testing::RequireJsonError;
 using json = nlohmann::json;
 
 namespace {
 
-constexpr const char* kPassword = "correct horse battery";
 const base::Instant kNow = base::Instant::FromSeconds(1'800'000'000);
 
 // A server with billing wired as app wires it, over its own store.

@@ -101,14 +101,46 @@ TEST_CASE("GET /api/v1/events streams hello, published events and keepalives") {
   CHECK(text.find("id: 3\nevent: balance") != std::string::npos);
 }
 
+TEST_CASE("EventHub: one owner holds at most max_per_owner streams") {
+  EventHub::Options o;
+  o.max_subscribers = 4;
+  o.max_per_owner = 2;
+  EventHub hub(o);
+  auto a1 = hub.Subscribe("user:ana");
+  auto a2 = hub.Subscribe("user:ana");
+  REQUIRE(a1.ok());
+  REQUIRE(a2.ok());
+  auto a3 = hub.Subscribe("user:ana");
+  REQUIRE_FALSE(a3.ok());
+  CHECK(a3.status().code() == base::StatusCode::kResourceExhausted);
+  CHECK(a3.status().message().find("limit 2") != std::string::npos);
+  CHECK(hub.Subscribe("user:bea").ok());  // others still get theirs
+  a1->reset();
+  CHECK(hub.Subscribe("user:ana").ok());  // a closed tab frees its slot
+}
+
+TEST_CASE("a fourth event stream of one viewer gets 429 and others still stream") {
+  EventHub::Options hub = FastHub();
+  hub.max_per_owner = 3;
+  LiveServer s(hub);
+  std::vector<std::unique_ptr<SseReader>> tabs;
+  for (int i = 0; i < 3; ++i) {
+    tabs.push_back(std::make_unique<SseReader>(s.server().port(), s.viewer));
+    REQUIRE(tabs.back()->WaitFor("event: hello\n"));
+  }
+  auto fourth = s.Client()->Get("/api/v1/events", Bearer(s.viewer));
+  RequireJsonError(fourth, 429);
+  SseReader other(s.server().port(), s.admin);
+  CHECK(other.WaitFor("event: hello\n"));
+}
+
 TEST_CASE("the server stops promptly with an event stream open") {
   // Every timeout the stream could sit out is an hour long, so Stop()
   // returning at all proves it does not wait for one (no wall-clock bound:
   // a Stop() that waits hangs the test instead).
   ServerOptions o;
-  o.keep_alive_timeout_s = 3600;
-  o.read_timeout_s = 3600;
-  o.write_timeout_s = 3600;
+  o.idle_timeout_s = 3600;
+  o.head_deadline_s = 3600;
   EventHub::Options hub;
   hub.keepalive = std::chrono::hours(1);
   auto s = std::make_unique<LiveServer>(hub, o);

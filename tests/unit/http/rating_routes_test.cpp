@@ -15,7 +15,6 @@ using namespace tarifador::http::testing;
 
 namespace {
 
-constexpr const char* kPassword = "correct horse battery";
 constexpr const char* kAt = "2026-01-31T10:00:00Z";
 
 // The example deck of docs/RATING.md.
@@ -57,16 +56,6 @@ httplib::Result Import(httplib::Client& cli, const std::string& token, const std
 
 httplib::Result Quote(httplib::Client& cli, const std::string& token, httplib::Params params) {
   return cli.Get("/api/v1/quote", params, Bearer(token));
-}
-
-// Logs in and returns {cookie header value, csrf token}.
-std::pair<std::string, std::string> Login(httplib::Client& cli, const std::string& user) {
-  auto res = cli.Post("/api/v1/session", nlohmann::json{{"username", user}, {"password", kPassword}}.dump(),
-                      "application/json");
-  REQUIRE(res);
-  REQUIRE(res->status == 200);
-  const std::string set_cookie = res->get_header_value("Set-Cookie");
-  return {set_cookie.substr(0, set_cookie.find(';')), JsonBody(res)["csrf_token"].get<std::string>()};
 }
 
 // The JSON `tarifador quote` prints for the same question, computed from the

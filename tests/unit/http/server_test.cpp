@@ -112,9 +112,8 @@ TEST_CASE("Stop returns promptly with an idle keep-alive connection open", "[htt
   // Stop() returning at all proves it does not wait for one (no wall-clock
   // bound: a Stop() that waits hangs the test instead).
   ServerOptions o;
-  o.keep_alive_timeout_s = 3600;
-  o.read_timeout_s = 3600;
-  o.write_timeout_s = 3600;
+  o.idle_timeout_s = 3600;
+  o.head_deadline_s = 3600;
   TestServer s(o);
   httplib::Client cli("127.0.0.1", s.port());
   cli.set_keep_alive(true);

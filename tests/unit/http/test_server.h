@@ -112,6 +112,12 @@ class TestServer {
 
 inline httplib::Headers Bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
+inline constexpr const char* kPassword = "correct horse battery";
+
+inline std::string LoginBody(const std::string& user, const std::string& password) {
+  return nlohmann::json{{"username", user}, {"password", password}}.dump();
+}
+
 // Every 4xx/5xx carries {"error": "<non-empty>"} as JSON (SPEC section 10).
 inline void RequireJsonError(const httplib::Result& res, int status) {
   REQUIRE(res);
@@ -130,6 +136,22 @@ inline nlohmann::json JsonBody(const httplib::Result& res) {
   auto j = nlohmann::json::parse(res->body, nullptr, false);
   REQUIRE_FALSE(j.is_discarded());
   return j;
+}
+
+// Logs in and returns {cookie header value, csrf token}.
+inline std::pair<std::string, std::string> Login(httplib::Client& cli, const std::string& user,
+                                                 const std::string& password = kPassword) {
+  auto res = cli.Post("/api/v1/session", LoginBody(user, password), "application/json");
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  const std::string set_cookie = res->get_header_value("Set-Cookie");
+  const size_t semi = set_cookie.find(';');
+  return {set_cookie.substr(0, semi), JsonBody(res)["csrf_token"].get<std::string>()};
+}
+
+// Headers of a logged-in browser's write: the cookie and the CSRF token.
+inline httplib::Headers SessionHeaders(const std::pair<std::string, std::string>& login) {
+  return {{"Cookie", login.first}, {"X-CSRF-Token", login.second}};
 }
 
 }  // namespace tarifador::http::testing

@@ -3,10 +3,13 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "base/password.h"
 #include "store/audit_store.h"
 #include "store/migrations.h"
+#include "store/writer.h"
 #include "test_support/temp_dir.h"
 
 using namespace tarifador;
@@ -184,13 +187,42 @@ TEST_CASE("A disabled user's sessions stop working", "[store][users]") {
   CHECK(f.users->FindSession(s->session.id_sha256).status().code() == base::StatusCode::kNotFound);
 }
 
-TEST_CASE("CheckWritable reports a store that cannot take the write lock", "[store][users]") {
+TEST_CASE("Token and session checks do not queue behind a write waiting for the lock", "[store][users]") {
   Fixture f;
-  CHECK(f.users->CheckWritable().ok());
+  auto writer_or = store::Writer::Start(f.dir.path() + "/u.db");
+  REQUIRE(writer_or.ok());
+  f.users->UseWriter(writer_or->get());
+  auto token = f.users->CreateToken("dialplan", store::Role::kViewer, "test");
+  REQUIRE(token.ok());
+  const std::string sha = base::Sha256Hex(token->plaintext);
   f.probe->sql().exec("BEGIN IMMEDIATE");  // another writer holds the lock
-  const base::Status busy = f.users->CheckWritable();
-  CHECK(busy.code() == base::StatusCode::kUnavailable);
+  // A write on the store's own connection now waits (10 s busy timeout)
+  // while holding its mutex...
+  std::thread writer([&] { (void)f.users->CreateToken("other", store::Role::kViewer, "test"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // ...and a token check is still answered (at once: it reads on its own
+  // connection; were it to take that mutex, it would wait for the ROLLBACK
+  // below, which comes only after it returns).
+  auto used = f.users->UseToken(sha);
+  CHECK(used.ok());
   f.probe->sql().exec("ROLLBACK");
-  CHECK(f.users->CheckWritable().ok());
+  writer.join();
+  // The last use was queued to the writer and lands once the lock is free.
+  (*writer_or)->Shutdown();
+  CHECK(f.Count("SELECT COUNT(*) FROM api_tokens WHERE name = 'dialplan' AND last_used_at_us IS NOT NULL") == 1);
   CHECK(f.users->SchemaVersion() == store::LatestSchemaVersion());
+}
+
+TEST_CASE("Writer CheckWritable reports a store that cannot take the write lock", "[store][writer]") {
+  Fixture f;
+  auto writer = store::Writer::Start(f.dir.path() + "/u.db");
+  REQUIRE(writer.ok());
+  CHECK((*writer)->CheckWritable(std::chrono::seconds(30)).ok());
+  f.probe->sql().exec("BEGIN IMMEDIATE");  // another writer holds the lock
+  const base::Status busy = (*writer)->CheckWritable(std::chrono::milliseconds(200));
+  CHECK(busy.code() == base::StatusCode::kUnavailable);
+  CHECK(busy.message().find("write lock") != std::string::npos);
+  f.probe->sql().exec("ROLLBACK");
+  // The probe in flight completes, and the next one passes.
+  CHECK((*writer)->CheckWritable(std::chrono::seconds(30)).ok());
 }
