@@ -1,5 +1,7 @@
 #include "app/service.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <system_error>
 
@@ -114,6 +116,11 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   }
 
   http::ServerOptions server_options = http::ServerOptions::FromConfig(cfg);
+  // A generated certificate names the box as the office reaches it.
+  char hostname[256] = {};
+  if (::gethostname(hostname, sizeof hostname - 1) == 0 && hostname[0] != '\0') {
+    server_options.tls_host_names.emplace_back(hostname);
+  }
   http::StatusInfo status{BuildVersion(), BuildRevision(), cfg.StorePath(), started_at, nullptr};
   status.mirror = [m = svc->mirror_.get()] { return m->info(); };
   status.retention = [r = svc->retention_.get()] { return r->info(); };

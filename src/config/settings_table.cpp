@@ -188,9 +188,15 @@ const Setting kSettings[] = {
      "Open connections at most from one IP address, so one machine cannot take them all: 4 to 4096. Raise it "
      "when many users reach the box through one NAT address.",
      false, ValidateRange<4, 4096>, TARIFADOR_FIELD(http.max_connections_per_address)},
+    {"http.tls_listen", SettingType::kString, "TARIFADOR_HTTP_TLS_LISTEN",
+     "Address of the HTTPS listener as \"host:port\", e.g. \"0.0.0.0:8443\"; empty: none. With it, plain HTTP on "
+     "http.listen answers only the box itself (127.0.0.1, ::1: the dialplan, a local Prometheus) and redirects "
+     "everyone else here. Its certificate is http.tls_cert/http.tls_key, or, when those are empty, a self-signed "
+     "one generated at the first start in data_dir/tls (its fingerprint is logged and on the status page).",
+     false, ValidateOptionalListen, TARIFADOR_FIELD(http.tls_listen)},
     {"http.tls_cert", SettingType::kString, "TARIFADOR_HTTP_TLS_CERT",
-     "PEM certificate file (absolute path). HTTPS is on when both http.tls_cert and http.tls_key are set; "
-     "empty: plain HTTP.",
+     "PEM certificate file (absolute path) for HTTPS: on http.tls_listen when that is set, else on http.listen "
+     "itself. Empty: tarifador's own self-signed certificate (with http.tls_listen) or plain HTTP.",
      false, ValidateOptionalAbsolutePath, TARIFADOR_FIELD(http.tls_cert)},
     {"http.tls_key", SettingType::kString, "TARIFADOR_HTTP_TLS_KEY",
      "PEM private key file (absolute path) for http.tls_cert; empty: plain HTTP.", false, ValidateOptionalAbsolutePath,

@@ -99,7 +99,8 @@ base::Result<Response> HandleLogin(Services& s, const Request& r) {
                                        {"role", store::RoleName(user->role)},
                                        {"csrf_token", session->session.csrf_token},
                                        {"expires_at", base::FormatIso8601(session->session.expires_at)}}));
-  resp.headers.emplace_back("Set-Cookie", SessionCookie(session->id, s.session_ttl_us / 1'000'000, s.secure_cookies));
+  resp.headers.emplace_back("Set-Cookie",
+                            SessionCookie(session->id, s.session_ttl_us / 1'000'000, s.secure_cookies || r.secure()));
   return resp;
 }
 
@@ -110,7 +111,7 @@ base::Result<Response> HandleLogout(Services& s, const Request& r) {
   }
   TARIFADOR_RETURN_IF_ERROR(s.users.DeleteSession(p.session_id_sha256, p.Actor()));
   Response resp = Response::Json(R"({"status":"logged_out"})");
-  resp.headers.emplace_back("Set-Cookie", SessionCookie("", 0, s.secure_cookies));
+  resp.headers.emplace_back("Set-Cookie", SessionCookie("", 0, s.secure_cookies || r.secure()));
   return resp;
 }
 

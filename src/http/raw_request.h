@@ -15,6 +15,7 @@ struct RawRequest {
   std::string path;                                          // percent-decoded, without the query string
   std::string body;                                          // empty until the whole body has arrived
   std::string remote_addr;                                   // the peer's IP address as text (no port)
+  bool tls = false;                                          // it came over HTTPS
   std::vector<std::pair<std::string, std::string>> headers;  // in arrival order, names as sent
   std::vector<std::pair<std::string, std::string>> query;    // decoded; a bare "k" has value ""
 

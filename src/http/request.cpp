@@ -16,6 +16,7 @@ const std::string& Request::method() const { return raw_.method; }
 const std::string& Request::path() const { return raw_.path; }
 const std::string& Request::body() const { return raw_.body; }
 const std::string& Request::remote_addr() const { return raw_.remote_addr; }
+bool Request::secure() const { return raw_.tls; }
 
 const std::string* RawRequest::Header(std::string_view name) const {
   for (const auto& [k, v] : headers) {

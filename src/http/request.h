@@ -51,6 +51,8 @@ class Request {
   const std::string& body() const;
   // The peer's IP address as text (no port).
   const std::string& remote_addr() const;
+  // True when the request came over HTTPS.
+  bool secure() const;
 
   // The first value of a header (case-insensitive name), or nullopt.
   std::optional<std::string> Header(const std::string& name) const;

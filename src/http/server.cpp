@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
@@ -28,6 +29,7 @@
 #include "http/http_status.h"
 #include "http/route_table.h"
 #include "http/static_files.h"
+#include "http/tls_identity.h"
 
 namespace tarifador::http {
 namespace {
@@ -143,14 +145,6 @@ base::Result<std::pair<int, int>> BindListenSocket(const ListenAddress& addr, co
   return std::make_pair(fd, port);
 }
 
-base::Result<std::string> ReadWholeFile(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  if (in) out << in.rdbuf();
-  if (!in || out.str().empty()) return base::Unavailable(std::string("TLS: cannot read ") + what + " \"" + path + "\"");
-  return out.str();
-}
-
 }  // namespace
 
 // One request's state between libmicrohttpd's calls of the access handler.
@@ -180,7 +174,7 @@ struct Server::Impl {
         services{
             deps.clock,   deps.users,     deps.audit,
             deps.metrics, deps.readiness, throttle,
-            deps.status,  tls_enabled(),  o.session_ttl_s * 1'000'000,
+            deps.status,  main_is_tls(),  o.session_ttl_s * 1'000'000,
             deps.rating,  deps.billing,   deps.events,
             deps.live,
         },
@@ -188,7 +182,20 @@ struct Server::Impl {
     services.exports = deps.exports;
   }
 
-  bool tls_enabled() const { return !options.tls_cert.empty() && !options.tls_key.empty(); }
+  // Old-style TLS: no tls_listen, and `listen` itself speaks TLS.
+  bool main_is_tls() const {
+    return options.tls_listen.empty() && !options.tls_cert.empty() && !options.tls_key.empty();
+  }
+
+  // One listening socket and its daemon; the cls of its access handler.
+  struct Listener {
+    Impl* s = nullptr;
+    bool tls = false;
+    MHD_Daemon* daemon = nullptr;
+    int port = 0;
+  };
+  // Starts `l`'s daemon on the bound socket `fd` (closed on failure).
+  base::Status StartListener(Listener& l, int fd, bool v6, const std::string& text);
 
   // libmicrohttpd's callbacks (cls is the Impl).
   static MHD_Result OnRequest(void* cls, MHD_Connection* c, const char* url, const char* method, const char* version,
@@ -196,7 +203,9 @@ struct Server::Impl {
   static void OnCompleted(void* cls, MHD_Connection* c, void** con_cls, MHD_RequestTerminationCode toe);
   static void OnConnection(void* cls, MHD_Connection* c, void** socket_context, MHD_ConnectionNotificationCode toe);
 
-  MHD_Result Begin(MHD_Connection* c, const char* url, const char* method, void** con_cls);
+  MHD_Result Begin(MHD_Connection* c, const char* url, const char* method, void** con_cls, bool tls);
+  // A plain request from another machine while HTTPS is on: 308 to it.
+  std::optional<Response> RedirectToHttps(const Exchange& ex, const char* url) const;
   MHD_Result Finish(MHD_Connection* c, Exchange& ex);
   // Checks credentials, role and CSRF for a matched route before any of the
   // body is read; nullopt when the request may go on, else the refusal.
@@ -213,10 +222,13 @@ struct Server::Impl {
   Authenticator auth;
   Services services;
   ConnectionDeadlines deadlines;
-  std::vector<RouteMetrics> route_metrics;  // parallel to Routes()
-  RouteMetrics unmatched_metrics;           // no route, or refused before routing
-  std::string tls_cert_pem, tls_key_pem;    // libmicrohttpd reads them from memory
-  MHD_Daemon* daemon = nullptr;
+  std::vector<RouteMetrics> route_metrics;           // parallel to Routes()
+  RouteMetrics unmatched_metrics;                    // no route, or refused before routing
+  std::optional<TlsIdentity> identity;               // libmicrohttpd reads the PEMs from memory
+  std::vector<std::unique_ptr<Listener>> listeners;  // `listen`, then tls_listen
+  bool redirect_plain = false;                       // tls_listen is set
+  bool hsts = false;                                 // ... with a configured certificate
+  int https_port = 0;
   std::string host;
   int port = 0;
   std::atomic<bool> stopping{false};
@@ -348,6 +360,10 @@ MHD_Result Server::Impl::Send(MHD_Connection* c, Exchange& ex, Response out) {
   MHD_add_response_header(r, "Cache-Control", "no-store");
   MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
   if (out.stream) MHD_add_response_header(r, "X-Accel-Buffering", "no");  // a proxy must not buffer the stream
+  // HSTS only with a certificate a browser can trust without an exception:
+  // pinned to a self-signed one, a browser would refuse the box outright
+  // once the certificate changes.
+  if (ex.raw.tls && hsts) MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
   const MHD_Result queued = MHD_queue_response(c, static_cast<unsigned>(out.status), r);
   MHD_destroy_response(r);
   Record(ex.match, out.status, ex.start);
@@ -369,10 +385,11 @@ MHD_Result Server::Impl::SendStatic(MHD_Connection* c, Exchange& ex, const Stati
   return queued;
 }
 
-MHD_Result Server::Impl::Begin(MHD_Connection* c, const char* url, const char* method, void** con_cls) {
+MHD_Result Server::Impl::Begin(MHD_Connection* c, const char* url, const char* method, void** con_cls, bool tls) {
   auto ex = std::make_unique<Exchange>();
   ex->raw.method = method;
   ex->raw.path = url;
+  ex->raw.tls = tls;
   // The _n form: a value may hold a %00, which C strings would cut short.
   MHD_get_connection_values_n(
       c, MHD_HEADER_KIND,
@@ -398,6 +415,7 @@ MHD_Result Server::Impl::Begin(MHD_Connection* c, const char* url, const char* m
   }
   Exchange& e = *ex;
   *con_cls = ex.release();  // OnCompleted frees it
+  if (std::optional<Response> redirect = RedirectToHttps(e, url)) return Send(c, e, std::move(*redirect));
 
   const std::span<const Route> routes = Routes();
   e.match = MatchRoute(routes, e.raw.method, e.raw.path);
@@ -431,6 +449,69 @@ MHD_Result Server::Impl::Begin(MHD_Connection* c, const char* url, const char* m
   return MHD_YES;  // the body, if any, follows
 }
 
+namespace {
+
+// The box itself: the dialplan's mod_curl and a local Prometheus ask on
+// loopback, and keep plain HTTP when HTTPS is on.
+bool IsLoopback(const std::string& addr) { return addr == "127.0.0.1" || addr == "::1" || addr == "::ffff:127.0.0.1"; }
+
+// The host part of a Host header ("pbx:8080" -> "pbx", "[::1]:8080" ->
+// "[::1]"); "" when it is missing or holds anything a URL could not.
+std::string HostOf(const std::string* header) {
+  if (header == nullptr || header->empty() || header->size() > 255) return "";
+  std::string host = *header;
+  if (host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close == std::string::npos) return "";
+    host = host.substr(0, close + 1);
+  } else if (const size_t colon = host.find(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
+  for (const char ch : host) {
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '[' || ch == ']' || ch == ':';
+    if (!ok) return "";
+  }
+  return host;
+}
+
+}  // namespace
+
+std::optional<Response> Server::Impl::RedirectToHttps(const Exchange& ex, const char* url) const {
+  if (ex.raw.tls || !redirect_plain || IsLoopback(ex.raw.remote_addr)) return std::nullopt;
+  const std::string to_host = HostOf(ex.raw.Header("Host"));
+  if (to_host.empty())
+    return Response::Json(
+        ErrorBody("this server answers HTTPS on port " + std::to_string(https_port) + "; send a Host header"), 400);
+  // Path and query re-encoded from their decoded forms (libmicrohttpd keeps
+  // neither raw), so nothing from the request reaches the header as is.
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const auto encode = [](const std::string& text, bool keep_slash) {
+    std::string out;
+    for (const unsigned char ch : text) {
+      if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~' || (keep_slash && ch == '/')) {
+        out += static_cast<char>(ch);
+      } else {
+        out += '%';
+        out += kHex[ch >> 4];
+        out += kHex[ch & 15];
+      }
+    }
+    return out;
+  };
+  std::string location = "https://" + to_host + ":" + std::to_string(https_port) + encode(url, true);
+  if (!ex.raw.query.empty()) {
+    char sep = '?';
+    for (const auto& [k, v] : ex.raw.query) {
+      location += sep + encode(k, false) + "=" + encode(v, false);
+      sep = '&';
+    }
+  }
+  Response r = Response::Json(ErrorBody("use HTTPS: " + location), 308);
+  r.headers.emplace_back("Location", location);
+  return r;
+}
+
 MHD_Result Server::Impl::Finish(MHD_Connection* c, Exchange& ex) {
   if (const MHD_ConnectionInfo* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT)) {
     deadlines.Answering(ci->socket_context);
@@ -440,10 +521,11 @@ MHD_Result Server::Impl::Finish(MHD_Connection* c, Exchange& ex) {
 
 MHD_Result Server::Impl::OnRequest(void* cls, MHD_Connection* c, const char* url, const char* method, const char*,
                                    const char* upload_data, size_t* upload_data_size, void** con_cls) {
-  Impl& s = *static_cast<Impl*>(cls);
+  const Listener& listener = *static_cast<const Listener*>(cls);
+  Impl& s = *listener.s;
   // Callback entry point: one top-level catch (STYLE.md habit 2).
   try {
-    if (*con_cls == nullptr) return s.Begin(c, url, method, con_cls);
+    if (*con_cls == nullptr) return s.Begin(c, url, method, con_cls, listener.tls);
     Exchange& ex = *static_cast<Exchange*>(*con_cls);
     if (*upload_data_size > 0) {
       // However the body is framed (Content-Length or chunked), it stops at
@@ -541,6 +623,8 @@ ServerOptions ServerOptions::FromConfig(const config::Config& cfg) {
   o.max_body_bytes = cfg.http.max_body_bytes > 0 ? static_cast<size_t>(cfg.http.max_body_bytes) : o.max_body_bytes;
   o.tls_cert = cfg.http.tls_cert;
   o.tls_key = cfg.http.tls_key;
+  o.tls_listen = cfg.http.tls_listen;
+  o.tls_dir = cfg.data_dir + "/tls";
   o.max_connections = static_cast<unsigned>(cfg.http.max_connections);
   o.max_connections_per_address = static_cast<unsigned>(cfg.http.max_connections_per_address);
   return o;
@@ -551,14 +635,55 @@ Server::Server(Key, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Stop(); }
 
 int Server::port() const { return impl_->port; }
+int Server::tls_port() const { return impl_->https_port; }
 const std::string& Server::host() const { return impl_->host; }
-bool Server::tls() const { return impl_->tls_enabled(); }
+bool Server::tls() const { return impl_->identity.has_value(); }
+
+base::Status Server::Impl::StartListener(Listener& l, int listen_fd, bool v6, const std::string& text) {
+  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD;
+  if (v6) flags |= MHD_USE_IPv6;
+  if (l.tls) flags |= MHD_USE_TLS;
+  // Only TLS 1.2 and 1.3, as SECURITY.md promises.
+  static constexpr const char* kTlsPriorities = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+  std::vector<MHD_OptionItem> opts = {
+      {MHD_OPTION_LISTEN_SOCKET, listen_fd, nullptr},
+      {MHD_OPTION_CONNECTION_LIMIT, options.max_connections, nullptr},
+      {MHD_OPTION_PER_IP_CONNECTION_LIMIT, options.max_connections_per_address, nullptr},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(options.connection_memory_bytes), nullptr},
+      {MHD_OPTION_CONNECTION_TIMEOUT, options.idle_timeout_s, nullptr},
+      {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Impl::OnCompleted), this},
+      {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Impl::OnConnection), this},
+  };
+  if (l.tls) {
+    opts.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(identity->cert_pem.c_str())});
+    opts.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(identity->key_pem.c_str())});
+    opts.push_back({MHD_OPTION_HTTPS_PRIORITIES, 0, const_cast<char*>(kTlsPriorities)});
+  }
+  opts.push_back({MHD_OPTION_END, 0, nullptr});
+  l.daemon =
+      MHD_start_daemon(flags, 0, nullptr, nullptr, &Impl::OnRequest, &l, MHD_OPTION_ARRAY, opts.data(), MHD_OPTION_END);
+  if (l.daemon == nullptr) {
+    ::close(listen_fd);
+    if (l.tls) return base::Unavailable("TLS: the certificate and key were not accepted for " + text);
+    return base::Unavailable("cannot start the HTTP server on " + text);
+  }
+  return base::Status::Ok();
+}
 
 base::Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, ServerDeps deps) {
   base::Result<ListenAddress> addr = ParseListenAddress(options.listen);
   if (!addr.ok()) return addr.status();
+  std::optional<ListenAddress> tls_addr;
+  if (!options.tls_listen.empty()) {
+    base::Result<ListenAddress> t = ParseListenAddress(options.tls_listen);
+    if (!t.ok()) return t.status();
+    tls_addr = *t;
+  }
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     return base::InvalidArgument("TLS needs both http.tls_cert and http.tls_key (only one is set)");
+  }
+  if (tls_addr && options.tls_cert.empty() && options.tls_dir.empty()) {
+    return base::InvalidArgument("HTTPS needs http.tls_cert and http.tls_key, or a folder for its own certificate");
   }
   if (options.max_connections < 1 || options.max_connections_per_address < 1) {
     return base::InvalidArgument("HTTP connection limits must be at least 1");
@@ -568,16 +693,35 @@ base::Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options
   // SIGPIPE; the error return is enough.
   std::signal(SIGPIPE, SIG_IGN);
 
+  std::optional<TlsIdentity> identity;
+  if (!options.tls_cert.empty()) {
+    base::Result<TlsIdentity> id = LoadTlsIdentity(options.tls_cert, options.tls_key);
+    if (!id.ok()) return id.status();
+    identity = std::move(*id);
+  } else if (tls_addr) {
+    base::Result<TlsIdentity> id = LoadOrCreateSelfSigned(options.tls_dir, options.tls_host_names);
+    if (!id.ok()) return id.status();
+    identity = std::move(*id);
+  }
+  // Both sockets bound before anything serves: the status page and the
+  // redirect need the HTTPS port.
+  base::Result<std::pair<int, int>> plain = BindListenSocket(*addr, options.listen);
+  if (!plain.ok()) return plain.status();
+  std::optional<std::pair<int, int>> secure;
+  if (tls_addr) {
+    base::Result<std::pair<int, int>> bound = BindListenSocket(*tls_addr, options.tls_listen);
+    if (!bound.ok()) {
+      ::close(plain->first);
+      return bound.status();
+    }
+    secure = *bound;
+    deps.status.https = HttpsInfo{options.tls_listen,           secure->second,    identity->self_signed,
+                                  identity->fingerprint_sha256, identity->subject, identity->not_after};
+  }
+
   auto impl = std::make_unique<Impl>(options, std::move(deps));
   Impl& s = *impl;
-  if (s.tls_enabled()) {
-    base::Result<std::string> cert = ReadWholeFile(options.tls_cert, "certificate");
-    if (!cert.ok()) return cert.status();
-    base::Result<std::string> key = ReadWholeFile(options.tls_key, "key");
-    if (!key.ok()) return key.status();
-    s.tls_cert_pem = std::move(*cert);
-    s.tls_key_pem = std::move(*key);
-  }
+  s.identity = std::move(identity);
 
   // Metrics first, so the first request is counted.
   const auto routes = Routes();
@@ -593,45 +737,56 @@ base::Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options
   s.deps.metrics.AddGauge("tarifador_process_start_time_seconds", "Process start, Unix time in seconds")
       .Set(s.deps.status.started_at.seconds());
 
-  base::Result<std::pair<int, int>> bound = BindListenSocket(*addr, options.listen);
-  if (!bound.ok()) return bound.status();
-  const int listen_fd = bound->first;
   s.host = addr->host;
-  s.port = bound->second;
-
-  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD;
-  if (addr->host.find(':') != std::string::npos) flags |= MHD_USE_IPv6;
-  if (s.tls_enabled()) flags |= MHD_USE_TLS;
-  // Only TLS 1.2 and 1.3, as SECURITY.md promises.
-  static constexpr const char* kTlsPriorities = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
-  std::vector<MHD_OptionItem> opts = {
-      {MHD_OPTION_LISTEN_SOCKET, listen_fd, nullptr},
-      {MHD_OPTION_CONNECTION_LIMIT, options.max_connections, nullptr},
-      {MHD_OPTION_PER_IP_CONNECTION_LIMIT, options.max_connections_per_address, nullptr},
-      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(options.connection_memory_bytes), nullptr},
-      {MHD_OPTION_CONNECTION_TIMEOUT, options.idle_timeout_s, nullptr},
-      {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Impl::OnCompleted), &s},
-      {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Impl::OnConnection), &s},
-  };
-  if (s.tls_enabled()) {
-    opts.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(s.tls_cert_pem.c_str())});
-    opts.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(s.tls_key_pem.c_str())});
-    opts.push_back({MHD_OPTION_HTTPS_PRIORITIES, 0, const_cast<char*>(kTlsPriorities)});
-  }
-  opts.push_back({MHD_OPTION_END, 0, nullptr});
-  s.daemon =
-      MHD_start_daemon(flags, 0, nullptr, nullptr, &Impl::OnRequest, &s, MHD_OPTION_ARRAY, opts.data(), MHD_OPTION_END);
-  if (s.daemon == nullptr) {
-    ::close(listen_fd);
-    if (s.tls_enabled()) {
-      return base::Unavailable("TLS: cannot load certificate \"" + options.tls_cert + "\" and key \"" +
-                               options.tls_key + "\"");
-    }
-    return base::Unavailable("cannot start the HTTP server on " + options.listen);
+  s.port = plain->second;
+  auto main = std::make_unique<Impl::Listener>();
+  main->s = &s;
+  main->tls = s.main_is_tls();
+  main->port = s.port;
+  s.listeners.push_back(std::move(main));
+  if (secure) {
+    auto tls = std::make_unique<Impl::Listener>();
+    tls->s = &s;
+    tls->tls = true;
+    tls->port = secure->second;
+    s.listeners.push_back(std::move(tls));
+    s.https_port = secure->second;
+    s.redirect_plain = true;
+    s.hsts = !s.identity->self_signed;
   }
   s.watchdog = std::thread([&s] { s.Watch(); });
+  const auto fail = [&s](base::Status st) {
+    s.stopping = true;
+    s.watch_cv.notify_all();
+    for (auto& l : s.listeners) {
+      if (l->daemon != nullptr) MHD_stop_daemon(l->daemon);
+      l->daemon = nullptr;
+    }
+    if (s.watchdog.joinable()) s.watchdog.join();
+    return st;
+  };
+  if (secure) {
+    if (base::Status st = s.StartListener(*s.listeners[1], secure->first, tls_addr->host.find(':') != std::string::npos,
+                                          options.tls_listen);
+        !st.ok()) {
+      ::close(plain->first);
+      return fail(st);
+    }
+  }
+  if (base::Status st =
+          s.StartListener(*s.listeners[0], plain->first, addr->host.find(':') != std::string::npos, options.listen);
+      !st.ok()) {
+    return fail(st);
+  }
   base::LogInfo("http: listening on " + options.listen + " (port " + std::to_string(s.port) +
-                (s.tls_enabled() ? ", TLS)" : ")"));
+                (s.main_is_tls() ? ", TLS)" : ")"));
+  if (secure) {
+    base::LogInfo("http: HTTPS on " + options.tls_listen + " (port " + std::to_string(s.https_port) + ") with " +
+                  (s.identity->self_signed ? "a self-signed certificate (" + options.tls_dir + ")"
+                                           : "the certificate " + options.tls_cert) +
+                  ", SHA-256 fingerprint " + s.identity->fingerprint_sha256 +
+                  "; plain HTTP from other machines is redirected to it");
+  }
   return std::make_unique<Server>(Key{}, std::move(impl));
 }
 
@@ -642,10 +797,12 @@ void Server::Stop() {
   // End the event streams first: their connections would otherwise wait
   // for their next keep-alive before noticing.
   if (impl_->deps.events) impl_->deps.events->Close();
-  // Closes the listening socket, shuts every connection down and joins
+  // Closes the listening sockets, shuts every connection down and joins
   // their threads.
-  MHD_stop_daemon(impl_->daemon);
-  impl_->daemon = nullptr;
+  for (auto& l : impl_->listeners) {
+    if (l->daemon != nullptr) MHD_stop_daemon(l->daemon);
+    l->daemon = nullptr;
+  }
   impl_->watch_cv.notify_all();
   if (impl_->watchdog.joinable()) impl_->watchdog.join();
 }

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "base/time.h"
@@ -42,8 +43,18 @@ base::Result<ListenAddress> ParseListenAddress(std::string_view text);
 struct ServerOptions {
   std::string listen = "127.0.0.1:0";       // http.listen
   size_t max_body_bytes = 8 * 1024 * 1024;  // http.max_body_bytes; larger bodies get 413
-  std::string tls_cert;                     // http.tls_cert, PEM; TLS when both are set
+  // HTTPS (docs/SECURITY.md "HTTPS"). With tls_listen set, a second
+  // listener speaks TLS there, with tls_cert/tls_key or, when those are
+  // empty, a self-signed pair generated once in tls_dir; plain requests on
+  // `listen` from anywhere but the box itself (127.0.0.1, ::1) are then
+  // redirected to it (308), and answers over TLS with a configured
+  // certificate carry HSTS. Without tls_listen, tls_cert and tls_key make
+  // `listen` itself TLS.
+  std::string tls_listen;                   // http.tls_listen
+  std::string tls_cert;                     // http.tls_cert, PEM
   std::string tls_key;                      // http.tls_key, PEM
+  std::string tls_dir;                      // the self-signed pair's folder (data_dir/tls)
+  std::vector<std::string> tls_host_names;  // names a generated certificate is for
   // Open connections at most (http.max_connections), and from one address
   // (http.max_connections_per_address); more are closed at accept. Each
   // holds a thread and up to connection_memory_bytes.
@@ -98,8 +109,10 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // The bound port (the real one when listening on port 0).
+  // The bound port of `listen` (the real one when listening on port 0).
   int port() const;
+  // The bound port of tls_listen; 0 without one.
+  int tls_port() const;
   // The bound host, e.g. "127.0.0.1".
   const std::string& host() const;
   bool tls() const;

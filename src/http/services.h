@@ -55,6 +55,17 @@ struct RetentionInfo {
 };
 
 // Facts for GET /api/v1/status and the build-info metric, set once by app.
+// The HTTPS listener, for the status page: where, and the certificate a user
+// checks the browser's warning against.
+struct HttpsInfo {
+  std::string listen;  // "0.0.0.0:8443"
+  int port = 0;
+  bool self_signed = false;
+  std::string fingerprint_sha256;
+  std::string subject;
+  std::string not_after;
+};
+
 struct StatusInfo {
   std::string version;     // "0.1.0"
   std::string revision;    // git revision or "unknown"
@@ -66,6 +77,8 @@ struct StatusInfo {
   // CDR retention for the "retention" object (null: the object is left out).
   // Thread-safe.
   std::function<RetentionInfo()> retention = nullptr;
+  // Filled by the server when it serves HTTPS (null: plain HTTP only).
+  std::optional<HttpsInfo> https = std::nullopt;
 };
 
 // What the rating routes (quote, rate plans, import) use. Built by app from

@@ -105,6 +105,17 @@ base::Result<Response> HandleStatus(Services& s, const Request&) {
   AddDiskAndStoreStatus(s, status);
   if (s.exports) status["export"] = ExportStatusJson(*s.exports);
   if (s.status.retention) status["retention"] = RetentionJson(s.status.retention());
+  if (s.status.https) {
+    const HttpsInfo& h = *s.status.https;
+    status["https"] = {{"listen", h.listen},
+                       {"port", h.port},
+                       {"certificate", h.self_signed ? "self-signed (generated at first start)" : "configured"},
+                       {"fingerprint_sha256", h.fingerprint_sha256},
+                       {"subject", h.subject},
+                       {"not_after", h.not_after}};
+  } else {
+    status["https"] = nullptr;
+  }
   return Response::Json(Dump(status));
 }
 

@@ -129,6 +129,7 @@ class E2E:
         self.responses = []      # (driver name, status, url)
         self.page_errors = []    # uncaught script errors (browser log)
         self.http_port = free_port()
+        self.https_port = free_port()
         self.sim_port = free_port()
         self.base = f'http://127.0.0.1:{self.http_port}'
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -213,7 +214,7 @@ class E2E:
         self.config.write_text(json.dumps({
             'data_dir': str(self.tmp / 'data'),
             'site_id': 'e2e',
-            'http': {'listen': f'127.0.0.1:{self.http_port}'},
+            'http': {'listen': f'127.0.0.1:{self.http_port}', 'tls_listen': f'127.0.0.1:{self.https_port}'},
             'freeswitch': {'host': '127.0.0.1', 'port': self.sim_port, 'password': SIM_PASSWORD},
         }, indent=2))
         self.run_cli('rates', 'import', '--plan', 'default', str(HERE / 'fixtures/base_rates.csv'))
@@ -270,7 +271,7 @@ class E2E:
 
     # ---------- the browsers ----------
 
-    def browser(self, name, phone):
+    def browser(self, name, phone, insecure_certs=False):
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
         opts = webdriver.ChromeOptions()
@@ -288,6 +289,10 @@ class E2E:
             'download.directory_upgrade': True, 'safebrowsing.enabled': False})
         opts.add_experimental_option('perfLoggingPrefs', {'enableNetwork': True, 'enablePage': False})
         opts.set_capability('goog:loggingPrefs', {'performance': 'ALL', 'browser': 'ALL'})
+        if insecure_certs:
+            # The box's own certificate, as a user accepts it after checking
+            # its fingerprint (the step compares the two).
+            opts.set_capability('acceptInsecureCerts', True)
         service = Service(executable_path=CHROMEDRIVER, log_path=str(self.tmp / f'chromedriver-{name}.log'))
         drv = webdriver.Chrome(service=service, options=opts)
         self.drivers[name] = drv
@@ -854,6 +859,31 @@ class E2E:
         check(self.session_alive(self.session_of('admin', PASSWORD + '-new')), 'the new password does not work')
         return 'user added, disabled (session ended), phone session ended, expiring token, own password changed'
 
+    def step_https(self):
+        import hashlib
+        import ssl
+        pem = ssl.get_server_certificate(('127.0.0.1', self.https_port))
+        digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest().upper()
+        served = ':'.join(digest[i:i + 2] for i in range(0, len(digest), 2))
+        check(pem == (self.tmp / 'data/tls/cert.pem').read_text(), 'the served certificate is not data_dir/tls/cert.pem')
+        s = self.s = self.browser('secure', phone=False, insecure_certs=True)
+        s.get(f'https://127.0.0.1:{self.https_port}/')
+        self.expect('the sign-in form over HTTPS', lambda: self.form_heading(s), 'Sign in')
+        self.type_into(s, 'input[name=username]', 'admin')
+        self.type_into(s, 'input[name=password]', PASSWORD + '-new')
+        self.submit(s, 'Sign in')
+        self.expect('the dashboard over HTTPS', lambda: self.h1(s), 'Dashboard')
+        secure_cookie = [c for c in s.get_cookies() if c['name'] == 'tarifador_session']
+        check(secure_cookie and secure_cookie[0].get('secure') is True, f'the session cookie over HTTPS: {secure_cookie}')
+        self.nav(s, 'Status', 'Status')
+        https = self.expect('the HTTPS section', lambda: self.kv(s, '[data-testid=status-https] dl'),
+                            lambda kv: bool(kv) and 'fingerprint sha256' in kv)
+        check(https['fingerprint sha256'] == served,
+              f'the status page shows {https["fingerprint sha256"]}, the server serves {served}')
+        check(https.get('certificate', '').startswith('self-signed'), f'HTTPS section: {https}')
+        self.shot(s, 'status-https-desktop')
+        return f'served over HTTPS with the generated certificate; the status page shows its fingerprint {served[:11]}...'
+
     def step_sign_out(self):
         d = self.d
         self.click_text(d, 'button', 'Sign out')
@@ -936,6 +966,7 @@ def main():
         ('phone-size screen: every page renders its data within 390 px', t.step_phone),
         ('reload of /status serves the UI and keeps the session', t.step_reload),
         ('users: add, disable, end a session, expiring token, own password', t.step_users),
+        ('https: the generated certificate, its fingerprint on the status page', t.step_https),
         ('sign out', t.step_sign_out),
     ]
     final = [

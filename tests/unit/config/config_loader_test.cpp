@@ -56,6 +56,7 @@ constexpr const char* kFullConfig = R"(
     "listen": "[::1]:9090",
     "max_body_bytes": 1048576,
     "max_connections": 100,
+    "tls_listen": "0.0.0.0:8443",
     "max_connections_per_address": 10,
     "tls_cert": "/etc/tarifador/cert.pem",
     "tls_key": "/etc/tarifador/key.pem"
@@ -140,6 +141,7 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   CHECK(c->http.listen == "[::1]:9090");
   CHECK(c->http.max_body_bytes == 1048576);
   CHECK(c->http.max_connections == 100);
+  CHECK(c->http.tls_listen == "0.0.0.0:8443");
   CHECK(c->http.max_connections_per_address == 10);
   CHECK(c->http.tls_cert == "/etc/tarifador/cert.pem");
   CHECK(c->http.tls_key == "/etc/tarifador/key.pem");
@@ -211,6 +213,7 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_HTTP_LISTEN", "h:1"},
       {"TARIFADOR_HTTP_MAX_BODY_BYTES", "2048"},
       {"TARIFADOR_HTTP_MAX_CONNECTIONS", "64"},
+      {"TARIFADOR_HTTP_TLS_LISTEN", "[::]:9443"},
       {"TARIFADOR_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "8"},
       {"TARIFADOR_HTTP_TLS_CERT", "/c.pem"},
       {"TARIFADOR_HTTP_TLS_KEY", "/k.pem"},
@@ -250,6 +253,7 @@ TEST_CASE("Environment variables override the file", "[config]") {
   }
   CHECK(e->http.max_body_bytes == 2048);
   CHECK(e->http.max_connections == 64);
+  CHECK(e->http.tls_listen == "[::]:9443");
   CHECK(e->http.max_connections_per_address == 8);
   CHECK(e->postgres.enabled);
   CHECK(e->rating.international_prefix.empty());  // an empty variable switches the rule off
