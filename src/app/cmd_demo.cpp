@@ -185,6 +185,9 @@ int RunDemo(CommandContext& ctx) {
   cfg->data_dir = dir;
   cfg->site_id = "demo";
   cfg->http.listen = listen.empty() ? kDemoListen : listen;
+  // The demo is for the machine it runs on: loopback, plain HTTP (which the
+  // box itself keeps when HTTPS is on), no certificate to accept.
+  cfg->http.tls_listen.clear();
 
   // The simulated FreeSWITCH (tarifador-sim's engine, in process) on a free
   // loopback port, placing random calls from the demo extensions.

@@ -15,7 +15,7 @@ struct HttpSettings {
   int64_t max_body_bytes = 8 * 1024 * 1024;  // http.max_body_bytes
   int64_t max_connections = 256;             // http.max_connections
   int64_t max_connections_per_address = 32;  // http.max_connections_per_address
-  std::string tls_listen;                    // http.tls_listen ("" = no HTTPS listener)
+  std::string tls_listen = "0.0.0.0:8443";   // http.tls_listen ("" = no HTTPS listener)
   std::string tls_cert;                      // http.tls_cert (PEM file; TLS on when both are set)
   std::string tls_key;                       // http.tls_key
   bool operator==(const HttpSettings&) const = default;

@@ -64,6 +64,18 @@ std::string ValidateListen(const SettingValue& v) {
   return "";
 }
 
+// Empty (no HTTPS), or host:port where port 0 means any free port (tests
+// running side by side).
+std::string ValidateTlsListen(const SettingValue& v) {
+  const std::string_view s = Str(v);
+  if (s.empty()) return "";
+  if (s.size() > 2 && s.substr(s.size() - 2) == ":0") {
+    const std::string with_port = std::string(s.substr(0, s.size() - 1)) + "1";
+    return ValidateListen(SettingValue(with_port));
+  }
+  return ValidateListen(v);
+}
+
 std::string ValidateOptionalListen(const SettingValue& v) {
   if (Str(v).empty()) return "";
   return ValidateListen(v);
@@ -189,11 +201,11 @@ const Setting kSettings[] = {
      "when many users reach the box through one NAT address.",
      false, ValidateRange<4, 4096>, TARIFADOR_FIELD(http.max_connections_per_address)},
     {"http.tls_listen", SettingType::kString, "TARIFADOR_HTTP_TLS_LISTEN",
-     "Address of the HTTPS listener as \"host:port\", e.g. \"0.0.0.0:8443\"; empty: none. With it, plain HTTP on "
+     "Address of the HTTPS listener as \"host:port\" (port 0: any free one); empty: no HTTPS. With it, plain HTTP on "
      "http.listen answers only the box itself (127.0.0.1, ::1: the dialplan, a local Prometheus) and redirects "
      "everyone else here. Its certificate is http.tls_cert/http.tls_key, or, when those are empty, a self-signed "
      "one generated at the first start in data_dir/tls (its fingerprint is logged and on the status page).",
-     false, ValidateOptionalListen, TARIFADOR_FIELD(http.tls_listen)},
+     false, ValidateTlsListen, TARIFADOR_FIELD(http.tls_listen)},
     {"http.tls_cert", SettingType::kString, "TARIFADOR_HTTP_TLS_CERT",
      "PEM certificate file (absolute path) for HTTPS: on http.tls_listen when that is set, else on http.listen "
      "itself. Empty: tarifador's own self-signed certificate (with http.tls_listen) or plain HTTP.",

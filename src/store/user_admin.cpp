@@ -41,77 +41,71 @@ int EndSessionsOf(SQLite::Database& db, int64_t user_id, std::string_view keep_s
   return del.exec();
 }
 
-}  // namespace
-
-base::Status UserStore::SetUserDisabled(std::string_view name, bool disabled, std::string_view actor) {
-  std::lock_guard<std::mutex> lock(mu_);
-  SQLite::Database& db = db_->sql();
+// One change to one user in one transaction: the user looked up in it,
+// `change` (which adds its audit row) applied, the store's errors named
+// with `doing`.
+template <typename Change>
+base::Status ChangeUser(std::mutex& mu, SQLite::Database& db, std::string_view name, const char* doing, Change change) {
+  std::lock_guard<std::mutex> lock(mu);
   try {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     base::Result<Target> t = FindTarget(db, name);
     if (!t.ok()) return t.status();
-    if (disabled) TARIFADOR_RETURN_IF_ERROR(KeepAnAdmin(db, *t));
-    SQLite::Statement up(db, "UPDATE users SET disabled = ? WHERE id = ?");
-    up.bind(1, disabled ? 1 : 0);
-    up.bind(2, static_cast<int64_t>(t->id));
-    up.exec();
-    const int ended = disabled ? EndSessionsOf(db, t->id, "") : 0;
-    AppendAuditRow(db, AuditEntry{0, clock_.Now(), std::string(actor), disabled ? "user.disable" : "user.enable",
-                                  "user:" + t->name, AuditDetail({{"sessions_ended", std::to_string(ended)}})});
+    TARIFADOR_RETURN_IF_ERROR(change(db, *t));
     tx.commit();
     return base::Status::Ok();
   } catch (const SQLite::Exception& e) {
-    return base::Unavailable("changing user \"" + std::string(name) + "\": " + e.what());
+    return base::Unavailable(std::string(doing) + " \"" + std::string(name) + "\": " + e.what());
   }
+}
+
+}  // namespace
+
+base::Status UserStore::SetUserDisabled(std::string_view name, bool disabled, std::string_view actor) {
+  return ChangeUser(mu_, db_->sql(), name, "changing user", [&](SQLite::Database& db, const Target& t) {
+    if (disabled) TARIFADOR_RETURN_IF_ERROR(KeepAnAdmin(db, t));
+    SQLite::Statement up(db, "UPDATE users SET disabled = ? WHERE id = ?");
+    up.bind(1, disabled ? 1 : 0);
+    up.bind(2, static_cast<int64_t>(t.id));
+    up.exec();
+    const int ended = disabled ? EndSessionsOf(db, t.id, "") : 0;
+    AppendAuditRow(db, AuditEntry{0, clock_.Now(), std::string(actor), disabled ? "user.disable" : "user.enable",
+                                  "user:" + t.name, AuditDetail({{"sessions_ended", std::to_string(ended)}})});
+    return base::Status::Ok();
+  });
 }
 
 base::Status UserStore::SetUserRole(std::string_view name, Role role, std::string_view actor) {
   if (role == Role::kCdrWriter) {
     return base::InvalidArgument("the cdr-writer role is for API tokens (mod_json_cdr), not for people");
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  SQLite::Database& db = db_->sql();
-  try {
-    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    base::Result<Target> t = FindTarget(db, name);
-    if (!t.ok()) return t.status();
-    if (role != Role::kAdmin) TARIFADOR_RETURN_IF_ERROR(KeepAnAdmin(db, *t));
+  return ChangeUser(mu_, db_->sql(), name, "changing user", [&](SQLite::Database& db, const Target& t) {
+    if (role != Role::kAdmin) TARIFADOR_RETURN_IF_ERROR(KeepAnAdmin(db, t));
     SQLite::Statement up(db, "UPDATE users SET role = ? WHERE id = ?");
     up.bind(1, RoleName(role));
-    up.bind(2, static_cast<int64_t>(t->id));
+    up.bind(2, static_cast<int64_t>(t.id));
     up.exec();
-    AppendAuditRow(db, AuditEntry{0, clock_.Now(), std::string(actor), "user.role", "user:" + t->name,
+    AppendAuditRow(db, AuditEntry{0, clock_.Now(), std::string(actor), "user.role", "user:" + t.name,
                                   AuditDetail({{"role", RoleName(role)}})});
-    tx.commit();
     return base::Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return base::Unavailable("changing user \"" + std::string(name) + "\": " + e.what());
-  }
+  });
 }
 
 base::Status UserStore::SetPassword(std::string_view name, std::string_view password_hash, std::string_view actor,
                                     std::string_view keep_session_sha256) {
   if (password_hash.empty()) return base::InvalidArgument("no password");
-  std::lock_guard<std::mutex> lock(mu_);
-  SQLite::Database& db = db_->sql();
-  try {
-    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-    base::Result<Target> t = FindTarget(db, name);
-    if (!t.ok()) return t.status();
+  return ChangeUser(mu_, db_->sql(), name, "setting the password of", [&](SQLite::Database& db, const Target& t) {
     SQLite::Statement up(db, "UPDATE users SET password_hash = ? WHERE id = ?");
     up.bind(1, std::string(password_hash));
-    up.bind(2, static_cast<int64_t>(t->id));
+    up.bind(2, static_cast<int64_t>(t.id));
     up.exec();
-    const int ended = EndSessionsOf(db, t->id, keep_session_sha256);
-    const bool own = actor == "user:" + t->name;
+    const int ended = EndSessionsOf(db, t.id, keep_session_sha256);
+    const bool own = actor == "user:" + t.name;
     AppendAuditRow(db,
                    AuditEntry{0, clock_.Now(), std::string(actor), own ? "user.password_change" : "user.password_reset",
-                              "user:" + t->name, AuditDetail({{"sessions_ended", std::to_string(ended)}})});
-    tx.commit();
+                              "user:" + t.name, AuditDetail({{"sessions_ended", std::to_string(ended)}})});
     return base::Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return base::Unavailable("setting the password of \"" + std::string(name) + "\": " + e.what());
-  }
+  });
 }
 
 base::Result<std::vector<Session>> UserStore::ListSessions(std::optional<std::string_view> user) {

@@ -115,7 +115,10 @@ class Server:
             json.dump({
                 "data_dir": os.path.join(self.work, "data"),
                 "site_id": "attack",
-                "http": {"listen": f"127.0.0.1:{self.port}"},
+                # Plain HTTP only: with HTTPS on, requests from the attackers'
+                # addresses would all get their 308 to it before reaching a
+                # route (the redirect is tested in tests/unit/http/tls_test.cpp).
+                "http": {"listen": f"127.0.0.1:{self.port}", "tls_listen": ""},
                 # No FreeSWITCH: the link is down, which /healthz and the
                 # authorize decision (billing.when_down) do not need.
                 "freeswitch": {"host": "127.0.0.1", "port": free_port(), "password": "attack-secret"},

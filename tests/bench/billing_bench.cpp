@@ -487,6 +487,7 @@ class Bench {
 bool Bench::SetUp() {
   cfg_.data_dir = dir_.path() + "/data";
   cfg_.http.listen = "127.0.0.1:0";
+  cfg_.http.tls_listen = "127.0.0.1:0";  // as installed: HTTPS on, on a free port
   cfg_.rating.default_plan = "retail";
   cfg_.site_id = "bench";
   const std::string cfg_path = dir_.path() + "/tarifador.json";

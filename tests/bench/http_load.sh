@@ -20,7 +20,7 @@ trap cleanup EXIT
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 cat > "$WORK/tarifador.json" <<JSON
-{ "data_dir": "$WORK/data", "log_level": "warning", "http": { "listen": "127.0.0.1:$PORT" } }
+{ "data_dir": "$WORK/data", "log_level": "warning", "http": { "listen": "127.0.0.1:$PORT", "tls_listen": "" } }
 JSON
 
 run() {  # run LABEL

@@ -96,6 +96,22 @@ grep -q '"name":"freeswitch","ok":true' "$WORK/body" || fail "/readyz has no fre
 code=$(req -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/status")
 [[ "$code" == 200 ]] || fail "bearer GET /api/v1/status answered $code: $(cat "$WORK/body")"
 grep -q '"schema_version"' "$WORK/body" || fail "status body: $(cat "$WORK/body")"
+# HTTPS as installed (ctest sets TARIFADOR_HTTP_TLS_LISTEN to a free port):
+# the status names its port and the fingerprint of the certificate it
+# generated, and that is the certificate the port serves.
+https_check=$(python3 - "$WORK/body" <<'PY'
+import hashlib, json, ssl, sys
+https = json.load(open(sys.argv[1]))["https"]
+if https is None:
+    print("no https object in the status"); sys.exit(0)
+pem = ssl.get_server_certificate(("127.0.0.1", https["port"]))
+d = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest().upper()
+served = ":".join(d[i:i + 2] for i in range(0, len(d), 2))
+print("ok" if served == https["fingerprint_sha256"] and https["certificate"].startswith("self-signed")
+      else f"status says {https}, the port serves {served}")
+PY
+)
+[[ "$https_check" == ok ]] || fail "HTTPS: $https_check"
 
 code=$(req -H "Authorization: Bearer not-a-token" "$BASE/api/v1/status")
 [[ "$code" == 401 ]] || fail "bad token answered $code"

@@ -78,6 +78,7 @@ struct Harness {
   void Init(const char* balance, double time_scale, const base::Clock* sim_clock, int64_t clock_offset_us = 0) {
     cfg.data_dir = dir.path() + "/data";
     cfg.http.listen = "127.0.0.1:0";
+    cfg.http.tls_listen.clear();  // no HTTPS listener: tls_test.cpp covers it
     cfg.rating.default_plan = "retail";
     cfg.site_id = "branch-1";
     const std::string cfg_path = dir.path() + "/tarifador.json";

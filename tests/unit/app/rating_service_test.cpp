@@ -66,6 +66,7 @@ TEST_CASE("serve loads the plans at start and its quote API prints what the CLI 
   config::Config cfg;
   cfg.data_dir = data_dir;
   cfg.http.listen = "127.0.0.1:0";
+  cfg.http.tls_listen.clear();  // no HTTPS listener: tls_test.cpp covers it
   cfg.rating.default_plan = "retail";
   cfg.rating.outside_line_code = "9";
   cfg.rating.national_prefix = "0";

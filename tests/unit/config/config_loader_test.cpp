@@ -56,7 +56,7 @@ constexpr const char* kFullConfig = R"(
     "listen": "[::1]:9090",
     "max_body_bytes": 1048576,
     "max_connections": 100,
-    "tls_listen": "0.0.0.0:8443",
+    "tls_listen": "0.0.0.0:9443",
     "max_connections_per_address": 10,
     "tls_cert": "/etc/tarifador/cert.pem",
     "tls_key": "/etc/tarifador/key.pem"
@@ -141,7 +141,7 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   CHECK(c->http.listen == "[::1]:9090");
   CHECK(c->http.max_body_bytes == 1048576);
   CHECK(c->http.max_connections == 100);
-  CHECK(c->http.tls_listen == "0.0.0.0:8443");
+  CHECK(c->http.tls_listen == "0.0.0.0:9443");
   CHECK(c->http.max_connections_per_address == 10);
   CHECK(c->http.tls_cert == "/etc/tarifador/cert.pem");
   CHECK(c->http.tls_key == "/etc/tarifador/key.pem");
@@ -442,4 +442,18 @@ TEST_CASE("Leaving the event socket's password at FreeSWITCH's default is warned
   CHECK(warnings[0].find("ClueCon") != std::string::npos);
   c.freeswitch.password = "a-long-random-secret";
   CHECK(config::SecurityWarnings(c).empty());
+}
+
+TEST_CASE("http.tls_listen is on by default and takes port 0 or nothing", "[config]") {
+  auto d = config::ParseConfig("{}", "d.json", Fake());
+  REQUIRE(d.ok());
+  CHECK(d->http.tls_listen == "0.0.0.0:8443");
+  auto any = config::ParseConfig(R"({"http": {"tls_listen": "127.0.0.1:0"}})", "a.json", Fake());
+  REQUIRE(any.ok());
+  CHECK(any->http.tls_listen == "127.0.0.1:0");
+  auto off = config::ParseConfig(R"({"http": {"tls_listen": ""}})", "o.json", Fake());
+  REQUIRE(off.ok());
+  CHECK(off->http.tls_listen.empty());
+  CHECK_FALSE(config::ParseConfig(R"({"http": {"tls_listen": "8443"}})", "b.json", Fake()).ok());
+  CHECK_FALSE(config::ParseConfig(R"({"http": {"tls_listen": "0.0.0.0:99999"}})", "b.json", Fake()).ok());
 }
