@@ -576,15 +576,13 @@ class E2E:
         self.expect('the rates of e2e', lambda: self.text(d, '[data-testid=rates]') and self.texts(d, 'main h2'),
                     lambda hs: 'Rates of e2e' in hs)
         # Prefix, zone, per minute, connection, increments, effective, blocked.
-        # "Effective" of a rate with no start date: the page means to show
-        # "always", but the API sends the epoch (docs/RATING.md), not null, and
-        # the page shows it as a local date. Either is accepted until fixed.
-        epoch = time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(0))
+        # A rate with no start date (the API sends the epoch, docs/RATING.md)
+        # reads "always", never a local 1969/1970 date.
         rates = self.expect('the rates of the new plan', lambda: self.rows(d, '[data-testid=rates]'),
                             lambda r: [x[:5] + x[6:] for x in r] == [
                                 ['44', 'E2E United Kingdom', '0.0600', '0.0000', '1/1', ''],
                                 ['447', 'E2E UK Mobile', '0.1200', '0.0000', '1/1', '']])
-        check(all(x[5] in ('always', epoch) for x in rates), f'effective dates: {[x[5] for x in rates]}')
+        check(all(x[5] == 'always' for x in rates), f'effective dates: {[x[5] for x in rates]}')
         return f'plan e2e: 2 rates listed (effective "{rates[0][5]}")'
 
     def step_quote(self):

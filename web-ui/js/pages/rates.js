@@ -5,6 +5,10 @@ import { api, get, qs } from '../api.js';
 import { ErrorBox, Notice } from '../ui.js';
 import { money, when } from '../format.js';
 
+// A rate without a start date comes as the Unix epoch: shown in the
+// browser's zone it read "1969-12-31 18:00:00" in Mexico.
+function sinceEver(iso) { return !iso || Date.parse(iso) <= 0; }
+
 function Quote({ plans, defaultPlan }) {
   const [q, setQ] = useState({ plan: '', number: '', seconds: '60' });
   const [result, setResult] = useState(null);
@@ -88,7 +92,7 @@ function RateList({ plan }) {
       <th>Increments</th><th>Effective</th><th>Blocked</th></tr></thead>
       <tbody>${items.map((r) => html`<tr key=${`${r.prefix}/${r.priority}/${r.effective_from}`}><td>${r.prefix}</td><td>${r.zone}</td>
         <td class="num">${money(r.price_per_minute)}</td><td class="num">${money(r.connection_fee)}</td>
-        <td>${r.initial_increment}/${r.increment}</td><td>${r.effective_from ? when(r.effective_from) : 'always'}${r.effective_to ? ` → ${when(r.effective_to)}` : ''}</td>
+        <td>${r.initial_increment}/${r.increment}</td><td>${sinceEver(r.effective_from) ? 'always' : when(r.effective_from)}${r.effective_to ? ` → ${when(r.effective_to)}` : ''}</td>
         <td>${r.blocked ? 'yes' : ''}</td></tr>`)}</tbody></table></div>
     ${cursor && html`<button class="secondary" onClick=${() => load(cursor)}>More</button>`}
   </section>`;
