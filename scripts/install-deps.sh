@@ -21,6 +21,8 @@ test=(
   catch2 sqlite3 curl python3
   # docs/FREESWITCH.md's Lua authorize hook, run by a real interpreter (mod_lua's 5.3)
   lua5.3
+  # the generated HTTPS certificate is checked against what the openssl command reads
+  openssl
   # the PostgreSQL mirror's tests start their own throw-away server (initdb, pg_ctl)
   postgresql
   # the web UI's browser test (tests/e2e/run.py): Debian's Chromium driven
