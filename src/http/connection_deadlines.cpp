@@ -2,13 +2,17 @@
 
 namespace tarifador::http {
 
-void ConnectionDeadlines::AwaitRequest(Key key, int fd, Clock::time_point now) {
+void ConnectionDeadlines::Opened(Key key, int fd, Clock::time_point now) {
   std::lock_guard lock(mu_);
-  Entry& e = entries_[key];
-  if (e.phase == Phase::kCut) return;  // being closed: stays cut
-  e.fd = fd;
-  e.phase = Phase::kHead;
-  e.since = now;
+  entries_[key] = Entry{fd, Phase::kHead, now};
+}
+
+void ConnectionDeadlines::AwaitRequest(Key key, Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  const auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.phase == Phase::kCut) return;  // closed, or being closed
+  it->second.phase = Phase::kHead;
+  it->second.since = now;
 }
 
 void ConnectionDeadlines::HeadReceived(Key key) {

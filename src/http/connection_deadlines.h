@@ -32,9 +32,13 @@ class ConnectionDeadlines {
 
   explicit ConnectionDeadlines(Limits limits) : limits_(limits) {}
 
-  // A connection was accepted, or finished answering a request: the time of
-  // its next request starts now.
-  void AwaitRequest(Key key, int fd, Clock::time_point now);
+  // A connection was accepted: the time of its first request starts now.
+  void Opened(Key key, int fd, Clock::time_point now);
+  // The connection finished answering a request: the time of its next one
+  // starts now. Only a connection still open counts: a late notice for one
+  // already closed must not bring back an entry whose socket number may
+  // belong to another connection by then.
+  void AwaitRequest(Key key, Clock::time_point now);
   // The head of the connection's request has arrived; its body follows.
   void HeadReceived(Key key);
   // The whole request has arrived: no deadline while the server answers.

@@ -212,7 +212,7 @@ struct Server::Impl {
   std::optional<Response> Admit(Exchange& ex);
   Response Handle(Exchange& ex);
   MHD_Result Send(MHD_Connection* c, Exchange& ex, Response out);
-  MHD_Result SendStatic(MHD_Connection* c, Exchange& ex, const StaticResponse& out);
+  static MHD_Result SendStatic(MHD_Connection* c, const StaticResponse& out);
   void Record(const RouteMatch& match, int status, std::chrono::steady_clock::time_point start) const;
   void Watch();
 
@@ -370,7 +370,7 @@ MHD_Result Server::Impl::Send(MHD_Connection* c, Exchange& ex, Response out) {
   return queued;
 }
 
-MHD_Result Server::Impl::SendStatic(MHD_Connection* c, Exchange& ex, const StaticResponse& out) {
+MHD_Result Server::Impl::SendStatic(MHD_Connection* c, const StaticResponse& out) {
   // The bytes are embedded in the binary: nothing is copied.
   MHD_Response* r = MHD_create_response_from_buffer(out.status == 304 ? 0 : out.body.size(),
                                                     const_cast<char*>(out.body.data()), MHD_RESPMEM_PERSISTENT);
@@ -381,7 +381,6 @@ MHD_Result Server::Impl::SendStatic(MHD_Connection* c, Exchange& ex, const Stati
   }
   const MHD_Result queued = MHD_queue_response(c, static_cast<unsigned>(out.status), r);
   MHD_destroy_response(r);
-  (void)ex;
   return queued;
 }
 
@@ -426,7 +425,7 @@ MHD_Result Server::Impl::Begin(MHD_Connection* c, const char* url, const char* m
     const std::string* inm = e.raw.Header("If-None-Match");
     if (std::optional<StaticResponse> out =
             StaticFiles::Embedded().Serve(e.raw.method, e.raw.path, ae ? *ae : "", inm ? *inm : "")) {
-      return SendStatic(c, e, *out);
+      return SendStatic(c, *out);
     }
   }
   // Everything that can refuse the request does so before its body is read:
@@ -553,10 +552,8 @@ void Server::Impl::OnCompleted(void* cls, MHD_Connection* c, void** con_cls, MHD
   delete static_cast<Exchange*>(*con_cls);
   *con_cls = nullptr;
   Impl& s = *static_cast<Impl*>(cls);
-  const MHD_ConnectionInfo* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-  const MHD_ConnectionInfo* fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-  if (ci != nullptr && fd != nullptr) {
-    s.deadlines.AwaitRequest(ci->socket_context, fd->connect_fd, ConnectionDeadlines::Clock::now());
+  if (const MHD_ConnectionInfo* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT)) {
+    s.deadlines.AwaitRequest(ci->socket_context, ConnectionDeadlines::Clock::now());
   }
 }
 
@@ -567,7 +564,7 @@ void Server::Impl::OnConnection(void* cls, MHD_Connection* c, void** socket_cont
     // The key only needs to be unique while the connection is open.
     *socket_context = c;
     const MHD_ConnectionInfo* fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-    s.deadlines.AwaitRequest(c, fd ? fd->connect_fd : -1, ConnectionDeadlines::Clock::now());
+    s.deadlines.Opened(c, fd ? fd->connect_fd : -1, ConnectionDeadlines::Clock::now());
   } else {
     s.deadlines.Closed(*socket_context);
   }

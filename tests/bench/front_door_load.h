@@ -10,6 +10,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <exception>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,10 +22,10 @@ namespace tarifador::bench {
 class FrontDoorLoad {
  public:
   FrontDoorLoad(int port, std::string token, bool background) : port_(port), token_(std::move(token)) {
-    threads_.emplace_back([this] { Authorize(); });
+    threads_.emplace_back([this] { Guarded("authorize", [this] { Authorize(); }); });
     if (background) {
-      threads_.emplace_back([this] { Export(); });
-      threads_.emplace_back([this] { Poll(); });
+      threads_.emplace_back([this] { Guarded("export", [this] { Export(); }); });
+      threads_.emplace_back([this] { Guarded("poll", [this] { Poll(); }); });
     }
   }
   ~FrontDoorLoad() { Stop(); }
@@ -49,6 +51,16 @@ class FrontDoorLoad {
 
  private:
   httplib::Headers Auth() const { return {{"Authorization", "Bearer " + token_}}; }
+
+  // Thread entry point: one top-level catch (STYLE.md habit 2).
+  template <typename F>
+  static void Guarded(const char* what, F&& run) {
+    try {
+      run();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "front-door load (%s): %s\n", what, e.what());
+    }
+  }
 
   void Authorize() {
     uint64_t i = 0;

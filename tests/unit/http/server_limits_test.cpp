@@ -105,8 +105,7 @@ TEST_CASE("One address cannot take every connection", "[http][limits]") {
     hogs.push_back(std::make_unique<WireClient>(s.port(), "127.0.0.2"));
     REQUIRE(hogs.back()->ok());
   }
-  // The accept thread registers connections in order: wait until the four
-  // are in (the fifth must come after them to be the one refused).
+  // The server accepts in the kernel's order, so the fifth is the one refused.
   WireClient probe(s.port(), "127.0.0.2");
   REQUIRE(probe.ok());  // TCP accepts in the kernel before the server sees it
   probe.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
