@@ -87,7 +87,7 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
   if (events != nullptr) {
     // The live event stream: calls from the billing thread, balances after
     // every committed money move (the repository is their one place).
-    cb->live_ = std::make_unique<LiveEvents>(*events);
+    cb->live_ = std::make_unique<LiveEvents>(*events, clock);
     tracker_options.observer = cb->live_.get();
     LiveEvents* live = cb->live_.get();
     cb->repository_.set_money_observer([live](const billing::Account& a) { live->OnBalance(a); });

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/time.h"
+#include "http/billing_json.h"
 
 namespace tarifador::app {
 namespace {
@@ -52,7 +53,8 @@ void LiveEvents::OnBalance(const billing::Account& a) {
   hub_.Publish("balance", Line({{"account_id", a.id.value},
                                 {"balance", a.balance.ToString()},
                                 {"reserved", a.reserved.ToString()},
-                                {"available", billing::AvailableMoney(a).ToString()}}));
+                                {"available", billing::AvailableMoney(a).ToString()},
+                                {"budget", http::BudgetJson(a, clock_.Now())}}));
 }
 
 void LiveEvents::OnLink(const http::LinkInfo& link) {

@@ -7,6 +7,7 @@
 //
 // Thread-safe: every method only formats and publishes. Borrows the hub,
 // which must outlive it.
+#include "base/time.h"
 #include "billing/account.h"
 #include "billing/call_observer.h"
 #include "http/event_hub.h"
@@ -16,18 +17,21 @@ namespace tarifador::app {
 
 class LiveEvents final : public billing::CallObserver {
  public:
-  explicit LiveEvents(http::EventHub& hub) : hub_(hub) {}
+  // Borrows both. `clock` dates the budget month of balance events.
+  LiveEvents(http::EventHub& hub, const base::Clock& clock) : hub_(hub), clock_(clock) {}
 
   void OnCallStart(const billing::CallStarted& call) override;
   void OnCallAnswer(const billing::CallAnswered& call) override;
   void OnCallEnd(const billing::Cdr& cdr) override;
-  // After a committed money move: {account_id, balance, reserved, available}.
+  // After a committed money move: {account_id, balance, reserved, available,
+  // budget} (budget: http::BudgetJson, null without one).
   void OnBalance(const billing::Account& account);
   // After the FreeSWITCH link changed state: {state, address, since, last_error}.
   void OnLink(const http::LinkInfo& link);
 
  private:
   http::EventHub& hub_;
+  const base::Clock& clock_;
 };
 
 }  // namespace tarifador::app

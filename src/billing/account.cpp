@@ -1,5 +1,8 @@
 #include "billing/account.h"
 
+#include <cstdio>
+
+#include "base/local_time.h"
 #include "base/strings.h"
 #include "rating/rate_plan.h"
 
@@ -36,6 +39,25 @@ base::Result<AccountType> ParseAccountType(std::string_view text) {
   return base::InvalidArgument("account type " + base::Quoted(text) + " is not one of prepaid, postpaid");
 }
 
+const char* BudgetModeName(BudgetMode mode) { return mode == BudgetMode::kAlert ? "alert" : "block"; }
+
+base::Result<BudgetMode> ParseBudgetMode(std::string_view text) {
+  if (text == "block") return BudgetMode::kBlock;
+  if (text == "alert") return BudgetMode::kAlert;
+  return base::InvalidArgument("budget_mode " + base::Quoted(text) + " is not one of block, alert");
+}
+
+BudgetMonth BudgetMonthOf(base::Instant t) {
+  const base::LocalTime local = base::ToLocal(t);
+  return local.year * 100 + local.month;
+}
+
+std::string BudgetMonthName(BudgetMonth month) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02d", month / 100, month % 100);
+  return text;
+}
+
 base::Status ValidateNewAccount(const NewAccount& account) {
   if (account.name.empty() || account.name.size() > kMaxNameLength || HasControlCharacter(account.name)) {
     return base::InvalidArgument("account name " + base::Quoted(account.name) +
@@ -50,7 +72,23 @@ base::Status ValidateNewAccount(const NewAccount& account) {
   if (account.monthly_budget && account.monthly_budget->is_negative()) {
     return base::InvalidArgument("monthly_budget " + account.monthly_budget->ToString() + " is negative");
   }
+  if (account.budget_warn_percent < 1 || account.budget_warn_percent > 100) {
+    return base::InvalidArgument("budget_warn_percent " + std::to_string(account.budget_warn_percent) +
+                                 " must be 1 to 100");
+  }
   return base::Status::Ok();
+}
+
+base::Result<Account> ApplyAccountChanges(Account account, const AccountChanges& changes) {
+  if (changes.name) account.name = *changes.name;
+  if (changes.credit_limit) account.credit_limit = *changes.credit_limit;
+  if (changes.monthly_budget) account.monthly_budget = *changes.monthly_budget;
+  if (changes.budget_mode) account.budget_mode = *changes.budget_mode;
+  if (changes.budget_warn_percent) account.budget_warn_percent = *changes.budget_warn_percent;
+  TARIFADOR_RETURN_IF_ERROR(
+      ValidateNewAccount(NewAccount{account.name, account.type, account.credit_limit, account.monthly_budget,
+                                    account.budget_mode, account.budget_warn_percent}));
+  return account;
 }
 
 base::Money BalanceFloor(const Account& account) {
@@ -59,6 +97,26 @@ base::Money BalanceFloor(const Account& account) {
 
 base::Money AvailableMoney(const Account& account) {
   return account.balance - account.reserved - BalanceFloor(account);
+}
+
+base::Money MonthSpent(const Account& account, BudgetMonth month) {
+  return month > account.spent_month ? base::Money() : account.month_spent;
+}
+
+std::optional<base::Money> BudgetLeft(const Account& account, base::Instant at) {
+  if (!account.monthly_budget) return std::nullopt;
+  return *account.monthly_budget - MonthSpent(account, BudgetMonthOf(at)) - account.reserved;
+}
+
+base::Money CallableMoney(const Account& account, base::Instant at) {
+  const base::Money available = AvailableMoney(account);
+  if (account.budget_mode != BudgetMode::kBlock) return available;
+  const std::optional<base::Money> left = BudgetLeft(account, at);
+  return left && *left < available ? *left : available;
+}
+
+bool BudgetBinds(const Account& account, base::Instant at) {
+  return CallableMoney(account, at) < AvailableMoney(account);
 }
 
 base::Status ValidateExtension(const Extension& extension) {

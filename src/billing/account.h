@@ -21,16 +21,41 @@ const char* AccountTypeName(AccountType type);
 // Parses the names above. InvalidArgument `account type "gold" is not one of prepaid, postpaid`.
 base::Result<AccountType> ParseAccountType(std::string_view text);
 
+// What reaching a monthly budget does (SPEC 3): a budget is a limit, so by
+// default outbound calls are refused (and cut) where it ends; an account set
+// to kAlert only raises the alert.
+enum class BudgetMode {
+  kBlock,  // "block"
+  kAlert,  // "alert"
+};
+const char* BudgetModeName(BudgetMode mode);
+// InvalidArgument `budget_mode "x" is not one of block, alert`.
+base::Result<BudgetMode> ParseBudgetMode(std::string_view text);
+
+// A budget month: the office time zone's calendar month as YYYYMM (202612).
+using BudgetMonth = int32_t;
+// The budget month `t` falls in, in the office time zone (base/local_time.h).
+BudgetMonth BudgetMonthOf(base::Instant t);
+// "2026-12".
+std::string BudgetMonthName(BudgetMonth month);
+
 struct Account {
   AccountId id;
   std::string name;  // unique; a person or a department ("Sales")
   AccountType type = AccountType::kPrepaid;
   base::Money credit_limit;                   // >= 0; only postpaid accounts use it
-  std::optional<base::Money> monthly_budget;  // >= 0; stored and shown, not enforced yet
+  std::optional<base::Money> monthly_budget;  // >= 0; outbound calls of a budget month may spend this much
   base::Money balance;                        // always equals the sum of the account's ledger
   base::Money reserved;                       // sum of the open reservations of live calls
   base::Instant created_at;
   base::Instant updated_at;
+  BudgetMode budget_mode = BudgetMode::kBlock;
+  int budget_warn_percent = 80;  // 1..100: the warning alert's threshold
+  // What calls charged in the newest budget month that has a charge
+  // (`spent_month`, 0 when none). The store keeps it in the same transaction
+  // as the charges; MonthSpent() reads it for a given month.
+  BudgetMonth spent_month = 0;
+  base::Money month_spent{};
 
   bool operator==(const Account&) const = default;
 };
@@ -42,11 +67,31 @@ struct NewAccount {
   AccountType type = AccountType::kPrepaid;
   base::Money credit_limit;
   std::optional<base::Money> monthly_budget;
+  BudgetMode budget_mode = BudgetMode::kBlock;
+  int budget_warn_percent = 80;
 };
+
+// What PATCH /api/v1/accounts/{id} may change; an empty field stays as it is.
+// The type does not change (prepaid and postpaid money follow different
+// rules; a new account is the honest way).
+struct AccountChanges {
+  std::optional<std::string> name;
+  std::optional<base::Money> credit_limit;
+  std::optional<std::optional<base::Money>> monthly_budget;  // set to nullopt: no budget any more
+  std::optional<BudgetMode> budget_mode;
+  std::optional<int> budget_warn_percent;
+
+  bool empty() const { return !name && !credit_limit && !monthly_budget && !budget_mode && !budget_warn_percent; }
+};
+
+// `account` with `changes` applied, checked as ValidateNewAccount checks a new
+// one (InvalidArgument naming the field).
+base::Result<Account> ApplyAccountChanges(Account account, const AccountChanges& changes);
 
 // Checks a NewAccount: name 1..128 characters without control characters,
 // credit_limit and monthly_budget not negative, no credit limit on a prepaid
-// account. Fails with InvalidArgument naming the field.
+// account, budget_warn_percent 1..100. Fails with InvalidArgument naming the
+// field.
 base::Status ValidateNewAccount(const NewAccount& account);
 
 // The lowest balance the account may reach: 0 for prepaid, -credit_limit for
@@ -58,6 +103,25 @@ base::Money BalanceFloor(const Account& account);
 // (+ credit_limit for postpaid). May be negative when an administrator lowered
 // a credit limit below the current debt.
 base::Money AvailableMoney(const Account& account);
+
+// What the account's calls charged in budget month `month`: month_spent when
+// `month` is spent_month, 0 for a later month (nothing charged yet), and
+// month_spent for an earlier one (the box's clock went back: the newest
+// month's spend is the safe answer).
+base::Money MonthSpent(const Account& account, BudgetMonth month);
+
+// What is left of the monthly budget at `at`: budget - MonthSpent - reserved
+// (the reservations of live calls count against the budget exactly as
+// against the balance). Negative once exceeded; nullopt without a budget.
+std::optional<base::Money> BudgetLeft(const Account& account, base::Instant at);
+
+// Money an outbound call may use at `at`: AvailableMoney, capped by
+// BudgetLeft when the account has a budget in BudgetMode::kBlock.
+base::Money CallableMoney(const Account& account, base::Instant at);
+
+// True when the monthly budget, not the balance, is what stops a call at `at`
+// (CallableMoney < AvailableMoney): the denial's reason is budget_exhausted.
+bool BudgetBinds(const Account& account, base::Instant at);
 
 // A PBX user (SPEC section 3): belongs to one account and one rate plan.
 struct Extension {

@@ -29,6 +29,7 @@ const char* AuthorizationReasonName(AuthorizationReason reason) {
     case AuthorizationReason::kNoRate: return "no_rate";
     case AuthorizationReason::kDestinationBlocked: return "destination_blocked";
     case AuthorizationReason::kInsufficientFunds: return "insufficient_funds";
+    case AuthorizationReason::kBudgetExhausted: return "budget_exhausted";
   }
   return "unknown_extension";
 }
@@ -38,7 +39,8 @@ std::string_view HangupCauseFor(AuthorizationReason reason) {
     case AuthorizationReason::kNoRatePlan:
     case AuthorizationReason::kInvalidNumber:
     case AuthorizationReason::kNoRate: return kCauseNoRoute;
-    case AuthorizationReason::kInsufficientFunds: return kCauseNoFunds;
+    case AuthorizationReason::kInsufficientFunds:
+    case AuthorizationReason::kBudgetExhausted: return kCauseNoFunds;
     default: return kCauseBarred;
   }
 }
@@ -109,7 +111,7 @@ base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::
     return account.status();
   }
   a.account = *account;
-  a.available = AvailableMoney(*account);
+  a.available = CallableMoney(*account, at);
   if (own_call != nullptr && !own_call->empty()) {
     base::Result<Reservation> held = repository_.GetReservation(*own_call);
     if (held.ok() && held->account_id == account->id) {
@@ -125,7 +127,10 @@ base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::
 
   const auto max_seconds =
       MaxAffordableSeconds(a.rated->rate, a.rated->decimals, a.rated->rounding, a.available, options_.max_call_seconds);
-  if (!max_seconds) return deny(AuthorizationReason::kInsufficientFunds);
+  if (!max_seconds) {
+    return deny(BudgetBinds(*account, at) ? AuthorizationReason::kBudgetExhausted
+                                          : AuthorizationReason::kInsufficientFunds);
+  }
   a.allowed = true;
   a.reason = AuthorizationReason::kAllowed;
   a.max_seconds = *max_seconds;

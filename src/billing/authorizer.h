@@ -33,6 +33,7 @@ enum class AuthorizationReason {
   kNoRate,              // "no_rate": nothing in the plan matches the destination
   kDestinationBlocked,  // "destination_blocked"
   kInsufficientFunds,   // "insufficient_funds": not even the first billing increment is covered
+  kBudgetExhausted,     // "budget_exhausted": the monthly budget (mode block) does not cover it
 };
 
 const char* AuthorizationReasonName(AuthorizationReason reason);
@@ -67,7 +68,7 @@ struct Authorization {
   AuthorizationReason reason = AuthorizationReason::kUnknownExtension;
   Direction direction = Direction::kOutbound;  // outbound, or internal when the destination is an extension
   int64_t max_seconds = 0;                     // billable seconds the money covers (the cap when internal)
-  base::Money available;                       // AvailableMoney of the account when checked
+  base::Money available;                       // CallableMoney of the account when checked
   std::optional<Extension> extension;
   std::optional<Account> account;
   std::optional<RatedDestination> rated;  // set once a rate matched (also on some denials: blocked, funds)
@@ -95,8 +96,9 @@ class Authorizer {
   // extension_disabled; missing account -> unknown_account; plan not loaded
   // -> no_rate_plan; no digits -> invalid_number; no rate -> no_rate;
   // blocked -> destination_blocked; first chargeable increment not covered by
-  // the available money -> insufficient_funds; else allowed with max_seconds
-  // from MaxAffordableSeconds. A denial is a successful Result with
+  // the callable money (CallableMoney at `at`) -> budget_exhausted when the
+  // monthly budget is what binds, else insufficient_funds; else allowed with
+  // max_seconds from MaxAffordableSeconds. A denial is a successful Result with
   // allowed = false; the Result fails only when the repository does
   // (Unavailable...). Reserves nothing. Thread-safe when the repository is.
   // `own_call`: the call being checked, when it may already hold a

@@ -273,6 +273,12 @@ base::Status CallTracker::Admit(CallState& call, base::Instant now, bool may_let
   return OnReserved(call.id, repository_.Reserve(wanted));
 }
 
+AuthorizationReason CallTracker::MoneyReason(AccountId account, base::Instant at) {
+  auto a = repository_.GetAccount(account);
+  return a.ok() && BudgetBinds(*a, at) ? AuthorizationReason::kBudgetExhausted
+                                       : AuthorizationReason::kInsufficientFunds;
+}
+
 base::Status CallTracker::OnReserved(const CallId& id, base::Result<Reservation> reservation) {
   const auto it = calls_.find(id);
   if (it == calls_.end()) return base::Status::Ok();  // ended meanwhile: its billing released the money
@@ -292,8 +298,9 @@ base::Status CallTracker::OnReserved(const CallId& id, base::Result<Reservation>
   }
   if (!reservation.ok()) {
     if (reservation.status().code() == base::StatusCode::kFailedPrecondition) {
-      // Another call of the account took the money since Authorize().
-      return Deny(call, AuthorizationReasonName(AuthorizationReason::kInsufficientFunds), kCauseNoFunds);
+      // Another call of the account took the money (or the budget) since
+      // Authorize().
+      return Deny(call, AuthorizationReasonName(MoneyReason(*call.account_id, clock_.Now())), kCauseNoFunds);
     }
     LogIfFailed(Deny(call, "store_unavailable", kCauseStoreDown));
     return reservation.status().WithContext("reserving for call " + call.id.value);
@@ -308,7 +315,8 @@ base::Status CallTracker::OnReserved(const CallId& id, base::Result<Reservation>
   if (auto account = repository_.GetAccount(*call.account_id); account.ok()) {
     const std::optional<int64_t> affordable =
         MaxAffordableSeconds(call.rated->rate, call.rated->decimals, call.rated->rounding,
-                             AvailableMoney(*account) + call.reserved_amount, call.max_seconds);
+                             CallableMoney(*account, clock_.Now()) + call.reserved_amount, call.max_seconds);
+    call.budget_bound = BudgetBinds(*account, clock_.Now());
     call.max_seconds = std::max(call.covered_s, std::min(call.max_seconds, affordable.value_or(call.covered_s)));
   }
   // The hard stop (SPEC 4): the switch ends the call at the affordable
@@ -402,6 +410,10 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
     }
     cdr.disposition =
         call.authorized && cdr.hangup_cause == kCauseOutOfTime ? Disposition::kCutOffNoFunds : Disposition::kAnswered;
+    // Which limit ended it: the monthly budget, or (no reason) the money.
+    if (cdr.disposition == Disposition::kCutOffNoFunds && call.budget_bound) {
+      cdr.deny_reason = AuthorizationReasonName(AuthorizationReason::kBudgetExhausted);
+    }
   } else {
     // Why the far end never connected. After a failed bridge FreeSWITCH
     // ends the caller's leg NORMAL_CLEARING and keeps the bridge's outcome
@@ -580,7 +592,8 @@ base::Status CallTracker::OnExtended(CallState& call, int64_t want_s, base::Inst
   // paid for), never hold money twice.
   auto account = repository_.GetAccount(*call.account_id);
   if (!account.ok()) return account.status();
-  const base::Money can_hold = AvailableMoney(*account) + call.reserved_amount;
+  const base::Money can_hold = CallableMoney(*account, now) + call.reserved_amount;
+  call.budget_bound = BudgetBinds(*account, now);
   const auto affordable =
       MaxAffordableSeconds(call.rated->rate, call.rated->decimals, call.rated->rounding, can_hold, want_s);
   if (affordable && *affordable > call.covered_s) {

@@ -251,6 +251,7 @@ class CallTracker {
     int64_t covered_s = 0;
     int64_t max_seconds = 0;
     bool cut_off = false;
+    bool budget_bound = false;  // the monthly budget, not the money, limited it when last checked
     // An extension of its reservation is queued and its continuation has not
     // run yet (Async()): Tick() queues no other, and reserved_amount and
     // covered_s are those before it.
@@ -293,6 +294,9 @@ class CallTracker {
   base::Result<Cdr> BuildCdr(const CallState& call, const CallEvent& event) const;
   base::Status Bill(const Cdr& cdr);
   base::Status OnBilled(const Cdr& cdr, const base::Status& billed);
+  // Why a reservation for `account` was refused at `at`: the monthly budget
+  // or the money.
+  AuthorizationReason MoneyReason(AccountId account, base::Instant at);
   base::Status OnReserved(const CallId& id, base::Result<Reservation> reservation);
   // Stops tracking a call and unlinks its other legs.
   void Forget(std::map<CallId, CallState>::iterator it);

@@ -43,6 +43,13 @@ class Repository {
   virtual base::Result<Account> CreateAccount(const NewAccount& account, std::string_view actor, base::Instant at) = 0;
   // NotFound `no account 7`.
   virtual base::Result<Account> GetAccount(AccountId id) = 0;
+  // Applies `changes` (ApplyAccountChanges) and audits them as
+  // "account.update", in one transaction; returns the account as it is now.
+  // NotFound, InvalidArgument, AlreadyExists when the new name is taken.
+  // Lowering a credit limit or a budget below what is spent is allowed: new
+  // calls are then refused, as for any account without money.
+  virtual base::Result<Account> UpdateAccount(AccountId id, const AccountChanges& changes, std::string_view actor,
+                                              base::Instant at) = 0;
   // Accounts with an id above `after` (AccountId{0}: from the first), ordered
   // by id, at most `limit` (>= 1) of them. Empty when there are none.
   virtual base::Result<std::vector<Account>> ListAccounts(AccountId after, int64_t limit) = 0;

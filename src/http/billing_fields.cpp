@@ -139,6 +139,25 @@ std::optional<int64_t> BodyFields::Id(const char* key, bool required) {
   return std::nullopt;
 }
 
+std::optional<int64_t> BodyFields::Int(const char* key, bool required, int64_t min, int64_t max) {
+  const nlohmann::json* v = Find(key, required);
+  if (!v) return std::nullopt;
+  if (v->is_number_integer() && !v->is_number_unsigned() && v->get<int64_t>() >= min && v->get<int64_t>() <= max) {
+    return v->get<int64_t>();
+  }
+  if (v->is_number_unsigned() && v->get<uint64_t>() <= static_cast<uint64_t>(max) &&
+      static_cast<int64_t>(v->get<uint64_t>()) >= min) {
+    return static_cast<int64_t>(v->get<uint64_t>());
+  }
+  Problem(FieldName(key) + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  return std::nullopt;
+}
+
+bool BodyFields::IsNull(const char* key) {
+  known_.insert(key);
+  return object_.contains(key) && object_.at(key).is_null();
+}
+
 std::optional<bool> BodyFields::Bool(const char* key, bool required) {
   const nlohmann::json* v = Find(key, required);
   if (!v) return std::nullopt;

@@ -52,6 +52,11 @@ class BodyFields {
   // A whole JSON number >= 1 (an id).
   std::optional<int64_t> Id(const char* key, bool required);
   std::optional<bool> Bool(const char* key, bool required);
+  // A whole JSON number in [min, max].
+  std::optional<int64_t> Int(const char* key, bool required, int64_t min, int64_t max);
+  // True when the member is present as JSON null (marks `key` as known): a
+  // PATCH's way to clear an optional field.
+  bool IsNull(const char* key);
 
   // Records a problem found by the caller (e.g. two fields that disagree).
   void Problem(std::string message) { problems_.push_back(std::move(message)); }

@@ -34,6 +34,16 @@ base::Result<std::optional<std::string>> IdempotencyKey(const Request& r) {
   return key;
 }
 
+// "budget_mode": "block" or "alert", when present.
+std::optional<billing::BudgetMode> BudgetModeField(BodyFields& f) {
+  const std::optional<std::string> text = f.String("budget_mode", false, 16, false);
+  if (!text) return std::nullopt;
+  base::Result<billing::BudgetMode> mode = billing::ParseBudgetMode(*text);
+  if (mode.ok()) return *mode;
+  f.Problem("field \"budget_mode\" must be \"block\" or \"alert\" (got " + Shown(*text) + ")");
+  return std::nullopt;
+}
+
 }  // namespace
 
 base::Result<Response> HandleCreateAccount(Services& s, const Request& r) {
@@ -46,6 +56,8 @@ base::Result<Response> HandleCreateAccount(Services& s, const Request& r) {
   const std::optional<std::string> type_text = f.String("type", true, 64, false);
   const std::optional<base::Money> credit_limit = f.Money("credit_limit", false, false);
   const std::optional<base::Money> monthly_budget = f.Money("monthly_budget", false, false);
+  const std::optional<billing::BudgetMode> budget_mode = BudgetModeField(f);
+  const std::optional<int64_t> warn_percent = f.Int("budget_warn_percent", false, 1, 100);
   std::optional<billing::AccountType> type;
   if (type_text) {
     base::Result<billing::AccountType> parsed = billing::ParseAccountType(*type_text);
@@ -60,14 +72,50 @@ base::Result<Response> HandleCreateAccount(Services& s, const Request& r) {
   }
   TARIFADOR_RETURN_IF_ERROR(f.Finish(context));
 
-  const billing::NewAccount account{*name, *type, credit_limit.value_or(base::Money()), monthly_budget};
+  const billing::NewAccount account{*name,
+                                    *type,
+                                    credit_limit.value_or(base::Money()),
+                                    monthly_budget,
+                                    budget_mode.value_or(billing::BudgetMode::kBlock),
+                                    static_cast<int>(warn_percent.value_or(80))};
   base::Result<billing::Account> created =
       s.billing->repository.CreateAccount(account, r.caller().Actor(), s.clock.Now());
   if (!created.ok()) return created.status();
   base::LogInfo("http: " + r.caller().Actor() + " created account " + std::to_string(created->id.value));
-  Response out = Response::Json(Dump(AccountJson(*created)), 201);
+  Response out = Response::Json(Dump(AccountJson(*created, s.clock.Now())), 201);
   out.headers.emplace_back("Location", "/api/v1/accounts/" + std::to_string(created->id.value));
   return out;
+}
+
+base::Result<Response> HandleUpdateAccount(Services& s, const Request& r) {
+  if (!s.billing) return BillingUnavailable();
+  base::Result<billing::AccountId> id = AccountIdParam(r);
+  if (!id.ok()) return id.status();
+  const std::string context = "changing account " + std::to_string(id->value);
+  base::Result<nlohmann::json> body = ParseBody(r, context);
+  if (!body.ok()) return body.status();
+  BodyFields f(*body);
+  billing::AccountChanges changes;
+  changes.name = f.String("name", false, kMaxAccountName, false);
+  changes.credit_limit = f.Money("credit_limit", false, false);
+  if (f.IsNull("monthly_budget")) {
+    changes.monthly_budget = std::optional<base::Money>();
+  } else if (std::optional<base::Money> budget = f.Money("monthly_budget", false, false)) {
+    changes.monthly_budget = budget;
+  }
+  changes.budget_mode = BudgetModeField(f);
+  if (const std::optional<int64_t> warn = f.Int("budget_warn_percent", false, 1, 100)) {
+    changes.budget_warn_percent = static_cast<int>(*warn);
+  }
+  if (f.ok() && changes.empty()) {
+    f.Problem("nothing to change: give name, credit_limit, monthly_budget, budget_mode or budget_warn_percent");
+  }
+  TARIFADOR_RETURN_IF_ERROR(f.Finish(context));
+  base::Result<billing::Account> changed =
+      s.billing->repository.UpdateAccount(*id, changes, r.caller().Actor(), s.clock.Now());
+  if (!changed.ok()) return changed.status();
+  base::LogInfo("http: " + r.caller().Actor() + " changed account " + std::to_string(id->value));
+  return Response::Json(Dump(AccountJson(*changed, s.clock.Now())));
 }
 
 base::Result<Response> HandleListAccounts(Services& s, const Request& r) {
@@ -87,7 +135,7 @@ base::Result<Response> HandleListAccounts(Services& s, const Request& r) {
       next_cursor = std::to_string(items.back()["id"].get<int64_t>());
       break;
     }
-    items.push_back(AccountJson(a));
+    items.push_back(AccountJson(a, s.clock.Now()));
   }
   return Response::Json(Dump({{"items", items}, {"next_cursor", next_cursor}}));
 }
@@ -98,7 +146,7 @@ base::Result<Response> HandleGetAccount(Services& s, const Request& r) {
   if (!id.ok()) return id.status();
   base::Result<billing::Account> account = s.billing->repository.GetAccount(*id);
   if (!account.ok()) return account.status();
-  return Response::Json(Dump(AccountJson(*account)));
+  return Response::Json(Dump(AccountJson(*account, s.clock.Now())));
 }
 
 base::Result<Response> HandleRecharge(Services& s, const Request& r) {
@@ -129,7 +177,7 @@ base::Result<Response> HandleRecharge(Services& s, const Request& r) {
                   amount->ToString());
   }
   return Response::Json(Dump({{"entry", LedgerEntryJson(moved->entry)},
-                              {"account", AccountJson(*account)},
+                              {"account", AccountJson(*account, s.clock.Now())},
                               {"replayed", moved->replayed}}),
                         moved->replayed ? 200 : 201);
 }

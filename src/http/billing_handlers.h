@@ -25,6 +25,9 @@ namespace tarifador::http {
 // 400 on a bad body (a prepaid account with a credit limit included), 409
 // when the name is taken.
 base::Result<Response> HandleCreateAccount(Services& s, const Request& r);
+// PATCH /api/v1/accounts/{id} {"name"?,"credit_limit"?,"monthly_budget"? (null:
+// none),"budget_mode"?,"budget_warn_percent"?}: admin; audited.
+base::Result<Response> HandleUpdateAccount(Services& s, const Request& r);
 
 // GET /api/v1/accounts?limit=&cursor= (viewer): {"items":[account...],
 // "next_cursor"} ordered by id; limit 1..1000 (default 100); next_cursor is

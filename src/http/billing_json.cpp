@@ -1,6 +1,7 @@
 #include "http/billing_json.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "billing/cdr.h"
 
@@ -17,15 +18,50 @@ int64_t SecondsSince(int64_t from_us, base::Instant now) {
 
 }  // namespace
 
-nlohmann::json AccountJson(const billing::Account& a) {
+nlohmann::json BudgetJson(const billing::Account& a, base::Instant now) {
+  if (!a.monthly_budget) return nullptr;
+  const billing::BudgetMonth month = billing::BudgetMonthOf(now);
+  const base::Money spent = billing::MonthSpent(a, month);
+  const base::Money used = spent + a.reserved;
+  const base::Money budget = *a.monthly_budget;
+  // Whole percent, rounded down, without floating point; a zero budget is
+  // reached at once.
+  int64_t percent = 100;
+  if (budget > base::Money()) {
+    const int64_t u = std::max<int64_t>(used.micros(), 0);
+    const int64_t b = budget.micros();
+    // q * 100 + r * 100 / b, where r < b keeps r * 100 in range for any
+    // budget up to 92 233 720 368 units; beyond that, by hundredths of it.
+    // Capped at 1 000 000 past ten thousand times the budget.
+    if (u / b >= 10'000) {
+      percent = 1'000'000;
+    } else {
+      percent = b <= INT64_MAX / 100 ? (u / b) * 100 + (u % b) * 100 / b : u / (b / 100);
+    }
+  }
+  const char* state = used >= budget ? "reached" : percent >= a.budget_warn_percent ? "warning" : "ok";
+  return {{"month", billing::BudgetMonthName(month)},
+          {"budget", budget.ToString()},
+          {"spent", spent.ToString()},
+          {"reserved", a.reserved.ToString()},
+          {"left", (budget - used).ToString()},
+          {"used_percent", percent},
+          {"state", state}};
+}
+
+nlohmann::json AccountJson(const billing::Account& a, base::Instant now) {
   return {{"id", a.id.value},
           {"name", a.name},
           {"type", billing::AccountTypeName(a.type)},
           {"credit_limit", a.credit_limit.ToString()},
           {"monthly_budget", a.monthly_budget ? nlohmann::json(a.monthly_budget->ToString()) : nlohmann::json()},
+          {"budget_mode", billing::BudgetModeName(a.budget_mode)},
+          {"budget_warn_percent", a.budget_warn_percent},
           {"balance", a.balance.ToString()},
           {"reserved", a.reserved.ToString()},
           {"available", billing::AvailableMoney(a).ToString()},
+          {"callable", billing::CallableMoney(a, now).ToString()},
+          {"budget", BudgetJson(a, now)},
           {"created_at", Time(a.created_at)},
           {"updated_at", Time(a.updated_at)}};
 }

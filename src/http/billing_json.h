@@ -16,9 +16,15 @@
 namespace tarifador::http {
 
 // {"id","name","type","credit_limit","monthly_budget" (null when none),
-//  "balance","reserved","available","created_at","updated_at"};
-// "available" is billing::AvailableMoney.
-nlohmann::json AccountJson(const billing::Account& account);
+//  "budget_mode","budget_warn_percent","balance","reserved","available",
+//  "callable","budget","created_at","updated_at"}; "available" is
+// billing::AvailableMoney, "callable" billing::CallableMoney at `now`;
+// "budget" is null without a budget, else BudgetJson.
+nlohmann::json AccountJson(const billing::Account& account, base::Instant now);
+// The monthly budget at `now`: {"month":"2026-12","budget","spent","reserved",
+// "left","used_percent" (whole percent of spent + reserved, may pass 100),
+// "state": "ok" | "warning" (at budget_warn_percent) | "reached"}.
+nlohmann::json BudgetJson(const billing::Account& account, base::Instant now);
 
 // {"number","name","account_id","rate_plan" (null: the default plan),"enabled"}.
 nlohmann::json ExtensionJson(const billing::Extension& extension);

@@ -67,6 +67,8 @@ constexpr Route kRoutes[] = {
     {Method::kPost, "/api/v1/accounts", Access::kAdmin, HandleCreateAccount, "create an account"},
     {Method::kGet, "/api/v1/accounts", Access::kViewer, HandleListAccounts, "list accounts, paginated"},
     {Method::kGet, "/api/v1/accounts/{id}", Access::kViewer, HandleGetAccount, "an account with its balance"},
+    {Method::kPatch, "/api/v1/accounts/{id}", Access::kAdmin, HandleUpdateAccount,
+     "change an account's name, credit limit or monthly budget"},
     {Method::kPost, "/api/v1/accounts/{id}/recharges", Access::kOperator, HandleRecharge,
      "recharge an account (idempotent with Idempotency-Key)"},
     {Method::kGet, "/api/v1/accounts/{id}/ledger", Access::kViewer, HandleListLedger,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
 
@@ -22,7 +23,9 @@ using billing::CallId;
 
 constexpr const char* kAccountColumns =
     "id, name, type, credit_limit_micros, monthly_budget_micros, balance_micros, reserved_micros, created_us, "
-    "updated_us";
+    "updated_us, budget_mode, budget_warn_percent, "
+    "(SELECT month FROM budget_spend b WHERE b.account_id = accounts.id ORDER BY month DESC LIMIT 1), "
+    "(SELECT spent_micros FROM budget_spend b WHERE b.account_id = accounts.id ORDER BY month DESC LIMIT 1)";
 constexpr const char* kExtensionColumns = "number, name, account_id, rate_plan, enabled";
 constexpr const char* kLedgerColumns =
     "id, account_id, kind, amount_micros, balance_after_micros, actor, reason, at_us, call_uuid, idempotency_key";
@@ -62,6 +65,15 @@ base::Result<billing::Account> ReadAccount(SQLite::Statement& st) {
   a.reserved = Micros(st, 6);
   a.created_at = Micro(st, 7);
   a.updated_at = Micro(st, 8);
+  auto mode = billing::ParseBudgetMode(st.getColumn(9).getString());
+  if (!mode.ok())
+    return base::Internal("account " + std::to_string(a.id.value) + ": stored " + mode.status().message());
+  a.budget_mode = *mode;
+  a.budget_warn_percent = st.getColumn(10).getInt();
+  if (!st.getColumn(11).isNull()) {
+    a.spent_month = st.getColumn(11).getInt();
+    a.month_spent = Micros(st, 12);
+  }
   return a;
 }
 
@@ -136,6 +148,32 @@ void AddReserved(SQLite::Database& db, AccountId account, base::Money delta, bas
   st.exec();
 }
 
+// Adds a call's charge to its account's spend of `month`. Throws SQLite::Exception.
+void AddBudgetSpend(SQLite::Database& db, AccountId account, billing::BudgetMonth month, base::Money charged) {
+  SQLite::Statement st(
+      db,
+      "INSERT INTO budget_spend(account_id, month, spent_micros) VALUES (?, ?, ?) "
+      "ON CONFLICT(account_id, month) DO UPDATE SET spent_micros = spent_micros + excluded.spent_micros");
+  st.bind(1, static_cast<int64_t>(account.value));
+  st.bind(2, month);
+  st.bind(3, static_cast<int64_t>(charged.micros()));
+  st.exec();
+}
+
+// The refusal of a reservation the account cannot hold: its monthly budget
+// or its money, whichever binds (the tracker tells the two apart by reading
+// the account again; the message is for people).
+base::Status RefuseReservation(const std::string& context, const billing::Account& account, base::Instant at,
+                               base::Money wanted) {
+  const base::Money callable = billing::CallableMoney(account, at);
+  if (billing::BudgetBinds(account, at)) {
+    return base::FailedPrecondition(context + ": monthly budget of " + account.monthly_budget->ToString() +
+                                    " reached, " + callable.ToString() + " left for " + wanted.ToString());
+  }
+  return base::FailedPrecondition(context + ": insufficient funds, " + callable.ToString() + " available for " +
+                                  wanted.ToString());
+}
+
 // Runs `fn(db)` (returning Result<T>) as one Writer job and hands its value
 // back. A job failure or a failed COMMIT is the returned failure.
 template <typename T, typename Fn>
@@ -166,6 +204,7 @@ std::optional<AccountId> AccountOf(const billing::MovementResult& r) {
   return r.entry.account_id;
 }
 std::optional<AccountId> AccountOf(const billing::Reservation& r) { return r.account_id; }
+std::optional<AccountId> AccountOf(const billing::Account& a) { return a.id; }
 std::optional<AccountId> AccountOf(const billing::CallBilled& b) {
   if (b.charge) return b.charge->account_id;
   if (b.released) return b.released->account_id;
@@ -325,7 +364,7 @@ base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billi
     if (find.executeStep()) return base::AlreadyExists(context + ": the name is taken");
     SQLite::Statement insert(db,
                              "INSERT INTO accounts(name, type, credit_limit_micros, monthly_budget_micros, created_us, "
-                             "updated_us) VALUES (?, ?, ?, ?, ?, ?)");
+                             "updated_us, budget_mode, budget_warn_percent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, account.name);
     insert.bind(2, billing::AccountTypeName(account.type));
     insert.bind(3, static_cast<int64_t>(account.credit_limit.micros()));
@@ -336,6 +375,8 @@ base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billi
     }
     insert.bind(5, static_cast<int64_t>(at.micros()));
     insert.bind(6, static_cast<int64_t>(at.micros()));
+    insert.bind(7, billing::BudgetModeName(account.budget_mode));
+    insert.bind(8, account.budget_warn_percent);
     insert.exec();
     const AccountId id{db.getLastInsertRowid()};
     AppendAuditRow(
@@ -344,7 +385,63 @@ base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billi
                                     {"type", billing::AccountTypeName(account.type)},
                                     {"credit_limit", account.credit_limit.ToString()},
                                     {"monthly_budget",
-                                     account.monthly_budget ? account.monthly_budget->ToString() : std::string()}})});
+                                     account.monthly_budget ? account.monthly_budget->ToString() : std::string()},
+                                    {"budget_mode", billing::BudgetModeName(account.budget_mode)},
+                                    {"budget_warn_percent", std::to_string(account.budget_warn_percent)}})});
+    return GetAccountIn(db, id);
+  } catch (const SQLite::Exception& e) {
+    return SqlError(context, e);
+  }
+}
+
+base::Result<billing::Account> UpdateAccountIn(SQLite::Database& db, AccountId id,
+                                               const billing::AccountChanges& changes, std::string_view actor,
+                                               base::Instant at) {
+  const std::string context = "changing account " + std::to_string(id.value);
+  auto before = GetAccountIn(db, id);
+  if (!before.ok()) return before.status();
+  auto after = billing::ApplyAccountChanges(*before, changes);
+  if (!after.ok()) return after.status().WithContext(context);
+  try {
+    if (after->name != before->name) {
+      SQLite::Statement find(db, "SELECT id FROM accounts WHERE name = ? AND id <> ?");
+      find.bind(1, after->name);
+      find.bind(2, static_cast<int64_t>(id.value));
+      if (find.executeStep()) return base::AlreadyExists(context + ": the name " + Quoted(after->name) + " is taken");
+    }
+    SQLite::Statement update(db,
+                             "UPDATE accounts SET name = ?, credit_limit_micros = ?, monthly_budget_micros = ?, "
+                             "budget_mode = ?, budget_warn_percent = ?, updated_us = ? WHERE id = ?");
+    update.bind(1, after->name);
+    update.bind(2, static_cast<int64_t>(after->credit_limit.micros()));
+    if (after->monthly_budget) {
+      update.bind(3, static_cast<int64_t>(after->monthly_budget->micros()));
+    } else {
+      update.bind(3);
+    }
+    update.bind(4, billing::BudgetModeName(after->budget_mode));
+    update.bind(5, after->budget_warn_percent);
+    update.bind(6, static_cast<int64_t>(at.micros()));
+    update.bind(7, static_cast<int64_t>(id.value));
+    update.exec();
+    // Only what changed, as "before -> after".
+    std::vector<std::pair<std::string, std::string>> fields;
+    const auto note = [&fields](std::string_view name, const std::string& was, const std::string& now) {
+      if (was != now) fields.emplace_back(std::string(name), was + " -> " + now);
+    };
+    const auto budget = [](const billing::Account& a) {
+      return a.monthly_budget ? a.monthly_budget->ToString() : std::string("none");
+    };
+    note("name", before->name, after->name);
+    note("credit_limit", before->credit_limit.ToString(), after->credit_limit.ToString());
+    note("monthly_budget", budget(*before), budget(*after));
+    note("budget_mode", billing::BudgetModeName(before->budget_mode), billing::BudgetModeName(after->budget_mode));
+    note("budget_warn_percent", std::to_string(before->budget_warn_percent),
+         std::to_string(after->budget_warn_percent));
+    nlohmann::json detail = nlohmann::json::object();
+    for (const auto& [k, v] : fields) detail[k] = v;
+    AppendAuditRow(db, AuditEntry{0, at, std::string(actor), "account.update", "account:" + std::to_string(id.value),
+                                  detail.dump()});
     return GetAccountIn(db, id);
   } catch (const SQLite::Exception& e) {
     return SqlError(context, e);
@@ -463,9 +560,8 @@ base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing
     if (billed.executeStep()) return base::AlreadyExists(context + ": the call is already billed");
     auto account = GetAccountIn(db, r.account_id);
     if (!account.ok()) return account.status().WithContext(context);
-    const base::Money available = billing::AvailableMoney(*account);
-    if (r.amount > available) {
-      return base::FailedPrecondition(context + ": insufficient funds, " + available.ToString() + " available");
+    if (r.amount > billing::CallableMoney(*account, r.updated_at)) {
+      return RefuseReservation(context, *account, r.updated_at, r.amount);
     }
     SQLite::Statement insert(
         db, std::string("INSERT INTO reservations(") + kReservationColumns + ") VALUES (?, ?, ?, ?, ?, ?)");
@@ -493,10 +589,8 @@ base::Result<billing::Reservation> ExtendReservationIn(SQLite::Database& db, con
     auto account = GetAccountIn(db, r->account_id);
     if (!account.ok()) return account.status().WithContext(context);
     const base::Money delta = new_amount - r->amount;
-    const base::Money available = billing::AvailableMoney(*account);
-    if (delta > base::Money() && delta > available) {
-      return base::FailedPrecondition(context + ": insufficient funds, " + available.ToString() +
-                                      " available for the " + delta.ToString() + " more");
+    if (delta > base::Money() && delta > billing::CallableMoney(*account, at)) {
+      return RefuseReservation(context, *account, at, delta);
     }
     SQLite::Statement update(db,
                              "UPDATE reservations SET amount_micros = ?, covered_s = ?, updated_us = ? "
@@ -566,6 +660,10 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
         auto after = billing::BalanceAfterMovement(*account, charge);
         if (!after.ok()) return after.status().WithContext(context);  // ChargeableAmount makes this unreachable
         out.charge = AppendLedger(db, charge, *after);
+        // The budget month is the call's (its start, in the office time
+        // zone), as the reports count it.
+        const base::Instant started = cdr.start_us > 0 ? base::Instant::FromMicros(cdr.start_us) : at;
+        AddBudgetSpend(db, *cdr.account_id, billing::BudgetMonthOf(started), out.charged);
       }
     }
 
@@ -669,10 +767,56 @@ base::Status CheckLedgerBalances(SQLite::Database& db) {
   return base::Internal(problems);
 }
 
+base::Status CheckBudgetSpend(SQLite::Database& db) {
+  constexpr int kMaxListed = 10;
+  std::string problems;
+  int n = 0;
+  // Months are the office time zone's, as BillCallIn counts them (the check
+  // runs with the configured zone set, as serve does). CDR retention prunes
+  // the oldest CDRs first: months after the oldest remaining CDR's are
+  // complete and must match exactly; that month and earlier ones may have
+  // lost CDRs, so their spend may only be larger.
+  SQLite::Statement rows(
+      db,
+      "WITH c AS (SELECT account_id, CAST(strftime('%Y%m', start_us / 1000000, 'unixepoch', 'localtime') AS INTEGER) "
+      "AS month, sum(charged_micros) AS total FROM cdrs WHERE account_id IS NOT NULL AND charged_micros > 0 "
+      "GROUP BY 1, 2) "
+      "SELECT b.account_id, b.month, b.spent_micros, coalesce(c.total, 0) FROM budget_spend b "
+      "LEFT JOIN c ON c.account_id = b.account_id AND c.month = b.month "
+      "UNION ALL SELECT c.account_id, c.month, 0, c.total FROM c LEFT JOIN budget_spend b "
+      "ON b.account_id = c.account_id AND b.month = c.month WHERE b.account_id IS NULL ORDER BY 1, 2");
+  SQLite::Statement oldest(db,
+                           "SELECT CAST(strftime('%Y%m', min(start_us) / 1000000, 'unixepoch', 'localtime') AS "
+                           "INTEGER) FROM cdrs");
+  const int64_t complete_after =
+      oldest.executeStep() && !oldest.getColumn(0).isNull() ? oldest.getColumn(0).getInt64() : 0;
+  while (rows.executeStep()) {
+    const int64_t month = rows.getColumn(1).getInt64();
+    const base::Money spent = Micros(rows, 2);
+    const base::Money charged = Micros(rows, 3);
+    const bool ok = month > complete_after ? spent == charged : spent >= charged;
+    if (!ok && ++n <= kMaxListed) {
+      problems += (problems.empty() ? "" : "; ") + std::string("account ") +
+                  std::to_string(rows.getColumn(0).getInt64()) + " month " +
+                  billing::BudgetMonthName(static_cast<billing::BudgetMonth>(month)) + ": budget spend " +
+                  spent.ToString() + " but its calls were charged " + charged.ToString();
+    }
+  }
+  if (n == 0) return base::Status::Ok();
+  if (n > kMaxListed) problems += "; ... (" + std::to_string(n) + " in all)";
+  return base::Internal(problems);
+}
+
 base::Result<billing::Account> BillingRepository::CreateAccount(const billing::NewAccount& account,
                                                                 std::string_view actor, base::Instant at) {
   return RunJob<billing::Account>(writer_,
                                   [&](SQLite::Database& db) { return CreateAccountIn(db, account, actor, at); });
+}
+
+base::Result<billing::Account> BillingRepository::UpdateAccount(AccountId id, const billing::AccountChanges& changes,
+                                                                std::string_view actor, base::Instant at) {
+  return RunMoneyJob<billing::Account>(
+      writer_, money_observer_, [&](SQLite::Database& db) { return UpdateAccountIn(db, id, changes, actor, at); });
 }
 
 base::Result<billing::Account> BillingRepository::GetAccount(AccountId id) {

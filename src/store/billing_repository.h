@@ -41,6 +41,9 @@ namespace tarifador::store {
 
 base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billing::NewAccount& account,
                                                std::string_view actor, base::Instant at);
+base::Result<billing::Account> UpdateAccountIn(SQLite::Database& db, billing::AccountId id,
+                                               const billing::AccountChanges& changes, std::string_view actor,
+                                               base::Instant at);
 base::Status PutExtensionIn(SQLite::Database& db, const billing::Extension& extension, std::string_view actor,
                             base::Instant at);
 base::Status CreateExtensionIn(SQLite::Database& db, const billing::Extension& extension, std::string_view actor,
@@ -75,6 +78,9 @@ base::Result<billing::Cdr> GetCdrIn(SQLite::Database& db, const billing::CallId&
 // Internal naming the accounts (or rows, or calls) that are off and by how
 // much. May throw SQLite::Exception.
 base::Status CheckLedgerBalances(SQLite::Database& db);
+// `tarifador check`: each account's budget_spend of a month equals what its
+// calls started that month (office time zone) were charged.
+base::Status CheckBudgetSpend(SQLite::Database& db);
 
 // billing::Repository for the running service. Thread-safe: writes go
 // through the writer's queue, reads lease their own connection.
@@ -85,6 +91,8 @@ class BillingRepository final : public billing::Repository {
 
   base::Result<billing::Account> CreateAccount(const billing::NewAccount& account, std::string_view actor,
                                                base::Instant at) override;
+  base::Result<billing::Account> UpdateAccount(billing::AccountId id, const billing::AccountChanges& changes,
+                                               std::string_view actor, base::Instant at) override;
   base::Result<billing::Account> GetAccount(billing::AccountId id) override;
   base::Result<std::vector<billing::Account>> ListAccounts(billing::AccountId after, int64_t limit) override;
   base::Status PutExtension(const billing::Extension& extension, std::string_view actor, base::Instant at) override;

@@ -18,6 +18,7 @@ namespace {
 const NamedCheck kConsistencyChecks[] = {
     {"store_meta", CheckStoreMetaWellFormed},
     {"ledger_balances", CheckLedgerBalances},
+    {"budget_spend", CheckBudgetSpend},
 };
 
 constexpr int kMaxListed = 10;  // problems quoted in a detail before "..."

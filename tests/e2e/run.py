@@ -495,7 +495,7 @@ class E2E:
         self.nav(d, 'Accounts', 'Accounts')
         # Id, name, type, balance, reserved, available (postpaid, limit 100).
         self.expect('the balances', lambda: self.rows(d, '[data-testid=accounts]'),
-                    [[a, 'Sales', 'postpaid', '-0.0024', '0.0000', '99.9976']])
+                    [[a, 'Sales', 'postpaid', '-0.0024', '0.0000', '99.9976', '—']])
         self.expect('the extensions', lambda: self.rows(d, '[data-testid=extensions]'),
                     [['1001', 'Reception', f'{a} (Sales)', 'default', 'yes']])
         self.find(d, '[data-testid=accounts] tbody tr').click()
@@ -519,7 +519,7 @@ class E2E:
                     'Recharged 25.5000; balance 25.4976.')
         self.expect('the new balance', lambda: self.text(d, '[data-testid=balance]'), '25.4976')
         self.expect('the balances after the recharge', lambda: self.rows(d, '[data-testid=accounts]'),
-                    [[a, 'Sales', 'postpaid', '25.4976', '0.0000', '125.4976']])
+                    [[a, 'Sales', 'postpaid', '25.4976', '0.0000', '125.4976', '—']])
         ledger = self.expect('the recharge in the ledger', lambda: self.rows(d, '[data-testid=ledger]'),
                              lambda r: len(r) == 2)
         check(ledger[1][1:] == ['recharge', '25.5000', '25.4976', 'user:admin', 'e2e top-up'],
@@ -559,6 +559,48 @@ class E2E:
         check(not self.texts(d, '.card .error'), f'an error is still shown: {self.texts(d, ".card .error")}')
         self.shot(d, 'accounts-desktop')
         return 'bad line 2 refused and listed; 1001 +5.00 gives 30.4976'
+
+    def step_budget(self):
+        from selenium.webdriver.support.ui import Select
+        d = self.d
+        a = str(self.account_id)
+        form = 'form[aria-label="Monthly budget"]'
+        self.expect('no budget yet', lambda: self.text(d, '[data-testid=budget] p'), 'No monthly budget.')
+        # A decimal comma is accepted as typed.
+        self.type_into(d, f'{form} input[name=monthly_budget]', '30,5')
+        self.type_into(d, f'{form} input[name=budget_warn_percent]', '50', replace=True)
+        self.submit(d, 'Monthly budget')
+        self.expect('the budget notice', lambda: self.text(d, f'{form} .notice'), 'Budget saved.')
+        month = self.api('GET', f'/api/v1/accounts/{a}')['budget']['month']
+        self.expect('the budget line', lambda: self.text(d, '[data-testid=budget-state]'),
+                    f'{month}: spent 0.0024, held by live calls 0.0000, left 30.4976 of 30.5000 (0 %).')
+        self.expect('the budget in the balances', lambda: self.rows(d, '[data-testid=accounts]'),
+                    [[a, 'Sales', 'postpaid', '30.4976', '0.0000', '130.4976', '30.4976 of 30.5000 left (0 %)']])
+        # Below what this month's call already cost: reached, and calls are refused.
+        self.type_into(d, f'{form} input[name=monthly_budget]', '0.002', replace=True)
+        self.submit(d, 'Monthly budget')
+        self.expect('the reached budget', lambda: self.text(d, '[data-testid=budget-state]'),
+                    f'{month}: spent 0.0024, held by live calls 0.0000, left -0.0004 of 0.0020 (120 %). '
+                    'Reached: outbound calls are refused until next month.')
+        check(self.find(d, '[data-testid=budget-state]').get_attribute('data-state') == 'reached', 'budget state')
+        auth = self.api('GET', f'/api/v1/authorize?caller=1001&destination={NUMBER}')
+        check(auth['allowed'] is False and auth['reason'] == 'budget_exhausted', f'authorize over budget: {auth}')
+        # Alert only: calls go on.
+        Select(self.find(d, f'{form} select[name=budget_mode]')).select_by_value('alert')
+        self.submit(d, 'Monthly budget')
+        self.expect('the alert-only budget', lambda: self.text(d, '[data-testid=budget-state]'),
+                    lambda t: (t or '').endswith('Reached: alert only, calls go on.'))
+        auth = self.api('GET', f'/api/v1/authorize?caller=1001&destination={NUMBER}')
+        check(auth['allowed'] is True, f'authorize with an alert-only budget: {auth}')
+        # Removed: an empty field.
+        self.type_into(d, f'{form} input[name=monthly_budget]', '', replace=True)
+        self.submit(d, 'Monthly budget')
+        self.expect('the removal notice', lambda: self.text(d, f'{form} .notice'), 'Budget removed.')
+        self.expect('no budget after the removal', lambda: self.text(d, '[data-testid=budget] p'), 'No monthly budget.')
+        audit = self.api('GET', '/api/v1/audit?action=account.update')
+        n = len(audit['items'])
+        check(n == 4, f'account.update audit rows: {n}')
+        return f'budget 30,5 at 50 %, then 0.002 (120 %, calls refused), alert only, removed; {n} audit rows'
 
     def step_rates_import(self):
         d = self.d
@@ -750,7 +792,7 @@ class E2E:
 
         def accounts():
             self.expect('the balances', lambda: self.rows(p, '[data-testid=accounts]'),
-                        [[a, 'Sales', 'postpaid', '30.4976', '0.0000', '130.4976']])
+                        [[a, 'Sales', 'postpaid', '30.4976', '0.0000', '130.4976', '—']])
 
         def rates():
             self.expect('the plans', lambda: self.rows(p, '[data-testid=plans]'),
@@ -955,6 +997,7 @@ def main():
         ('accounts: balances, extensions, the call in the ledger', t.step_accounts),
         ('accounts: recharge, new balance, ledger row', t.step_recharge),
         ('accounts: bulk recharge CSV, per-row report', t.step_bulk),
+        ('accounts: a monthly budget set, reached, alert-only and removed', t.step_budget),
         ('rates: deck import through the page', t.step_rates_import),
         ('rates: quote a number from the imported plan', t.step_quote),
         ('calls: CDR search and cost breakdown', t.step_cdrs),

@@ -41,6 +41,11 @@
 #   hook       docs/FREESWITCH.md's Lua authorize hook run by lua5.3 (curl
 #              --anyauth as mod_curl): allowed, no money, unknown caller, and
 #              tarifador down (fails closed)
+#   budget     a prepaid account with 100.00 and a monthly budget of 1.00
+#              (mode block): 20 concurrent calls that would cost far more;
+#              the budget's calls go out and are cut where it ends, the rest
+#              are denied budget_exhausted (never insufficient_funds), and the
+#              month's spend (store, API, check) never passes 1.00
 #   race       no socket (event socket only) and a far end that answers at
 #              once: the denied call connects before its uuid_kill lands; its
 #              CDR is billed as answered and keeps its deny_reason as the flag
@@ -614,6 +619,46 @@ PY2
   note "ok: the docs' Lua hook, run by lua5.3 with curl --anyauth, allows, refuses and fails closed as documented"
 }
 
+scenario_budget() {
+  new_site budget
+  setup_office 100 1003
+  serve_start
+  api PATCH "/api/v1/accounts/$ACCOUNT_ID" '{"monthly_budget":"1","budget_warn_percent":50}'
+  [[ "$HTTP_CODE" == 200 ]] || fail "PATCH /api/v1/accounts/$ACCOUNT_ID answered $HTTP_CODE: $(cat "$D/body")"
+  serve_stop
+  sim_start --seed 112 --cps 20 --max-concurrent 20 --calls 20 --callers 1003-1003 --destinations "$DEST" \
+    --mix answered=100 --ring 0.2:0.5 --talk 3:8
+  serve_on_sim
+  sim_wait 30
+  wait_sql "SELECT count(*) FROM cdrs WHERE caller = '1003'" 20 10
+  local spent charged by_budget by_money cut summary state percent
+  spent=$(sql "SELECT coalesce(sum(spent_micros), 0) FROM budget_spend WHERE account_id = $ACCOUNT_ID")
+  charged=$(sql "SELECT coalesce(sum(charged_micros), 0) FROM cdrs WHERE account_id = $ACCOUNT_ID")
+  by_budget=$(sql "SELECT count(*) FROM cdrs WHERE disposition = 'denied' AND deny_reason = 'budget_exhausted'")
+  by_money=$(sql "SELECT count(*) FROM cdrs WHERE deny_reason = 'insufficient_funds'")
+  cut=$(sql "SELECT count(*) FROM cdrs WHERE disposition = 'cut_off_no_funds' AND deny_reason = 'budget_exhausted'")
+  summary=$(sql "SELECT disposition || '/' || deny_reason || ':' || count(*) FROM cdrs GROUP BY disposition, deny_reason ORDER BY 1" | tr '\n' ' ')
+  note "CDRs: $summary; spent $spent"
+  [[ "$spent" == "$charged" ]] || fail "budget spend $spent differs from the CDRs' charges $charged"
+  [[ "$spent" -gt 0 && "$spent" -le 1000000 ]] || fail "the month's spend $spent is not in (0, 1.00]"
+  [[ "$by_budget" -ge 1 ]] || fail "no call was denied budget_exhausted: $summary"
+  [[ "$by_money" == 0 ]] || fail "$by_money calls were refused for money although 100.00 was there: $summary"
+  api GET "/api/v1/accounts/$ACCOUNT_ID"
+  state=$(jget "$D/body" budget state)
+  percent=$(jget "$D/body" budget used_percent)
+  [[ "$percent" == $((spent * 100 / 1000000)) ]] || fail "the API says $percent % used of 1.00 for a spend of $spent"
+  if [[ "$spent" -ge 1000000 ]]; then
+    [[ "$state" == reached ]] || fail "budget state '$state' at $percent %"
+  elif [[ "$spent" -ge 500000 ]]; then
+    [[ "$state" == warning ]] || fail "budget state '$state' at $percent % (warning at 50 %)"
+  fi
+  ledger_consistent "$ACCOUNT_ID" 100000000
+  serve_stop
+  store_check
+  grep -q "budget_spend" "$D/check.out" || fail "tarifador check did not run budget_spend: $(cat "$D/check.out")"
+  note "ok: spend $spent of 1.00 ($state), $by_budget denied and $cut cut by the budget"
+}
+
 scenario_race() {
   new_site race
   setup_office 0.05 1001 # less than the first second (0.10): denied
@@ -638,7 +683,7 @@ scenario_race() {
   note "ok: a denied call that connected anyway was billed as answered, flagged insufficient_funds"
 }
 
-ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race hook)
+ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race hook budget)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do

@@ -1,5 +1,5 @@
 // Small shared pieces: error/notice boxes, a navigation helper.
-import { html } from './html.js';
+import { html, useState } from './html.js';
 
 let navigateFn = (path) => { location.href = path; };
 export function setNavigate(fn) { navigateFn = fn; }
@@ -32,4 +32,26 @@ export function isMissingRoute(e) { return e && e.status === 404 && /no such end
 
 export function Missing({ what }) {
   return html`<p class="muted">${what} is not available on this server version.</p>`;
+}
+
+// A form's submit: busy while it runs, its error or its notice after.
+// `submit(fn)` gives the onSubmit handler; fn returns the notice text.
+export function useSubmit() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const [done, setDone] = useState('');
+  const submit = (fn) => async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setDone('');
+    try {
+      setDone(await fn());
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, done, submit };
 }

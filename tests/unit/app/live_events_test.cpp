@@ -39,7 +39,7 @@ http::EventHub::Options FastHub() {
 TEST_CASE("a call and a recharge reach an SSE client as call_start, call_answer, call_end and balance") {
   std::unique_ptr<app::LiveEvents> live;
   LiveServer s(FastHub(), {}, [&live](LiveServer& srv) {
-    live = std::make_unique<app::LiveEvents>(srv.hub());
+    live = std::make_unique<app::LiveEvents>(srv.hub(), srv.clock());
     app::LiveEvents* l = live.get();
     srv.repo().set_money_observer([l](const billing::Account& a) { l->OnBalance(a); });
   });
@@ -95,5 +95,6 @@ TEST_CASE("a call and a recharge reach an SSE client as call_start, call_answer,
   REQUIRE(res);
   REQUIRE(res->status == 201);
   REQUIRE(reader.WaitFor(R"("balance":"14.7000")"));
-  CHECK(reader.text().find(R"("available":"14.7000","balance":"14.7000","reserved":"0.0000")") != std::string::npos);
+  CHECK(reader.text().find(R"("available":"14.7000","balance":"14.7000","budget":null,"reserved":"0.0000")") !=
+        std::string::npos);
 }

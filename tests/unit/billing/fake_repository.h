@@ -29,8 +29,21 @@ class FakeRepository final : public Repository {
       if (acc.name == a.name) return base::AlreadyExists("account name taken");
     }
     Account acc{AccountId{next_account_++}, a.name, a.type, a.credit_limit, a.monthly_budget, {}, {}, at, at};
+    acc.budget_mode = a.budget_mode;
+    acc.budget_warn_percent = a.budget_warn_percent;
     accounts_[acc.id] = acc;
     return acc;
+  }
+  base::Result<Account> UpdateAccount(AccountId id, const AccountChanges& changes, std::string_view,
+                                      base::Instant at) override {
+    std::lock_guard lock(mu_);
+    auto acc = Find(id);
+    if (!acc.ok()) return acc.status();
+    auto changed = ApplyAccountChanges(*acc, changes);
+    if (!changed.ok()) return changed.status();
+    changed->updated_at = at;
+    accounts_[id] = *changed;
+    return *changed;
   }
   base::Result<Account> GetAccount(AccountId id) override {
     std::lock_guard lock(mu_);
@@ -108,7 +121,7 @@ class FakeRepository final : public Repository {
     if (cdrs_.count(r.call)) return base::AlreadyExists("call " + r.call.value + " is already billed");
     auto acc = Find(r.account_id);
     if (!acc.ok()) return acc.status();
-    if (r.amount > AvailableMoney(*acc)) return base::FailedPrecondition("insufficient funds");
+    if (r.amount > CallableMoney(*acc, r.updated_at)) return base::FailedPrecondition("insufficient funds");
     reservations_[r.call] = r;
     accounts_[r.account_id].reserved += r.amount;
     return r;
@@ -120,7 +133,7 @@ class FakeRepository final : public Repository {
     if (it == reservations_.end()) return base::NotFound("no reservation");
     Account& acc = accounts_[it->second.account_id];
     const base::Money delta = amount - it->second.amount;
-    if (delta > base::Money() && delta > AvailableMoney(acc)) return base::FailedPrecondition("insufficient funds");
+    if (delta > base::Money() && delta > CallableMoney(acc, at)) return base::FailedPrecondition("insufficient funds");
     acc.reserved += delta;
     it->second.amount = amount;
     it->second.covered_s = covered_s;
@@ -162,6 +175,16 @@ class FakeRepository final : public Repository {
       if (out.charged > base::Money()) {
         Movement m{*cdr.account_id, LedgerKind::kCallCharge, -out.charged, "billing", "call", at, cdr.uuid, {}};
         out.charge = Append(m, acc->balance - out.charged);
+        // Month spend as the store keeps it (newest month only: enough for
+        // the tracker's tests).
+        Account& a = accounts_[*cdr.account_id];
+        const BudgetMonth month =
+            BudgetMonthOf(base::Instant::FromMicros(cdr.start_us > 0 ? cdr.start_us : at.micros()));
+        if (month > a.spent_month) {
+          a.spent_month = month;
+          a.month_spent = base::Money();
+        }
+        if (month == a.spent_month) a.month_spent += out.charged;
       }
     }
     Cdr stored = cdr;

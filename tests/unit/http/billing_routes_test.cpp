@@ -240,9 +240,20 @@ TEST_CASE("Accounts are created, read and listed with money as decimal strings",
                   {"type", "postpaid"},
                   {"credit_limit", "50.5000"},
                   {"monthly_budget", "200.0000"},
+                  {"budget_mode", "block"},
+                  {"budget_warn_percent", 80},
                   {"balance", "0.0000"},
                   {"reserved", "0.0000"},
                   {"available", "50.5000"},
+                  {"callable", "50.5000"},
+                  {"budget",
+                   {{"month", "2027-01"},
+                    {"budget", "200.0000"},
+                    {"spent", "0.0000"},
+                    {"reserved", "0.0000"},
+                    {"left", "200.0000"},
+                    {"used_percent", 0},
+                    {"state", "ok"}}},
                   {"created_at", "2027-01-15T08:00:00Z"},
                   {"updated_at", "2027-01-15T08:00:00Z"}});
   CHECK(Ok(Get(*cli, s.viewer, "/api/v1/accounts/" + std::to_string(a["id"].get<int64_t>()))) == a);
@@ -250,6 +261,7 @@ TEST_CASE("Accounts are created, read and listed with money as decimal strings",
   const json b = Ok(PostJson(*cli, s.admin, "/api/v1/accounts", {{"name", "Reception"}, {"type", "prepaid"}}), 201);
   CHECK(b["credit_limit"] == "0.0000");
   CHECK(b["monthly_budget"].is_null());
+  CHECK(b["budget"].is_null());
   CHECK(b["available"] == "0.0000");
   CreateAccount(s, *cli, {{"name", "Guests"}, {"type", "prepaid"}, {"credit_limit", "0"}, {"monthly_budget", nullptr}});
 
@@ -282,6 +294,61 @@ TEST_CASE("Accounts are created, read and listed with money as decimal strings",
   Error(Get(*cli, s.viewer, "/api/v1/accounts?limit=1001"), 400, "limit");
   Error(Get(*cli, s.viewer, "/api/v1/accounts?cursor=x"), 400, "cursor");
   Error(Get(*cli, s.viewer, "/api/v1/accounts?cursor=1&after=2"), 400, "mean the same");
+}
+
+TEST_CASE("An admin changes an account's budget; the account shows what is left", "[http][billing][budget]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const int64_t id = CreateAccount(s, *cli, {{"name", "Sales"}, {"type", "prepaid"}, {"monthly_budget", "10"}});
+  Recharge(s, *cli, id, "100");
+  const std::string path = "/api/v1/accounts/" + std::to_string(id);
+  const auto patch = [&](const std::string& token, const json& body) {
+    return cli->Patch(path.c_str(), Bearer(token), body.dump(), "application/json");
+  };
+  json a = Ok(patch(s.admin, {{"monthly_budget", "4"}, {"budget_warn_percent", 50}, {"name", "Sales team"}}));
+  CHECK(a["name"] == "Sales team");
+  CHECK(a["monthly_budget"] == "4.0000");
+  CHECK(a["budget_warn_percent"] == 50);
+  CHECK(a["available"] == "100.0000");
+  CHECK(a["callable"] == "4.0000");
+
+  // A live call holds 2.5 of it: 62 % used, past the 50 % warning.
+  REQUIRE(s.repo()
+              .Reserve({billing::CallId{"u-1"}, billing::AccountId{id}, billing::testing::M("2.5"), 60, s.clock().Now(),
+                        s.clock().Now()})
+              .ok());
+  a = Ok(Get(*cli, s.viewer, path));
+  CHECK(a["budget"]["left"] == "1.5000");
+  CHECK(a["budget"]["used_percent"] == 62);
+  CHECK(a["budget"]["state"] == "warning");
+  CHECK(a["callable"] == "1.5000");
+  a = Ok(patch(s.admin, {{"monthly_budget", "2.5"}}));
+  CHECK(a["budget"]["state"] == "reached");
+  CHECK(a["budget"]["used_percent"] == 100);
+  a = Ok(patch(s.admin, {{"budget_mode", "alert"}}));
+  CHECK(a["callable"] == "97.5000");  // alert only: the budget no longer limits calls
+  a = Ok(patch(s.admin, {{"monthly_budget", nullptr}}));
+  CHECK(a["budget"].is_null());
+  CHECK(a["monthly_budget"].is_null());
+  CHECK(s.Audit("account.update").size() == 4);
+
+  const std::string before = s.Snapshot();
+  Error(patch(s.admin, json::object()), 400, "nothing to change");
+  Error(patch(s.admin, {{"budget_mode", "warn"}}), 400, "\"budget_mode\" must be \"block\" or \"alert\"");
+  Error(patch(s.admin, {{"budget_warn_percent", 0}}), 400,
+        "\"budget_warn_percent\" must be a whole number from 1 to 100");
+  Error(patch(s.admin, {{"budget_warn_percent", 50.5}}), 400, "budget_warn_percent");
+  Error(patch(s.admin, {{"monthly_budget", "-1"}}), 400, "negative");
+  Error(patch(s.admin, {{"credit_limit", "5"}}), 400, "prepaid");
+  Error(patch(s.admin, {{"type", "postpaid"}}), 400, "unknown field \"type\"");
+  CHECK(s.Snapshot() == before);
+  CreateAccount(s, *cli, {{"name", "Support"}, {"type", "prepaid"}});
+  Error(patch(s.admin, {{"name", "Support"}}), 409, "taken");
+  Error(cli->Patch("/api/v1/accounts/999", Bearer(s.admin), R"({"name":"x"})", "application/json"), 404,
+        "no account 999");
+  RequireJsonError(patch(s.op, {{"name", "x"}}), 403);
+  RequireJsonError(patch(s.viewer, {{"name", "x"}}), 403);
+  CHECK(s.Audit("account.update").size() == 4);
 }
 
 TEST_CASE("A bad account body gets 400 naming every problem and creates nothing", "[http][billing]") {

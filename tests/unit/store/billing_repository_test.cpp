@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "base/local_time.h"
 #include "billing/authorizer.h"
 #include "billing/call_tracker.h"
 #include "billing/ledger.h"
@@ -112,18 +113,24 @@ billing::Cdr MakeCdr(const std::string& uuid, AccountId account, const char* cos
   return c;
 }
 
+// Applies the embedded migrations older than `version`: a store as an older
+// tarifador left it.
+void MigrateBefore(SQLite::Database& db, int version) {
+  auto list = store::ListMigrations(store::EmbeddedMigrations());
+  REQUIRE(list.ok());
+  std::vector<base::EmbeddedFile> before;
+  for (const auto& m : *list) {
+    if (m.version < version) before.push_back({m.name, m.sql});
+  }
+  REQUIRE(store::ApplyMigrations(db, before).ok());
+}
+
 }  // namespace
 
 TEST_CASE("Billing migration applies on the previous schema version", "[store][billing]") {
-  auto list = store::ListMigrations(store::EmbeddedMigrations());
-  REQUIRE(list.ok());
   test_support::TempDir dir;
   SQLite::Database db(dir.path() + "/old.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-  std::vector<base::EmbeddedFile> before;
-  for (const auto& m : *list) {
-    if (m.version < 4) before.push_back({m.name, m.sql});
-  }
-  REQUIRE(store::ApplyMigrations(db, before).ok());
+  MigrateBefore(db, 4);
   db.exec("INSERT INTO rate_plans(name, created_us, updated_us) VALUES ('retail', 1, 1)");
   REQUIRE(store::ApplyMigrations(db, store::EmbeddedMigrations()).ok());
   CHECK(db.execAndGet("PRAGMA user_version").getInt() >= 4);
@@ -673,4 +680,141 @@ TEST_CASE("Accounts and extensions list in pages, creates refuse duplicates, mon
                 "json_extract(detail, '$.amount') = '5.0000' AND json_extract(detail, '$.idempotency_key') = "
                 "'key-1'") == 1);
   CHECK(s.Check().ok());
+}
+
+namespace {
+
+// The named check `name` of a full `tarifador check` of the store.
+store::CheckResult NamedCheckOf(const std::string& path, std::string_view name) {
+  for (const auto& c : store::CheckStore(path).checks) {
+    if (c.name == name) return c;
+  }
+  return {"<missing>", false, ""};
+}
+
+base::Instant UtcInstant(const char* iso) {
+  auto t = base::ParseIso8601(iso);
+  REQUIRE(t.ok());
+  return *t;
+}
+
+}  // namespace
+
+TEST_CASE("A monthly budget limits concurrent reservations and counts charges by the call's month",
+          "[store][billing][budget]") {
+  const std::string zone = base::OfficeTimeZoneName();
+  REQUIRE(base::SetOfficeTimeZone("Europe/Madrid").ok());
+  Store s;
+  const AccountId id = s.Account("Sales");
+  s.Recharge(id, "100");
+  billing::AccountChanges budget;
+  budget.monthly_budget = M("10");
+  auto changed = s.repo->UpdateAccount(id, budget, "user:boss", kAt);
+  REQUIRE(changed.ok());
+  CHECK(changed->monthly_budget == M("10"));
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'account.update' AND actor = 'user:boss' AND "
+                "detail LIKE '%none -> 10%'") == 1);
+
+  // Reservations count against the budget in the same transaction as the
+  // money: 6 + 4 fit, one micro-unit more does not.
+  const base::Instant december = UtcInstant("2026-12-31T22:00:00Z");  // 23:00 in Madrid
+  REQUIRE(s.repo->Reserve({CallId{"u-1"}, id, M("6"), 60, december, december}).ok());
+  auto over = s.repo->Reserve({CallId{"u-2"}, id, M("4.000001"), 60, december, december});
+  REQUIRE(over.status().code() == base::StatusCode::kFailedPrecondition);
+  CHECK(over.status().message().find("monthly budget of 10.0000 reached, 4.0000 left") != std::string::npos);
+  REQUIRE(s.repo->Reserve({CallId{"u-2"}, id, M("4"), 60, december, december}).ok());
+  CHECK_FALSE(s.repo->ExtendReservation(CallId{"u-2"}, M("4.5"), 90, december).ok());
+  CHECK(billing::CallableMoney(s.Get(id), december) == M("0"));
+
+  // u-1 started on 31 December (Madrid), u-2 a minute after midnight: the
+  // charges go to their own months.
+  billing::Cdr first = MakeCdr("u-1", id, "5.5");
+  first.start_us = december.micros();
+  REQUIRE(s.repo->BillCall(first, december).ok());
+  billing::Cdr second = MakeCdr("u-2", id, "3");
+  second.start_us = UtcInstant("2026-12-31T23:01:00Z").micros();  // 00:01 on 1 January in Madrid
+  REQUIRE(s.repo->BillCall(second, december).ok());
+  CHECK(s.Count("SELECT spent_micros FROM budget_spend WHERE month = 202612") == 5'500'000);
+  CHECK(s.Count("SELECT spent_micros FROM budget_spend WHERE month = 202701") == 3'000'000);
+  const billing::Account after = s.Get(id);
+  CHECK(after.spent_month == 202701);
+  CHECK(after.month_spent == M("3"));
+  CHECK(billing::BudgetLeft(after, UtcInstant("2027-01-10T12:00:00Z")) == M("7"));
+  CHECK(billing::BudgetLeft(after, UtcInstant("2027-02-01T12:00:00Z")) == M("10"));
+  CHECK(after.balance == M("91.5"));
+
+  // tarifador check proves the counters against the CDRs.
+  CHECK(NamedCheckOf(s.path, "budget_spend").ok);
+  REQUIRE(s.writer
+              ->Run([](SQLite::Database& db) {
+                db.exec("UPDATE budget_spend SET spent_micros = spent_micros + 1 WHERE month = 202701");
+                return base::Status::Ok();
+              })
+              .ok());
+  const store::CheckResult tampered = NamedCheckOf(s.path, "budget_spend");
+  CHECK_FALSE(tampered.ok);
+  CHECK(tampered.detail == "account 1 month 2027-01: budget spend 3.000001 but its calls were charged 3.0000");
+  REQUIRE(base::SetOfficeTimeZone(zone).ok());
+}
+
+TEST_CASE("Account changes are checked, audited and keep names unique", "[store][billing][budget]") {
+  Store s;
+  const AccountId sales = s.Account("Sales");
+  s.Account("Support");
+  billing::AccountChanges rename;
+  rename.name = "Support";
+  CHECK(s.repo->UpdateAccount(sales, rename, "test", kAt).status().code() == base::StatusCode::kAlreadyExists);
+  CHECK(s.repo->UpdateAccount(AccountId{99}, rename, "test", kAt).status().code() == base::StatusCode::kNotFound);
+  billing::AccountChanges bad;
+  bad.budget_warn_percent = 0;
+  CHECK(s.repo->UpdateAccount(sales, bad, "test", kAt).status().code() == base::StatusCode::kInvalidArgument);
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'account.update'") == 0);
+
+  billing::AccountChanges alert;
+  alert.name = "Sales team";
+  alert.monthly_budget = M("250");
+  alert.budget_mode = billing::BudgetMode::kAlert;
+  alert.budget_warn_percent = 90;
+  auto a = s.repo->UpdateAccount(sales, alert, "user:boss", kAt);
+  REQUIRE(a.ok());
+  CHECK(a->name == "Sales team");
+  CHECK(a->budget_mode == billing::BudgetMode::kAlert);
+  CHECK(a->budget_warn_percent == 90);
+  CHECK(s.Get(sales) == *a);
+  billing::AccountChanges none;
+  none.monthly_budget = std::optional<base::Money>();
+  CHECK_FALSE(s.repo->UpdateAccount(sales, none, "test", kAt)->monthly_budget);
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'account.update'") == 2);
+}
+
+TEST_CASE("The budget migration counts the calls billed before it", "[store][billing][budget]") {
+  const std::string zone = base::OfficeTimeZoneName();
+  REQUIRE(base::SetOfficeTimeZone("UTC").ok());
+  test_support::TempDir dir;
+  SQLite::Database db(dir.path() + "/old.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  MigrateBefore(db, 11);
+  db.exec("INSERT INTO accounts(name, type, created_us, updated_us) VALUES ('Sales', 'prepaid', 1, 1)");
+  const auto cdr = [&db](const char* uuid, const char* start, int64_t charged) {
+    SQLite::Statement st(db,
+                         "INSERT INTO cdrs(uuid, linked_uuids, site_id, direction, caller, caller_name, account_id, "
+                         "destination, normalised_number, zone, prefix, rate_plan, price_per_minute_micros, "
+                         "connection_fee_micros, start_us, answer_us, bridge_us, end_us, duration_s, billsec, "
+                         "billusec, billable_seconds, cost_micros, charged_micros, hangup_cause, disposition, "
+                         "deny_reason, gateway, billed_us) VALUES (?, '', 's', 'outbound', '1001', '', 1, '44', '44', "
+                         "'', '44', 'retail', 0, 0, ?, 0, 0, 0, 0, 0, 0, 0, ?, ?, 'NORMAL_CLEARING', 'answered', '', "
+                         "'', 1)");
+    st.bind(1, uuid);
+    st.bind(2, UtcInstant(start).micros());
+    st.bind(3, charged);
+    st.bind(4, charged);
+    st.exec();
+  };
+  cdr("a", "2026-11-30T23:59:59Z", 1'000'000);
+  cdr("b", "2026-12-01T00:00:00Z", 2'000'000);
+  cdr("c", "2026-12-15T00:00:00Z", 500'000);
+  REQUIRE(store::ApplyMigrations(db, store::EmbeddedMigrations()).ok());
+  CHECK(db.execAndGet("SELECT group_concat(month || ':' || spent_micros, ' ') FROM budget_spend").getString() ==
+        "202611:1000000 202612:2500000");
+  CHECK(db.execAndGet("SELECT budget_mode || budget_warn_percent FROM accounts").getString() == "block80");
+  REQUIRE(base::SetOfficeTimeZone(zone).ok());
 }

@@ -3,41 +3,74 @@
 // and the all-or-nothing bulk recharge CSV with its per-row report.
 import { html, useState, useEffect } from '../html.js';
 import { api, get, newKey, qs } from '../api.js';
-import { ErrorBox, Notice, isMissingRoute } from '../ui.js';
+import { ErrorBox, Notice, isMissingRoute, useSubmit } from '../ui.js';
 import { money, when } from '../format.js';
 
 function Recharge({ account, onDone }) {
   const [amount, setAmount] = useState('');
   const [note, setNote] = useState('');
   const [key, setKey] = useState(newKey());
-  const [error, setError] = useState(null);
-  const [done, setDone] = useState('');
-  const [busy, setBusy] = useState(false);
-  const submit = async (e) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setDone('');
-    try {
-      const r = await api('POST', `/api/v1/accounts/${account.id}/recharges`, {
-        json: note ? { amount, note } : { amount }, headers: { 'Idempotency-Key': key } });
-      setDone(`${r.replayed ? 'Already recharged' : 'Recharged'} ${r.entry.amount}; balance ${r.entry.balance_after}.`);
-      setAmount('');
-      setNote('');
-      setKey(newKey());
-      onDone();
-    } catch (err) {
-      setError(err);  // same key on retry: the server will not charge twice
-    } finally {
-      setBusy(false);
-    }
-  };
-  return html`<form class="inline" onSubmit=${submit} aria-label="Recharge">
+  const { busy, error, done, submit } = useSubmit();
+  // On a failure the key stays: a retry cannot charge twice.
+  const recharge = submit(async () => {
+    const r = await api('POST', `/api/v1/accounts/${account.id}/recharges`, {
+      json: note ? { amount, note } : { amount }, headers: { 'Idempotency-Key': key } });
+    setAmount('');
+    setNote('');
+    setKey(newKey());
+    onDone();
+    return `${r.replayed ? 'Already recharged' : 'Recharged'} ${r.entry.amount}; balance ${r.entry.balance_after}.`;
+  });
+  return html`<form class="inline" onSubmit=${recharge} aria-label="Recharge">
     <label>Amount<input name="amount" inputmode="decimal" placeholder="10.00" required pattern="[0-9]+(\\.[0-9]{1,6})?" value=${amount} onInput=${(e) => setAmount(e.target.value)} /></label>
     <label>Note<input name="note" maxlength="256" value=${note} onInput=${(e) => setNote(e.target.value)} /></label>
     <button type="submit" disabled=${busy}>Recharge</button>
     <${ErrorBox} error=${error} /><${Notice} text=${done} />
   </form>`;
+}
+
+// "3.2000 of 10.0000 left (68 %)" for the table; "—" without a budget.
+function budgetText(b) {
+  if (!b) return '—';
+  return `${money(b.left)} of ${money(b.budget)} left (${b.used_percent} %)`;
+}
+
+// The account's monthly budget: what is spent, held and left this month, and
+// (admins) the form that sets it (PATCH /api/v1/accounts/{id}).
+function Budget({ account, canEdit, onDone }) {
+  const b = account.budget;
+  const [budget, setBudget] = useState(account.monthly_budget ? String(account.monthly_budget).replace(/\.?0+$/, '') : '');
+  const [mode, setMode] = useState(account.budget_mode || 'block');
+  const [warn, setWarn] = useState(String(account.budget_warn_percent || 80));
+  const { busy, error, done, submit } = useSubmit();
+  useEffect(() => {
+    setBudget(account.monthly_budget ? String(account.monthly_budget).replace(/\.?0+$/, '') : '');
+    setMode(account.budget_mode || 'block');
+    setWarn(String(account.budget_warn_percent || 80));
+  }, [account.id]);
+  const save = submit(async () => {
+    const body = { monthly_budget: budget.trim() === '' ? null : budget.trim().replace(',', '.'),
+      budget_mode: mode, budget_warn_percent: Number(warn) };
+    await api('PATCH', `/api/v1/accounts/${account.id}`, { json: body });
+    onDone();
+    return body.monthly_budget === null ? 'Budget removed.' : 'Budget saved.';
+  });
+  return html`<div data-testid="budget">
+    <h3>Monthly budget</h3>
+    ${b ? html`<p class=${`budget ${b.state}`} data-testid="budget-state" data-state=${b.state}>
+        ${b.month}: spent ${money(b.spent)}, held by live calls ${money(b.reserved)}, <b>left ${money(b.left)}</b> of ${money(b.budget)} (${b.used_percent} %).
+        ${b.state === 'reached' ? (account.budget_mode === 'block' ? ' Reached: outbound calls are refused until next month.' : ' Reached: alert only, calls go on.')
+          : b.state === 'warning' ? ` Past the ${account.budget_warn_percent} % warning.` : ''}</p>`
+      : html`<p class="muted">No monthly budget.</p>`}
+    ${canEdit && html`<form class="inline" onSubmit=${save} aria-label="Monthly budget">
+      <label>Budget per month<input name="monthly_budget" inputmode="decimal" placeholder="none" pattern="[0-9]+([.,][0-9]{1,6})?" value=${budget} onInput=${(e) => setBudget(e.target.value)} /></label>
+      <label>At 100 %<select name="budget_mode" value=${mode} onChange=${(e) => setMode(e.target.value)}>
+        <option value="block">block outbound calls</option><option value="alert">alert only</option></select></label>
+      <label>Warn at %<input name="budget_warn_percent" type="number" min="1" max="100" required value=${warn} onInput=${(e) => setWarn(e.target.value)} /></label>
+      <button type="submit" disabled=${busy}>Save budget</button>
+      <${ErrorBox} error=${error} /><${Notice} text=${done} />
+    </form>`}
+  </div>`;
 }
 
 function Ledger({ accountId, version }) {
@@ -98,7 +131,7 @@ function BulkRecharge({ onDone }) {
   </section>`;
 }
 
-export function Accounts() {
+export function Accounts({ user }) {
   const [accounts, setAccounts] = useState([]);
   const [extensions, setExtensions] = useState([]);
   const [extCursor, setExtCursor] = useState(null);
@@ -134,16 +167,18 @@ export function Accounts() {
     <${ErrorBox} error=${error} />
     <section class="card"><h2>Balances</h2>
       <div class="scroll"><table class="rows" data-testid="accounts">
-        <thead><tr><th>Id</th><th>Name</th><th>Type</th><th class="num">Balance</th><th class="num">Reserved</th><th class="num">Available</th></tr></thead>
+        <thead><tr><th>Id</th><th>Name</th><th>Type</th><th class="num">Balance</th><th class="num">Reserved</th><th class="num">Available</th><th>Monthly budget</th></tr></thead>
         <tbody>${accounts.map((a) => html`<tr key=${a.id} class=${a.id === selected ? 'selected' : ''} tabindex="0"
             onClick=${() => setSelected(a.id)} onKeyDown=${(e) => e.key === 'Enter' && setSelected(a.id)}>
           <td>${a.id}</td><td>${a.name}</td><td>${a.type}</td><td class="num">${money(a.balance)}</td>
-          <td class="num">${money(a.reserved)}</td><td class="num">${money(a.available)}</td></tr>`)}</tbody></table></div>
+          <td class="num">${money(a.reserved)}</td><td class="num">${money(a.available)}</td>
+          <td class=${a.budget ? `budget ${a.budget.state}` : ''}>${budgetText(a.budget)}</td></tr>`)}</tbody></table></div>
       ${accounts.length === 0 && html`<p class="muted">No accounts yet (create them with the API, docs/API.md).</p>`}
     </section>
     ${acc && html`<section class="card" data-testid="account-detail"><h2>${acc.name} <small class="muted">account ${acc.id}, ${acc.type}</small></h2>
       <p>Balance <b data-testid="balance">${money(acc.balance)}</b>, available ${money(acc.available)}${acc.type === 'postpaid' ? ` (credit limit ${money(acc.credit_limit)})` : ''}.</p>
       <${Recharge} account=${acc} onDone=${changed} />
+      <${Budget} account=${acc} canEdit=${user && user.role === 'admin'} onDone=${changed} />
       <h3>Ledger</h3><${Ledger} accountId=${acc.id} version=${version} /></section>`}
     <${BulkRecharge} onDone=${changed} />
     <section class="card"><h2>Extensions</h2>
