@@ -63,6 +63,7 @@ CallBilling::CallBilling(Key, const config::Config& cfg, store::Writer& writer, 
       switch_clock_(steady, clock),
       reads_(cfg.StorePath()),
       repository_(writer, reads_),
+      alerts_(writer, reads_),
       cdr_query_(reads_) {}
 
 CallBilling::~CallBilling() { Stop(); }
@@ -142,6 +143,7 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
       },
   });
   cb->services_->cdrs = &cb->cdr_query_;
+  cb->services_->alerts = &cb->alerts_;
 
   readiness.Add("freeswitch", [self]() -> base::Status {
     const esl::LinkStatus s = self->client_->status();

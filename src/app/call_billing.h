@@ -29,6 +29,7 @@
 #include "http/readiness.h"
 #include "http/services.h"
 #include "rating/rate_book.h"
+#include "store/alert_store.h"
 #include "store/billing_repository.h"
 #include "store/cdr_query.h"
 #include "store/read_pool.h"
@@ -93,6 +94,7 @@ class CallBilling {
   billing::SwitchClock switch_clock_;
   store::ReadPool reads_;
   store::BillingRepository repository_;
+  store::AlertStore alerts_;
   store::CdrQuery cdr_query_;
   std::unique_ptr<billing::Authorizer> authorizer_;
   EslCallControl control_;

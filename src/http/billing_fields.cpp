@@ -188,10 +188,18 @@ base::Result<nlohmann::json> ParseBody(const Request& request, std::string_view 
   return body;
 }
 
-base::Result<billing::AccountId> AccountIdParam(const Request& request) {
+base::Result<int64_t> IdParam(const Request& request, std::string_view what) {
   const std::string_view text = request.Param("id").value_or("");
   const std::optional<int64_t> id = ParseWhole(text);
-  if (!id || *id < 1) return base::InvalidArgument("account id " + Shown(text) + " is not a positive whole number");
+  if (!id || *id < 1) {
+    return base::InvalidArgument(std::string(what) + " id " + Shown(text) + " is not a positive whole number");
+  }
+  return *id;
+}
+
+base::Result<billing::AccountId> AccountIdParam(const Request& request) {
+  base::Result<int64_t> id = IdParam(request, "account");
+  if (!id.ok()) return id.status();
   return billing::AccountId{*id};
 }
 

@@ -128,16 +128,9 @@ base::Result<Response> HandleListAccounts(Services& s, const Request& r) {
   base::Result<std::vector<billing::Account>> accounts =
       s.billing->repository.ListAccounts(billing::AccountId{*after}, *limit + 1);
   if (!accounts.ok()) return accounts.status();
-  nlohmann::json items = nlohmann::json::array();
-  nlohmann::json next_cursor;
-  for (const billing::Account& a : *accounts) {
-    if (static_cast<int64_t>(items.size()) == *limit) {
-      next_cursor = std::to_string(items.back()["id"].get<int64_t>());
-      break;
-    }
-    items.push_back(AccountJson(a, s.clock.Now()));
-  }
-  return Response::Json(Dump({{"items", items}, {"next_cursor", next_cursor}}));
+  const base::Instant now = s.clock.Now();
+  const IdPage page = PageOfRows(*accounts, *limit, [now](const billing::Account& a) { return AccountJson(a, now); });
+  return Response::Json(Dump({{"items", page.items}, {"next_cursor", page.next_cursor}}));
 }
 
 base::Result<Response> HandleGetAccount(Services& s, const Request& r) {
@@ -195,16 +188,8 @@ base::Result<Response> HandleListLedger(Services& s, const Request& r) {
   if (!account.ok()) return account.status();
   base::Result<std::vector<billing::LedgerEntry>> rows = s.billing->repository.ListLedger(*id, *after, *limit + 1);
   if (!rows.ok()) return rows.status();
-  nlohmann::json items = nlohmann::json::array();
-  nlohmann::json next_cursor;
-  for (const billing::LedgerEntry& e : *rows) {
-    if (static_cast<int64_t>(items.size()) == *limit) {
-      next_cursor = std::to_string(items.back()["id"].get<int64_t>());
-      break;
-    }
-    items.push_back(LedgerEntryJson(e));
-  }
-  return Response::Json(Dump({{"account_id", id->value}, {"items", items}, {"next_cursor", next_cursor}}));
+  const IdPage page = PageOfRows(*rows, *limit, LedgerEntryJson);
+  return Response::Json(Dump({{"account_id", id->value}, {"items", page.items}, {"next_cursor", page.next_cursor}}));
 }
 
 }  // namespace tarifador::http

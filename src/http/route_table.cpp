@@ -1,5 +1,6 @@
 #include "http/route_table.h"
 
+#include "http/alert_handlers.h"
 #include "http/auth_handlers.h"
 #include "http/billing_handlers.h"
 #include "http/cdr_handlers.h"
@@ -90,6 +91,11 @@ constexpr Route kRoutes[] = {
     {Method::kPost, "/api/v1/recharges/bulk", Access::kOperator, HandleBulkRecharge,
      "recharge many accounts from CSV, all or nothing", BodySize::kUpload},
     {Method::kGet, "/api/v1/settings", Access::kAdmin, HandleSettings, "the effective configuration, secrets hidden"},
+
+    // Alerts (docs/ALERTS.md): budgets reached, and what else needs a person.
+    {Method::kGet, "/api/v1/alerts", Access::kViewer, HandleListAlerts, "alerts, newest first (open ones by default)"},
+    {Method::kPost, "/api/v1/alerts/{id}/acknowledge", Access::kOperator, HandleAcknowledgeAlert,
+     "acknowledge an alert"},
 
     // CDRs and reports (docs/API.md "CDRs and reports").
     {Method::kGet, "/api/v1/cdrs", Access::kViewer, HandleSearchCdrs, "search CDRs, newest first, paginated"},

@@ -22,6 +22,7 @@
 #include "http/readiness.h"
 #include "rating/number_normaliser.h"
 #include "rating/rate_book.h"
+#include "store/alert_store.h"
 #include "store/audit_store.h"
 #include "store/cdr_query.h"
 #include "store/user_store.h"
@@ -147,6 +148,8 @@ struct BillingServices {
   std::function<LinkInfo()> link;
   // CDR search, detail, reports and export (null: those routes answer 503).
   const store::CdrQuery* cdrs = nullptr;
+  // Alerts: listed and acknowledged (null: those routes answer 503).
+  store::AlertStore* alerts = nullptr;
 };
 
 // What the live-update and settings routes use, set by app (or a test).

@@ -11,6 +11,9 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "billing/authorizer.h"
+#include "billing/budget_alerts.h"
+#include "store/alert_store.h"
 #include "store/audit_store.h"
 #include "store/cdr_row.h"
 
@@ -158,6 +161,22 @@ void AddBudgetSpend(SQLite::Database& db, AccountId account, billing::BudgetMont
   st.bind(2, month);
   st.bind(3, static_cast<int64_t>(charged.micros()));
   st.exec();
+}
+
+// Raises the alerts account `id`'s budget calls for in `month` (billing's
+// BudgetAlertsDue), in the caller's transaction. Throws SQLite::Exception.
+void RaiseBudgetAlerts(SQLite::Database& db, AccountId id, billing::BudgetMonth month, bool refused, base::Instant at) {
+  base::Result<billing::Account> account = GetAccountIn(db, id);
+  if (!account.ok()) return;
+  for (const billing::AlertDue& due : billing::BudgetAlertsDue(*account, month, refused)) {
+    const nlohmann::json detail = {{"account", account->name},
+                                   {"month", billing::BudgetMonthName(month)},
+                                   {"budget", account->monthly_budget->ToString()},
+                                   {"spent", billing::MonthSpent(*account, month).ToString()},
+                                   {"mode", billing::BudgetModeName(account->budget_mode)},
+                                   {"warn_percent", account->budget_warn_percent}};
+    RaiseAlertIn(db, NewAlert{due.kind, due.severity, due.key, id.value, detail.dump()}, at);
+  }
 }
 
 // The refusal of a reservation the account cannot hold: its monthly budget
@@ -442,6 +461,8 @@ base::Result<billing::Account> UpdateAccountIn(SQLite::Database& db, AccountId i
     for (const auto& [k, v] : fields) detail[k] = v;
     AppendAuditRow(db, AuditEntry{0, at, std::string(actor), "account.update", "account:" + std::to_string(id.value),
                                   detail.dump()});
+    // A budget lowered below this month's spend is reached now.
+    RaiseBudgetAlerts(db, id, billing::BudgetMonthOf(at), false, at);
     return GetAccountIn(db, id);
   } catch (const SQLite::Exception& e) {
     return SqlError(context, e);
@@ -644,6 +665,9 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
       return r.status();
     }
 
+    // The budget month is the call's (its start, in the office time zone),
+    // as the reports count it.
+    const base::Instant started = cdr.start_us > 0 ? base::Instant::FromMicros(cdr.start_us) : at;
     if (cdr.cost > base::Money()) {
       auto account = GetAccountIn(db, *cdr.account_id);
       if (!account.ok()) return account.status().WithContext(context);
@@ -660,11 +684,15 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
         auto after = billing::BalanceAfterMovement(*account, charge);
         if (!after.ok()) return after.status().WithContext(context);  // ChargeableAmount makes this unreachable
         out.charge = AppendLedger(db, charge, *after);
-        // The budget month is the call's (its start, in the office time
-        // zone), as the reports count it.
-        const base::Instant started = cdr.start_us > 0 ? base::Instant::FromMicros(cdr.start_us) : at;
         AddBudgetSpend(db, *cdr.account_id, billing::BudgetMonthOf(started), out.charged);
       }
+    }
+    // The budget's alerts, in the charge's transaction: crossed by this
+    // charge, or a call refused or cut for the budget.
+    const bool refused =
+        cdr.deny_reason == billing::AuthorizationReasonName(billing::AuthorizationReason::kBudgetExhausted);
+    if (cdr.account_id && (out.charged > base::Money() || refused)) {
+      RaiseBudgetAlerts(db, *cdr.account_id, billing::BudgetMonthOf(started), refused, at);
     }
 
     SQLite::Statement insert(db, std::string("INSERT INTO cdrs(") + kCdrColumns +

@@ -6,7 +6,13 @@
 //
 //   billing_bench [--quick] [--latency-cps N] [--latency-seconds S]
 //                 [--cps N] [--seconds S] [--ring S] [--talk S] [--dialplan-socket]
-//                 [--front-door]
+//                 [--front-door] [--budget]
+//
+// --budget: every account also has a monthly budget (mode block, as large as
+// its money), so every authorization, reservation, extension and charge
+// takes the budget's path (the month's spend read, counted and checked for
+// alerts); compare with a run without it (docs/PERFORMANCE.md "Monthly
+// budgets").
 //
 // --front-door: the dialplan's GET /api/v1/authorize every 5 ms during each
 // phase, beside a CSV export streamed again and again and the web UI's
@@ -137,6 +143,7 @@ struct Args {
   double talk_s = 9;
   bool dialplan_socket = false;
   bool front_door = false;
+  bool budget = false;
 };
 
 bool ParseArgs(int argc, char** argv, Args& a) {
@@ -175,6 +182,8 @@ bool ParseArgs(int argc, char** argv, Args& a) {
       a.dialplan_socket = true;
     } else if (arg == "--front-door") {
       a.front_door = true;
+    } else if (arg == "--budget") {
+      a.budget = true;
     } else {
       ok = false;
     }
@@ -522,9 +531,9 @@ bool Bench::SetUp() {
     const base::Money plenty = base::Money::FromUnits(1'000'000);
     for (int i = 0; i < kPostpaidAccounts + kPrepaidAccounts; ++i) {
       const bool postpaid = i < kPostpaidAccounts;
-      billing::NewAccount na{"Bench " + std::to_string(i),
-                             postpaid ? billing::AccountType::kPostpaid : billing::AccountType::kPrepaid,
-                             postpaid ? plenty : base::Money(), std::nullopt};
+      billing::NewAccount na{
+          "Bench " + std::to_string(i), postpaid ? billing::AccountType::kPostpaid : billing::AccountType::kPrepaid,
+          postpaid ? plenty : base::Money(), args_.budget ? std::optional<base::Money>(plenty) : std::nullopt};
       auto acc = repo.CreateAccount(na, "bench", now);
       if (!acc.ok()) {
         std::fprintf(stderr, "creating an account: %s\n", acc.status().message().c_str());
@@ -704,6 +713,7 @@ bool Bench::ReadCdrs() {
 }
 
 int Bench::Report() {
+  if (args_.budget) std::printf("monthly budgets: on (every account, mode block)\n");
   const auto legs = observer_->legs();
   const auto& seen = watcher_->seen();
   // Correctness over the whole run.

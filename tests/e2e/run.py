@@ -135,6 +135,7 @@ class E2E:
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self.token = None
         self.account_id = None
+        self.budget_month = None
         self.d = None            # the desktop browser
         self.p = None            # the phone-size browser
 
@@ -448,7 +449,8 @@ class E2E:
         self.expect('the dashboard', lambda: self.h1(d), 'Dashboard')
         self.expect('the signed-in user', lambda: self.text(d, 'header .who'), 'admin (admin) Sign out')
         nav = self.texts(d, 'nav a')
-        check(nav == ['Dashboard', 'Calls', 'Accounts', 'Rates', 'Reports', 'Status', 'Users'], f'navigation: {nav}')
+        check(nav == ['Dashboard', 'Calls', 'Accounts', 'Rates', 'Reports', 'Status', 'Alerts', 'Users'],
+              f'navigation: {nav}')
 
     def step_dashboard_call(self):
         d = self.d
@@ -571,7 +573,7 @@ class E2E:
         self.type_into(d, f'{form} input[name=budget_warn_percent]', '50', replace=True)
         self.submit(d, 'Monthly budget')
         self.expect('the budget notice', lambda: self.text(d, f'{form} .notice'), 'Budget saved.')
-        month = self.api('GET', f'/api/v1/accounts/{a}')['budget']['month']
+        month = self.budget_month = self.api('GET', f'/api/v1/accounts/{a}')['budget']['month']
         self.expect('the budget line', lambda: self.text(d, '[data-testid=budget-state]'),
                     f'{month}: spent 0.0024, held by live calls 0.0000, left 30.4976 of 30.5000 (0 %).')
         self.expect('the budget in the balances', lambda: self.rows(d, '[data-testid=accounts]'),
@@ -601,6 +603,28 @@ class E2E:
         n = len(audit['items'])
         check(n == 4, f'account.update audit rows: {n}')
         return f'budget 30,5 at 50 %, then 0.002 (120 %, calls refused), alert only, removed; {n} audit rows'
+
+    def step_alerts(self):
+        d = self.d
+        self.find(d, "nav a[href='/alerts']").click()
+        self.expect('the Alerts page heading', lambda: self.h1(d), 'Alerts')
+        self.expect('the open count beside the tab', lambda: self.text(d, '[data-testid=alert-count]'), '1')
+        want = (f'Sales: monthly budget of 0.0020 reached in {self.budget_month}; '
+                'outbound calls are refused until next month or a higher budget.')
+        item = self.expect('the budget alert', lambda: self.texts(d, '[data-testid=alerts] li'),
+                           lambda t: len(t) == 1)[0]
+        check(want in item, f'the alert reads {item!r}')
+        check(self.find(d, '[data-testid=alerts] li').get_attribute('class') == 'alert critical', 'alert severity')
+        self.shot(d, 'alerts-desktop')
+        self.click_text(d, 'button', 'Acknowledge')
+        self.expect('no open alert', lambda: self.text(d, '[data-testid=no-alerts]'), 'No open alerts.')
+        self.until('the count gone from the tab', lambda: not self.texts(d, '[data-testid=alert-count]'))
+        self.find(d, 'input[name=show-all]').click()
+        item = self.expect('the acknowledged alert', lambda: self.texts(d, '[data-testid=alerts] li'),
+                           lambda t: len(t) == 1 and 'Acknowledged by user:admin' in t[0])[0]
+        audit = self.api('GET', '/api/v1/audit?action=alert.acknowledge')['items']
+        check(len(audit) == 1 and audit[0]['actor'] == 'user:admin', f'alert.acknowledge audit rows: {audit}')
+        return 'budget_reached listed with its count on the tab, acknowledged by admin, audited'
 
     def step_rates_import(self):
         d = self.d
@@ -998,6 +1022,7 @@ def main():
         ('accounts: recharge, new balance, ledger row', t.step_recharge),
         ('accounts: bulk recharge CSV, per-row report', t.step_bulk),
         ('accounts: a monthly budget set, reached, alert-only and removed', t.step_budget),
+        ('alerts: the budget alert, its count on the tab, acknowledged', t.step_alerts),
         ('rates: deck import through the page', t.step_rates_import),
         ('rates: quote a number from the imported plan', t.step_quote),
         ('calls: CDR search and cost breakdown', t.step_cdrs),

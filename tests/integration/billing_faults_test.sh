@@ -652,6 +652,11 @@ scenario_budget() {
   elif [[ "$spent" -ge 500000 ]]; then
     [[ "$state" == warning ]] || fail "budget state '$state' at $percent % (warning at 50 %)"
   fi
+  # The refusals raised one budget_reached alert (once, however many calls).
+  api GET "/api/v1/alerts?state=all"
+  local reached
+  reached=$(grep -o '"kind":"budget_reached"' "$D/body" | wc -l)
+  [[ "$reached" == 1 ]] || fail "$reached budget_reached alerts, not 1: $(cat "$D/body")"
   ledger_consistent "$ACCOUNT_ID" 100000000
   serve_stop
   store_check

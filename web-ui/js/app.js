@@ -10,6 +10,7 @@ import { Rates } from './pages/rates.js';
 import { Reports } from './pages/reports.js';
 import { Status } from './pages/status.js';
 import { Users, Account } from './pages/users.js';
+import { Alerts } from './pages/alerts.js';
 
 // [path, nav label (null: not in the bar), page, role needed to see it]
 const PAGES = [
@@ -19,6 +20,7 @@ const PAGES = [
   ['/rates', 'Rates', Rates],
   ['/reports', 'Reports', Reports],
   ['/status', 'Status', Status],
+  ['/alerts', 'Alerts', Alerts],
   ['/users', 'Users', Users, 'admin'],
   ['/account', null, Account],
 ];
@@ -83,6 +85,17 @@ function Setup({ onDone }) {
 function App() {
   const [state, setState] = useState({ phase: 'loading' });
   const [path, setPath] = useState(location.pathname);
+  const [openAlerts, setOpenAlerts] = useState(0);
+  // The open alerts' count beside the tab: on every page change and every 30 s.
+  const countAlerts = async () => {
+    try { setOpenAlerts((await get('/api/v1/alerts?limit=1')).open_count || 0); } catch { /* shown on the page */ }
+  };
+  useEffect(() => {
+    if (state.phase !== 'ready') return undefined;
+    countAlerts();
+    const timer = setInterval(countAlerts, 30000);
+    return () => clearInterval(timer);
+  }, [state.phase, path]);
 
   const boot = async () => {
     try {
@@ -127,10 +140,10 @@ function App() {
     <header class="top">
       <span class="brand">tarifador</span>
       <nav>${PAGES.filter(([, label, , role]) => label && (!role || state.user.role === role))
-        .map(([p, label]) => html`<${Link} href=${p} cls=${page && page[0] === p ? 'active' : ''}>${label}<//>`)}</nav>
+        .map(([p, label]) => html`<${Link} href=${p} cls=${page && page[0] === p ? 'active' : ''}>${label}${p === '/alerts' && openAlerts > 0 ? html`<span class="badge" data-testid="alert-count">${openAlerts}</span>` : ''}<//>`)}</nav>
       <span class="who"><${Link} href="/account">${state.user.username}<//> (${state.user.role}) <button class="link" onClick=${logout}>Sign out</button></span>
     </header>
-    <main>${Page ? html`<${Page} user=${state.user} />` : html`<h1>Not found</h1><p>No page at ${path}. <${Link} href="/">Dashboard<//></p>`}</main>
+    <main>${Page ? html`<${Page} user=${state.user} onAlertsChanged=${countAlerts} />` : html`<h1>Not found</h1><p>No page at ${path}. <${Link} href="/">Dashboard<//></p>`}</main>
   </div>`;
 }
 

@@ -4,6 +4,7 @@
 
 #include "base/local_time.h"
 #include "billing/account.h"
+#include "billing/budget_alerts.h"
 #include "billing/ledger.h"
 #include "unit/billing/tracker_setup.h"
 
@@ -224,4 +225,27 @@ TEST_CASE("A call cut where the money ends says no budget reason", "[billing][bu
   CHECK(s.CdrOf("a-cut").disposition == Disposition::kCutOffNoFunds);
   CHECK(s.CdrOf("a-cut").deny_reason.empty());
   s.control.Verify();
+}
+
+TEST_CASE("A budget's alerts: the warning at its percentage, reached at 100 % or on a refusal", "[billing][budget]") {
+  Account a = WithBudget("10", 202612, "0");
+  a.budget_warn_percent = 80;
+  const auto kinds = [&a](const char* spent, bool refused = false) {
+    a.month_spent = M(spent);
+    std::string out;
+    for (const AlertDue& d : BudgetAlertsDue(a, 202612, refused)) out += d.kind + "/" + d.severity + " " + d.key;
+    return out;
+  };
+  CHECK(kinds("0").empty());
+  CHECK(kinds("7.999999").empty());
+  CHECK(kinds("8") == "budget_warning/warning budget_warning:1:202612:10000000");
+  CHECK(kinds("9.99") == "budget_warning/warning budget_warning:1:202612:10000000");
+  CHECK(kinds("10") == "budget_reached/critical budget_reached:1:202612:10000000");
+  CHECK(kinds("1", true) == "budget_reached/critical budget_reached:1:202612:10000000");
+  CHECK(BudgetAlertsDue(a, 202701, false).empty());  // a new month: nothing spent yet
+  a.budget_warn_percent = 1;
+  a.monthly_budget = M("0.000150");  // a threshold of 1.5 micro-units is rounded down: never late
+  CHECK(kinds("0.000001") == "budget_warning/warning budget_warning:1:202612:150");
+  a.monthly_budget.reset();
+  CHECK(kinds("100").empty());
 }

@@ -77,6 +77,8 @@ class BillingServer {
                                                                    link.clock_offset_us = clock_offset_us_;
                                                                    return link;
                                                                  }});
+    alerts_ = std::make_unique<store::AlertStore>(*writer_, *reads_);
+    billing_->alerts = alerts_.get();
     auto server = Server::Start(ServerOptions{}, ServerDeps{clock_, *users_, *audit_, metrics_, readiness_,
                                                             StatusInfo{"9.9.9-test", "abc1234", path_, kNow}, nullptr,
                                                             wire_billing ? billing_.get() : nullptr});
@@ -181,6 +183,7 @@ class BillingServer {
   std::unique_ptr<store::AuditStore> audit_;
   rating::RateBookHolder rates_;
   std::unique_ptr<billing::Authorizer> authorizer_;
+  std::unique_ptr<store::AlertStore> alerts_;
   std::unique_ptr<BillingServices> billing_;
   std::unique_ptr<Server> server_;
 };
@@ -349,6 +352,46 @@ TEST_CASE("An admin changes an account's budget; the account shows what is left"
   RequireJsonError(patch(s.op, {{"name", "x"}}), 403);
   RequireJsonError(patch(s.viewer, {{"name", "x"}}), 403);
   CHECK(s.Audit("account.update").size() == 4);
+}
+
+TEST_CASE("Alerts are listed for viewers and acknowledged by operators", "[http][billing][budget]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const int64_t id = CreateAccount(s, *cli, {{"name", "Sales"}, {"type", "prepaid"}});
+  Recharge(s, *cli, id, "100");
+  json list = Ok(Get(*cli, s.viewer, "/api/v1/alerts"));
+  CHECK(list == json{{"items", json::array()}, {"next_cursor", nullptr}, {"open_count", 0}});
+  // The call already charged this month is above a new budget of 0: reached at once.
+  billing::Cdr cdr;
+  cdr.uuid = billing::CallId{"u-1"};
+  cdr.account_id = billing::AccountId{id};
+  cdr.start_us = s.clock().Now().micros();
+  cdr.cost = billing::testing::M("2.5");
+  cdr.disposition = billing::Disposition::kAnswered;
+  REQUIRE(s.repo().BillCall(cdr, s.clock().Now()).ok());
+  const std::string path = "/api/v1/accounts/" + std::to_string(id);
+  Ok(cli->Patch(path.c_str(), Bearer(s.admin), R"({"monthly_budget":"2","budget_mode":"alert"})", "application/json"));
+  list = Ok(Get(*cli, s.viewer, "/api/v1/alerts"));
+  REQUIRE(list["items"].size() == 1);
+  CHECK(list["open_count"] == 1);
+  const json alert = list["items"][0];
+  CHECK(alert["kind"] == "budget_reached");
+  CHECK(alert["severity"] == "critical");
+  CHECK(alert["account_id"] == id);
+  CHECK(alert["detail"]["spent"] == "2.5000");
+  CHECK(alert["message"] == "Sales: monthly budget of 2.0000 reached in 2027-01 (alert only: calls go on)");
+  CHECK(alert["acknowledged_at"].is_null());
+  const std::string ack = "/api/v1/alerts/" + std::to_string(alert["id"].get<int64_t>()) + "/acknowledge";
+  RequireJsonError(PostRaw(*cli, s.viewer, ack, ""), 403);
+  const json done = Ok(PostRaw(*cli, s.op, ack, ""));
+  CHECK(done["acknowledged_by"] == "token:till");
+  CHECK(done["acknowledged_at"] == "2027-01-15T08:00:00Z");
+  CHECK(Ok(Get(*cli, s.viewer, "/api/v1/alerts"))["items"].empty());
+  CHECK(Ok(Get(*cli, s.viewer, "/api/v1/alerts?state=all"))["items"].size() == 1);
+  CHECK(s.Audit("alert.acknowledge").size() == 1);
+  Error(PostRaw(*cli, s.op, "/api/v1/alerts/99/acknowledge", ""), 404, "no alert 99");
+  Error(PostRaw(*cli, s.op, "/api/v1/alerts/x/acknowledge", ""), 400, "alert id \"x\" is not a positive whole number");
+  Error(Get(*cli, s.viewer, "/api/v1/alerts?state=closed"), 400, "\"state\" must be \"open\" or \"all\"");
 }
 
 TEST_CASE("A bad account body gets 400 naming every problem and creates nothing", "[http][billing]") {

@@ -14,6 +14,7 @@
 #include "billing/authorizer.h"
 #include "billing/call_tracker.h"
 #include "billing/ledger.h"
+#include "store/alert_store.h"
 #include "store/check.h"
 #include "store/migrations.h"
 #include "test_support/temp_dir.h"
@@ -816,5 +817,69 @@ TEST_CASE("The budget migration counts the calls billed before it", "[store][bil
   CHECK(db.execAndGet("SELECT group_concat(month || ':' || spent_micros, ' ') FROM budget_spend").getString() ==
         "202611:1000000 202612:2500000");
   CHECK(db.execAndGet("SELECT budget_mode || budget_warn_percent FROM accounts").getString() == "block80");
+  REQUIRE(base::SetOfficeTimeZone(zone).ok());
+}
+
+TEST_CASE("Budget alerts are raised once, in the charge's transaction, and acknowledged once",
+          "[store][billing][budget]") {
+  const std::string zone = base::OfficeTimeZoneName();
+  REQUIRE(base::SetOfficeTimeZone("UTC").ok());
+  Store s;
+  store::AlertStore alerts(*s.writer, *s.reads);
+  const AccountId id = s.Account("Sales");
+  s.Recharge(id, "100");
+  billing::AccountChanges budget;
+  budget.monthly_budget = M("10");
+  REQUIRE(s.repo->UpdateAccount(id, budget, "test", kAt).ok());
+  CHECK(alerts.List(true, 0, 10)->empty());
+
+  const auto bill = [&](const std::string& uuid, const char* cost, const std::string& deny_reason = "") {
+    billing::Cdr cdr = MakeCdr(uuid, id, cost);
+    cdr.deny_reason = deny_reason;
+    if (!deny_reason.empty()) cdr.disposition = billing::Disposition::kDenied;
+    REQUIRE(s.repo->BillCall(cdr, kAt).ok());
+  };
+  bill("u-1", "7.99");
+  CHECK(alerts.List(true, 0, 10)->empty());
+  bill("u-2", "0.01");  // 8.00: the 80 % warning
+  bill("u-3", "1");     // still past 80 %: no second warning
+  auto open = alerts.List(true, 0, 10);
+  REQUIRE(open.ok());
+  REQUIRE(open->size() == 1);
+  CHECK(open->at(0).kind == "budget_warning");
+  CHECK(open->at(0).severity == "warning");
+  CHECK(open->at(0).account_id == id.value);
+  CHECK(
+      open->at(0).detail ==
+      R"({"account":"Sales","budget":"10.0000","mode":"block","month":"2023-11","spent":"8.0000","warn_percent":80})");
+  // A call refused for the budget raises "reached", though 9.00 is spent.
+  bill("u-4", "0", "budget_exhausted");
+  bill("u-5", "0", "budget_exhausted");
+  CHECK(*alerts.OpenCount() == 2);
+  CHECK(alerts.List(true, 0, 10)->at(0).kind == "budget_reached");
+  // A failed charge raises nothing: the alert belongs to the charge's transaction.
+  CHECK_FALSE(s.repo->BillCall(MakeCdr("u-3", id, "5"), kAt).ok());
+  CHECK(*alerts.OpenCount() == 2);
+
+  // A new budget is a new threshold: lowered below the spend, it is reached at once.
+  budget.monthly_budget = M("5");
+  REQUIRE(s.repo->UpdateAccount(id, budget, "test", base::Instant::FromSeconds(1'700'000'100)).ok());
+  CHECK(*alerts.OpenCount() == 3);
+
+  const int64_t first = open->at(0).id;
+  auto ack = alerts.Acknowledge(first, "user:boss", kAt);
+  REQUIRE(ack.ok());
+  CHECK_FALSE(ack->open());
+  CHECK(ack->acknowledged_by == "user:boss");
+  auto again = alerts.Acknowledge(first, "user:other", kAt);
+  REQUIRE(again.ok());
+  CHECK(again->acknowledged_by == "user:boss");  // unchanged
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'alert.acknowledge'") == 1);
+  CHECK(alerts.Acknowledge(999, "user:boss", kAt).status().code() == base::StatusCode::kNotFound);
+  CHECK(*alerts.OpenCount() == 2);
+  CHECK(alerts.List(false, 0, 10)->size() == 3);
+  auto page = alerts.List(false, 0, 2);
+  REQUIRE(page->size() == 2);
+  CHECK(alerts.List(false, page->back().id, 10)->size() == 1);
   REQUIRE(base::SetOfficeTimeZone(zone).ok());
 }

@@ -1,0 +1,54 @@
+// Alerts: what needs a person (budgets reached so far; docs/ALERTS.md), newest
+// first, with the acknowledgement that closes one for everyone. Viewers read;
+// operators and admins acknowledge.
+import { html, useState, useEffect } from '../html.js';
+import { api, get, qs } from '../api.js';
+import { ErrorBox } from '../ui.js';
+import { money, when } from '../format.js';
+
+// The sentence of an alert, written here from its figures (the API's
+// "message" is the English fallback for kinds this page does not know).
+function sentence(a) {
+  const d = a.detail || {};
+  if (a.kind === 'budget_warning') {
+    return `${d.account}: ${money(d.spent)} of the monthly budget of ${money(d.budget)} spent in ${d.month} (warning at ${d.warn_percent} %).`;
+  }
+  if (a.kind === 'budget_reached') {
+    return `${d.account}: monthly budget of ${money(d.budget)} reached in ${d.month}` +
+      (d.mode === 'alert' ? ' (alert only: calls go on).' : '; outbound calls are refused until next month or a higher budget.');
+  }
+  return a.message;
+}
+
+export function Alerts({ user, onAlertsChanged }) {
+  const [all, setAll] = useState(false);
+  const [items, setItems] = useState([]);
+  const [error, setError] = useState(null);
+  const canAck = user && (user.role === 'operator' || user.role === 'admin');
+  const load = async () => {
+    try {
+      const d = await get(`/api/v1/alerts${qs({ state: all ? 'all' : 'open', limit: 200 })}`);
+      setItems(d.items);
+      setError(null);
+    } catch (e) { setError(e); }
+  };
+  useEffect(() => { load(); }, [all]);
+  const acknowledge = async (id) => {
+    try {
+      await api('POST', `/api/v1/alerts/${id}/acknowledge`);
+      await load();
+      if (onAlertsChanged) onAlertsChanged();
+    } catch (e) { setError(e); }
+  };
+  return html`<h1>Alerts</h1>
+    <${ErrorBox} error=${error} />
+    <section class="card">
+      <label class="inline"><input type="checkbox" name="show-all" checked=${all} onChange=${(e) => setAll(e.target.checked)} /> Show acknowledged ones too</label>
+      ${items.length === 0 ? html`<p class="muted" data-testid="no-alerts">${all ? 'No alerts yet.' : 'No open alerts.'}</p>` : html`
+      <ul class="alerts" data-testid="alerts">${items.map((a) => html`<li key=${a.id} class=${`alert ${a.severity}${a.acknowledged_at ? ' done' : ''}`} data-kind=${a.kind}>
+        <span class="when">${when(a.created_at)}</span> <span class="what">${sentence(a)}</span>
+        ${a.acknowledged_at ? html` <small class="muted">Acknowledged by ${a.acknowledged_by}, ${when(a.acknowledged_at)}.</small>`
+          : canAck && html` <button class="secondary" onClick=${() => acknowledge(a.id)}>Acknowledge</button>`}
+      </li>`)}</ul>`}
+    </section>`;
+}
