@@ -102,6 +102,12 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   // mirrored, at start and daily, through the writer in bounded chunks.
   svc->retention_ = RetentionService::Start(cfg, *svc->writer_, *svc->clock_, svc->metrics_);
 
+  // Alerts no transaction raises (docs/ALERTS.md): the FreeSWITCH link down.
+  svc->alert_watch_ = std::make_unique<AlertWatch>(
+      *svc->writer_, *svc->clock_, [b = svc->billing_.get()] { return b->esl_client().status(); },
+      AlertWatch::Options{});
+  svc->alert_watch_->Start();
+
   // Readiness (SPEC section 10): store writable, rate plans loaded, ESL link up.
   // The store probe goes through the writer's queue: /readyz never takes a
   // lock the authorize path needs.
@@ -145,6 +151,7 @@ int Service::http_port() const { return server_ ? server_->port() : 0; }
 void Service::Stop() {
   // Reverse order of start: nothing may use the store after the server stops.
   if (server_) server_->Stop();
+  if (alert_watch_) alert_watch_->Stop();  // before billing: it reads the link's status
   if (billing_) billing_->Stop();
   if (retention_) retention_->Stop();  // before the writer: it deletes through it
   if (export_) export_->Stop();

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "app/alert_watch.h"
 #include "app/call_billing.h"
 #include "app/cdr_retention_service.h"
 #include "app/export_service.h"
@@ -101,6 +102,7 @@ class Service {
   std::unique_ptr<MirrorService> mirror_;         // borrows writer_, metrics_
   std::unique_ptr<ExportService> export_;         // the CSV export scheduler
   std::unique_ptr<RetentionService> retention_;   // borrows writer_, metrics_
+  std::unique_ptr<AlertWatch> alert_watch_;       // borrows writer_, billing_
   std::unique_ptr<http::Server> server_;
 };
 

@@ -343,6 +343,7 @@ void BillingLoop::RunLoop() {
     stats_.gone = tracker_.let_go_count();
     stats_.active_calls = tracker_.active_call_count();
     stats_.unbilled = tracker_.unbilled_count();
+    stats_.writes_in_flight = tracker_.in_flight();
   }
 }
 

@@ -56,6 +56,9 @@ class BillingLoop {
     size_t queue_depth = 0;   // items waiting now
     size_t active_calls = 0;  // calls tracked after the last item
     size_t unbilled = 0;      // billings waiting for a retry (the store failed)
+    // Reservation writes queued to the store whose result the billing thread
+    // has not acted on yet (a cut-off may still follow from one).
+    size_t writes_in_flight = 0;
   };
 
   // Called on the billing thread with the time from a HANGUP_COMPLETE being

@@ -153,6 +153,14 @@ struct Harness {
     }
     return n;
   }
+  // Once the billing thread has nothing queued and no reservation write
+  // whose result it has not acted on (kManualTime: time stands still).
+  bool BillingSettled() {
+    return WaitFor([&] {
+      const billing::BillingLoop::Stats s = svc->call_billing().loop().stats();
+      return s.queue_depth == 0 && s.writes_in_flight == 0;
+    });
+  }
   // Moves simulated time forward by `seconds` (kManualTime only).
   void Advance(double seconds) { clock.AdvanceMicros(static_cast<int64_t>(seconds * 1e6)); }
   // Events of that name the simulated switch has emitted.
@@ -255,6 +263,11 @@ TEST_CASE("Prepaid money holds whatever FreeSWITCH's clock says", "[app][billing
         [&] { return h.svc->call_billing().esl_client().status().events_received >= h.sim->server().EventsSent(); }));
     if (step % 10 != 9) continue;
     REQUIRE(WaitFor([&] { return h.svc->call_billing().loop().stats().ticks > ticks; }));
+    // A cut-off follows from an extension's result, which comes back from
+    // the store writer after the tick: wait for it before counting the
+    // commands sent (on a loaded machine the switch otherwise handled a
+    // sched_hangup a simulated second after it was reckoned).
+    REQUIRE(h.BillingSettled());
     REQUIRE(WaitFor([&] { return h.CallControlHandled() >= h.svc->call_billing().call_control().sent(); }));
   }
   REQUIRE(WaitFor([&] { return h.Billed(a) && h.Billed(b); }));

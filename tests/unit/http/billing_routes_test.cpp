@@ -140,6 +140,14 @@ class BillingServer {
   }
 
   store::BillingRepository& repo() { return *repo_; }
+  bool RaiseAlert(const store::NewAlert& alert) {
+    return writer_
+        ->Run([&](SQLite::Database& db) {
+          store::RaiseAlertIn(db, alert, clock_.Now());
+          return base::Status::Ok();
+        })
+        .ok();
+  }
   base::FakeClock& clock() { return clock_; }
   base::Result<std::vector<billing::CallTracker::ActiveCall>> ListCalls() {
     std::lock_guard lock(calls_mu_);
@@ -392,6 +400,16 @@ TEST_CASE("Alerts are listed for viewers and acknowledged by operators", "[http]
   Error(PostRaw(*cli, s.op, "/api/v1/alerts/99/acknowledge", ""), 404, "no alert 99");
   Error(PostRaw(*cli, s.op, "/api/v1/alerts/x/acknowledge", ""), 400, "alert id \"x\" is not a positive whole number");
   Error(Get(*cli, s.viewer, "/api/v1/alerts?state=closed"), 400, "\"state\" must be \"open\" or \"all\"");
+
+  // A box-wide alert: no account, its sentence from its figures.
+  REQUIRE(s.RaiseAlert(
+      {"link_down", "critical", "link_down:1", std::nullopt,
+       R"({"address":"127.0.0.1:8021","since":"2027-01-15T07:58:00Z","last_error":"connection refused"})"}));
+  const json link = Ok(Get(*cli, s.viewer, "/api/v1/alerts"))["items"][0];
+  CHECK(link["account_id"].is_null());
+  CHECK(link["message"] ==
+        "FreeSWITCH event socket 127.0.0.1:8021 down since 2027-01-15T07:58:00Z: connection refused; calls are not "
+        "billed live until it is back");
 }
 
 TEST_CASE("A bad account body gets 400 naming every problem and creates nothing", "[http][billing]") {

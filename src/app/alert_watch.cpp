@@ -1,0 +1,74 @@
+#include "app/alert_watch.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+
+#include "base/log.h"
+#include "store/alert_store.h"
+
+namespace tarifador::app {
+
+AlertWatch::AlertWatch(store::Writer& writer, const base::Clock& clock, std::function<esl::LinkStatus()> link,
+                       Options options)
+    : writer_(writer), clock_(clock), link_(std::move(link)), options_(options), started_at_(clock.Now()) {}
+
+AlertWatch::~AlertWatch() { Stop(); }
+
+void AlertWatch::Start() {
+  thread_ = std::thread([this] { ThreadMain(); });
+}
+
+void AlertWatch::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+base::Status AlertWatch::CheckOnce() {
+  const esl::LinkStatus link = link_();
+  // kStopped: the service is stopping (or never started its link).
+  if (link.state == esl::LinkState::kUp || link.state == esl::LinkState::kStopped) return base::Status::Ok();
+  const base::Instant now = clock_.Now();
+  // The outage began when the last connection that came up ended; `since`
+  // will not do, as it moves with every attempt (connecting, backoff, ...).
+  // Never up: since this watch started.
+  const base::Instant outage = link.connects > 0 ? link.last_down_at : started_at_;
+  const int64_t down_us = now.micros() - outage.micros();
+  if (down_us < std::chrono::duration_cast<std::chrono::microseconds>(options_.link_grace).count()) {
+    return base::Status::Ok();
+  }
+  const nlohmann::json detail = {{"address", link.address},
+                                 {"since", base::FormatIso8601(outage)},
+                                 {"last_error", link.last_error},
+                                 {"ever_up", link.connects > 0}};
+  const store::NewAlert alert{"link_down", "critical", "link_down:" + std::to_string(outage.micros()), std::nullopt,
+                              detail.dump()};
+  bool raised = false;
+  TARIFADOR_RETURN_IF_ERROR(writer_.Run([&](SQLite::Database& db) {
+    raised = store::RaiseAlertIn(db, alert, now);
+    return base::Status::Ok();
+  }));
+  if (raised)
+    base::LogWarning("alert: FreeSWITCH event socket " + link.address + " down since " + base::FormatIso8601(outage));
+  return base::Status::Ok();
+}
+
+void AlertWatch::ThreadMain() {
+  // The thread's one top-level catch: a check that throws is logged and the
+  // next one runs.
+  while (true) {
+    try {
+      if (base::Status s = CheckOnce(); !s.ok()) base::LogWarning("alert watch: " + s.message());
+    } catch (const std::exception& e) {
+      base::LogError(std::string("alert watch: ") + e.what());
+    }
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, options_.interval, [this] { return stop_; })) return;
+  }
+}
+
+}  // namespace tarifador::app

@@ -1,0 +1,113 @@
+// The link_down alert: raised once per outage, after the grace, on the
+// injected clock (no real waiting), into a real SQLite store.
+#include "app/alert_watch.h"
+
+#include <catch2/catch.hpp>
+#include <mutex>
+
+#include "store/alert_store.h"
+#include "store/read_pool.h"
+#include "test_support/temp_dir.h"
+
+using namespace tarifador;
+
+namespace {
+
+struct Watched {
+  test_support::TempDir dir;
+  std::string path = dir.path() + "/alerts.db";
+  base::FakeClock clock{base::Instant::FromSeconds(1'800'000'000)};
+  std::unique_ptr<store::Writer> writer;
+  std::unique_ptr<store::ReadPool> reads;
+  std::unique_ptr<store::AlertStore> alerts;
+  std::mutex mu;
+  esl::LinkStatus link;
+  std::unique_ptr<app::AlertWatch> watch;
+
+  Watched() {
+    auto w = store::Writer::Start(path);
+    REQUIRE(w.ok());
+    writer = std::move(*w);
+    reads = std::make_unique<store::ReadPool>(path);
+    alerts = std::make_unique<store::AlertStore>(*writer, *reads);
+    link.address = "127.0.0.1:8021";
+    link.state = esl::LinkState::kConnecting;
+    watch = std::make_unique<app::AlertWatch>(
+        *writer, clock,
+        [this] {
+          std::lock_guard lock(mu);
+          return link;
+        },
+        app::AlertWatch::Options{});
+  }
+  ~Watched() {
+    watch.reset();
+    writer->Shutdown();
+  }
+  void Set(esl::LinkState state, const char* error = "") {
+    std::lock_guard lock(mu);
+    link.state = state;
+    link.since = clock.Now();
+    link.last_error = error;
+  }
+  void Elapse(int64_t s) { clock.AdvanceMicros(s * 1'000'000); }
+  std::vector<store::Alert> All() { return *alerts->List(false, 0, 100); }
+};
+
+}  // namespace
+
+TEST_CASE("The link down for a minute is one alert per outage", "[app][alerts]") {
+  Watched w;
+  // Never up since the start: retrying (connecting, backoff...) is one outage.
+  w.Elapse(30);
+  w.Set(esl::LinkState::kBackoff, "connection refused");
+  REQUIRE(w.watch->CheckOnce().ok());
+  CHECK(w.All().empty());
+  w.Elapse(29);
+  w.Set(esl::LinkState::kConnecting);  // each attempt moves `since`: not what counts
+  REQUIRE(w.watch->CheckOnce().ok());
+  CHECK(w.All().empty());
+  w.Elapse(1);
+  w.Set(esl::LinkState::kBackoff, "connection refused");
+  REQUIRE(w.watch->CheckOnce().ok());
+  auto all = w.All();
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].kind == "link_down");
+  CHECK(all[0].severity == "critical");
+  CHECK_FALSE(all[0].account_id);
+  CHECK(
+      all[0].detail ==
+      R"({"address":"127.0.0.1:8021","ever_up":false,"last_error":"connection refused","since":"2027-01-15T08:00:00Z"})");
+  w.Elapse(300);
+  REQUIRE(w.watch->CheckOnce().ok());
+  CHECK(w.All().size() == 1);  // the same outage
+
+  // Up, then down again: a short outage is nobody's business, a long one a new alert.
+  {
+    std::lock_guard lock(w.mu);
+    w.link.connects = 1;
+  }
+  w.Set(esl::LinkState::kUp);
+  REQUIRE(w.watch->CheckOnce().ok());
+  w.Elapse(3600);
+  {
+    std::lock_guard lock(w.mu);
+    w.link.last_down_at = w.clock.Now();
+  }
+  w.Set(esl::LinkState::kBackoff, "FreeSWITCH closed the connection");
+  w.Elapse(59);
+  REQUIRE(w.watch->CheckOnce().ok());
+  CHECK(w.All().size() == 1);
+  w.Elapse(1);
+  REQUIRE(w.watch->CheckOnce().ok());
+  all = w.All();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].detail.find(R"("ever_up":true)") != std::string::npos);
+  CHECK(all[0].detail.find("2027-01-15T09:06:00Z") != std::string::npos);
+
+  // Stopping is not an outage.
+  w.Set(esl::LinkState::kStopped);
+  w.Elapse(3600);
+  REQUIRE(w.watch->CheckOnce().ok());
+  CHECK(w.All().size() == 2);
+}
