@@ -5,6 +5,17 @@ namespace tarifador::app {
 billing::Authorizer::Options AuthorizerOptionsFromConfig(const config::Config& cfg) {
   billing::Authorizer::Options options;
   options.default_plan = cfg.rating.default_plan;
+  // Both settings were validated when the config was loaded.
+  if (!cfg.guards.max_price_per_minute.empty()) {
+    if (base::Result<base::Money> m = base::Money::Parse(cfg.guards.max_price_per_minute); m.ok()) {
+      options.max_price_per_minute = *m;
+    }
+  }
+  for (std::string_view rest = cfg.guards.blocked_prefixes; !rest.empty();) {
+    const size_t comma = rest.find(',');
+    options.blocked_prefixes.emplace_back(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
   return options;
 }
 

@@ -30,9 +30,13 @@ const char* AuthorizationReasonName(AuthorizationReason reason) {
     case AuthorizationReason::kDestinationBlocked: return "destination_blocked";
     case AuthorizationReason::kInsufficientFunds: return "insufficient_funds";
     case AuthorizationReason::kBudgetExhausted: return "budget_exhausted";
+    case AuthorizationReason::kGuardBlockedPrefix: return "guard_blocked_prefix";
+    case AuthorizationReason::kGuardPricePerMinute: return "guard_price_per_minute";
   }
   return "unknown_extension";
 }
+
+bool IsGuardReason(std::string_view reason_name) { return reason_name.rfind("guard_", 0) == 0; }
 
 std::string_view HangupCauseFor(AuthorizationReason reason) {
   switch (reason) {
@@ -124,6 +128,12 @@ base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::
   RateLookup lookup = Rate(extension->rate_plan, destination, at);
   a.rated = std::move(lookup.rated);
   if (lookup.reason != AuthorizationReason::kAllowed) return deny(lookup.reason);
+  for (const std::string& prefix : options_.blocked_prefixes) {
+    if (a.rated->number.digits.rfind(prefix, 0) == 0) return deny(AuthorizationReason::kGuardBlockedPrefix);
+  }
+  if (options_.max_price_per_minute && a.rated->rate.price_per_minute > *options_.max_price_per_minute) {
+    return deny(AuthorizationReason::kGuardPricePerMinute);
+  }
 
   const auto max_seconds =
       MaxAffordableSeconds(a.rated->rate, a.rated->decimals, a.rated->rounding, a.available, options_.max_call_seconds);

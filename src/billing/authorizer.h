@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/money.h"
 #include "base/status.h"
@@ -23,18 +24,24 @@ namespace tarifador::billing {
 
 // Why a call was allowed or denied; the names are stable API strings.
 enum class AuthorizationReason {
-  kAllowed,             // "ok"
-  kInternal,            // "internal": the destination is an extension; free
-  kUnknownExtension,    // "unknown_extension"
-  kExtensionDisabled,   // "extension_disabled"
-  kUnknownAccount,      // "unknown_account": the extension's account is missing
-  kNoRatePlan,          // "no_rate_plan": the extension's plan is not loaded
-  kInvalidNumber,       // "invalid_number": the destination has no digits
-  kNoRate,              // "no_rate": nothing in the plan matches the destination
-  kDestinationBlocked,  // "destination_blocked"
-  kInsufficientFunds,   // "insufficient_funds": not even the first billing increment is covered
-  kBudgetExhausted,     // "budget_exhausted": the monthly budget (mode block) does not cover it
+  kAllowed,              // "ok"
+  kInternal,             // "internal": the destination is an extension; free
+  kUnknownExtension,     // "unknown_extension"
+  kExtensionDisabled,    // "extension_disabled"
+  kUnknownAccount,       // "unknown_account": the extension's account is missing
+  kNoRatePlan,           // "no_rate_plan": the extension's plan is not loaded
+  kInvalidNumber,        // "invalid_number": the destination has no digits
+  kNoRate,               // "no_rate": nothing in the plan matches the destination
+  kDestinationBlocked,   // "destination_blocked"
+  kInsufficientFunds,    // "insufficient_funds": not even the first billing increment is covered
+  kBudgetExhausted,      // "budget_exhausted": the monthly budget (mode block) does not cover it
+  kGuardBlockedPrefix,   // "guard_blocked_prefix": the number starts with a prefix the guards refuse
+  kGuardPricePerMinute,  // "guard_price_per_minute": the rate costs more a minute than the guards allow
 };
+
+// True for the reasons of the toll-fraud guards ("guard_..."): a denial an
+// alert is raised for.
+bool IsGuardReason(std::string_view reason_name);
 
 const char* AuthorizationReasonName(AuthorizationReason reason);
 // The hangup cause a call denied for `reason` is killed with (call_control.h).
@@ -83,6 +90,10 @@ class Authorizer {
     // Longest call ever allowed, even on free rates and large credit limits
     // (it becomes the sched_hangup hard stop). A day.
     int64_t max_call_seconds = 86'400;
+    // Toll-fraud guards (docs/BILLING.md "Toll-fraud guards"), box-wide;
+    // checked after the rate matched, before money.
+    std::optional<base::Money> max_price_per_minute;  // nullopt: off
+    std::vector<std::string> blocked_prefixes;        // of the normalised number
   };
 
   // Borrows the repository and the rate book holder (they must outlive it);
@@ -95,7 +106,9 @@ class Authorizer {
   // extension -> allowed as internal (max_seconds = cap); disabled caller ->
   // extension_disabled; missing account -> unknown_account; plan not loaded
   // -> no_rate_plan; no digits -> invalid_number; no rate -> no_rate;
-  // blocked -> destination_blocked; first chargeable increment not covered by
+  // blocked -> destination_blocked; a guard's blocked prefix ->
+  // guard_blocked_prefix; a dearer rate than the guard's price ->
+  // guard_price_per_minute; first chargeable increment not covered by
   // the callable money (CallableMoney at `at`) -> budget_exhausted when the
   // monthly budget is what binds, else insufficient_funds; else allowed with
   // max_seconds from MaxAffordableSeconds. A denial is a successful Result with

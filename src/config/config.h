@@ -37,6 +37,14 @@ struct BillingSettings {
   bool operator==(const BillingSettings&) const = default;
 };
 
+// Toll-fraud guards, box-wide (docs/BILLING.md "Toll-fraud guards"). Each is
+// off when empty; app turns them into billing::Authorizer::Options.
+struct GuardSettings {
+  std::string max_price_per_minute;  // guards.max_price_per_minute: "3.00"; dearer destinations refused
+  std::string blocked_prefixes;      // guards.blocked_prefixes: "44870,4490,88213": normalised prefixes refused
+  bool operator==(const GuardSettings&) const = default;
+};
+
 // The office's dial-plan habits and the default rate plan (SPEC section 2;
 // docs/RATING.md "Dialled number normalisation"). app maps these onto
 // rating::DialPlanRules; every code is a digit string, empty: rule off.
@@ -82,6 +90,7 @@ struct Config {
   HttpSettings http;
   FreeswitchSettings freeswitch;
   BillingSettings billing;
+  GuardSettings guards;
   RatingSettings rating;
   ExportSettings export_;  // "export" is a keyword-like name in C++ modules
   PostgresSettings postgres;

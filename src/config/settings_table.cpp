@@ -1,8 +1,11 @@
 #include "config/settings_table.h"
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <vector>
+
+#include "base/money.h"
 
 namespace tarifador::config {
 namespace {
@@ -148,6 +151,32 @@ std::string ValidateDialCode(const SettingValue& v) {
   return "must be empty or 1 to " + std::to_string(kMax) + " digits (no \"+\", spaces or dashes)";
 }
 
+// Empty (off) or a non-negative money amount as the API writes it ("3", "0.75").
+std::string ValidateOptionalMoney(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s.empty()) return "";
+  base::Result<base::Money> m = base::Money::Parse(s);
+  if (!m.ok() || m->is_negative()) return "must be empty or an amount such as \"3.00\" (not negative)";
+  return "";
+}
+
+// Empty, or comma-separated prefixes of 1 to 15 digits, at most 1000.
+std::string ValidatePrefixList(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s.empty()) return "";
+  size_t count = 0;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t end = std::min(s.find(',', start), s.size());
+    const std::string_view prefix = std::string_view(s).substr(start, end - start);
+    if (prefix.empty() || prefix.size() > 15 || !IsDigits(prefix) || ++count > 1000) {
+      return "must be empty or up to 1000 comma-separated prefixes of 1 to 15 digits (\"44870,4490\")";
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
 // A rate plan name, as rating::ValidatePlanName accepts it (config does not
 // include rating): 1 to 64 characters from A-Z a-z 0-9 _ - .
 std::string ValidatePlanName(const SettingValue& v) {
@@ -244,6 +273,16 @@ const Setting kSettings[] = {
      "The longest call a backfilled CDR (mod_json_cdr, tarifador cdr import) may bill, in seconds: 60 to "
      "2678400 (31 days). A CDR lasting longer is refused and bills nothing.",
      false, ValidateRange<60, 2'678'400>, TARIFADOR_FIELD(billing.max_call_seconds)},
+    {"guards.max_price_per_minute", SettingType::kString, "TARIFADOR_GUARDS_MAX_PRICE_PER_MINUTE",
+     "Toll-fraud guard: an outbound call to a destination whose rate costs more than this a minute is refused "
+     "(reason guard_price_per_minute), e.g. \"3.00\"; empty: off. docs/BILLING.md \"Toll-fraud guards\".",
+     false, ValidateOptionalMoney, TARIFADOR_FIELD(guards.max_price_per_minute)},
+    {"guards.blocked_prefixes", SettingType::kString, "TARIFADOR_GUARDS_BLOCKED_PREFIXES",
+     "Toll-fraud guard: comma-separated prefixes of the normalised number (country code first, as rates match) "
+     "that outbound calls may never reach, whatever the rate plans say (reason guard_blocked_prefix), e.g. "
+     "premium-rate and known fraud ranges \"44870,4490,88213\"; empty: none. docs/BILLING.md \"Toll-fraud "
+     "guards\".",
+     false, ValidatePrefixList, TARIFADOR_FIELD(guards.blocked_prefixes)},
     {"rating.default_plan", SettingType::kString, "TARIFADOR_RATING_DEFAULT_PLAN",
      "Rate plan used when a quote names none (GET /api/v1/quote, tarifador quote): 1 to 64 characters from A-Z "
      "a-z 0-9 _ - .",

@@ -31,6 +31,11 @@ std::string Message(const store::Alert& a, const nlohmann::json& detail) {
     return who + ": monthly budget of " + DetailText(detail, "budget") + " reached in " + month +
            (DetailText(detail, "mode") == "alert" ? " (alert only: calls go on)" : "; outbound calls are refused");
   }
+  if (a.kind == "guard_tripped") {
+    return "Extension " + DetailText(detail, "caller") + " called " + DetailText(detail, "destination") +
+           ", refused by the toll-fraud guard " + DetailText(detail, "rule") + " (first refusal of " +
+           DetailText(detail, "day") + ")";
+  }
   if (a.kind == "link_down") {
     const std::string why = DetailText(detail, "last_error");
     return "FreeSWITCH event socket " + DetailText(detail, "address") + " down since " + DetailText(detail, "since") +

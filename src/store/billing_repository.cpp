@@ -4,12 +4,14 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
 
+#include "base/local_time.h"
 #include "base/strings.h"
 #include "billing/authorizer.h"
 #include "billing/budget_alerts.h"
@@ -176,6 +178,30 @@ void RaiseBudgetAlerts(SQLite::Database& db, AccountId id, billing::BudgetMonth 
                                    {"mode", billing::BudgetModeName(account->budget_mode)},
                                    {"warn_percent", account->budget_warn_percent}};
     RaiseAlertIn(db, NewAlert{due.kind, due.severity, due.key, id.value, detail.dump()}, at);
+  }
+}
+
+// A call refused by a toll-fraud guard: one alert (and one audit row) per
+// rule, caller and office day, however many calls the rule refuses. Throws
+// SQLite::Exception.
+void RaiseGuardAlert(SQLite::Database& db, const billing::Cdr& cdr, base::Instant started, base::Instant at) {
+  const base::LocalTime day = base::ToLocal(started);
+  char date[16];
+  std::snprintf(date, sizeof date, "%04d-%02d-%02d", day.year, day.month, day.day);
+  const nlohmann::json detail = {
+      {"rule", cdr.deny_reason}, {"caller", cdr.caller}, {"destination", cdr.destination}, {"day", date}};
+  std::optional<int64_t> account;
+  if (cdr.account_id) account = cdr.account_id->value;
+  const bool raised =
+      RaiseAlertIn(db,
+                   NewAlert{"guard_tripped", "critical", "guard:" + cdr.deny_reason + ":" + cdr.caller + ":" + date,
+                            account, detail.dump()},
+                   at);
+  if (raised) {
+    AppendAuditRow(
+        db, AuditEntry{
+                0, at, "billing", "guard.trip", "extension:" + cdr.caller,
+                AuditDetail({{"rule", cdr.deny_reason}, {"destination", cdr.destination}, {"call", cdr.uuid.value}})});
   }
 }
 
@@ -694,6 +720,7 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
     if (cdr.account_id && (out.charged > base::Money() || refused)) {
       RaiseBudgetAlerts(db, *cdr.account_id, billing::BudgetMonthOf(started), refused, at);
     }
+    if (billing::IsGuardReason(cdr.deny_reason)) RaiseGuardAlert(db, cdr, started, at);
 
     SQLite::Statement insert(db, std::string("INSERT INTO cdrs(") + kCdrColumns +
                                      ", billed_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "

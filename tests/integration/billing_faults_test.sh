@@ -46,6 +46,10 @@
 #              the budget's calls go out and are cut where it ends, the rest
 #              are denied budget_exhausted (never insufficient_funds), and the
 #              month's spend (store, API, check) never passes 1.00
+#   guard      guards.blocked_prefixes set through the environment: two calls
+#              to a blocked range are refused guard_blocked_prefix before
+#              any money moves (one guard_tripped alert, one audit row), a
+#              call elsewhere goes out and is billed
 #   race       no socket (event socket only) and a far end that answers at
 #              once: the denied call connects before its uuid_kill lands; its
 #              CDR is billed as answered and keeps its deny_reason as the flag
@@ -664,6 +668,35 @@ scenario_budget() {
   note "ok: spend $spent of 1.00 ($state), $by_budget denied and $cut cut by the budget"
 }
 
+scenario_guard() {
+  new_site guard
+  setup_office 100 1005
+  local blocked=0034906123456 u1=c8000000-0000-4000-8000-000000000001 u2=c8000000-0000-4000-8000-000000000002
+  local u3=c8000000-0000-4000-8000-000000000003
+  {
+    printf '{"at": 0, "caller": "1005", "destination": "%s", "ring": 0.3, "talk": 5, "a_uuid": "%s"}\n' "$blocked" "$u1"
+    printf '{"at": 0.5, "caller": "1005", "destination": "%s", "ring": 0.3, "talk": 5, "a_uuid": "%s"}\n' "$blocked" "$u2"
+    printf '{"at": 1, "caller": "1005", "destination": "%s", "ring": 0.3, "talk": 2, "a_uuid": "%s"}\n' "$DEST" "$u3"
+  } >"$D/calls.jsonl"
+  sim_start --seed 113 --scenario "$D/calls.jsonl" --exit-when-done
+  export TARIFADOR_GUARDS_BLOCKED_PREFIXES=34906
+  serve_on_sim
+  sim_wait 20
+  wait_sql "SELECT count(*) FROM cdrs" 3 10
+  local rows
+  rows=$(sql "SELECT disposition || '/' || deny_reason || '/' || charged_micros FROM cdrs ORDER BY uuid" | tr '\n' ' ')
+  note "CDRs: $rows"
+  [[ "$rows" =~ ^denied/guard_blocked_prefix/0\ denied/guard_blocked_prefix/0\ answered//[1-9][0-9]*\ $ ]] ||
+    fail "CDRs '$rows': not two refused by the guard and one billed"
+  api GET "/api/v1/alerts"
+  [[ "$(grep -o '"kind":"guard_tripped"' "$D/body" | wc -l)" == 1 ]] || fail "not one guard_tripped alert: $(cat "$D/body")"
+  [[ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'guard.trip'")" == 1 ]] || fail "not one guard.trip audit row"
+  ledger_consistent "$ACCOUNT_ID" 100000000
+  serve_stop
+  store_check
+  note "ok: two calls to 34906 refused by the guard (one alert), the third billed"
+}
+
 scenario_race() {
   new_site race
   setup_office 0.05 1001 # less than the first second (0.10): denied
@@ -688,7 +721,8 @@ scenario_race() {
   note "ok: a denied call that connected anyway was billed as answered, flagged insufficient_funds"
 }
 
-ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race hook budget)
+ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race hook budget
+  guard)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do

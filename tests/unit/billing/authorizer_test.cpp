@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "billing/call_control.h"
 #include "unit/billing/billing_fixtures.h"
 #include "unit/billing/fake_repository.h"
 
@@ -182,4 +183,40 @@ TEST_CASE("Denial reasons map to clear hangup causes", "[billing][authorizer]") 
   CHECK(HangupCauseFor(AuthorizationReason::kNoRate) == "NO_ROUTE_DESTINATION");
   CHECK(HangupCauseFor(AuthorizationReason::kDestinationBlocked) == "OUTGOING_CALL_BARRED");
   CHECK(HangupCauseFor(AuthorizationReason::kUnknownExtension) == "OUTGOING_CALL_BARRED");
+}
+
+TEST_CASE("Toll-fraud guards refuse blocked ranges and dear destinations before money", "[billing][authorizer]") {
+  AuthorizerSetup s;
+  Authorizer::Options options;
+  options.default_plan = "retail";
+  options.max_price_per_minute = M("0.75");
+  options.blocked_prefixes = {"4420794", "1900"};
+  const Authorizer guarded(s.repo, s.rates, rating::NumberNormaliser(), options);
+  struct Row {
+    const char* caller;
+    const char* destination;
+    const char* reason;
+  };
+  const Row rows[] = {
+      {"1001", "442079460958", "guard_blocked_prefix"},    // the range, whatever the plan says
+      {"1001", "00442079460958", "guard_blocked_prefix"},  // matched on the normalised number
+      {"1001", "447700900123", "guard_price_per_minute"},  // 1.00 a minute > 0.75
+      {"1001", "+449001234", "destination_blocked"},       // the plan's own block comes first
+      {"1001", "1004", "internal"},                        // extensions are never guarded
+      {"1001", "442012345678", "ok"},                      // 0.60 a minute, not in the range
+      {"1001", "19005551234", "guard_blocked_prefix"},
+      {"1004", "442079460958", "guard_blocked_prefix"},  // before money: the guard is the reason
+  };
+  for (const Row& r : rows) {
+    INFO(r.caller << " -> " << r.destination);
+    auto a = guarded.Authorize(r.caller, r.destination, kAt);
+    REQUIRE(a.ok());
+    CHECK(std::string(a->reason_name()) == r.reason);
+    CHECK(a->allowed == (std::string(r.reason) == "ok" || std::string(r.reason) == "internal"));
+    if (IsGuardReason(a->reason_name())) CHECK(HangupCauseFor(a->reason) == kCauseBarred);
+  }
+  CHECK(IsGuardReason("guard_price_per_minute"));
+  CHECK_FALSE(IsGuardReason("budget_exhausted"));
+  // Without guards the same calls go by the plan and the money.
+  CHECK(std::string(s.authorizer->Authorize("1001", "442079460958", kAt)->reason_name()) == "ok");
 }

@@ -6,10 +6,12 @@
 #include "billing/account.h"
 #include "billing/budget_alerts.h"
 #include "billing/ledger.h"
+#include "test_support/office_zone.h"
 #include "unit/billing/tracker_setup.h"
 
 using namespace tarifador;
 using namespace tarifador::billing;
+using test_support::OfficeZone;
 using testing::ALeg;
 using testing::kSecond;
 using testing::kT0us;
@@ -24,13 +26,6 @@ base::Instant Utc(const char* iso) {
   REQUIRE(t.ok());
   return *t;
 }
-
-// Sets the office time zone for one test and puts the previous one back.
-struct OfficeZone {
-  std::string previous = base::OfficeTimeZoneName();
-  explicit OfficeZone(const char* tz) { REQUIRE(base::SetOfficeTimeZone(tz).ok()); }
-  ~OfficeZone() { (void)base::SetOfficeTimeZone(previous); }
-};
 
 Account WithBudget(const char* budget, BudgetMonth spent_month, const char* spent) {
   Account a;

@@ -64,6 +64,7 @@ constexpr const char* kFullConfig = R"(
   "freeswitch": {"host": "10.0.0.5", "port": 8022, "password": "s3cret", "json_cdr_dir": "/var/spool/json_cdr",
                  "socket_listen": "127.0.0.1:8084"},
   "billing": {"debit_interval": 30, "when_down": "allow", "max_call_seconds": 7200},
+  "guards": {"max_price_per_minute": "3.00", "blocked_prefixes": "44870,4490"},
   "rating": {
     "default_plan": "retail",
     "outside_line_code": "9",
@@ -153,6 +154,8 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   CHECK(c->billing.debit_interval == 30);
   CHECK(c->billing.when_down == "allow");
   CHECK(c->billing.max_call_seconds == 7200);
+  CHECK(c->guards.max_price_per_minute == "3.00");
+  CHECK(c->guards.blocked_prefixes == "44870,4490");
   CHECK(c->rating.default_plan == "retail");
   CHECK(c->rating.outside_line_code == "9");
   CHECK(c->rating.international_prefix == "011");
@@ -225,6 +228,8 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_BILLING_DEBIT_INTERVAL", "3600"},
       {"TARIFADOR_BILLING_WHEN_DOWN", "allow"},
       {"TARIFADOR_BILLING_MAX_CALL_SECONDS", "600"},
+      {"TARIFADOR_GUARDS_MAX_PRICE_PER_MINUTE", "1.5"},
+      {"TARIFADOR_GUARDS_BLOCKED_PREFIXES", "1900"},
       {"TARIFADOR_RATING_DEFAULT_PLAN", "staff"},
       {"TARIFADOR_RATING_OUTSIDE_LINE_CODE", "0"},
       {"TARIFADOR_RATING_INTERNATIONAL_PREFIX", ""},
@@ -268,6 +273,7 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
     "http": {"listen": "0.0.0.0:99999", "lisen": "x", "max_body_bytes": 10},
     "freeswitch": {"port": "8021", "password": "two\nlines"},
     "billing": {"debit_interval": 4, "when_down": "maybe"},
+    "guards": {"max_price_per_minute": "-1", "blocked_prefixes": "44,,49"},
     "postgres": {"enabled": "yes"},
     "colour": "blue"
   })";
@@ -289,6 +295,8 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
       "bad.json: freeswitch.password = \"********\": must not contain line breaks",
       "bad.json: billing.debit_interval = 4: must be between 5 and 3600",
       "bad.json: billing.when_down = \"maybe\": must be \"deny\" or \"allow\"",
+      "bad.json: guards.max_price_per_minute = \"-1\": must be empty or an amount",
+      "bad.json: guards.blocked_prefixes = \"44,,49\": must be empty or up to 1000 comma-separated prefixes",
       "bad.json: postgres.enabled = \"yes\": expected a boolean, got a string",
       "bad.json: colour = \"blue\": unknown key",
       "environment TARIFADOR_FREESWITCH_HOST: freeswitch.host = \"bad host\": expected a host name",
@@ -298,7 +306,7 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
     INFO(e);
     CHECK(Contains(m, e));
   }
-  CHECK(Contains(m, "(14 problems)"));
+  CHECK(Contains(m, "(16 problems)"));
   CHECK(CountLines(m) == expected.size());  // one line per problem after the heading
   CHECK_FALSE(Contains(m, "two"));          // a secret is never echoed
 }

@@ -17,6 +17,7 @@
 #include "store/alert_store.h"
 #include "store/check.h"
 #include "store/migrations.h"
+#include "test_support/office_zone.h"
 #include "test_support/temp_dir.h"
 #include "unit/billing/billing_fixtures.h"
 #include "unit/billing/strict_call_control.h"
@@ -703,8 +704,7 @@ base::Instant UtcInstant(const char* iso) {
 
 TEST_CASE("A monthly budget limits concurrent reservations and counts charges by the call's month",
           "[store][billing][budget]") {
-  const std::string zone = base::OfficeTimeZoneName();
-  REQUIRE(base::SetOfficeTimeZone("Europe/Madrid").ok());
+  test_support::OfficeZone zone("Europe/Madrid");
   Store s;
   const AccountId id = s.Account("Sales");
   s.Recharge(id, "100");
@@ -755,7 +755,6 @@ TEST_CASE("A monthly budget limits concurrent reservations and counts charges by
   const store::CheckResult tampered = NamedCheckOf(s.path, "budget_spend");
   CHECK_FALSE(tampered.ok);
   CHECK(tampered.detail == "account 1 month 2027-01: budget spend 3.000001 but its calls were charged 3.0000");
-  REQUIRE(base::SetOfficeTimeZone(zone).ok());
 }
 
 TEST_CASE("Account changes are checked, audited and keep names unique", "[store][billing][budget]") {
@@ -789,8 +788,7 @@ TEST_CASE("Account changes are checked, audited and keep names unique", "[store]
 }
 
 TEST_CASE("The budget migration counts the calls billed before it", "[store][billing][budget]") {
-  const std::string zone = base::OfficeTimeZoneName();
-  REQUIRE(base::SetOfficeTimeZone("UTC").ok());
+  test_support::OfficeZone zone("UTC");
   test_support::TempDir dir;
   SQLite::Database db(dir.path() + "/old.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   MigrateBefore(db, 11);
@@ -817,13 +815,11 @@ TEST_CASE("The budget migration counts the calls billed before it", "[store][bil
   CHECK(db.execAndGet("SELECT group_concat(month || ':' || spent_micros, ' ') FROM budget_spend").getString() ==
         "202611:1000000 202612:2500000");
   CHECK(db.execAndGet("SELECT budget_mode || budget_warn_percent FROM accounts").getString() == "block80");
-  REQUIRE(base::SetOfficeTimeZone(zone).ok());
 }
 
 TEST_CASE("Budget alerts are raised once, in the charge's transaction, and acknowledged once",
           "[store][billing][budget]") {
-  const std::string zone = base::OfficeTimeZoneName();
-  REQUIRE(base::SetOfficeTimeZone("UTC").ok());
+  test_support::OfficeZone zone("UTC");
   Store s;
   store::AlertStore alerts(*s.writer, *s.reads);
   const AccountId id = s.Account("Sales");
@@ -881,5 +877,31 @@ TEST_CASE("Budget alerts are raised once, in the charge's transaction, and ackno
   auto page = alerts.List(false, 0, 2);
   REQUIRE(page->size() == 2);
   CHECK(alerts.List(false, page->back().id, 10)->size() == 1);
-  REQUIRE(base::SetOfficeTimeZone(zone).ok());
+}
+
+TEST_CASE("A call refused by a toll-fraud guard raises one alert per rule, caller and day, audited",
+          "[store][billing][budget]") {
+  test_support::OfficeZone zone("UTC");
+  Store s;
+  store::AlertStore alerts(*s.writer, *s.reads);
+  const AccountId id = s.Account("Sales");
+  const auto refuse = [&](const std::string& uuid, const char* reason, int64_t start_s) {
+    billing::Cdr cdr = MakeCdr(uuid, id, "0");
+    cdr.deny_reason = reason;
+    cdr.disposition = billing::Disposition::kDenied;
+    cdr.start_us = start_s * 1'000'000;
+    REQUIRE(s.repo->BillCall(cdr, kAt).ok());
+  };
+  refuse("g-1", "guard_blocked_prefix", 1'700'000'000);
+  refuse("g-2", "guard_blocked_prefix", 1'700'000'100);  // the same day: no second alert
+  refuse("g-3", "guard_price_per_minute", 1'700'000'200);
+  refuse("g-4", "guard_blocked_prefix", 1'700'100'000);  // the next day
+  refuse("g-5", "insufficient_funds", 1'700'000'300);    // not a guard
+  auto all = alerts.List(false, 0, 10);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 3);
+  CHECK(all->back().kind == "guard_tripped");
+  CHECK(all->back().detail ==
+        R"({"caller":"1001","day":"2023-11-14","destination":"00442079460958","rule":"guard_blocked_prefix"})");
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'guard.trip' AND actor = 'billing'") == 3);
 }

@@ -17,6 +17,10 @@ function sentence(a) {
     return `${d.account}: monthly budget of ${money(d.budget)} reached in ${d.month}` +
       (d.mode === 'alert' ? ' (alert only: calls go on).' : '; outbound calls are refused until next month or a higher budget.');
   }
+  if (a.kind === 'guard_tripped') {
+    const rule = { guard_blocked_prefix: 'a blocked number range', guard_price_per_minute: 'a destination above the price limit' }[d.rule] || d.rule;
+    return `Extension ${d.caller} called ${d.destination}: refused, ${rule} (toll-fraud guard; first refusal of ${d.day}).`;
+  }
   if (a.kind === 'link_down') {
     return `FreeSWITCH event socket ${d.address} down since ${when(d.since)}${d.last_error ? `: ${d.last_error}` : ''}; calls are not billed live until it is back.`;
   }
