@@ -694,9 +694,11 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
     // The budget month is the call's (its start, in the office time zone),
     // as the reports count it.
     const base::Instant started = cdr.start_us > 0 ? base::Instant::FromMicros(cdr.start_us) : at;
+    bool has_budget = false;
     if (cdr.cost > base::Money()) {
       auto account = GetAccountIn(db, *cdr.account_id);
       if (!account.ok()) return account.status().WithContext(context);
+      has_budget = account->monthly_budget.has_value();
       out.charged = billing::ChargeableAmount(*account, cdr.cost);
       if (out.charged > base::Money()) {
         billing::Movement charge{*cdr.account_id,
@@ -714,10 +716,11 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
       }
     }
     // The budget's alerts, in the charge's transaction: crossed by this
-    // charge, or a call refused or cut for the budget.
+    // charge, or a call refused or cut for the budget. Accounts without a
+    // budget (most) read nothing more.
     const bool refused =
         cdr.deny_reason == billing::AuthorizationReasonName(billing::AuthorizationReason::kBudgetExhausted);
-    if (cdr.account_id && (out.charged > base::Money() || refused)) {
+    if (cdr.account_id && ((has_budget && out.charged > base::Money()) || refused)) {
       RaiseBudgetAlerts(db, *cdr.account_id, billing::BudgetMonthOf(started), refused, at);
     }
     if (billing::IsGuardReason(cdr.deny_reason)) RaiseGuardAlert(db, cdr, started, at);
