@@ -853,7 +853,7 @@ TEST_CASE("Budget alerts are raised once, in the charge's transaction, and ackno
   bill("u-5", "0", "budget_exhausted");
   CHECK(*alerts.OpenCount() == 2);
   CHECK(alerts.List(true, 0, 10)->at(0).kind == "budget_reached");
-  // A failed charge raises nothing: the alert belongs to the charge's transaction.
+  // A replayed CDR (refused: already billed) raises nothing again.
   CHECK_FALSE(s.repo->BillCall(MakeCdr("u-3", id, "5"), kAt).ok());
   CHECK(*alerts.OpenCount() == 2);
 

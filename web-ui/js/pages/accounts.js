@@ -35,16 +35,19 @@ function budgetText(b) {
   return `${money(b.left)} of ${money(b.budget)} left (${b.used_percent} %)`;
 }
 
+// The budget as the form shows it: "150" for "150.0000", "" for none.
+const budgetField = (account) => (account.monthly_budget ? String(account.monthly_budget).replace(/\.?0+$/, '') : '');
+
 // The account's monthly budget: what is spent, held and left this month, and
 // (admins) the form that sets it (PATCH /api/v1/accounts/{id}).
 function Budget({ account, canEdit, onDone }) {
   const b = account.budget;
-  const [budget, setBudget] = useState(account.monthly_budget ? String(account.monthly_budget).replace(/\.?0+$/, '') : '');
+  const [budget, setBudget] = useState(budgetField(account));
   const [mode, setMode] = useState(account.budget_mode || 'block');
   const [warn, setWarn] = useState(String(account.budget_warn_percent || 80));
   const { busy, error, done, submit } = useSubmit();
   useEffect(() => {
-    setBudget(account.monthly_budget ? String(account.monthly_budget).replace(/\.?0+$/, '') : '');
+    setBudget(budgetField(account));
     setMode(account.budget_mode || 'block');
     setWarn(String(account.budget_warn_percent || 80));
   }, [account.id]);
