@@ -84,13 +84,29 @@ if [ "${CI:-}" = "true" ] && grep -q "(Skipped)" "$log"; then
   grep "(Skipped)" "$log" >&2
   status=1
 fi
-# One closing line for both runs: "test.sh: N passed, M failed".
-total=0
+# One closing line for both runs: "test.sh: N passed, M failed", counting
+# each Catch2 case of a unit shard ("http 3/9 (14 cases)") and each other test
+# once; a failing shard counts once, and its output names the failing case.
+passed=0
 failed=0
-while read -r t f; do
-  total=$((total + t))
-  failed=$((failed + f))
-done < <(sed -nE 's/^[0-9]+% tests passed, ([0-9]+) tests? failed out of ([0-9]+).*/\2 \1/p' "$log")
+skipped=0
+while read -r line; do
+  if [[ "$line" =~ Skipped ]]; then
+    skipped=$((skipped + 1))
+  elif [[ "$line" =~ \ Passed\ + ]]; then
+    if [[ "$line" =~ \(([0-9]+)\ cases\) ]]; then
+      passed=$((passed + BASH_REMATCH[1]))
+    else
+      passed=$((passed + 1))
+    fi
+  else
+    failed=$((failed + 1))
+  fi
+done < <(grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: ' "$log")
 echo "test.sh: $(elapsed) in all"
-echo "test.sh: $((total - failed)) passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then echo "test.sh: $passed passed, $failed failed, $skipped skipped"; else echo "test.sh: $passed passed, $failed failed"; fi
+if [ "$passed" -eq 0 ]; then
+  echo "test.sh: FAIL: no test ran" >&2
+  status=1
+fi
 exit "$status"
