@@ -10,14 +10,15 @@
 #include <string_view>
 
 #include "test_support/prerequisite.h"
+#include "test_support/source_dir.h"
 
 namespace tarifador::test_support {
 
-// TARIFADOR_SOURCE_DIR + "/" + relative. Appended piece by piece: GCC 12 at
-// -O2 with _FORTIFY_SOURCE reports a false -Warray-bounds on
-// std::string(LITERAL) + "..." chains.
+// SourceDir() + "/" + relative. Appended piece by piece: GCC 12 at -O2 with
+// _FORTIFY_SOURCE reports a false -Warray-bounds on std::string(LITERAL) +
+// "..." chains.
 inline std::string SourcePath(std::string_view relative) {
-  std::string path = TARIFADOR_SOURCE_DIR;
+  std::string path = SourceDir();
   path += '/';
   path += relative;
   return path;

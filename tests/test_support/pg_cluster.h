@@ -1,7 +1,7 @@
 #pragma once
 // A real, throw-away PostgreSQL server for tests and benchmarks: a C++ face
 // for tests/test_support/pg_cluster.sh (initdb + pg_ctl in a temp dir on a
-// free loopback port; works as root and non-root). Needs TARIFADOR_SOURCE_DIR.
+// free loopback port; works as root and non-root).
 //
 //   auto pg = PgCluster::Start();
 //   if (!pg) { WARN(PgCluster::skip_reason()); return; }   // binaries absent
@@ -16,6 +16,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "test_support/fixtures.h"
 
 namespace tarifador::test_support {
 
@@ -77,7 +79,7 @@ class PgCluster {
     if (rc != 0) throw std::runtime_error(std::string("pg_cluster.sh ") + what + " failed");
   }
   static int Run(const std::string& args, std::string* out) {
-    return Shell("bash " TARIFADOR_SOURCE_DIR "/tests/test_support/pg_cluster.sh " + args, out);
+    return Shell("bash " + SourcePath("tests/test_support/pg_cluster.sh") + " " + args, out);
   }
   static int Shell(const std::string& cmd, std::string* out) {
     FILE* p = popen(cmd.c_str(), "r");
