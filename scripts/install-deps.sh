@@ -12,7 +12,7 @@ level=${1:---ci}
 build=(
   cmake ninja-build g++ make pkg-config git ccache dpkg-dev
   libsqlite3-dev libsqlitecpp-dev libmicrohttpd-dev libcpp-httplib-dev nlohmann-json3-dev
-  libpq-dev libsodium-dev libssl-dev
+  libpq-dev libsodium-dev libssl-dev libcurl4-openssl-dev
 )
 test=(
   # unit tests under ASan+UBSan and the libFuzzer targets (one clang tree)
@@ -30,6 +30,8 @@ test=(
   chromium chromium-driver python3-selenium
   # the CSV export's spreadsheet test: headless LibreOffice Calc (soffice)
   libreoffice-calc-nogui
+  # alert e-mail is delivered to a real SMTP server with STARTTLS (aiosmtpd)
+  python3-aiosmtpd
 )
 ci=(
   # style and shell checks

@@ -64,6 +64,7 @@ CallBilling::CallBilling(Key, const config::Config& cfg, store::Writer& writer, 
       reads_(cfg.StorePath()),
       repository_(writer, reads_),
       alerts_(writer, reads_),
+      alert_outbox_(writer, reads_),
       cdr_query_(reads_) {}
 
 CallBilling::~CallBilling() { Stop(); }
@@ -144,6 +145,7 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
   });
   cb->services_->cdrs = &cb->cdr_query_;
   cb->services_->alerts = &cb->alerts_;
+  cb->services_->alert_outbox = &cb->alert_outbox_;
 
   readiness.Add("freeswitch", [self]() -> base::Status {
     const esl::LinkStatus s = self->client_->status();

@@ -29,6 +29,7 @@
 #include "http/readiness.h"
 #include "http/services.h"
 #include "rating/rate_book.h"
+#include "store/alert_outbox.h"
 #include "store/alert_store.h"
 #include "store/billing_repository.h"
 #include "store/cdr_query.h"
@@ -68,6 +69,7 @@ class CallBilling {
   // The CDR file spool, or nullptr when freeswitch.json_cdr_dir is empty.
   CdrSpool* spool() { return spool_.get(); }
   esl::Client& esl_client() { return *client_; }
+  store::AlertOutbox& alert_outbox() { return alert_outbox_; }
   // The dialplan's outbound socket, or nullptr when freeswitch.socket_listen is empty.
   esl::OutboundServer* dialplan_socket() { return socket_.get(); }
 
@@ -95,6 +97,7 @@ class CallBilling {
   store::ReadPool reads_;
   store::BillingRepository repository_;
   store::AlertStore alerts_;
+  store::AlertOutbox alert_outbox_;
   store::CdrQuery cdr_query_;
   std::unique_ptr<billing::Authorizer> authorizer_;
   EslCallControl control_;

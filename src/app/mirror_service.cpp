@@ -1,7 +1,6 @@
 #include "app/mirror_service.h"
 
-#include <unistd.h>
-
+#include "app/site_id.h"
 #include "base/log.h"
 #include "config/settings_table.h"
 #include "store/outbox_store.h"
@@ -15,17 +14,6 @@ class MirrorWorker {};
 #endif
 
 namespace tarifador::app {
-namespace {
-
-// site_id, or the host name when it is empty (config.h).
-[[maybe_unused]] std::string SiteIdOf(const config::Config& cfg) {
-  if (!cfg.site_id.empty()) return cfg.site_id;
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "unknown";
-  return host;
-}
-
-}  // namespace
 
 base::Result<std::unique_ptr<MirrorService>> MirrorService::Start(const config::Config& cfg, store::Writer& writer,
                                                                   [[maybe_unused]] const base::Clock& clock,

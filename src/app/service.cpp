@@ -107,6 +107,8 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
       *svc->writer_, *svc->clock_, [b = svc->billing_.get()] { return b->esl_client().status(); },
       AlertWatch::Options{});
   svc->alert_watch_->Start();
+  // Alerts to people (docs/ALERTS.md "Delivery"): e-mail and webhooks.
+  svc->alert_delivery_ = AlertDelivery::Start(cfg, svc->billing_->alert_outbox(), *svc->clock_, *svc->steady_);
 
   // Readiness (SPEC section 10): store writable, rate plans loaded, ESL link up.
   // The store probe goes through the writer's queue: /readyz never takes a
@@ -151,7 +153,8 @@ int Service::http_port() const { return server_ ? server_->port() : 0; }
 void Service::Stop() {
   // Reverse order of start: nothing may use the store after the server stops.
   if (server_) server_->Stop();
-  if (alert_watch_) alert_watch_->Stop();  // before billing: it reads the link's status
+  if (alert_watch_) alert_watch_->Stop();        // before billing: it reads the link's status
+  if (alert_delivery_) alert_delivery_->Stop();  // before the writer: it marks deliveries through it
   if (billing_) billing_->Stop();
   if (retention_) retention_->Stop();  // before the writer: it deletes through it
   if (export_) export_->Stop();

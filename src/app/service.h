@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "app/alert_delivery.h"
 #include "app/alert_watch.h"
 #include "app/call_billing.h"
 #include "app/cdr_retention_service.h"
@@ -97,12 +98,13 @@ class Service {
   std::unique_ptr<store::UserStore> users_;
   std::unique_ptr<store::AuditStore> audit_;
   rating::RateBookHolder rate_book_;
-  std::unique_ptr<http::RatingServices> rating_;  // borrows rate_book_ and writer_
-  std::unique_ptr<CallBilling> billing_;          // borrows writer_, rate_book_, metrics_, readiness_
-  std::unique_ptr<MirrorService> mirror_;         // borrows writer_, metrics_
-  std::unique_ptr<ExportService> export_;         // the CSV export scheduler
-  std::unique_ptr<RetentionService> retention_;   // borrows writer_, metrics_
-  std::unique_ptr<AlertWatch> alert_watch_;       // borrows writer_, billing_
+  std::unique_ptr<http::RatingServices> rating_;   // borrows rate_book_ and writer_
+  std::unique_ptr<CallBilling> billing_;           // borrows writer_, rate_book_, metrics_, readiness_
+  std::unique_ptr<MirrorService> mirror_;          // borrows writer_, metrics_
+  std::unique_ptr<ExportService> export_;          // the CSV export scheduler
+  std::unique_ptr<RetentionService> retention_;    // borrows writer_, metrics_
+  std::unique_ptr<AlertWatch> alert_watch_;        // borrows writer_, billing_
+  std::unique_ptr<AlertDelivery> alert_delivery_;  // borrows billing_'s outbox
   std::unique_ptr<http::Server> server_;
 };
 

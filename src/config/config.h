@@ -76,6 +76,17 @@ struct PostgresSettings {
   bool operator==(const PostgresSettings&) const = default;
 };
 
+// Alert delivery by e-mail (docs/ALERTS.md "Delivery"); recipients, webhooks
+// included, live in the store.
+struct AlertSettings {
+  std::string smtp_url;       // alerts.smtp_url: "smtp://host:587" (STARTTLS required) | "smtps://host:465"; "": off
+  std::string smtp_username;  // alerts.smtp_username
+  std::string smtp_password;  // alerts.smtp_password (secret)
+  std::string smtp_from;      // alerts.smtp_from: the sender address
+  std::string ca_file;        // alerts.ca_file: PEM CAs for the mail server and webhooks; "": the system's
+  bool operator==(const AlertSettings&) const = default;
+};
+
 // CDR retention (docs/OPERATIONS.md "CDR retention").
 struct RetentionSettings {
   int64_t cdr_days = 0;  // retention.cdr_days: prune CDRs this many days old once exported and mirrored; 0: never
@@ -94,6 +105,7 @@ struct Config {
   RatingSettings rating;
   ExportSettings export_;  // "export" is a keyword-like name in C++ modules
   PostgresSettings postgres;
+  AlertSettings alerts;
   RetentionSettings retention;
 
   // The SQLite store file inside data_dir.

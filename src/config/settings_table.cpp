@@ -177,6 +177,32 @@ std::string ValidatePrefixList(const SettingValue& v) {
   return "";
 }
 
+// Empty (no e-mail), or an smtp:// (STARTTLS required) or smtps:// URL with a
+// host, in one line.
+std::string ValidateSmtpUrl(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s.empty()) return "";
+  const bool scheme = s.rfind("smtp://", 0) == 0 || s.rfind("smtps://", 0) == 0;
+  const size_t host = s.find("://") + 3;
+  if (!scheme || host >= s.size() || s.find_first_of("\r\n ") != std::string::npos) {
+    return "must be empty or a URL such as \"smtp://mail.example.com:587\" (STARTTLS) or "
+           "\"smtps://mail.example.com:465\"";
+  }
+  return "";
+}
+
+// Empty, or one e-mail address: something@host, in one line, no spaces or <>.
+std::string ValidateOptionalMailAddress(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s.empty()) return "";
+  const size_t at = s.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= s.size() || s.size() > 254 ||
+      s.find_first_of(" <>\r\n,;") != std::string::npos) {
+    return "must be empty or one e-mail address such as \"tarifador@example.com\"";
+  }
+  return "";
+}
+
 // A rate plan name, as rating::ValidatePlanName accepts it (config does not
 // include rating): 1 to 64 characters from A-Z a-z 0-9 _ - .
 std::string ValidatePlanName(const SettingValue& v) {
@@ -341,6 +367,23 @@ const Setting kSettings[] = {
      "Longest wait between mirror retries while PostgreSQL is unreachable (the wait doubles from 1 s, "
      "with jitter). 1 to 3600.",
      false, ValidateRange<1, 3600>, TARIFADOR_FIELD(postgres.retry_max_seconds)},
+    {"alerts.smtp_url", SettingType::kString, "TARIFADOR_ALERTS_SMTP_URL",
+     "Mail server for alert e-mail: \"smtp://host:587\" (STARTTLS is required: a server that does not offer it "
+     "gets nothing) or \"smtps://host:465\"; empty: no e-mail. Recipients are added in the API "
+     "(/api/v1/alert-recipients). docs/ALERTS.md \"Delivery\".",
+     false, ValidateSmtpUrl, TARIFADOR_FIELD(alerts.smtp_url)},
+    {"alerts.smtp_username", SettingType::kString, "TARIFADOR_ALERTS_SMTP_USERNAME",
+     "User name for the mail server's login; empty: no login.", false, ValidateSingleLine,
+     TARIFADOR_FIELD(alerts.smtp_username)},
+    {"alerts.smtp_password", SettingType::kString, "TARIFADOR_ALERTS_SMTP_PASSWORD",
+     "Password for the mail server's login.", true, ValidateSingleLine, TARIFADOR_FIELD(alerts.smtp_password)},
+    {"alerts.smtp_from", SettingType::kString, "TARIFADOR_ALERTS_SMTP_FROM",
+     "Sender address of alert e-mail, e.g. \"tarifador@example.com\"; needed with alerts.smtp_url.", false,
+     ValidateOptionalMailAddress, TARIFADOR_FIELD(alerts.smtp_from)},
+    {"alerts.ca_file", SettingType::kString, "TARIFADOR_ALERTS_CA_FILE",
+     "PEM file of the certificate authorities that the mail server and HTTPS webhook receivers are checked "
+     "against (absolute path); empty: the system's (ca-certificates).",
+     false, ValidateOptionalAbsolutePath, TARIFADOR_FIELD(alerts.ca_file)},
     {"retention.cdr_days", SettingType::kInteger, "TARIFADOR_RETENTION_CDR_DAYS",
      "Delete CDRs that ended more than this many days ago (24-hour days), but only once a successful scheduled "
      "export covers them and the PostgreSQL mirror (when on) has them; checked at start and daily. 0: keep every "

@@ -7,42 +7,13 @@
 #include "base/log.h"
 #include "http/billing_fields.h"
 #include "http/json_body.h"
+#include "store/alert_text.h"
 
 namespace tarifador::http {
 namespace {
 
 constexpr int64_t kDefaultAlerts = 100;
 constexpr int64_t kMaxAlerts = 1000;
-
-std::string DetailText(const nlohmann::json& detail, const char* key) {
-  return detail.contains(key) && detail.at(key).is_string() ? detail.at(key).get<std::string>() : std::string();
-}
-
-// The English sentence of an alert, from the figures it was raised with (the
-// web UI writes its own, in the reader's language).
-std::string Message(const store::Alert& a, const nlohmann::json& detail) {
-  const std::string who = DetailText(detail, "account");
-  const std::string month = DetailText(detail, "month");
-  if (a.kind == "budget_warning") {
-    return who + ": " + DetailText(detail, "spent") + " of the monthly budget of " + DetailText(detail, "budget") +
-           " spent in " + month;
-  }
-  if (a.kind == "budget_reached") {
-    return who + ": monthly budget of " + DetailText(detail, "budget") + " reached in " + month +
-           (DetailText(detail, "mode") == "alert" ? " (alert only: calls go on)" : "; outbound calls are refused");
-  }
-  if (a.kind == "guard_tripped") {
-    return "Extension " + DetailText(detail, "caller") + " called " + DetailText(detail, "destination") +
-           ", refused by the toll-fraud guard " + DetailText(detail, "rule") + " (first refusal of " +
-           DetailText(detail, "day") + ")";
-  }
-  if (a.kind == "link_down") {
-    const std::string why = DetailText(detail, "last_error");
-    return "FreeSWITCH event socket " + DetailText(detail, "address") + " down since " + DetailText(detail, "since") +
-           (why.empty() ? "" : ": " + why) + "; calls are not billed live until it is back";
-  }
-  return a.kind;
-}
 
 nlohmann::json AlertJson(const store::Alert& a) {
   base::Result<nlohmann::json> detail = base::ParseJson(a.detail);
@@ -52,7 +23,7 @@ nlohmann::json AlertJson(const store::Alert& a) {
           {"severity", a.severity},
           {"account_id", a.account_id ? nlohmann::json(*a.account_id) : nlohmann::json()},
           {"detail", d},
-          {"message", Message(a, d)},
+          {"message", store::DescribeAlert(a, "en").sentence},
           {"created_at", base::FormatIso8601(a.created_at)},
           {"acknowledged_at",
            a.acknowledged_at ? nlohmann::json(base::FormatIso8601(*a.acknowledged_at)) : nlohmann::json()},

@@ -1,6 +1,7 @@
 #include "http/route_table.h"
 
 #include "http/alert_handlers.h"
+#include "http/alert_recipient_handlers.h"
 #include "http/auth_handlers.h"
 #include "http/billing_handlers.h"
 #include "http/cdr_handlers.h"
@@ -96,6 +97,12 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/api/v1/alerts", Access::kViewer, HandleListAlerts, "alerts, newest first (open ones by default)"},
     {Method::kPost, "/api/v1/alerts/{id}/acknowledge", Access::kOperator, HandleAcknowledgeAlert,
      "acknowledge an alert"},
+    {Method::kGet, "/api/v1/alert-recipients", Access::kAdmin, HandleListAlertRecipients,
+     "who receives alerts by e-mail or webhook, and how deliveries stand"},
+    {Method::kPost, "/api/v1/alert-recipients", Access::kAdmin, HandleAddAlertRecipient,
+     "add an e-mail or webhook recipient of alerts"},
+    {Method::kDelete, "/api/v1/alert-recipients/{id}", Access::kAdmin, HandleRemoveAlertRecipient,
+     "remove an alert recipient"},
 
     // CDRs and reports (docs/API.md "CDRs and reports").
     {Method::kGet, "/api/v1/cdrs", Access::kViewer, HandleSearchCdrs, "search CDRs, newest first, paginated"},

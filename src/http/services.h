@@ -22,6 +22,7 @@
 #include "http/readiness.h"
 #include "rating/number_normaliser.h"
 #include "rating/rate_book.h"
+#include "store/alert_outbox.h"
 #include "store/alert_store.h"
 #include "store/audit_store.h"
 #include "store/cdr_query.h"
@@ -150,6 +151,8 @@ struct BillingServices {
   const store::CdrQuery* cdrs = nullptr;
   // Alerts: listed and acknowledged (null: those routes answer 503).
   store::AlertStore* alerts = nullptr;
+  // Alert recipients and deliveries (null: those routes answer 503).
+  store::AlertOutbox* alert_outbox = nullptr;
 };
 
 // What the live-update and settings routes use, set by app (or a test).

@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "store/alert_outbox.h"
 #include "store/audit_store.h"
 
 namespace tarifador::store {
@@ -22,14 +23,14 @@ Alert ReadAlert(SQLite::Statement& st) {
   return a;
 }
 
+}  // namespace
+
 base::Result<Alert> GetAlertIn(SQLite::Database& db, int64_t id) {
   SQLite::Statement st(db, std::string("SELECT ") + kColumns + " FROM alerts WHERE id = ?");
   st.bind(1, id);
   if (!st.executeStep()) return base::NotFound("no alert " + std::to_string(id));
   return ReadAlert(st);
 }
-
-}  // namespace
 
 bool RaiseAlertIn(SQLite::Database& db, const NewAlert& alert, base::Instant at) {
   SQLite::Statement st(db,
@@ -45,7 +46,9 @@ bool RaiseAlertIn(SQLite::Database& db, const NewAlert& alert, base::Instant at)
   }
   st.bind(5, alert.detail.empty() ? std::string("{}") : alert.detail);
   st.bind(6, static_cast<int64_t>(at.micros()));
-  return st.exec() == 1;
+  if (st.exec() != 1) return false;
+  QueueDeliveriesIn(db, db.getLastInsertRowid(), alert.kind, at);
+  return true;
 }
 
 base::Result<std::vector<Alert>> AlertStore::List(bool open_only, int64_t before_id, int64_t limit) {

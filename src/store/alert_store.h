@@ -44,6 +44,10 @@ struct NewAlert {
 // Inside the caller's transaction. Throws SQLite::Exception.
 bool RaiseAlertIn(SQLite::Database& db, const NewAlert& alert, base::Instant at);
 
+// The alert `id` read inside the caller's transaction or read lease;
+// NotFound when there is none. Throws SQLite::Exception.
+base::Result<Alert> GetAlertIn(SQLite::Database& db, int64_t id);
+
 // Thread-safe.
 class AlertStore {
  public:

@@ -23,8 +23,9 @@ ALLOWED = {
     "export": {"base", "rating", "billing", "store"},
     "sync": {"base", "rating", "billing", "store"},
     "http": {"base", "rating", "billing", "store", "export", "config"},
+    "notify": {"base", "rating", "billing", "store"},
     "sim": {"base", "esl"},
-    "app": {"base", "rating", "billing", "store", "export", "sync", "http", "config", "esl", "sim"},
+    "app": {"base", "rating", "billing", "store", "export", "sync", "http", "notify", "config", "esl", "sim"},
 }
 
 # Each heavy library is used from one folder (STYLE.md): header -> folder.
@@ -33,6 +34,7 @@ LIBRARY_HOME = {
     "sqlite3.h": "store",
     "microhttpd.h": "http",
     "libpq-fe.h": "sync",
+    "curl/curl.h": "notify",
     "postgresql/libpq-fe.h": "sync",
 }
 

@@ -77,6 +77,8 @@ constexpr const char* kFullConfig = R"(
   "export": {"dir": "/srv/export", "daily": false, "monthly": false, "columns": "uuid,cost", "time_zone": "UTC"},
   "postgres": {"enabled": true, "conninfo": "host=hq dbname=t user=b password=pw", "batch_rows": 500,
                "retry_max_seconds": 30},
+  "alerts": {"smtp_url": "smtp://mail.example.com:587", "smtp_username": "box", "smtp_password": "mailpw",
+             "smtp_from": "tarifador@example.com", "ca_file": "/etc/ssl/office-ca.pem"},
   "retention": {"cdr_days": 400}
 }
 )";
@@ -248,6 +250,11 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_POSTGRES_BATCH_ROWS", "100"},
       {"TARIFADOR_POSTGRES_RETRY_MAX_SECONDS", "5"},
       {"TARIFADOR_RETENTION_CDR_DAYS", "90"},
+      {"TARIFADOR_ALERTS_SMTP_URL", "smtps://mail.example.com"},
+      {"TARIFADOR_ALERTS_SMTP_USERNAME", "u"},
+      {"TARIFADOR_ALERTS_SMTP_PASSWORD", "p"},
+      {"TARIFADOR_ALERTS_SMTP_FROM", "a@b.c"},
+      {"TARIFADOR_ALERTS_CA_FILE", "/ca.pem"},
   };
   REQUIRE(env.size() == config::Settings().size());
   auto e = config::LoadConfig(std::nullopt, Fake(env));
@@ -275,6 +282,7 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
     "billing": {"debit_interval": 4, "when_down": "maybe"},
     "guards": {"max_price_per_minute": "-1", "blocked_prefixes": "44,,49"},
     "postgres": {"enabled": "yes"},
+    "alerts": {"smtp_url": "http://mail.example.com", "smtp_from": "not an address"},
     "colour": "blue"
   })";
   auto c = config::ParseConfig(
@@ -298,6 +306,8 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
       "bad.json: guards.max_price_per_minute = \"-1\": must be empty or an amount",
       "bad.json: guards.blocked_prefixes = \"44,,49\": must be empty or up to 1000 comma-separated prefixes",
       "bad.json: postgres.enabled = \"yes\": expected a boolean, got a string",
+      "bad.json: alerts.smtp_url = \"http://mail.example.com\": must be empty or a URL such as",
+      "bad.json: alerts.smtp_from = \"not an address\": must be empty or one e-mail address",
       "bad.json: colour = \"blue\": unknown key",
       "environment TARIFADOR_FREESWITCH_HOST: freeswitch.host = \"bad host\": expected a host name",
       "environment TARIFADOR_BILLING_DEBIT_INTERVAL: billing.debit_interval = \"sixty\": expected an integer",
@@ -306,7 +316,7 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
     INFO(e);
     CHECK(Contains(m, e));
   }
-  CHECK(Contains(m, "(16 problems)"));
+  CHECK(Contains(m, "(18 problems)"));
   CHECK(CountLines(m) == expected.size());  // one line per problem after the heading
   CHECK_FALSE(Contains(m, "two"));          // a secret is never echoed
 }

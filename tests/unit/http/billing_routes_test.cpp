@@ -387,7 +387,7 @@ TEST_CASE("Alerts are listed for viewers and acknowledged by operators", "[http]
   CHECK(alert["severity"] == "critical");
   CHECK(alert["account_id"] == id);
   CHECK(alert["detail"]["spent"] == "2.5000");
-  CHECK(alert["message"] == "Sales: monthly budget of 2.0000 reached in 2027-01 (alert only: calls go on)");
+  CHECK(alert["message"] == "Sales: monthly budget of 2.00 reached in 2027-01 (alert only: calls go on).");
   CHECK(alert["acknowledged_at"].is_null());
   const std::string ack = "/api/v1/alerts/" + std::to_string(alert["id"].get<int64_t>()) + "/acknowledge";
   RequireJsonError(PostRaw(*cli, s.viewer, ack, ""), 403);
@@ -409,7 +409,7 @@ TEST_CASE("Alerts are listed for viewers and acknowledged by operators", "[http]
   CHECK(link["account_id"].is_null());
   CHECK(link["message"] ==
         "FreeSWITCH event socket 127.0.0.1:8021 down since 2027-01-15T07:58:00Z: connection refused; calls are not "
-        "billed live until it is back");
+        "billed live until it is back.");
 }
 
 TEST_CASE("A bad account body gets 400 naming every problem and creates nothing", "[http][billing]") {

@@ -1,0 +1,89 @@
+#include "store/alert_text.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/json_parse.h"
+#include "base/money.h"
+
+namespace tarifador::store {
+namespace {
+
+std::string Field(const nlohmann::json& detail, const char* key) {
+  if (!detail.contains(key)) return "";
+  const nlohmann::json& v = detail.at(key);
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  return "";
+}
+
+// An amount as people read it: two decimals (more only where a fraction of a
+// cent was spent), with a decimal comma in Spanish.
+std::string Amount(const nlohmann::json& detail, const char* key, bool spanish) {
+  const std::string text = Field(detail, key);
+  base::Result<base::Money> money = base::Money::Parse(text);
+  std::string out = money.ok() ? money->ToString(2) : text;
+  if (spanish) {
+    for (char& c : out) {
+      if (c == '.') c = ',';
+    }
+  }
+  return out;
+}
+
+std::string RuleName(const std::string& rule, bool es) {
+  if (rule == "guard_blocked_prefix") return es ? "número de un rango bloqueado" : "a blocked number range";
+  if (rule == "guard_price_per_minute")
+    return es ? "destino por encima del precio máximo" : "a destination above the price limit";
+  return rule;
+}
+
+}  // namespace
+
+AlertText DescribeAlert(const Alert& a, std::string_view language) {
+  const bool es = language == "es";
+  base::Result<nlohmann::json> parsed = base::ParseJson(a.detail);
+  const nlohmann::json d = parsed.ok() && parsed->is_object() ? *parsed : nlohmann::json::object();
+  const std::string who = Field(d, "account");
+  const std::string month = Field(d, "month");
+  AlertText t;
+  if (a.kind == "budget_warning") {
+    t.subject = es ? "Presupuesto al " + Field(d, "warn_percent") + " %: " + who
+                   : "Budget at " + Field(d, "warn_percent") + " %: " + who;
+    t.sentence = es ? who + ": gastado " + Amount(d, "spent", es) + " del presupuesto mensual de " +
+                          Amount(d, "budget", es) + " en " + month + "."
+                    : who + ": " + Amount(d, "spent", es) + " of the monthly budget of " + Amount(d, "budget", es) +
+                          " spent in " + month + ".";
+  } else if (a.kind == "budget_reached") {
+    const bool alert_only = Field(d, "mode") == "alert";
+    t.subject = es ? "Presupuesto agotado: " + who : "Budget reached: " + who;
+    t.sentence =
+        es ? who + ": presupuesto mensual de " + Amount(d, "budget", es) + " agotado en " + month +
+                 (alert_only ? " (solo aviso: las llamadas continúan)."
+                             : "; las llamadas salientes se rechazan hasta el mes que viene o un presupuesto mayor.")
+           : who + ": monthly budget of " + Amount(d, "budget", es) + " reached in " + month +
+                 (alert_only ? " (alert only: calls go on)."
+                             : "; outbound calls are refused until next month or a higher budget.");
+  } else if (a.kind == "guard_tripped") {
+    t.subject = es ? "Protección antifraude: extensión " + Field(d, "caller")
+                   : "Toll-fraud guard: extension " + Field(d, "caller");
+    t.sentence = es ? "La extensión " + Field(d, "caller") + " llamó al " + Field(d, "destination") + ": rechazada, " +
+                          RuleName(Field(d, "rule"), es) + " (primer rechazo del " + Field(d, "day") + ")."
+                    : "Extension " + Field(d, "caller") + " called " + Field(d, "destination") + ": refused, " +
+                          RuleName(Field(d, "rule"), es) + " (first refusal of " + Field(d, "day") + ").";
+  } else if (a.kind == "link_down") {
+    const std::string why = Field(d, "last_error");
+    t.subject = es ? "FreeSWITCH sin conexión" : "FreeSWITCH link down";
+    t.sentence = es ? "El socket de eventos de FreeSWITCH " + Field(d, "address") + " no responde desde " +
+                          Field(d, "since") + (why.empty() ? "" : ": " + why) +
+                          "; las llamadas no se tarifican en directo hasta que vuelva."
+                    : "FreeSWITCH event socket " + Field(d, "address") + " down since " + Field(d, "since") +
+                          (why.empty() ? "" : ": " + why) + "; calls are not billed live until it is back.";
+  } else {
+    t.subject = a.kind;
+    t.sentence = a.kind;
+  }
+  t.subject = "[tarifador] " + t.subject;
+  return t;
+}
+
+}  // namespace tarifador::store
