@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "base/log.h"
-#include "store/alert_store.h"
 
 namespace tarifador::app {
 
@@ -29,10 +28,22 @@ void AlertWatch::Stop() {
 }
 
 base::Status AlertWatch::CheckOnce() {
+  const base::Instant now = clock_.Now();
+  TARIFADOR_RETURN_IF_ERROR(CheckLink(now));
+  return CheckMirror(now);
+}
+
+base::Status AlertWatch::Raise(const store::NewAlert& alert, base::Instant now, bool* raised) {
+  return writer_.Run([&](SQLite::Database& db) {
+    *raised = store::RaiseAlertIn(db, alert, now);
+    return base::Status::Ok();
+  });
+}
+
+base::Status AlertWatch::CheckLink(base::Instant now) {
   const esl::LinkStatus link = link_();
   // kStopped: the service is stopping (or never started its link).
   if (link.state == esl::LinkState::kUp || link.state == esl::LinkState::kStopped) return base::Status::Ok();
-  const base::Instant now = clock_.Now();
   // The outage began when the last connection that came up ended; `since`
   // will not do, as it moves with every attempt (connecting, backoff, ...).
   // Never up: since this watch started.
@@ -45,15 +56,37 @@ base::Status AlertWatch::CheckOnce() {
                                  {"since", base::FormatIso8601(outage)},
                                  {"last_error", link.last_error},
                                  {"ever_up", link.connects > 0}};
-  const store::NewAlert alert{"link_down", "critical", "link_down:" + std::to_string(outage.micros()), std::nullopt,
-                              detail.dump()};
   bool raised = false;
-  TARIFADOR_RETURN_IF_ERROR(writer_.Run([&](SQLite::Database& db) {
-    raised = store::RaiseAlertIn(db, alert, now);
-    return base::Status::Ok();
-  }));
+  TARIFADOR_RETURN_IF_ERROR(
+      Raise(store::NewAlert{"link_down", "critical", "link_down:" + std::to_string(outage.micros()), std::nullopt,
+                            detail.dump()},
+            now, &raised));
   if (raised)
     base::LogWarning("alert: FreeSWITCH event socket " + link.address + " down since " + base::FormatIso8601(outage));
+  return base::Status::Ok();
+}
+
+base::Status AlertWatch::CheckMirror(base::Instant now) {
+  if (!mirror_) return base::Status::Ok();
+  const http::MirrorInfo m = mirror_();
+  if (!m.enabled || m.backlog == 0 || m.oldest_pending.micros() == 0) return base::Status::Ok();
+  const int64_t lag_us = now.micros() - m.oldest_pending.micros();
+  if (lag_us < std::chrono::duration_cast<std::chrono::microseconds>(options_.mirror_lag).count()) {
+    return base::Status::Ok();
+  }
+  // One alert per backlog: while the same row is the oldest, it is the same
+  // one; once the mirror catches up, a later backlog starts with a new row.
+  const nlohmann::json detail = {
+      {"rows", m.backlog}, {"oldest", base::FormatIso8601(m.oldest_pending)}, {"last_error", m.last_error}};
+  bool raised = false;
+  TARIFADOR_RETURN_IF_ERROR(
+      Raise(store::NewAlert{"mirror_backlog", "warning", "mirror_backlog:" + std::to_string(m.oldest_pending.micros()),
+                            std::nullopt, detail.dump()},
+            now, &raised));
+  if (raised) {
+    base::LogWarning("alert: the PostgreSQL mirror is " + std::to_string(m.backlog) + " rows behind, the oldest from " +
+                     base::FormatIso8601(m.oldest_pending));
+  }
   return base::Status::Ok();
 }
 

@@ -2,7 +2,8 @@
 // The alerts nothing else raises in a transaction of its own (docs/ALERTS.md):
 // conditions of the box watched by a thread every few seconds. Now: the
 // FreeSWITCH event socket down for longer than a minute (link_down), once per
-// outage.
+// outage; the PostgreSQL mirror behind by more than a quarter of an hour
+// (mirror_backlog), once per backlog.
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -13,6 +14,8 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "esl/client.h"
+#include "http/services.h"
+#include "store/alert_store.h"
 #include "store/writer.h"
 
 namespace tarifador::app {
@@ -23,6 +26,9 @@ class AlertWatch {
     // How long the link may be down before it is an alert: a FreeSWITCH
     // restart takes some seconds and needs no one.
     std::chrono::seconds link_grace{60};
+    // How old the oldest row not yet in PostgreSQL may be: the mirror pushes
+    // within seconds when head office is reachable.
+    std::chrono::seconds mirror_lag{15 * 60};
     std::chrono::milliseconds interval{5000};  // real time between checks
   };
 
@@ -32,6 +38,9 @@ class AlertWatch {
   AlertWatch(const AlertWatch&) = delete;
   AlertWatch& operator=(const AlertWatch&) = delete;
 
+  // Also watches the mirror through `mirror` (thread-safe). Before Start.
+  void WatchMirror(std::function<http::MirrorInfo()> mirror) { mirror_ = std::move(mirror); }
+
   // Starts the thread (a check at once, then every interval). Once.
   void Start();
   // Ends the thread. Idempotent.
@@ -40,15 +49,21 @@ class AlertWatch {
   // One check on the caller's thread (the thread's, and tests' with a fake
   // clock): raises link_down when the link has not been up for link_grace
   // since its last connection ended (or since this watch was built, when it
-  // never came up). Fails when the store cannot be written.
+  // never came up), and mirror_backlog when the oldest row the mirror has
+  // not pushed is older than mirror_lag. Fails when the store cannot be
+  // written.
   base::Status CheckOnce();
 
  private:
   void ThreadMain();
+  base::Status CheckLink(base::Instant now);
+  base::Status CheckMirror(base::Instant now);
+  base::Status Raise(const store::NewAlert& alert, base::Instant now, bool* raised);
 
   store::Writer& writer_;
   const base::Clock& clock_;
   const std::function<esl::LinkStatus()> link_;
+  std::function<http::MirrorInfo()> mirror_;
   const Options options_;
   const base::Instant started_at_;
   std::mutex mu_;

@@ -29,3 +29,14 @@ billing::CallTracker::Options TrackerOptionsFromConfig(const config::Config& cfg
 }
 
 }  // namespace tarifador::app
+
+namespace tarifador::app {
+
+std::optional<base::Money> LowBalanceFromConfig(const config::Config& cfg) {
+  if (cfg.alerts.low_balance.empty()) return std::nullopt;
+  base::Result<base::Money> m = base::Money::Parse(cfg.alerts.low_balance);  // validated at load
+  if (!m.ok()) return std::nullopt;
+  return *m;
+}
+
+}  // namespace tarifador::app

@@ -2,6 +2,9 @@
 // The billing settings of a config (rating.default_plan, site_id,
 // billing.debit_interval, billing.when_down) in billing's own option types,
 // shared by serve and the offline billing commands (`cdr import`).
+#include <optional>
+
+#include "base/money.h"
 #include "billing/authorizer.h"
 #include "billing/call_tracker.h"
 #include "config/config.h"
@@ -10,5 +13,7 @@ namespace tarifador::app {
 
 billing::Authorizer::Options AuthorizerOptionsFromConfig(const config::Config& cfg);
 billing::CallTracker::Options TrackerOptionsFromConfig(const config::Config& cfg);
+// alerts.low_balance as money; nullopt when it is empty (off).
+std::optional<base::Money> LowBalanceFromConfig(const config::Config& cfg);
 
 }  // namespace tarifador::app

@@ -62,7 +62,7 @@ CallBilling::CallBilling(Key, const config::Config& cfg, store::Writer& writer, 
       steady_(steady),
       switch_clock_(steady, clock),
       reads_(cfg.StorePath()),
-      repository_(writer, reads_),
+      repository_(writer, reads_, LowBalanceFromConfig(cfg)),
       alerts_(writer, reads_),
       alert_outbox_(writer, reads_),
       cdr_query_(reads_) {}

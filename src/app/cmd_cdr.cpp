@@ -66,7 +66,7 @@ int RunCdrImport(CommandContext& ctx) {
   auto writer = store::Writer::Start(cfg->StorePath());
   if (!writer.ok()) return ctx.Fail(writer.status());
   store::ReadPool reads(cfg->StorePath());
-  store::BillingRepository repository(**writer, reads);
+  store::BillingRepository repository(**writer, reads, LowBalanceFromConfig(*cfg));
   rating::RateBookHolder rate_book;
   if (base::Status s = LoadRateBook(*cfg, rate_book); !s.ok()) return ctx.Fail(s);
   auto normaliser = NormaliserFromConfig(*cfg);

@@ -106,6 +106,7 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   svc->alert_watch_ = std::make_unique<AlertWatch>(
       *svc->writer_, *svc->clock_, [b = svc->billing_.get()] { return b->esl_client().status(); },
       AlertWatch::Options{});
+  if (svc->mirror_) svc->alert_watch_->WatchMirror([m = svc->mirror_.get()] { return m->info(); });
   svc->alert_watch_->Start();
   // Alerts to people (docs/ALERTS.md "Delivery"): e-mail and webhooks.
   svc->alert_delivery_ = AlertDelivery::Start(cfg, svc->billing_->alert_outbox(), *svc->clock_, *svc->steady_);

@@ -84,6 +84,7 @@ struct AlertSettings {
   std::string smtp_password;  // alerts.smtp_password (secret)
   std::string smtp_from;      // alerts.smtp_from: the sender address
   std::string ca_file;        // alerts.ca_file: PEM CAs for the mail server and webhooks; "": the system's
+  std::string low_balance;    // alerts.low_balance: "5.00": a prepaid balance falling below it is an alert; "": off
   bool operator==(const AlertSettings&) const = default;
 };
 

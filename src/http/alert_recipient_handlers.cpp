@@ -14,8 +14,9 @@ namespace {
 
 // The kinds a recipient may ask for (docs/ALERTS.md).
 const std::set<std::string, std::less<>>& KnownKinds() {
-  static const std::set<std::string, std::less<>> kinds = {"budget_warning", "budget_reached", "guard_tripped",
-                                                           "link_down"};
+  static const std::set<std::string, std::less<>> kinds = {"budget_warning", "budget_reached", "low_balance",
+                                                           "guard_tripped",  "link_down",      "export_failed",
+                                                           "mirror_backlog"};
   return kinds;
 }
 

@@ -26,11 +26,13 @@ std::chrono::seconds RetryDelay(int64_t failed_attempts);
 class Deliverer {
  public:
   struct Options {
-    std::string mail_from;                 // alerts.smtp_from; e-mail recipients fail without it
-    bool mail_configured = false;          // alerts.smtp_url is set
-    std::string site;                      // the box's site id: Message-ID, webhook "site"
-    int64_t batch = 20;                    // deliveries per pass
-    std::chrono::milliseconds poll{1000};  // steady time between passes when idle
+    std::string mail_from;         // alerts.smtp_from; e-mail recipients fail without it
+    bool mail_configured = false;  // alerts.smtp_url is set
+    std::string site;              // the box's site id: Message-ID, webhook "site"
+    int64_t batch = 20;            // deliveries per pass
+    // Steady time between passes when idle: what an alert waits at most
+    // before its first attempt. A pass is one indexed read of the outbox.
+    std::chrono::milliseconds poll{200};
     std::chrono::hours give_up_after{24};  // since the alert was raised
   };
   struct PassResult {
@@ -50,8 +52,7 @@ class Deliverer {
   // due now, in order. Fails only when the store cannot be read or written.
   base::Result<PassResult> DeliverDue();
 
-  // The worker: a pass, then a wait of `poll` (shorter when a retry is due
-  // sooner), until Stop. Once.
+  // The worker: a pass, then a wait of `poll`, until Stop. Once.
   void Start();
   void Stop();  // idempotent
 

@@ -63,6 +63,30 @@ AlertText DescribeAlert(const Alert& a, std::string_view language) {
            : who + ": monthly budget of " + Amount(d, "budget", es) + " reached in " + month +
                  (alert_only ? " (alert only: calls go on)."
                              : "; outbound calls are refused until next month or a higher budget.");
+  } else if (a.kind == "low_balance") {
+    t.subject = es ? "Saldo bajo: " + who : "Low balance: " + who;
+    t.sentence = es ? who + ": el saldo ha bajado a " + Amount(d, "balance", es) + ", por debajo de " +
+                          Amount(d, "threshold", es) + "; las llamadas se cortan al llegar a cero. Recargue la cuenta."
+                    : who + ": the balance is down to " + Amount(d, "balance", es) + ", below " +
+                          Amount(d, "threshold", es) + "; calls are cut when it reaches zero. Recharge the account.";
+  } else if (a.kind == "export_failed") {
+    const std::string what = Field(d, "kind") + " " + Field(d, "period");
+    t.subject = es ? "Exportación fallida: " + what : "Export failed: " + what;
+    t.sentence = es ? "La exportación " +
+                          (Field(d, "kind") == "daily" ? std::string("diaria") : std::string("mensual")) + " de CDR " +
+                          Field(d, "period") + " (" + Field(d, "file") + ") ha fallado: " + Field(d, "error") +
+                          ". Se reintenta sola; revise el disco y la carpeta export.dir."
+                    : "The " + Field(d, "kind") + " CDR export " + Field(d, "period") + " (" + Field(d, "file") +
+                          ") failed: " + Field(d, "error") + ". It is retried; check the disk and export.dir.";
+  } else if (a.kind == "mirror_backlog") {
+    const std::string why = Field(d, "last_error");
+    t.subject = es ? "Réplica a la central retrasada" : "Head-office mirror behind";
+    t.sentence = es ? "La réplica a PostgreSQL lleva " + Field(d, "rows") + " filas pendientes, la más antigua de " +
+                          Field(d, "oldest") + (why.empty() ? "" : ": " + why) +
+                          ". No se pierde nada: se envían cuando la central responda."
+                    : "The PostgreSQL mirror has " + Field(d, "rows") + " rows waiting, the oldest from " +
+                          Field(d, "oldest") + (why.empty() ? "" : ": " + why) +
+                          ". Nothing is lost: they are sent when head office answers.";
   } else if (a.kind == "guard_tripped") {
     t.subject = es ? "Protección antifraude: extensión " + Field(d, "caller")
                    : "Toll-fraud guard: extension " + Field(d, "caller");

@@ -181,6 +181,20 @@ void RaiseBudgetAlerts(SQLite::Database& db, AccountId id, billing::BudgetMonth 
   }
 }
 
+// A charge that took a prepaid balance from at or above `threshold` to below
+// it: one alert per such crossing (the key holds the charge's ledger id), so a
+// recharge above the threshold re-arms it. Throws SQLite::Exception.
+void RaiseLowBalanceAlert(SQLite::Database& db, const billing::Account& account, base::Money balance,
+                          base::Money threshold, int64_t charge_id, base::Instant at) {
+  const nlohmann::json detail = {
+      {"account", account.name}, {"balance", balance.ToString()}, {"threshold", threshold.ToString()}};
+  RaiseAlertIn(db,
+               NewAlert{"low_balance", "warning",
+                        "low_balance:" + std::to_string(account.id.value) + ":" + std::to_string(charge_id),
+                        account.id.value, detail.dump()},
+               at);
+}
+
 // A call refused by a toll-fraud guard: one alert (and one audit row) per
 // rule, caller and office day, however many calls the rule refuses. Throws
 // SQLite::Exception.
@@ -671,7 +685,8 @@ base::Status ReleaseReservationIn(SQLite::Database& db, const CallId& call) {
   return base::Status::Ok();
 }
 
-base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing::Cdr& cdr, base::Instant at) {
+base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing::Cdr& cdr, base::Instant at,
+                                             std::optional<base::Money> low_balance) {
   const std::string context = "billing call " + cdr.uuid.value;
   if (cdr.uuid.empty()) return base::InvalidArgument("billing a call: no uuid");
   if (cdr.cost.is_negative()) return base::InvalidArgument(context + ": negative cost " + cdr.cost.ToString());
@@ -713,6 +728,10 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
         if (!after.ok()) return after.status().WithContext(context);  // ChargeableAmount makes this unreachable
         out.charge = AppendLedger(db, charge, *after);
         AddBudgetSpend(db, *cdr.account_id, billing::BudgetMonthOf(started), out.charged);
+        if (low_balance && account->type == billing::AccountType::kPrepaid && account->balance >= *low_balance &&
+            *after < *low_balance) {
+          RaiseLowBalanceAlert(db, *account, *after, *low_balance, out.charge->id, at);
+        }
       }
     }
     // The budget's alerts, in the charge's transaction: crossed by this
@@ -950,7 +969,7 @@ base::Result<std::vector<billing::Reservation>> BillingRepository::ListReservati
 
 base::Result<billing::CallBilled> BillingRepository::BillCall(const billing::Cdr& cdr, base::Instant at) {
   return RunMoneyJob<billing::CallBilled>(writer_, money_observer_,
-                                          [&](SQLite::Database& db) { return BillCallIn(db, cdr, at); });
+                                          [&](SQLite::Database& db) { return BillCallIn(db, cdr, at, low_balance_); });
 }
 
 base::Result<billing::Cdr> BillingRepository::GetCdr(const CallId& call) {
@@ -1000,7 +1019,8 @@ void SubmitJob(Writer& writer, Fn fn, std::function<void(base::Result<T>)> done,
 void BillingRepository::BillCallAsync(const billing::Cdr& cdr, base::Instant at,
                                       std::function<void(base::Result<billing::CallBilled>)> done) {
   SubmitJob<billing::CallBilled>(
-      writer_, [cdr, at](SQLite::Database& db) { return BillCallIn(db, cdr, at); }, std::move(done), &money_observer_);
+      writer_, [this, cdr, at](SQLite::Database& db) { return BillCallIn(db, cdr, at, low_balance_); }, std::move(done),
+      &money_observer_);
 }
 
 void BillingRepository::ReserveAsync(const billing::Reservation& reservation,

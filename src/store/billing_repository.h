@@ -53,7 +53,10 @@ base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing
 base::Result<billing::Reservation> ExtendReservationIn(SQLite::Database& db, const billing::CallId& call,
                                                        base::Money new_amount, int64_t covered_s, base::Instant at);
 base::Status ReleaseReservationIn(SQLite::Database& db, const billing::CallId& call);
-base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing::Cdr& cdr, base::Instant at);
+// `low_balance`: alerts.low_balance, the prepaid balance below which a charge
+// raises a low_balance alert (nullopt: none).
+base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing::Cdr& cdr, base::Instant at,
+                                             std::optional<base::Money> low_balance = std::nullopt);
 
 // --- Reads on any connection (a ReadPool lease, or inside a job). ---
 
@@ -88,6 +91,10 @@ class BillingRepository final : public billing::Repository {
  public:
   // Borrows both; they must outlive the repository and use the same store.
   BillingRepository(Writer& writer, ReadPool& reads) : writer_(writer), reads_(reads) {}
+  // With alerts.low_balance: a charge that takes a prepaid balance below it
+  // raises a low_balance alert (docs/ALERTS.md).
+  BillingRepository(Writer& writer, ReadPool& reads, std::optional<base::Money> low_balance)
+      : writer_(writer), reads_(reads), low_balance_(low_balance) {}
 
   base::Result<billing::Account> CreateAccount(const billing::NewAccount& account, std::string_view actor,
                                                base::Instant at) override;
@@ -133,6 +140,7 @@ class BillingRepository final : public billing::Repository {
  private:
   Writer& writer_;
   ReadPool& reads_;
+  const std::optional<base::Money> low_balance_;
   MoneyObserver money_observer_;
 };
 

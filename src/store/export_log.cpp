@@ -2,6 +2,10 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <nlohmann/json.hpp>
+
+#include "store/alert_store.h"
+
 namespace tarifador::store {
 
 ExportLog::ExportLog(std::unique_ptr<Database> db) : db_(std::move(db)) {}
@@ -29,7 +33,19 @@ base::Status ExportLog::Record(const ExportRun& run) {
     st.bind(9, run.error);
     st.bind(10, static_cast<int64_t>(run.started_at.micros()));
     st.bind(11, static_cast<int64_t>(run.finished_at.micros()));
+    // A failed run and its alert (docs/ALERTS.md export_failed) in one
+    // transaction; retries of the same period raise nothing more.
+    SQLite::Transaction tx(db_->sql());
     st.exec();
+    if (run.status == "failed") {
+      const nlohmann::json detail = {
+          {"kind", run.kind}, {"period", run.period}, {"file", run.file}, {"error", run.error}};
+      RaiseAlertIn(db_->sql(),
+                   NewAlert{"export_failed", "critical", "export_failed:" + run.kind + ":" + run.period, std::nullopt,
+                            detail.dump()},
+                   run.finished_at);
+    }
+    tx.commit();
     return {};
   } catch (const std::exception& e) {
     return base::Unavailable("recording export run " + run.kind + " " + run.period + ": " + e.what());

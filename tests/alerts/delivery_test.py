@@ -210,7 +210,7 @@ def main():
         st, listed = box.call("GET", "/api/v1/alert-recipients", None, admin)
         check(listed["deliveries"] == {"pending": 0, "sent": 2, "failed": 0}, "both deliveries are sent")
         print(f"figure: alert delivery latency: e-mail {mail_latency * 1000:.0f} ms, "
-              f"webhook first attempt {hook_latency * 1000:.0f} ms (poll interval 1 s)")
+              f"webhook first attempt {hook_latency * 1000:.0f} ms (poll interval 200 ms)")
     finally:
         if box.proc and box.proc.poll() is None:
             box.stop()

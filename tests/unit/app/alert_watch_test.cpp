@@ -111,3 +111,54 @@ TEST_CASE("The link down for a minute is one alert per outage", "[app][alerts]")
   REQUIRE(w.watch->CheckOnce().ok());
   CHECK(w.All().size() == 2);
 }
+
+TEST_CASE("The mirror behind by a quarter of an hour is one alert per backlog", "[app][alerts]") {
+  Watched w;
+  w.Set(esl::LinkState::kUp);
+  std::mutex mu;
+  http::MirrorInfo mirror;
+  mirror.enabled = true;
+  w.watch->WatchMirror([&] {
+    std::lock_guard lock(mu);
+    return mirror;
+  });
+  const auto set = [&](int64_t rows, base::Instant oldest, const char* error) {
+    std::lock_guard lock(mu);
+    mirror.backlog = rows;
+    mirror.oldest_pending = oldest;
+    mirror.last_error = error;
+  };
+  const base::Instant first = w.clock.Now();
+  set(120, first, "could not connect to server");
+  REQUIRE(w.watch->CheckOnce().ok());
+  w.Elapse(14 * 60 + 59);
+  REQUIRE(w.watch->CheckOnce().ok());
+  CHECK(w.All().empty());  // 14:59 behind: not yet
+  w.Elapse(1);
+  set(500, first, "could not connect to server");
+  REQUIRE(w.watch->CheckOnce().ok());
+  w.Elapse(3600);
+  set(9000, first, "could not connect to server");
+  REQUIRE(w.watch->CheckOnce().ok());  // the same backlog: no second alert
+  auto all = w.All();
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].kind == "mirror_backlog");
+  CHECK(all[0].severity == "warning");
+  CHECK(all[0].detail == R"({"last_error":"could not connect to server","oldest":"2027-01-15T08:00:00Z","rows":500})");
+  // Caught up, then behind again later: a new backlog, a new alert.
+  set(0, base::Instant(), "");
+  REQUIRE(w.watch->CheckOnce().ok());
+  const base::Instant second = w.clock.Now();
+  set(10, second, "");
+  w.Elapse(15 * 60);
+  REQUIRE(w.watch->CheckOnce().ok());
+  CHECK(w.All().size() == 2);
+  // The mirror off: nothing, however old.
+  {
+    std::lock_guard lock(mu);
+    mirror.enabled = false;
+    mirror.oldest_pending = base::Instant::FromSeconds(1);
+  }
+  REQUIRE(w.watch->CheckOnce().ok());
+  CHECK(w.All().size() == 2);
+}

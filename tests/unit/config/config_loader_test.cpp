@@ -78,7 +78,7 @@ constexpr const char* kFullConfig = R"(
   "postgres": {"enabled": true, "conninfo": "host=hq dbname=t user=b password=pw", "batch_rows": 500,
                "retry_max_seconds": 30},
   "alerts": {"smtp_url": "smtp://mail.example.com:587", "smtp_username": "box", "smtp_password": "mailpw",
-             "smtp_from": "tarifador@example.com", "ca_file": "/etc/ssl/office-ca.pem"},
+             "smtp_from": "tarifador@example.com", "ca_file": "/etc/ssl/office-ca.pem", "low_balance": "5.00"},
   "retention": {"cdr_days": 400}
 }
 )";
@@ -255,6 +255,7 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_ALERTS_SMTP_PASSWORD", "p"},
       {"TARIFADOR_ALERTS_SMTP_FROM", "a@b.c"},
       {"TARIFADOR_ALERTS_CA_FILE", "/ca.pem"},
+      {"TARIFADOR_ALERTS_LOW_BALANCE", "2.50"},
   };
   REQUIRE(env.size() == config::Settings().size());
   auto e = config::LoadConfig(std::nullopt, Fake(env));

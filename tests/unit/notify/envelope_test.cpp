@@ -6,6 +6,7 @@
 
 #include "base/base64.h"
 #include "base/hmac.h"
+#include "store/alert_text.h"
 
 using namespace tarifador;
 
@@ -114,4 +115,39 @@ TEST_CASE("A subject with accents is an RFC 2047 encoded word", "[notify][mail]"
   REQUIRE(subject.ok());
   CHECK(*subject == "[tarifador] Protección antifraude: extensión 1003");
   CHECK(MailText(m.message).find("La extensión 1003 llamó al 447000123: rechazada, número de un rango bloqueado") == 0);
+}
+
+TEST_CASE("A low balance is written in both languages with the figures", "[notify][mail]") {
+  store::Alert a;
+  a.kind = "low_balance";
+  a.detail = R"({"account":"Invitados","balance":"4.9900","threshold":"5.0000"})";
+  CHECK(store::DescribeAlert(a, "es").subject == "[tarifador] Saldo bajo: Invitados");
+  CHECK(store::DescribeAlert(a, "es").sentence ==
+        "Invitados: el saldo ha bajado a 4,99, por debajo de 5,00; las llamadas se cortan al llegar a cero. "
+        "Recargue la cuenta.");
+  CHECK(store::DescribeAlert(a, "en").sentence ==
+        "Invitados: the balance is down to 4.99, below 5.00; calls are cut when it reaches zero. Recharge the "
+        "account.");
+}
+
+TEST_CASE("A failed export is written in both languages", "[notify][mail]") {
+  store::Alert a;
+  a.kind = "export_failed";
+  a.detail = R"({"kind":"daily","period":"2026-12-06","file":"cdrs-2026-12-06.csv","error":"No space left on device"})";
+  CHECK(store::DescribeAlert(a, "es").subject == "[tarifador] Exportación fallida: daily 2026-12-06");
+  CHECK(store::DescribeAlert(a, "es").sentence.rfind("La exportación diaria de CDR 2026-12-06 (cdrs-2026-12-06.csv) "
+                                                     "ha fallado: No space left on device.",
+                                                     0) == 0);
+  CHECK(store::DescribeAlert(a, "en").sentence.rfind(
+            "The daily CDR export 2026-12-06 (cdrs-2026-12-06.csv) failed: No space left on device.", 0) == 0);
+}
+
+TEST_CASE("A mirror backlog is written in both languages", "[notify][mail]") {
+  store::Alert a;
+  a.kind = "mirror_backlog";
+  a.detail = R"({"rows":500,"oldest":"2026-12-07T08:00:00Z","last_error":"timeout"})";
+  CHECK(store::DescribeAlert(a, "es").subject == "[tarifador] Réplica a la central retrasada");
+  CHECK(store::DescribeAlert(a, "en").sentence ==
+        "The PostgreSQL mirror has 500 rows waiting, the oldest from 2026-12-07T08:00:00Z: timeout. Nothing is "
+        "lost: they are sent when head office answers.");
 }

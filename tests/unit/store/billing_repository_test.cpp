@@ -817,6 +817,42 @@ TEST_CASE("The budget migration counts the calls billed before it", "[store][bil
   CHECK(db.execAndGet("SELECT budget_mode || budget_warn_percent FROM accounts").getString() == "block80");
 }
 
+TEST_CASE("A charge taking a prepaid balance below alerts.low_balance raises one alert per crossing",
+          "[store][billing][alerts]") {
+  Store s;
+  s.repo = std::make_unique<store::BillingRepository>(*s.writer, *s.reads, M("5"));
+  store::AlertStore alerts(*s.writer, *s.reads);
+  const AccountId guest = s.Account("Guest");
+  const AccountId office = s.Account("Office", AccountType::kPostpaid, "100");
+  s.Recharge(guest, "10");
+  const auto bill = [&](AccountId id, const std::string& uuid, const char* cost) {
+    REQUIRE(s.repo->BillCall(MakeCdr(uuid, id, cost), kAt).ok());
+  };
+  bill(guest, "g-1", "5");  // 5.00: not below
+  CHECK(alerts.List(true, 0, 10)->empty());
+  bill(guest, "g-2", "0.01");  // 4.99: crossed
+  bill(guest, "g-3", "1");     // 3.99: still below, no second alert
+  auto open = alerts.List(true, 0, 10);
+  REQUIRE(open.ok());
+  REQUIRE(open->size() == 1);
+  CHECK(open->at(0).kind == "low_balance");
+  CHECK(open->at(0).account_id == guest.value);
+  CHECK(open->at(0).detail == R"({"account":"Guest","balance":"4.9900","threshold":"5.0000"})");
+  s.Recharge(guest, "10");     // 13.99: re-armed
+  bill(guest, "g-4", "9.50");  // 4.49: crossed again
+  CHECK(*alerts.OpenCount() == 2);
+  // Postpaid accounts have no balance to run out of here: nothing.
+  bill(office, "o-1", "50");
+  CHECK(*alerts.OpenCount() == 2);
+  // Without the setting (the default), nothing at all.
+  Store plain;
+  store::AlertStore none(*plain.writer, *plain.reads);
+  const AccountId p = plain.Account("P");
+  plain.Recharge(p, "1");
+  REQUIRE(plain.repo->BillCall(MakeCdr("p-1", p, "0.99"), kAt).ok());
+  CHECK(*none.OpenCount() == 0);
+}
+
 TEST_CASE("Budget alerts are raised once, in the charge's transaction, and acknowledged once",
           "[store][billing][budget]") {
   test_support::OfficeZone zone("UTC");

@@ -17,6 +17,15 @@ function sentence(a) {
     return `${d.account}: monthly budget of ${money(d.budget)} reached in ${d.month}` +
       (d.mode === 'alert' ? ' (alert only: calls go on).' : '; outbound calls are refused until next month or a higher budget.');
   }
+  if (a.kind === 'low_balance') {
+    return `${d.account}: the balance is down to ${money(d.balance)}, below ${money(d.threshold)}; calls are cut when it reaches zero.`;
+  }
+  if (a.kind === 'export_failed') {
+    return `The ${d.kind} CDR export ${d.period} (${d.file}) failed: ${d.error}. It is retried; check the disk and the export folder.`;
+  }
+  if (a.kind === 'mirror_backlog') {
+    return `The PostgreSQL mirror has ${d.rows} rows waiting, the oldest from ${when(d.oldest)}${d.last_error ? `: ${d.last_error}` : ''}; nothing is lost, they are sent when head office answers.`;
+  }
   if (a.kind === 'guard_tripped') {
     const rule = { guard_blocked_prefix: 'a blocked number range', guard_price_per_minute: 'a destination above the price limit' }[d.rule] || d.rule;
     return `Extension ${d.caller} called ${d.destination}: refused, ${rule} (toll-fraud guard; first refusal of ${d.day}).`;
