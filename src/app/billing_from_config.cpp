@@ -16,6 +16,26 @@ billing::Authorizer::Options AuthorizerOptionsFromConfig(const config::Config& c
     options.blocked_prefixes.emplace_back(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
+  if (!cfg.guards.international_hours.empty()) {
+    const std::string& h = cfg.guards.international_hours;  // "HH:MM-HH:MM", validated at load
+    billing::OfficeHours hours;
+    hours.from_minute = std::stoi(h.substr(0, 2)) * 60 + std::stoi(h.substr(3, 2));
+    hours.to_minute = std::stoi(h.substr(6, 2)) * 60 + std::stoi(h.substr(9, 2));
+    static const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    hours.days = 0;
+    for (int d = 0; d < 7; ++d) {
+      if (("," + cfg.guards.office_days + ",").find(std::string(",") + kDays[d] + ",") != std::string::npos) {
+        hours.days = static_cast<uint8_t>(hours.days | (1u << d));
+      }
+    }
+    for (std::string_view rest = cfg.guards.holidays; !rest.empty();) {
+      const size_t comma = rest.find(',');
+      hours.holidays.emplace_back(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    options.international_hours = hours;
+    options.home_country_code = cfg.rating.country_code;
+  }
   return options;
 }
 

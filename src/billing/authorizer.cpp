@@ -32,6 +32,7 @@ const char* AuthorizationReasonName(AuthorizationReason reason) {
     case AuthorizationReason::kBudgetExhausted: return "budget_exhausted";
     case AuthorizationReason::kGuardBlockedPrefix: return "guard_blocked_prefix";
     case AuthorizationReason::kGuardPricePerMinute: return "guard_price_per_minute";
+    case AuthorizationReason::kGuardAfterHours: return "guard_after_hours";
   }
   return "unknown_extension";
 }
@@ -133,6 +134,12 @@ base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::
   }
   if (options_.max_price_per_minute && a.rated->rate.price_per_minute > *options_.max_price_per_minute) {
     return deny(AuthorizationReason::kGuardPricePerMinute);
+  }
+  const bool abroad =
+      a.rated->number.kind == rating::NumberKind::kInternational &&
+      (options_.home_country_code.empty() || a.rated->number.digits.rfind(options_.home_country_code, 0) != 0);
+  if (options_.international_hours && abroad && !OfficeOpen(*options_.international_hours, at)) {
+    return deny(AuthorizationReason::kGuardAfterHours);
   }
 
   const auto max_seconds =

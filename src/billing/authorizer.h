@@ -13,6 +13,7 @@
 #include "base/time.h"
 #include "billing/account.h"
 #include "billing/cdr.h"
+#include "billing/office_hours.h"
 #include "billing/repository.h"
 #include "rating/cost.h"
 #include "rating/number_normaliser.h"
@@ -37,6 +38,7 @@ enum class AuthorizationReason {
   kBudgetExhausted,      // "budget_exhausted": the monthly budget (mode block) does not cover it
   kGuardBlockedPrefix,   // "guard_blocked_prefix": the number starts with a prefix the guards refuse
   kGuardPricePerMinute,  // "guard_price_per_minute": the rate costs more a minute than the guards allow
+  kGuardAfterHours,      // "guard_after_hours": an international call outside office hours or on a holiday
 };
 
 // True for the reasons of the toll-fraud guards ("guard_..."): a denial an
@@ -94,6 +96,11 @@ class Authorizer {
     // checked after the rate matched, before money.
     std::optional<base::Money> max_price_per_minute;  // nullopt: off
     std::vector<std::string> blocked_prefixes;        // of the normalised number
+    // International calls only while the office is open; nullopt: any time.
+    // A number dialled as international to the office's own country
+    // (home_country_code, rating.country_code) is not international here.
+    std::optional<OfficeHours> international_hours;
+    std::string home_country_code;
   };
 
   // Borrows the repository and the rate book holder (they must outlive it);
@@ -108,7 +115,8 @@ class Authorizer {
   // -> no_rate_plan; no digits -> invalid_number; no rate -> no_rate;
   // blocked -> destination_blocked; a guard's blocked prefix ->
   // guard_blocked_prefix; a dearer rate than the guard's price ->
-  // guard_price_per_minute; first chargeable increment not covered by
+  // guard_price_per_minute; an international number (as normalised) while
+  // the office is closed -> guard_after_hours; first chargeable increment not covered by
   // the callable money (CallableMoney at `at`) -> budget_exhausted when the
   // monthly budget is what binds, else insufficient_funds; else allowed with
   // max_seconds from MaxAffordableSeconds. A denial is a successful Result with

@@ -42,6 +42,9 @@ struct BillingSettings {
 struct GuardSettings {
   std::string max_price_per_minute;  // guards.max_price_per_minute: "3.00"; dearer destinations refused
   std::string blocked_prefixes;      // guards.blocked_prefixes: "44870,4490,88213": normalised prefixes refused
+  std::string international_hours;   // guards.international_hours: "08:00-20:00": international calls only then
+  std::string office_days = "mon,tue,wed,thu,fri";  // guards.office_days: the days of those hours
+  std::string holidays;                             // guards.holidays: "2026-12-25,2027-01-01": closed all day
   bool operator==(const GuardSettings&) const = default;
 };
 

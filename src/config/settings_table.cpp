@@ -203,6 +203,54 @@ std::string ValidateOptionalMailAddress(const SettingValue& v) {
   return "";
 }
 
+// Empty (off), or "HH:MM-HH:MM" with the start before the end.
+std::string ValidateOfficeHours(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s.empty()) return "";
+  const auto minute = [&s](size_t at) -> int {
+    if (s[at + 2] != ':' || !IsDigits(s.substr(at, 2)) || !IsDigits(s.substr(at + 3, 2))) return -1;
+    const int h = std::stoi(s.substr(at, 2));
+    const int m = std::stoi(s.substr(at + 3, 2));
+    return h <= 24 && m <= 59 && h * 60 + m <= 24 * 60 ? h * 60 + m : -1;
+  };
+  if (s.size() != 11 || s[5] != '-' || minute(0) < 0 || minute(6) < 0 || minute(0) >= minute(6)) {
+    return "must be empty or \"HH:MM-HH:MM\" with the start before the end, e.g. \"08:00-20:00\"";
+  }
+  return "";
+}
+
+// Comma-separated day names, mon to sun, at least one.
+std::string ValidateOfficeDays(const SettingValue& v) {
+  static const std::vector<std::string> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  const std::string& s = Str(v);
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t end = std::min(s.find(',', start), s.size());
+    if (std::find(kDays.begin(), kDays.end(), s.substr(start, end - start)) == kDays.end()) {
+      return "must be comma-separated days from mon, tue, wed, thu, fri, sat, sun";
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+// Empty, or comma-separated dates "YYYY-MM-DD", at most 400.
+std::string ValidateHolidays(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s.empty()) return "";
+  size_t start = 0;
+  size_t count = 0;
+  while (start <= s.size()) {
+    const size_t end = std::min(s.find(',', start), s.size());
+    const std::string date = s.substr(start, end - start);
+    const bool shaped = date.size() == 10 && date[4] == '-' && date[7] == '-' && IsDigits(date.substr(0, 4)) &&
+                        IsDigits(date.substr(5, 2)) && IsDigits(date.substr(8, 2));
+    if (!shaped || ++count > 400) return "must be empty or up to 400 comma-separated dates \"2026-12-25,2027-01-01\"";
+    start = end + 1;
+  }
+  return "";
+}
+
 // A rate plan name, as rating::ValidatePlanName accepts it (config does not
 // include rating): 1 to 64 characters from A-Z a-z 0-9 _ - .
 std::string ValidatePlanName(const SettingValue& v) {
@@ -309,6 +357,18 @@ const Setting kSettings[] = {
      "premium-rate and known fraud ranges \"44870,4490,88213\"; empty: none. docs/BILLING.md \"Toll-fraud "
      "guards\".",
      false, ValidatePrefixList, TARIFADOR_FIELD(guards.blocked_prefixes)},
+    {"guards.international_hours", SettingType::kString, "TARIFADOR_GUARDS_INTERNATIONAL_HOURS",
+     "Toll-fraud guard: international calls (the number as normalised) only between these office-time hours on "
+     "guards.office_days, never on guards.holidays (reason guard_after_hours), e.g. \"08:00-20:00\"; empty: any "
+     "time. docs/BILLING.md \"Toll-fraud guards\".",
+     false, ValidateOfficeHours, TARIFADOR_FIELD(guards.international_hours)},
+    {"guards.office_days", SettingType::kString, "TARIFADOR_GUARDS_OFFICE_DAYS",
+     "The days of guards.international_hours: comma-separated from mon, tue, wed, thu, fri, sat, sun.", false,
+     ValidateOfficeDays, TARIFADOR_FIELD(guards.office_days)},
+    {"guards.holidays", SettingType::kString, "TARIFADOR_GUARDS_HOLIDAYS",
+     "Days the office is closed all day for guards.international_hours: comma-separated \"YYYY-MM-DD\" (office "
+     "time zone), e.g. \"2026-12-25,2027-01-01\"; empty: none.",
+     false, ValidateHolidays, TARIFADOR_FIELD(guards.holidays)},
     {"rating.default_plan", SettingType::kString, "TARIFADOR_RATING_DEFAULT_PLAN",
      "Rate plan used when a quote names none (GET /api/v1/quote, tarifador quote): 1 to 64 characters from A-Z "
      "a-z 0-9 _ - .",

@@ -34,6 +34,9 @@ std::string RuleName(const std::string& rule, bool es) {
   if (rule == "guard_blocked_prefix") return es ? "número de un rango bloqueado" : "a blocked number range";
   if (rule == "guard_price_per_minute")
     return es ? "destino por encima del precio máximo" : "a destination above the price limit";
+  if (rule == "guard_after_hours") {
+    return es ? "llamada internacional fuera del horario de oficina" : "an international call outside office hours";
+  }
   return rule;
 }
 

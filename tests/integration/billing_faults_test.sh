@@ -13,6 +13,8 @@
 #              sim's mod_json_cdr files bills nothing twice
 #   garbage    bytes that break ESL framing: tarifador reconnects and bills
 #              the calls placed afterwards
+#   after_hours an international call refused by guards.international_hours
+#              (guard_after_hours, one alert), a call dialled as national billed
 #   clock_ahead, clock_behind
 #              the sim's clock an hour ahead of (behind) the box's: two
 #              concurrent calls on a prepaid 1.00 (10 s) are cut where the
@@ -697,6 +699,37 @@ scenario_guard() {
   note "ok: two calls to 34906 refused by the guard (one alert), the third billed"
 }
 
+scenario_after_hours() {
+  new_site after_hours
+  setup_office 100 1006
+  # A window of office hours that excludes now, whatever the hour of the run.
+  local hours="20:00-21:00"
+  if ((10#$(date +%H) >= 12)); then hours="02:00-03:00"; fi
+  local abroad=c9000000-0000-4000-8000-000000000001 home=c9000000-0000-4000-8000-000000000002
+  {
+    printf '{"at": 0, "caller": "1006", "destination": "%s", "ring": 0.3, "talk": 5, "a_uuid": "%s"}\n' "$DEST" "$abroad"
+    printf '{"at": 0.5, "caller": "1006", "destination": "34911234567", "ring": 0.3, "talk": 2, "a_uuid": "%s"}\n' "$home"
+  } >"$D/calls.jsonl"
+  sim_start --seed 114 --scenario "$D/calls.jsonl" --exit-when-done
+  # The office is closed now: "00 34..." is dialled as international (no
+  # rating.country_code here), "34..." as dialled.
+  export TARIFADOR_GUARDS_INTERNATIONAL_HOURS=$hours TARIFADOR_GUARDS_OFFICE_DAYS=mon,tue,wed,thu,fri,sat,sun
+  serve_on_sim
+  sim_wait 20
+  wait_sql "SELECT count(*) FROM cdrs" 2 10
+  local rows
+  rows=$(sql "SELECT disposition || '/' || deny_reason || '/' || charged_micros FROM cdrs ORDER BY uuid" | tr '\n' ' ')
+  note "CDRs: $rows (office hours $hours)"
+  [[ "$rows" =~ ^denied/guard_after_hours/0\ answered//[1-9][0-9]*\ $ ]] ||
+    fail "CDRs '$rows': not the international call refused after hours and the other billed"
+  api GET "/api/v1/alerts"
+  grep -q '"rule":"guard_after_hours"' "$D/body" || fail "no guard_tripped alert for guard_after_hours: $(cat "$D/body")"
+  ledger_consistent "$ACCOUNT_ID" 100000000
+  serve_stop
+  store_check
+  note "ok: the international call refused outside office hours ($hours), the call dialled as national billed"
+}
+
 scenario_race() {
   new_site race
   setup_office 0.05 1001 # less than the first second (0.10): denied
@@ -722,7 +755,7 @@ scenario_race() {
 }
 
 ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race hook budget
-  guard)
+  guard after_hours)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "billing/call_control.h"
+#include "test_support/office_zone.h"
 #include "unit/billing/billing_fixtures.h"
 #include "unit/billing/fake_repository.h"
 
@@ -219,4 +220,55 @@ TEST_CASE("Toll-fraud guards refuse blocked ranges and dear destinations before 
   CHECK_FALSE(IsGuardReason("budget_exhausted"));
   // Without guards the same calls go by the plan and the money.
   CHECK(std::string(s.authorizer->Authorize("1001", "442079460958", kAt)->reason_name()) == "ok");
+}
+
+TEST_CASE("International calls outside office hours are refused by the guard; others are not",
+          "[billing][authorizer][guards]") {
+  test_support::OfficeZone zone("Europe/Madrid");
+  AuthorizerSetup s;
+  Authorizer::Options options;
+  options.default_plan = "retail";
+  OfficeHours hours;  // 08:00-20:00 Monday to Friday
+  hours.holidays = {"2026-12-25"};
+  options.international_hours = hours;
+  const Authorizer guarded(s.repo, s.rates, rating::NumberNormaliser(), options);
+  struct Row {
+    const char* destination;
+    const char* at;
+    const char* reason;
+  };
+  const Row rows[] = {
+      {"00442012345678", "2026-12-07T10:00:00+01:00", "ok"},                 // international, Monday morning
+      {"+442012345678", "2026-12-07T21:30:00+01:00", "guard_after_hours"},   // international at night
+      {"00442012345678", "2026-12-12T10:00:00+01:00", "guard_after_hours"},  // Saturday
+      {"00442012345678", "2026-12-25T10:00:00+01:00", "guard_after_hours"},  // a holiday
+      {"442012345678", "2026-12-07T21:30:00+01:00", "ok"},                   // not dialled as international
+      {"1004", "2026-12-07T21:30:00+01:00", "internal"},
+      {"0012125551234", "2026-12-07T21:30:00+01:00", "guard_after_hours"},  // the US, at night
+  };
+  for (const Row& r : rows) {
+    INFO(r.destination << " at " << r.at);
+    auto a = guarded.Authorize("1001", r.destination, *base::ParseIso8601(r.at));
+    REQUIRE(a.ok());
+    CHECK(std::string(a->reason_name()) == r.reason);
+    if (std::string(r.reason) == "guard_after_hours") {
+      CHECK_FALSE(a->allowed);
+      CHECK(IsGuardReason(a->reason_name()));
+      CHECK(HangupCauseFor(a->reason) == kCauseBarred);
+    }
+  }
+}
+
+TEST_CASE("A call dialled as international to the office's own country is not held to office hours",
+          "[billing][authorizer][guards]") {
+  test_support::OfficeZone zone("Europe/Madrid");
+  AuthorizerSetup s;
+  Authorizer::Options options;
+  options.default_plan = "retail";
+  options.international_hours = OfficeHours{};
+  options.home_country_code = "44";
+  const Authorizer guarded(s.repo, s.rates, rating::NumberNormaliser(), options);
+  const base::Instant night = *base::ParseIso8601("2026-12-07T23:00:00+01:00");
+  CHECK(std::string(guarded.Authorize("1001", "00442012345678", night)->reason_name()) == "ok");
+  CHECK(std::string(guarded.Authorize("1001", "0012125551234", night)->reason_name()) == "guard_after_hours");
 }

@@ -64,7 +64,8 @@ constexpr const char* kFullConfig = R"(
   "freeswitch": {"host": "10.0.0.5", "port": 8022, "password": "s3cret", "json_cdr_dir": "/var/spool/json_cdr",
                  "socket_listen": "127.0.0.1:8084"},
   "billing": {"debit_interval": 30, "when_down": "allow", "max_call_seconds": 7200},
-  "guards": {"max_price_per_minute": "3.00", "blocked_prefixes": "44870,4490"},
+  "guards": {"max_price_per_minute": "3.00", "blocked_prefixes": "44870,4490", "international_hours": "08:30-19:00",
+             "office_days": "mon,tue,wed,thu,fri,sat", "holidays": "2026-12-25,2027-01-01"},
   "rating": {
     "default_plan": "retail",
     "outside_line_code": "9",
@@ -256,6 +257,9 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_ALERTS_SMTP_FROM", "a@b.c"},
       {"TARIFADOR_ALERTS_CA_FILE", "/ca.pem"},
       {"TARIFADOR_ALERTS_LOW_BALANCE", "2.50"},
+      {"TARIFADOR_GUARDS_INTERNATIONAL_HOURS", "09:00-18:00"},
+      {"TARIFADOR_GUARDS_OFFICE_DAYS", "sat,sun"},
+      {"TARIFADOR_GUARDS_HOLIDAYS", "2027-01-06"},
   };
   REQUIRE(env.size() == config::Settings().size());
   auto e = config::LoadConfig(std::nullopt, Fake(env));
@@ -281,7 +285,7 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
     "http": {"listen": "0.0.0.0:99999", "lisen": "x", "max_body_bytes": 10},
     "freeswitch": {"port": "8021", "password": "two\nlines"},
     "billing": {"debit_interval": 4, "when_down": "maybe"},
-    "guards": {"max_price_per_minute": "-1", "blocked_prefixes": "44,,49"},
+    "guards": {"max_price_per_minute": "-1", "blocked_prefixes": "44,,49", "international_hours": "20:00-08:00"},
     "postgres": {"enabled": "yes"},
     "alerts": {"smtp_url": "http://mail.example.com", "smtp_from": "not an address"},
     "colour": "blue"
@@ -306,6 +310,7 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
       "bad.json: billing.when_down = \"maybe\": must be \"deny\" or \"allow\"",
       "bad.json: guards.max_price_per_minute = \"-1\": must be empty or an amount",
       "bad.json: guards.blocked_prefixes = \"44,,49\": must be empty or up to 1000 comma-separated prefixes",
+      "bad.json: guards.international_hours = \"20:00-08:00\": must be empty or \"HH:MM-HH:MM\" with the start before",
       "bad.json: postgres.enabled = \"yes\": expected a boolean, got a string",
       "bad.json: alerts.smtp_url = \"http://mail.example.com\": must be empty or a URL such as",
       "bad.json: alerts.smtp_from = \"not an address\": must be empty or one e-mail address",
@@ -317,7 +322,7 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
     INFO(e);
     CHECK(Contains(m, e));
   }
-  CHECK(Contains(m, "(18 problems)"));
+  CHECK(Contains(m, "(19 problems)"));
   CHECK(CountLines(m) == expected.size());  // one line per problem after the heading
   CHECK_FALSE(Contains(m, "two"));          // a secret is never echoed
 }

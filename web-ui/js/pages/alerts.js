@@ -27,7 +27,7 @@ function sentence(a) {
     return `The PostgreSQL mirror has ${d.rows} rows waiting, the oldest from ${when(d.oldest)}${d.last_error ? `: ${d.last_error}` : ''}; nothing is lost, they are sent when head office answers.`;
   }
   if (a.kind === 'guard_tripped') {
-    const rule = { guard_blocked_prefix: 'a blocked number range', guard_price_per_minute: 'a destination above the price limit' }[d.rule] || d.rule;
+    const rule = { guard_blocked_prefix: 'a blocked number range', guard_price_per_minute: 'a destination above the price limit', guard_after_hours: 'an international call outside office hours' }[d.rule] || d.rule;
     return `Extension ${d.caller} called ${d.destination}: refused, ${rule} (toll-fraud guard; first refusal of ${d.day}).`;
   }
   if (a.kind === 'link_down') {
