@@ -67,16 +67,21 @@ std::string ValidateListen(const SettingValue& v) {
   return "";
 }
 
-// Empty (no HTTPS), or host:port where port 0 means any free port (tests
-// running side by side).
-std::string ValidateTlsListen(const SettingValue& v) {
+// host:port where port 0 means any free port (tests running side by side
+// read the port the log names).
+std::string ValidateListenOrAnyPort(const SettingValue& v) {
   const std::string_view s = Str(v);
-  if (s.empty()) return "";
   if (s.size() > 2 && s.substr(s.size() - 2) == ":0") {
     const std::string with_port = std::string(s.substr(0, s.size() - 1)) + "1";
     return ValidateListen(SettingValue(with_port));
   }
   return ValidateListen(v);
+}
+
+// Empty (no HTTPS), or ValidateListenOrAnyPort.
+std::string ValidateTlsListen(const SettingValue& v) {
+  if (Str(v).empty()) return "";
+  return ValidateListenOrAnyPort(v);
 }
 
 std::string ValidateOptionalListen(const SettingValue& v) {
@@ -290,8 +295,8 @@ const Setting kSettings[] = {
      false, ValidateSingleLine, TARIFADOR_FIELD(time_zone)},
     {"http.listen", SettingType::kString, "TARIFADOR_HTTP_LISTEN",
      "Address of the web UI and API as \"host:port\"; IPv6 as \"[::1]:8080\"; \"0.0.0.0:8080\" listens on "
-     "every IPv4 address.",
-     false, ValidateListen, TARIFADOR_FIELD(http.listen)},
+     "every IPv4 address; port 0: any free one, which the log names (tests).",
+     false, ValidateListenOrAnyPort, TARIFADOR_FIELD(http.listen)},
     {"http.max_body_bytes", SettingType::kInteger, "TARIFADOR_HTTP_MAX_BODY_BYTES",
      "Largest request body accepted, in bytes (rate deck and bulk recharge uploads): 1024 to 1073741824.", false,
      ValidateRange<1024, 1073741824>, TARIFADOR_FIELD(http.max_body_bytes)},

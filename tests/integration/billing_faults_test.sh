@@ -707,7 +707,9 @@ scenario_after_hours() {
   if ((10#$(date +%H) >= 12)); then hours="02:00-03:00"; fi
   local abroad=c9000000-0000-4000-8000-000000000001 home=c9000000-0000-4000-8000-000000000002
   {
-    printf '{"at": 0, "caller": "1006", "destination": "%s", "ring": 0.3, "talk": 5, "a_uuid": "%s"}\n' "$DEST" "$abroad"
+    # A long ring: the refusal's kill must come before the answer however
+    # loaded the machine (a call that connects anyway is the race scenario).
+    printf '{"at": 0, "caller": "1006", "destination": "%s", "ring": 3, "talk": 5, "a_uuid": "%s"}\n' "$DEST" "$abroad"
     printf '{"at": 0.5, "caller": "1006", "destination": "34911234567", "ring": 0.3, "talk": 2, "a_uuid": "%s"}\n' "$home"
   } >"$D/calls.jsonl"
   sim_start --seed 114 --scenario "$D/calls.jsonl" --exit-when-done

@@ -44,7 +44,10 @@ new_site() {
   D=$WORK/$SITE
   mkdir -p "$D/data"
   : >"$D/pids"
-  HTTP_PORT=$(free_port)
+  # Port 0: serve takes any free port and names it in its log (serve_start
+  # reads it). A port chosen here and bound later could be taken meanwhile by
+  # another test running side by side, whose server would then answer ours.
+  HTTP_PORT=0
   BASE="http://127.0.0.1:$HTTP_PORT"
   CFG=$D/tarifador.json
   DB=$D/data/tarifador.db
@@ -55,7 +58,7 @@ new_site() {
 {
   "data_dir": "$D/data",
   "site_id": "it-$SITE",
-  "http": { "listen": "127.0.0.1:$HTTP_PORT" },
+  "http": { "listen": "127.0.0.1:0" },
   "freeswitch": { "host": "127.0.0.1", "port": $(free_port), "password": "ClueCon" },
   "billing": { "debit_interval": 5 },
   "rating": { "default_plan": "default" }
@@ -70,40 +73,34 @@ JSON
 }
 
 # serve_start [FS_PORT]: starts `tarifador serve` (pointed at FS_PORT through
-# TARIFADOR_FREESWITCH_PORT when given) and waits until it says it listens and
-# answers /healthz. Sets SERVE_PID. A port that another test took between
-# free_port and the bind ("cannot listen") is replaced by a new one, up to
-# three times: /healthz alone could be answered by the other test's server.
+# TARIFADOR_FREESWITCH_PORT when given), reads the HTTP port it took from its
+# log (http.listen is port 0) into HTTP_PORT and BASE, and waits for /healthz.
+# Sets SERVE_PID.
 serve_start() {
-  local attempt
-  for attempt in 1 2 3; do
-    SERVE_RUNS=$((SERVE_RUNS + 1))
-    local log="$D/serve$SERVE_RUNS.log"
-    if [[ -n "${1:-}" ]]; then
-      TARIFADOR_FREESWITCH_PORT=$1 "$BIN" serve --config "$CFG" >"$D/serve$SERVE_RUNS.out" 2>"$log" &
-    else
-      "$BIN" serve --config "$CFG" >"$D/serve$SERVE_RUNS.out" 2>"$log" &
-    fi
-    SERVE_PID=$!
-    echo "$SERVE_PID" >>"$D/pids"
-    for _ in $(seq 1 150); do
-      if grep -q "http: listening on 127.0.0.1:$HTTP_PORT" "$log" && curl -fsS "$BASE/healthz" >/dev/null 2>&1; then
-        return 0
-      fi
-      if ! kill -0 "$SERVE_PID" 2>/dev/null; then
-        grep -q "cannot listen on 127.0.0.1:$HTTP_PORT" "$log" || fail "tarifador serve exited at start (log $log)"
-        local old_port=$HTTP_PORT
-        HTTP_PORT=$(free_port)
+  SERVE_RUNS=$((SERVE_RUNS + 1))
+  local log="$D/serve$SERVE_RUNS.log"
+  if [[ -n "${1:-}" ]]; then
+    TARIFADOR_FREESWITCH_PORT=$1 "$BIN" serve --config "$CFG" >"$D/serve$SERVE_RUNS.out" 2>"$log" &
+  else
+    "$BIN" serve --config "$CFG" >"$D/serve$SERVE_RUNS.out" 2>"$log" &
+  fi
+  SERVE_PID=$!
+  echo "$SERVE_PID" >>"$D/pids"
+  local port=""
+  for _ in $(seq 1 150); do
+    if [[ -z "$port" ]]; then
+      port=$(sed -nE 's/.*http: listening on 127\.0\.0\.1:0 \(port ([0-9]+)\).*/\1/p' "$log" | head -1)
+      if [[ -n "$port" ]]; then
+        HTTP_PORT=$port
         BASE="http://127.0.0.1:$HTTP_PORT"
-        sed -i "s/127.0.0.1:$old_port/127.0.0.1:$HTTP_PORT/" "$CFG"
-        echo "[$SITE] port $old_port was taken by another test; serve moves to $HTTP_PORT (attempt $attempt)" >&2
-        continue 2
+        echo "$HTTP_PORT" >"$D/http_port"  # for scripts that switch between sites
       fi
-      sleep 0.1
-    done
-    fail "tarifador serve did not answer /healthz within 15 s"
+    fi
+    if [[ -n "$port" ]] && curl -fsS "$BASE/healthz" >/dev/null 2>&1; then return 0; fi
+    kill -0 "$SERVE_PID" 2>/dev/null || fail "tarifador serve exited at start (log $log)"
+    sleep 0.1
   done
-  fail "tarifador serve found no free port in three tries"
+  fail "tarifador serve did not answer /healthz within 15 s (log $log)"
 }
 
 # serve_stop: SIGTERM, expects exit status 0 within 10 s.

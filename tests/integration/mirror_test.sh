@@ -116,7 +116,8 @@ wait_drained() {
 # use_site NAME: points the billing_lib globals at an existing site.
 use_site() {
   SITE=$1 D=$WORK/$1 CFG=$WORK/$1/tarifador.json DB=$WORK/$1/data/tarifador.db
-  HTTP_PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http"]["listen"].split(":")[1])' "$CFG")
+  # The port its serve took last (serve_start writes it; 0 before any start).
+  HTTP_PORT=$(cat "$D/http_port" 2>/dev/null || echo 0)
   BASE="http://127.0.0.1:$HTTP_PORT"
   ADMIN_TOKEN=$(cat "$D/admin_token")
 }
