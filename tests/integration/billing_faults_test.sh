@@ -676,8 +676,10 @@ scenario_guard() {
   local blocked=0034906123456 u1=c8000000-0000-4000-8000-000000000001 u2=c8000000-0000-4000-8000-000000000002
   local u3=c8000000-0000-4000-8000-000000000003
   {
-    printf '{"at": 0, "caller": "1005", "destination": "%s", "ring": 0.3, "talk": 5, "a_uuid": "%s"}\n' "$blocked" "$u1"
-    printf '{"at": 0.5, "caller": "1005", "destination": "%s", "ring": 0.3, "talk": 5, "a_uuid": "%s"}\n' "$blocked" "$u2"
+    # Long rings: each refusal's kill must come before the answer however
+    # loaded the machine (a call that connects anyway is the race scenario).
+    printf '{"at": 0, "caller": "1005", "destination": "%s", "ring": 3, "talk": 5, "a_uuid": "%s"}\n' "$blocked" "$u1"
+    printf '{"at": 0.5, "caller": "1005", "destination": "%s", "ring": 3, "talk": 5, "a_uuid": "%s"}\n' "$blocked" "$u2"
     printf '{"at": 1, "caller": "1005", "destination": "%s", "ring": 0.3, "talk": 2, "a_uuid": "%s"}\n' "$DEST" "$u3"
   } >"$D/calls.jsonl"
   sim_start --seed 113 --scenario "$D/calls.jsonl" --exit-when-done

@@ -89,7 +89,8 @@ serve_start() {
   local port=""
   for _ in $(seq 1 150); do
     if [[ -z "$port" ]]; then
-      port=$(sed -nE 's/.*http: listening on 127\.0\.0\.1:0 \(port ([0-9]+)\).*/\1/p' "$log" | head -1)
+      # The log may not exist yet: the shell that starts serve creates it.
+      port=$(sed -nE 's/.*http: listening on 127\.0\.0\.1:0 \(port ([0-9]+)\).*/\1/p' "$log" 2>/dev/null | head -1 || true)
       if [[ -n "$port" ]]; then
         HTTP_PORT=$port
         BASE="http://127.0.0.1:$HTTP_PORT"
