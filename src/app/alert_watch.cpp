@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "base/json_parse.h"
 #include "base/log.h"
 
 namespace tarifador::app {
@@ -59,7 +60,7 @@ base::Status AlertWatch::CheckLink(base::Instant now) {
   bool raised = false;
   TARIFADOR_RETURN_IF_ERROR(
       Raise(store::NewAlert{"link_down", "critical", "link_down:" + std::to_string(outage.micros()), std::nullopt,
-                            detail.dump()},
+                            base::DumpJson(detail)},
             now, &raised));
   if (raised)
     base::LogWarning("alert: FreeSWITCH event socket " + link.address + " down since " + base::FormatIso8601(outage));
@@ -81,7 +82,7 @@ base::Status AlertWatch::CheckMirror(base::Instant now) {
   bool raised = false;
   TARIFADOR_RETURN_IF_ERROR(
       Raise(store::NewAlert{"mirror_backlog", "warning", "mirror_backlog:" + std::to_string(m.oldest_pending.micros()),
-                            std::nullopt, detail.dump()},
+                            std::nullopt, base::DumpJson(detail)},
             now, &raised));
   if (raised) {
     base::LogWarning("alert: the PostgreSQL mirror is " + std::to_string(m.backlog) + " rows behind, the oldest from " +

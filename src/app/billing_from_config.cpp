@@ -1,38 +1,33 @@
 #include "app/billing_from_config.h"
 
+#include "base/strings.h"
+#include "base/time.h"
+
 namespace tarifador::app {
 
 billing::Authorizer::Options AuthorizerOptionsFromConfig(const config::Config& cfg) {
   billing::Authorizer::Options options;
   options.default_plan = cfg.rating.default_plan;
-  // Both settings were validated when the config was loaded.
+  // Every guard setting was validated when the config was loaded.
   if (!cfg.guards.max_price_per_minute.empty()) {
     if (base::Result<base::Money> m = base::Money::Parse(cfg.guards.max_price_per_minute); m.ok()) {
       options.max_price_per_minute = *m;
     }
   }
-  for (std::string_view rest = cfg.guards.blocked_prefixes; !rest.empty();) {
-    const size_t comma = rest.find(',');
-    options.blocked_prefixes.emplace_back(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  for (std::string_view prefix : base::SplitCommas(cfg.guards.blocked_prefixes)) {
+    options.blocked_prefixes.emplace_back(prefix);
   }
-  if (!cfg.guards.international_hours.empty()) {
-    const std::string& h = cfg.guards.international_hours;  // "HH:MM-HH:MM", validated at load
+  if (const auto range = base::ParseMinuteRange(cfg.guards.international_hours)) {
     billing::OfficeHours hours;
-    hours.from_minute = std::stoi(h.substr(0, 2)) * 60 + std::stoi(h.substr(3, 2));
-    hours.to_minute = std::stoi(h.substr(6, 2)) * 60 + std::stoi(h.substr(9, 2));
-    static const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    hours.from_minute = range->first;
+    hours.to_minute = range->second;
     hours.days = 0;
-    for (int d = 0; d < 7; ++d) {
-      if (("," + cfg.guards.office_days + ",").find(std::string(",") + kDays[d] + ",") != std::string::npos) {
-        hours.days = static_cast<uint8_t>(hours.days | (1u << d));
+    for (std::string_view day : base::SplitCommas(cfg.guards.office_days)) {
+      for (size_t d = 0; d < config::kWeekdayNames.size(); ++d) {
+        if (day == config::kWeekdayNames[d]) hours.days = static_cast<uint8_t>(hours.days | (1u << d));
       }
     }
-    for (std::string_view rest = cfg.guards.holidays; !rest.empty();) {
-      const size_t comma = rest.find(',');
-      hours.holidays.emplace_back(rest.substr(0, comma));
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
+    for (std::string_view date : base::SplitCommas(cfg.guards.holidays)) hours.holidays.emplace_back(date);
     options.international_hours = hours;
     options.home_country_code = cfg.rating.country_code;
   }
@@ -47,10 +42,6 @@ billing::CallTracker::Options TrackerOptionsFromConfig(const config::Config& cfg
   options.backfill_limits.max_call_seconds = cfg.billing.max_call_seconds;
   return options;
 }
-
-}  // namespace tarifador::app
-
-namespace tarifador::app {
 
 std::optional<base::Money> LowBalanceFromConfig(const config::Config& cfg) {
   if (cfg.alerts.low_balance.empty()) return std::nullopt;

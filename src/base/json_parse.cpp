@@ -71,4 +71,8 @@ Result<nlohmann::json> ParseJson(std::string_view text, const JsonLimits& limits
   }
 }
 
+std::string DumpJson(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace tarifador::base

@@ -28,4 +28,10 @@ struct JsonLimits {
 // range", "JSON with the key \"amount\" twice in one object".
 Result<nlohmann::json> ParseJson(std::string_view text, const JsonLimits& limits = {});
 
+// Compact JSON text of `value`, never throwing: strings that are not UTF-8
+// (caller ids and names come from the switch as bytes) have each bad byte
+// replaced by U+FFFD, where nlohmann/json's own dump() would throw and, inside
+// a store transaction, fail the charge that wrote them.
+std::string DumpJson(const nlohmann::json& value);
+
 }  // namespace tarifador::base

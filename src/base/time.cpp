@@ -180,4 +180,23 @@ Instant SystemClock::Now() const {
   return Instant::FromMicros(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
 }
 
+std::optional<int> ParseMinuteOfDay(std::string_view hh_mm) {
+  if (hh_mm.size() != 5 || hh_mm[2] != ':') return std::nullopt;
+  for (size_t i : {0, 1, 3, 4}) {
+    if (hh_mm[i] < '0' || hh_mm[i] > '9') return std::nullopt;
+  }
+  const int hours = (hh_mm[0] - '0') * 10 + (hh_mm[1] - '0');
+  const int minutes = (hh_mm[3] - '0') * 10 + (hh_mm[4] - '0');
+  if (minutes > 59 || hours * 60 + minutes > 24 * 60) return std::nullopt;
+  return hours * 60 + minutes;
+}
+
+std::optional<std::pair<int, int>> ParseMinuteRange(std::string_view text) {
+  if (text.size() != 11 || text[5] != '-') return std::nullopt;
+  const std::optional<int> from = ParseMinuteOfDay(text.substr(0, 5));
+  const std::optional<int> to = ParseMinuteOfDay(text.substr(6, 5));
+  if (!from || !to) return std::nullopt;
+  return std::make_pair(*from, *to);
+}
+
 }  // namespace tarifador::base

@@ -4,8 +4,10 @@
 #include <atomic>
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/status.h"
 
@@ -44,6 +46,13 @@ void AppendCivilDateTime(std::string& out, int64_t secs, int64_t micros);
 // "Z", "+HH:MM" or "-HH:MM" (a space may stand for the T). Fails with
 // InvalidArgument naming the text.
 Result<Instant> ParseIso8601(std::string_view text);
+
+// "HH:MM" (00:00 to 24:00) as minutes after midnight; nullopt otherwise.
+std::optional<int> ParseMinuteOfDay(std::string_view hh_mm);
+// "HH:MM-HH:MM" as its two ParseMinuteOfDay values; nullopt otherwise. The
+// caller decides whether the start may follow the end (quiet hours across
+// midnight) or must precede it (office hours).
+std::optional<std::pair<int, int>> ParseMinuteRange(std::string_view text);
 
 // Days since 1970-01-01 of a proleptic Gregorian civil date (no validation).
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);

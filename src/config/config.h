@@ -5,8 +5,10 @@
 // "http.listen" is {"http": {"listen": ...}}.
 // The member initializers below ARE the defaults: the settings table reads them
 // through its field bindings, so each default is written exactly once.
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace tarifador::config {
 
@@ -36,6 +38,10 @@ struct BillingSettings {
   int64_t max_call_seconds = 86'400;  // billing.max_call_seconds: a backfilled CDR billing more is refused
   bool operator==(const BillingSettings&) const = default;
 };
+
+// The names guards.office_days takes, Monday first (bit 0 of
+// billing::OfficeHours::days).
+inline constexpr std::array<std::string_view, 7> kWeekdayNames = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 // Toll-fraud guards, box-wide (docs/BILLING.md "Toll-fraud guards"). Each is
 // off when empty; app turns them into billing::Authorizer::Options.

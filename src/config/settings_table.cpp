@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "base/money.h"
+#include "base/strings.h"
+#include "base/time.h"
 
 namespace tarifador::config {
 namespace {
@@ -167,17 +169,11 @@ std::string ValidateOptionalMoney(const SettingValue& v) {
 
 // Empty, or comma-separated prefixes of 1 to 15 digits, at most 1000.
 std::string ValidatePrefixList(const SettingValue& v) {
-  const std::string& s = Str(v);
-  if (s.empty()) return "";
-  size_t count = 0;
-  size_t start = 0;
-  while (start <= s.size()) {
-    const size_t end = std::min(s.find(',', start), s.size());
-    const std::string_view prefix = std::string_view(s).substr(start, end - start);
-    if (prefix.empty() || prefix.size() > 15 || !IsDigits(prefix) || ++count > 1000) {
+  const std::vector<std::string_view> prefixes = base::SplitCommas(Str(v));
+  for (std::string_view prefix : prefixes) {
+    if (prefix.empty() || prefix.size() > 15 || !IsDigits(prefix) || prefixes.size() > 1000) {
       return "must be empty or up to 1000 comma-separated prefixes of 1 to 15 digits (\"44870,4490\")";
     }
-    start = end + 1;
   }
   return "";
 }
@@ -210,15 +206,9 @@ std::string ValidateOptionalMailAddress(const SettingValue& v) {
 
 // Empty (off), or "HH:MM-HH:MM" with the start before the end.
 std::string ValidateOfficeHours(const SettingValue& v) {
-  const std::string& s = Str(v);
-  if (s.empty()) return "";
-  const auto minute = [&s](size_t at) -> int {
-    if (s[at + 2] != ':' || !IsDigits(s.substr(at, 2)) || !IsDigits(s.substr(at + 3, 2))) return -1;
-    const int h = std::stoi(s.substr(at, 2));
-    const int m = std::stoi(s.substr(at + 3, 2));
-    return h <= 24 && m <= 59 && h * 60 + m <= 24 * 60 ? h * 60 + m : -1;
-  };
-  if (s.size() != 11 || s[5] != '-' || minute(0) < 0 || minute(6) < 0 || minute(0) >= minute(6)) {
+  if (Str(v).empty()) return "";
+  const auto range = base::ParseMinuteRange(Str(v));
+  if (!range || range->first >= range->second) {
     return "must be empty or \"HH:MM-HH:MM\" with the start before the end, e.g. \"08:00-20:00\"";
   }
   return "";
@@ -226,32 +216,20 @@ std::string ValidateOfficeHours(const SettingValue& v) {
 
 // Comma-separated day names, mon to sun, at least one.
 std::string ValidateOfficeDays(const SettingValue& v) {
-  static const std::vector<std::string> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-  const std::string& s = Str(v);
-  size_t start = 0;
-  while (start <= s.size()) {
-    const size_t end = std::min(s.find(',', start), s.size());
-    if (std::find(kDays.begin(), kDays.end(), s.substr(start, end - start)) == kDays.end()) {
-      return "must be comma-separated days from mon, tue, wed, thu, fri, sat, sun";
-    }
-    start = end + 1;
-  }
-  return "";
+  const std::vector<std::string_view> days = base::SplitCommas(Str(v));
+  const bool known = !days.empty() && std::all_of(days.begin(), days.end(), [](std::string_view d) {
+    return std::find(kWeekdayNames.begin(), kWeekdayNames.end(), d) != kWeekdayNames.end();
+  });
+  return known ? "" : "must be comma-separated days from mon, tue, wed, thu, fri, sat, sun";
 }
 
 // Empty, or comma-separated dates "YYYY-MM-DD", at most 400.
 std::string ValidateHolidays(const SettingValue& v) {
-  const std::string& s = Str(v);
-  if (s.empty()) return "";
-  size_t start = 0;
-  size_t count = 0;
-  while (start <= s.size()) {
-    const size_t end = std::min(s.find(',', start), s.size());
-    const std::string date = s.substr(start, end - start);
-    const bool shaped = date.size() == 10 && date[4] == '-' && date[7] == '-' && IsDigits(date.substr(0, 4)) &&
-                        IsDigits(date.substr(5, 2)) && IsDigits(date.substr(8, 2));
-    if (!shaped || ++count > 400) return "must be empty or up to 400 comma-separated dates \"2026-12-25,2027-01-01\"";
-    start = end + 1;
+  const std::vector<std::string_view> dates = base::SplitCommas(Str(v));
+  for (std::string_view date : dates) {
+    if (date.size() != 10 || !base::ParseIso8601(date).ok() || dates.size() > 400) {
+      return "must be empty or up to 400 comma-separated dates \"2026-12-25,2027-01-01\"";
+    }
   }
   return "";
 }

@@ -1,23 +1,30 @@
 #include "http/alert_recipient_handlers.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 
 #include "base/log.h"
 #include "base/password.h"
+#include "base/strings.h"
+#include "base/time.h"
 #include "http/billing_fields.h"
 #include "http/json_body.h"
 
 namespace tarifador::http {
 namespace {
 
-// The kinds a recipient may ask for (docs/ALERTS.md).
-const std::set<std::string, std::less<>>& KnownKinds() {
-  static const std::set<std::string, std::less<>> kinds = {"budget_warning", "budget_reached", "low_balance",
-                                                           "guard_tripped",  "link_down",      "export_failed",
-                                                           "mirror_backlog"};
-  return kinds;
+bool IsAlertKind(std::string_view kind) {
+  return std::find(store::kAlertKinds.begin(), store::kAlertKinds.end(), kind) != store::kAlertKinds.end();
+}
+
+std::string AlertKindList() {
+  std::string out;
+  for (std::string_view kind : store::kAlertKinds) {
+    if (!out.empty()) out += ", ";
+    out += kind;
+  }
+  return out;
 }
 
 base::Result<Response> OutboxUnavailable() {
@@ -26,7 +33,7 @@ base::Result<Response> OutboxUnavailable() {
 
 std::string HourMinute(int minutes) {
   char buf[24];
-  std::snprintf(buf, sizeof buf, "%02d:%02d", minutes / 60 % 24, minutes % 60);
+  std::snprintf(buf, sizeof buf, "%02d:%02d", minutes / 60, minutes % 60);
   return buf;
 }
 
@@ -37,18 +44,6 @@ nlohmann::json RecipientJson(const store::AlertRecipient& r) {
           {"channel", r.channel}, {"address", r.address},
           {"kinds", r.kinds},     {"language", r.language},
           {"quiet_hours", quiet}, {"created_at", base::FormatIso8601(r.created_at)}};
-}
-
-// "HH:MM" -> minutes after midnight, or -1.
-int ParseClock(std::string_view s) {
-  if (s.size() != 5 || s[2] != ':') return -1;
-  for (size_t i : {0, 1, 3, 4}) {
-    if (s[i] < '0' || s[i] > '9') return -1;
-  }
-  const int h = (s[0] - '0') * 10 + (s[1] - '0');
-  const int m = (s[3] - '0') * 10 + (s[4] - '0');
-  if (h > 23 || m > 59) return -1;
-  return h * 60 + m;
 }
 
 bool IsMailAddress(std::string_view s) {
@@ -99,29 +94,22 @@ base::Result<Response> HandleAddAlertRecipient(Services& s, const Request& r) {
     f.Problem("\"address\" must be an http:// or https:// URL");
   }
   if (kinds && *kinds != "*") {
-    size_t start = 0;
-    while (start <= kinds->size()) {
-      const size_t end = std::min(kinds->find(',', start), kinds->size());
-      const std::string kind = kinds->substr(start, end - start);
-      if (!KnownKinds().contains(kind)) {
-        f.Problem(
-            "\"kinds\" must be \"*\" or a comma-separated list of budget_warning, budget_reached, "
-            "guard_tripped, link_down (not \"" +
-            kind + "\")");
+    for (std::string_view kind : base::SplitCommas(*kinds)) {
+      if (!IsAlertKind(kind)) {
+        f.Problem("\"kinds\" must be \"*\" or a comma-separated list of " + AlertKindList() + " (not " +
+                  base::Quoted(kind) + ")");
         break;
       }
-      start = end + 1;
     }
   }
   if (language && *language != "es" && *language != "en") f.Problem("\"language\" must be \"es\" or \"en\"");
   if (quiet && !quiet->empty()) {
-    const int from = quiet->size() == 11 && (*quiet)[5] == '-' ? ParseClock(quiet->substr(0, 5)) : -1;
-    const int to = from >= 0 ? ParseClock(quiet->substr(6, 5)) : -1;
-    if (from < 0 || to < 0 || from == to) {
+    const auto range = base::ParseMinuteRange(*quiet);
+    if (!range || range->first == range->second) {
       f.Problem("\"quiet_hours\" must be \"HH:MM-HH:MM\" in the office time zone, e.g. \"22:00-07:00\"");
     } else {
-      recipient.quiet_from = from;
-      recipient.quiet_to = to;
+      recipient.quiet_from = range->first;
+      recipient.quiet_to = range->second;
     }
   }
   TARIFADOR_RETURN_IF_ERROR(f.Finish("alert recipient"));

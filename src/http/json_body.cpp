@@ -25,8 +25,6 @@ base::Result<std::optional<std::string>> OptionalString(const nlohmann::json& ob
   return std::optional<std::string>(it->get<std::string>());
 }
 
-std::string Dump(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+std::string Dump(const nlohmann::json& value) { return base::DumpJson(value); }
 
 }  // namespace tarifador::http

@@ -35,16 +35,7 @@ base::Result<Deliverer::PassResult> Deliverer::DeliverDue() {
         continue;
       }
     }
-    base::Status sent;
-    if (r.channel == "email") {
-      if (!options_.mail_configured || options_.mail_from.empty()) {
-        sent = base::FailedPrecondition("e-mail is not set up: alerts.smtp_url and alerts.smtp_from are needed");
-      } else {
-        sent = transport_.Send(BuildMail(d, options_.mail_from, options_.site, clock_.Now()));
-      }
-    } else {
-      sent = transport_.Post(BuildWebhook(d, options_.site, clock_.Now()));
-    }
+    const base::Status sent = Attempt(d);
     const base::Instant after = clock_.Now();
     if (sent.ok()) {
       base::Status s = outbox_.MarkSent(d.id, after);
@@ -55,8 +46,8 @@ base::Result<Deliverer::PassResult> Deliverer::DeliverDue() {
     ++result.failed;
     const auto delay = std::chrono::duration_cast<std::chrono::microseconds>(RetryDelay(d.attempts + 1));
     const base::Instant retry_at = base::Instant::FromMicros(after.micros() + delay.count());
-    const int64_t give_up_us =
-        d.first_due.micros() + std::chrono::duration_cast<std::chrono::microseconds>(options_.give_up_after).count();
+    const int64_t give_up_us = d.alert.created_at.micros() +
+                               std::chrono::duration_cast<std::chrono::microseconds>(options_.give_up_after).count();
     std::optional<base::Instant> retry;
     if (retry_at.micros() <= give_up_us) retry = retry_at;
     base::LogWarning("alert delivery " + std::to_string(d.id) + " to " + r.channel + " " + r.address + " failed (" +
@@ -65,6 +56,20 @@ base::Result<Deliverer::PassResult> Deliverer::DeliverDue() {
     if (!s.ok()) return s;
   }
   return result;
+}
+
+base::Status Deliverer::Attempt(const store::DueDelivery& d) {
+  // A delivery that throws is a failed attempt like any other: it must
+  // neither end the thread nor hold up the deliveries behind it.
+  try {
+    if (d.recipient.channel != "email") return transport_.Post(BuildWebhook(d, options_.site, clock_.Now()));
+    if (!options_.mail_configured || options_.mail_from.empty()) {
+      return base::FailedPrecondition("e-mail is not set up: alerts.smtp_url and alerts.smtp_from are needed");
+    }
+    return transport_.Send(BuildMail(d, options_.mail_from, options_.site, clock_.Now()));
+  } catch (const std::exception& e) {
+    return base::Internal(std::string("building or sending the delivery failed: ") + e.what());
+  }
 }
 
 void Deliverer::Start() {
@@ -78,16 +83,19 @@ void Deliverer::Stop() {
 }
 
 void Deliverer::ThreadMain(std::stop_token stop) {
-  try {
-    while (!stop.stop_requested()) {
+  while (!stop.stop_requested()) {
+    bool more = false;
+    // The thread's one top-level catch, per pass: a store that throws is
+    // logged and the next pass tries again.
+    try {
       base::Result<PassResult> pass = DeliverDue();
       if (!pass.ok()) base::LogWarning("alert delivery: " + pass.status().message());
       // A full batch may have more behind it: go again at once.
-      if (pass.ok() && pass->sent + pass->failed + pass->deferred >= options_.batch) continue;
-      steady_.WaitUntil(steady_.Now() + options_.poll, stop);
+      more = pass.ok() && pass->sent + pass->failed + pass->deferred >= options_.batch;
+    } catch (const std::exception& e) {
+      base::LogError(std::string("alert delivery: ") + e.what());
     }
-  } catch (const std::exception& e) {
-    base::LogError(std::string("alert delivery thread stopped: ") + e.what());
+    if (!more) steady_.WaitUntil(steady_.Now() + options_.poll, stop);
   }
 }
 

@@ -58,6 +58,8 @@ class Deliverer {
 
  private:
   void ThreadMain(std::stop_token stop);
+  // One attempt of `d`: OK when the receiver accepted it, otherwise why not.
+  base::Status Attempt(const store::DueDelivery& d);
 
   store::AlertOutbox& outbox_;
   Transport& transport_;

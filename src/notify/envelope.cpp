@@ -99,7 +99,7 @@ WebhookPost BuildWebhook(const store::DueDelivery& d, std::string_view site, bas
       {"site", site}};
   WebhookPost post;
   post.url = d.recipient.address;
-  post.body = body.dump();
+  post.body = base::DumpJson(body);
   const int64_t unix_seconds = now.micros() / 1'000'000;
   post.headers = {{"Content-Type", "application/json"},
                   {"User-Agent", "tarifador"},

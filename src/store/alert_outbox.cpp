@@ -160,7 +160,6 @@ base::Result<std::vector<DueDelivery>> AlertOutbox::Due(base::Instant now, int64
       base::Result<Alert> alert = GetAlertIn(lease->sql(), alert_ids[i]);
       if (!alert.ok()) return alert.status();
       out[i].alert = std::move(*alert);
-      out[i].first_due = out[i].alert.created_at;
     }
     return out;
   } catch (const SQLite::Exception& e) {

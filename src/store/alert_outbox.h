@@ -34,7 +34,6 @@ struct AlertRecipient {
 struct DueDelivery {
   int64_t id = 0;  // the event id
   int64_t attempts = 0;
-  base::Instant first_due;  // when the alert was raised
   Alert alert;
   AlertRecipient recipient;
 };

@@ -2,6 +2,7 @@
 // Alerts (sql/0012_alerts.sql, docs/ALERTS.md): raised inside the transaction
 // of the change that caused them (RaiseAlertIn), listed and acknowledged by
 // people (AlertStore).
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,9 +20,13 @@ class Database;
 
 namespace tarifador::store {
 
+// Every kind of alert (docs/ALERTS.md), as recipients name them.
+inline constexpr std::array<std::string_view, 7> kAlertKinds = {
+    "budget_warning", "budget_reached", "low_balance", "guard_tripped", "link_down", "export_failed", "mirror_backlog"};
+
 struct Alert {
   int64_t id = 0;
-  std::string kind;      // "budget_warning", "budget_reached"
+  std::string kind;      // one of kAlertKinds
   std::string severity;  // "warning" | "critical"
   std::optional<int64_t> account_id;
   std::string detail;  // a JSON object as text

@@ -11,6 +11,7 @@
 #include <optional>
 #include <utility>
 
+#include "base/json_parse.h"
 #include "base/local_time.h"
 #include "base/strings.h"
 #include "billing/authorizer.h"
@@ -177,7 +178,7 @@ void RaiseBudgetAlerts(SQLite::Database& db, AccountId id, billing::BudgetMonth 
                                    {"spent", billing::MonthSpent(*account, month).ToString()},
                                    {"mode", billing::BudgetModeName(account->budget_mode)},
                                    {"warn_percent", account->budget_warn_percent}};
-    RaiseAlertIn(db, NewAlert{due.kind, due.severity, due.key, id.value, detail.dump()}, at);
+    RaiseAlertIn(db, NewAlert{due.kind, due.severity, due.key, id.value, base::DumpJson(detail)}, at);
   }
 }
 
@@ -191,7 +192,7 @@ void RaiseLowBalanceAlert(SQLite::Database& db, const billing::Account& account,
   RaiseAlertIn(db,
                NewAlert{"low_balance", "warning",
                         "low_balance:" + std::to_string(account.id.value) + ":" + std::to_string(charge_id),
-                        account.id.value, detail.dump()},
+                        account.id.value, base::DumpJson(detail)},
                at);
 }
 
@@ -209,7 +210,7 @@ void RaiseGuardAlert(SQLite::Database& db, const billing::Cdr& cdr, base::Instan
   const bool raised =
       RaiseAlertIn(db,
                    NewAlert{"guard_tripped", "critical", "guard:" + cdr.deny_reason + ":" + cdr.caller + ":" + date,
-                            account, detail.dump()},
+                            account, base::DumpJson(detail)},
                    at);
   if (raised) {
     AppendAuditRow(
@@ -500,7 +501,7 @@ base::Result<billing::Account> UpdateAccountIn(SQLite::Database& db, AccountId i
     nlohmann::json detail = nlohmann::json::object();
     for (const auto& [k, v] : fields) detail[k] = v;
     AppendAuditRow(db, AuditEntry{0, at, std::string(actor), "account.update", "account:" + std::to_string(id.value),
-                                  detail.dump()});
+                                  base::DumpJson(detail)});
     // A budget lowered below this month's spend is reached now.
     RaiseBudgetAlerts(db, id, billing::BudgetMonthOf(at), false, at);
     return GetAccountIn(db, id);

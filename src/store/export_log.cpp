@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_parse.h"
 #include "store/alert_store.h"
 
 namespace tarifador::store {
@@ -42,7 +43,7 @@ base::Status ExportLog::Record(const ExportRun& run) {
           {"kind", run.kind}, {"period", run.period}, {"file", run.file}, {"error", run.error}};
       RaiseAlertIn(db_->sql(),
                    NewAlert{"export_failed", "critical", "export_failed:" + run.kind + ":" + run.period, std::nullopt,
-                            detail.dump()},
+                            base::DumpJson(detail)},
                    run.finished_at);
     }
     tx.commit();

@@ -56,3 +56,19 @@ TEST_CASE("FakeClock moves only when told", "[time]") {
   c.AdvanceMicros(1'500'000);
   CHECK(c.Now().micros() == 11'500'000);
 }
+
+TEST_CASE("Clock times and ranges as settings write them", "[base][time]") {
+  CHECK(base::ParseMinuteOfDay("00:00") == 0);
+  CHECK(base::ParseMinuteOfDay("08:30") == 510);
+  CHECK(base::ParseMinuteOfDay("23:59") == 1439);
+  CHECK(base::ParseMinuteOfDay("24:00") == 1440);
+  for (const char* bad : {"24:01", "25:00", "12:60", "8:30", "08.30", "0830", "08:3x", "", "-1:00"}) {
+    INFO(bad);
+    CHECK_FALSE(base::ParseMinuteOfDay(bad).has_value());
+  }
+  CHECK(base::ParseMinuteRange("22:00-07:00") == std::make_pair(1320, 420));
+  CHECK(base::ParseMinuteRange("08:00-20:00") == std::make_pair(480, 1200));
+  CHECK_FALSE(base::ParseMinuteRange("08:00 20:00").has_value());
+  CHECK_FALSE(base::ParseMinuteRange("08:00-2000").has_value());
+  CHECK_FALSE(base::ParseMinuteRange("08:00-20:00x").has_value());
+}

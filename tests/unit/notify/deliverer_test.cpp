@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <deque>
+#include <stdexcept>
 
 #include "base/local_time.h"
 #include "notify/envelope.h"
@@ -32,11 +33,16 @@ class ScriptedTransport final : public notify::Transport {
     return Outcome();
   }
   int failures = 0;
+  int throws = 0;  // attempts that throw, before `failures` count
   std::vector<notify::Mail> mails;
   std::vector<notify::WebhookPost> posts;
 
  private:
   base::Status Outcome() {
+    if (throws > 0) {
+      --throws;
+      throw std::runtime_error("receiver library exploded");
+    }
     if (failures > 0) {
       --failures;
       return base::Unavailable("HTTP 500");
@@ -269,4 +275,23 @@ TEST_CASE("Removing a recipient drops its deliveries not yet sent", "[notify][ou
   CHECK(o.Count("SELECT count(*) FROM alert_deliveries") == 0);
   CHECK(o.outbox->RemoveRecipient(id, "user:boss", o.clock.Now()).code() == base::StatusCode::kNotFound);
   CHECK(o.Count("SELECT count(*) FROM audit_log WHERE action = 'alert_recipient.remove'") == 1);
+}
+
+TEST_CASE("A delivery that throws is a failed attempt and holds up none behind it", "[notify][deliverer]") {
+  Outbox o;
+  o.AddRecipient("webhook", "http://127.0.0.1:9/a");
+  o.AddRecipient("webhook", "http://127.0.0.1:9/b");
+  o.Raise("link_down", "k1");
+  ScriptedTransport t;
+  t.throws = 1;
+  notify::Deliverer d(*o.outbox, t, o.clock, o.steady, o.Options());
+  auto pass = d.DeliverDue();
+  REQUIRE(pass.ok());
+  CHECK(pass->failed == 1);
+  CHECK(pass->sent == 1);
+  CHECK(o.Count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending' AND last_error LIKE "
+                "'%receiver library exploded%'") == 1);
+  o.clock.AdvanceMicros(10'000'000);
+  CHECK(d.DeliverDue()->sent == 1);
+  CHECK(o.Count("SELECT count(*) FROM alert_deliveries WHERE state = 'sent'") == 2);
 }

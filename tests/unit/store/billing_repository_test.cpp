@@ -940,4 +940,16 @@ TEST_CASE("A call refused by a toll-fraud guard raises one alert per rule, calle
   CHECK(all->back().detail ==
         R"({"caller":"1001","day":"2023-11-14","destination":"00442079460958","rule":"guard_blocked_prefix"})");
   CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'guard.trip' AND actor = 'billing'") == 3);
+  // A caller id that is not UTF-8 (it comes from the switch as bytes) is
+  // still billed; its alert's figures say U+FFFD where the bad byte was.
+  billing::Cdr odd = MakeCdr("g-6", id, "0");
+  odd.caller =
+      "10\xff"
+      "5";
+  odd.deny_reason = "guard_blocked_prefix";
+  odd.disposition = billing::Disposition::kDenied;
+  REQUIRE(s.repo->BillCall(odd, kAt).ok());
+  CHECK(s.Count("SELECT count(*) FROM cdrs WHERE uuid = 'g-6'") == 1);
+  CHECK(s.Count("SELECT count(*) FROM alerts WHERE detail LIKE '%10\xef\xbf\xbd"
+                "5%'") == 1);
 }
