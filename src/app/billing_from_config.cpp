@@ -40,6 +40,7 @@ billing::CallTracker::Options TrackerOptionsFromConfig(const config::Config& cfg
   options.debit_interval_s = cfg.billing.debit_interval;
   options.allow_unchecked = cfg.billing.when_down == "allow";
   options.backfill_limits.max_call_seconds = cfg.billing.max_call_seconds;
+  options.pin_prefix = cfg.pins.prefix;
   return options;
 }
 

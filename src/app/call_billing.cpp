@@ -25,6 +25,10 @@ constexpr std::chrono::milliseconds kActiveCallsWait{2000};
 // How long a call held by the dialplan's socket waits for billing to settle
 // it (its first reservation committed) before billing.when_down decides.
 constexpr std::chrono::milliseconds kHeldCallWait{1500};
+// The channel variables the dialplan's prompts fill for a PIN call
+// (docs/FREESWITCH.md "PIN codes"), as the socket's channel data names them.
+constexpr std::string_view kPinIdVariable = "variable_tarifador_pin_id";
+constexpr std::string_view kPinVariable = "variable_tarifador_pin";
 // How often FreeSWITCH's list of channels is compared with the calls
 // tracked, while the link is up: catches calls whose end was never received
 // (FreeSWITCH drops events when its queue for a client is full) and retries
@@ -65,7 +69,10 @@ CallBilling::CallBilling(Key, const config::Config& cfg, store::Writer& writer, 
       repository_(writer, reads_, LowBalanceFromConfig(cfg)),
       alerts_(writer, reads_),
       alert_outbox_(writer, reads_),
-      cdr_query_(reads_) {}
+      cdr_query_(reads_),
+      pins_(writer, reads_),
+      pin_checker_(pins_, billing::PinChecker::Options{cfg.pins.max_failures}),
+      pins_on_(!cfg.pins.prefix.empty()) {}
 
 CallBilling::~CallBilling() { Stop(); }
 
@@ -146,6 +153,7 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
   cb->services_->cdrs = &cb->cdr_query_;
   cb->services_->alerts = &cb->alerts_;
   cb->services_->alert_outbox = &cb->alert_outbox_;
+  cb->services_->pins = &cb->pins_;
 
   readiness.Add("freeswitch", [self]() -> base::Status {
     const esl::LinkStatus s = self->client_->status();
@@ -195,8 +203,9 @@ esl::OutboundVerdict CallBilling::DecideHeldCall(const esl::Event& channel, bool
     verdict.variables.emplace_back("tarifador_decision", "allowed");
     verdict.variables.emplace_back("tarifador_reason", "other_leg");
   } else {
+    std::optional<billing::PinCheck> pin = create ? CheckHeldPin(channel, *create) : std::nullopt;
     const base::Result<billing::CallTracker::Admission> admission =
-        create ? loop_->Admit(std::move(*create), kHeldCallWait)
+        create ? loop_->Admit(std::move(*create), kHeldCallWait, std::move(pin))
                : base::Result<billing::CallTracker::Admission>(
                      base::InvalidArgument("the socket's channel data names no call"));
     if (!admission.ok()) {
@@ -206,12 +215,32 @@ esl::OutboundVerdict CallBilling::DecideHeldCall(const esl::Event& channel, bool
     }
     verdict = DialplanVerdict(admission, allow_unchecked);
   }
+  // The digits keyed leave the channel first, whatever was decided.
+  if (!channel.headers.Get(kPinVariable).empty()) verdict.unset.emplace_back("tarifador_pin");
   const bool denied = !verdict.hangup_cause.empty();
   const bool unchecked = !denied && std::any_of(verdict.variables.begin(), verdict.variables.end(), [](const auto& v) {
     return v.first == "tarifador_reason" && v.second == "unchecked";
   });
   (denied ? socket_denied_ : unchecked ? socket_unchecked_ : socket_allowed_)++;
   return verdict;
+}
+
+std::optional<billing::PinCheck> CallBilling::CheckHeldPin(const esl::Event& channel,
+                                                           const billing::CallEvent& create) {
+  const std::string_view id = channel.headers.Get(kPinIdVariable);
+  const std::string_view digits = channel.headers.Get(kPinVariable);
+  if (!pins_on_ || (id.empty() && digits.empty())) return std::nullopt;
+  const billing::PinAttempt attempt{std::string(id), std::string(digits), create.caller_number, create.leg};
+  base::Result<billing::PinCheck> check = pin_checker_.Check(attempt, clock_.Now());
+  if (!check.ok()) {
+    // The store failed: no code can be vouched for, so the call has none
+    // (a PIN call is then refused pin_missing; when_down does not apply to
+    // whose money it is).
+    base::LogWarning("dialplan socket: call " + create.leg.value +
+                     ": PIN code not checked: " + check.status().message());
+    return billing::PinCheck{};
+  }
+  return *check;
 }
 
 void CallBilling::OnConnected() {

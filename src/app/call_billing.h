@@ -33,6 +33,7 @@
 #include "store/alert_store.h"
 #include "store/billing_repository.h"
 #include "store/cdr_query.h"
+#include "store/pin_store.h"
 #include "store/read_pool.h"
 #include "store/writer.h"
 
@@ -70,6 +71,7 @@ class CallBilling {
   CdrSpool* spool() { return spool_.get(); }
   esl::Client& esl_client() { return *client_; }
   store::AlertOutbox& alert_outbox() { return alert_outbox_; }
+  store::PinStore& pins() { return pins_; }
   // The dialplan's outbound socket, or nullptr when freeswitch.socket_listen is empty.
   esl::OutboundServer* dialplan_socket() { return socket_.get(); }
 
@@ -99,6 +101,9 @@ class CallBilling {
   store::AlertStore alerts_;
   store::AlertOutbox alert_outbox_;
   store::CdrQuery cdr_query_;
+  store::PinStore pins_;
+  billing::PinChecker pin_checker_;
+  const bool pins_on_;  // pins.prefix is set
   std::unique_ptr<billing::Authorizer> authorizer_;
   EslCallControl control_;
   std::unique_ptr<LiveEvents> live_;  // before loop_: the loop calls it until it stops
@@ -110,6 +115,10 @@ class CallBilling {
   std::atomic<uint64_t> socket_allowed_{0};
   std::atomic<uint64_t> socket_denied_{0};
   std::atomic<uint64_t> socket_unchecked_{0};
+  // The check of the PIN code the held call carries (variable_tarifador_pin_id
+  // and variable_tarifador_pin), nullopt when it carries none or PIN calls
+  // are off. On the socket's session thread: slow (billing/pin_check.h).
+  std::optional<billing::PinCheck> CheckHeldPin(const esl::Event& channel, const billing::CallEvent& create);
   // Decides one call held by the dialplan's socket (on its session thread).
   esl::OutboundVerdict DecideHeldCall(const esl::Event& channel, bool allow_unchecked);
   std::unique_ptr<http::BillingServices> services_;

@@ -40,8 +40,14 @@ Status ValidatePassword(std::string_view password) {
 }
 
 Result<std::string> HashPassword(std::string_view password) {
-  TARIFADOR_RETURN_IF_ERROR(InitCrypto());
   TARIFADOR_RETURN_IF_ERROR(ValidatePassword(password));
+  return HashSecret(password);
+}
+
+Result<std::string> HashSecret(std::string_view secret) {
+  TARIFADOR_RETURN_IF_ERROR(InitCrypto());
+  if (secret.size() > kMaxPasswordLength) return InvalidArgument("secret too long");
+  const std::string_view password = secret;
   char out[crypto_pwhash_STRBYTES];
   int rc;
   {
@@ -70,6 +76,14 @@ const std::string& DummyPasswordHash() {
     return h.ok() ? *h : std::string();
   }();
   return hash;
+}
+
+std::string RandomDigits(size_t n) {
+  std::string out;
+  if (!InitCrypto().ok()) return out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out += static_cast<char>('0' + randombytes_uniform(10));
+  return out;
 }
 
 std::string RandomToken(size_t bytes) {

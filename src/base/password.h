@@ -39,6 +39,11 @@ Status ValidatePassword(std::string_view password);
 // Fails with InvalidArgument (see ValidatePassword) or Internal (out of memory).
 Result<std::string> HashPassword(std::string_view password);
 
+// The same argon2id hash of a secret whose own rules the caller has checked
+// (a PIN code's digits: short, so throttled instead, billing/pin_code.h).
+// InvalidArgument only beyond kMaxPasswordLength.
+Result<std::string> HashSecret(std::string_view secret);
+
 // true when `password` matches `hash` (a HashPassword result). Runs in time
 // independent of where the password differs. false for a malformed hash.
 // Does not check the length rules (an old password keeps working).
@@ -51,6 +56,9 @@ const std::string& DummyPasswordHash();
 // `bytes` random bytes from the OS CSPRNG as URL-safe base64 without padding
 // (43 characters for the default 32 bytes). Precondition: 16 <= bytes <= 1024.
 std::string RandomToken(size_t bytes = 32);
+
+// `n` uniformly random decimal digits from the OS CSPRNG (a PIN made for someone).
+std::string RandomDigits(size_t n);
 
 // Lower-case hex SHA-256 of `data` (64 characters).
 std::string Sha256Hex(std::string_view data);

@@ -33,6 +33,7 @@ const char* AuthorizationReasonName(AuthorizationReason reason) {
     case AuthorizationReason::kGuardBlockedPrefix: return "guard_blocked_prefix";
     case AuthorizationReason::kGuardPricePerMinute: return "guard_price_per_minute";
     case AuthorizationReason::kGuardAfterHours: return "guard_after_hours";
+    case AuthorizationReason::kPinZoneNotAllowed: return "pin_zone_not_allowed";
   }
   return "unknown_extension";
 }
@@ -81,7 +82,7 @@ Authorizer::Authorizer(Repository& repository, const rating::RateBookHolder& rat
     : repository_(repository), rates_(rates), normaliser_(std::move(normaliser)), options_(std::move(options)) {}
 
 base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::string_view destination,
-                                                  base::Instant at, const CallId* own_call) const {
+                                                  base::Instant at, const CallId* own_call, const PinGrant* pin) const {
   Authorization a;
   const auto deny = [&a](AuthorizationReason reason) -> base::Result<Authorization> {
     a.allowed = false;
@@ -108,9 +109,9 @@ base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::
   }
   if (callee.status().code() != base::StatusCode::kNotFound) return callee.status();
 
-  if (!extension->enabled) return deny(AuthorizationReason::kExtensionDisabled);
+  if (!extension->enabled && pin == nullptr) return deny(AuthorizationReason::kExtensionDisabled);
 
-  auto account = repository_.GetAccount(extension->account_id);
+  auto account = repository_.GetAccount(pin != nullptr ? pin->account_id : extension->account_id);
   if (!account.ok()) {
     if (account.status().code() == base::StatusCode::kNotFound) return deny(AuthorizationReason::kUnknownAccount);
     return account.status();
@@ -129,6 +130,7 @@ base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::
   RateLookup lookup = Rate(extension->rate_plan, destination, at);
   a.rated = std::move(lookup.rated);
   if (lookup.reason != AuthorizationReason::kAllowed) return deny(lookup.reason);
+  if (pin != nullptr && !PinAllowsZone(*pin, a.rated->rate.zone)) return deny(AuthorizationReason::kPinZoneNotAllowed);
   for (const std::string& prefix : options_.blocked_prefixes) {
     if (a.rated->number.digits.rfind(prefix, 0) == 0) return deny(AuthorizationReason::kGuardBlockedPrefix);
   }

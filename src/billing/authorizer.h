@@ -14,6 +14,7 @@
 #include "billing/account.h"
 #include "billing/cdr.h"
 #include "billing/office_hours.h"
+#include "billing/pin_code.h"
 #include "billing/repository.h"
 #include "rating/cost.h"
 #include "rating/number_normaliser.h"
@@ -39,6 +40,7 @@ enum class AuthorizationReason {
   kGuardBlockedPrefix,   // "guard_blocked_prefix": the number starts with a prefix the guards refuse
   kGuardPricePerMinute,  // "guard_price_per_minute": the rate costs more a minute than the guards allow
   kGuardAfterHours,      // "guard_after_hours": an international call outside office hours or on a holiday
+  kPinZoneNotAllowed,    // "pin_zone_not_allowed": a PIN call to a zone outside its code's class of service
 };
 
 // True for the reasons of the toll-fraud guards ("guard_..."): a denial an
@@ -125,8 +127,13 @@ class Authorizer {
   // `own_call`: the call being checked, when it may already hold a
   // reservation (the dialplan asks after CHANNEL_CREATE reserved its first
   // interval): that money counts as the call's own, not as spent.
+  // `pin`: a PIN call (billing/pin_code.h) whose code was checked: the call
+  // is the code owner's, so its account pays (and its budget binds), the
+  // phone may be disabled (a lobby phone kept for PIN calls), and a zone
+  // outside the code's class of service -> pin_zone_not_allowed (after
+  // destination_blocked, before the guards).
   base::Result<Authorization> Authorize(std::string_view caller, std::string_view destination, base::Instant at,
-                                        const CallId* own_call = nullptr) const;
+                                        const CallId* own_call = nullptr, const PinGrant* pin = nullptr) const;
 
   // What a call to `destination` at `at` is rated with under `plan` (the
   // default plan when nullopt): reason kAllowed with `rated` set, or

@@ -230,12 +230,14 @@ void BillingLoop::ReleaseHeldBackfills(bool stopping) {
   }
 }
 
-base::Result<CallTracker::Admission> BillingLoop::Admit(CallEvent create, std::chrono::milliseconds timeout) {
+base::Result<CallTracker::Admission> BillingLoop::Admit(CallEvent create, std::chrono::milliseconds timeout,
+                                                        std::optional<PinCheck> pin) {
   auto promise = std::make_shared<std::promise<CallTracker::Admission>>();
   std::future<CallTracker::Admission> result = promise->get_future();
   const auto posted = std::chrono::steady_clock::now();
-  const bool queued = Enqueue([this, e = std::move(create), posted, promise] {
+  const bool queued = Enqueue([this, e = std::move(create), pin = std::move(pin), posted, promise] {
     HandleEvent(e, posted);
+    Record(tracker_.OnPinChecked(e, pin));
     const CallTracker::Admission a = tracker_.AdmissionOf(e.leg);
     if (a.state == CallTracker::Admission::State::kPending) {
       admissions_.push_back(AdmissionWaiter{e.leg, promise});

@@ -110,8 +110,10 @@ class BillingLoop {
   // socket's channel data; a duplicate when the live event came first) in
   // order with the events, then answers once the call is denied, or allowed
   // with its first reservation committed (never kPending). Unavailable when
-  // the loop is not running or `timeout` passed first.
-  base::Result<CallTracker::Admission> Admit(CallEvent create, std::chrono::milliseconds timeout);
+  // the loop is not running or `timeout` passed first. `pin`: the check of
+  // the code the call carried (CallTracker::OnPinChecked), nullopt: none.
+  base::Result<CallTracker::Admission> Admit(CallEvent create, std::chrono::milliseconds timeout,
+                                             std::optional<PinCheck> pin = std::nullopt);
 
   // The calls tracked now, taken on the billing thread; waits at most
   // `timeout` (Unavailable then too) and fails with Unavailable when stopped.

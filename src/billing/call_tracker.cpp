@@ -95,6 +95,7 @@ base::Status CallTracker::OnEvent(const CallEvent& event) {
     case CallEventKind::kBridge:
       call.bridged_us = FirstNonZero(event.bridged_us, event.event_us);
       Link(call, event.other_leg);
+      if (call.awaiting_pin) return UncheckedPinCall(call);
       break;
     case CallEventKind::kHangup:
       call.hangup_seen = true;
@@ -120,6 +121,7 @@ base::Status CallTracker::OnOtherLeg(const CallEvent& event) {
   }
   if (call == nullptr) return base::Status::Ok();
   if (!event.gateway.empty()) call->gateway = event.gateway;
+  if (call->awaiting_pin && event.kind == CallEventKind::kCreate) return UncheckedPinCall(*call);
   if (event.kind == CallEventKind::kBridge && call->bridged_us == 0) {
     call->bridged_us = FirstNonZero(event.bridged_us, event.event_us);
   }
@@ -152,7 +154,21 @@ base::Status CallTracker::Classify(CallState& call, base::Instant at, bool autho
     inbound(*callee);
     return base::Status::Ok();
   }
-  auto auth = authorizer_.Authorize(call.caller, call.destination, at);
+  if (!call.pin && !options_.pin_prefix.empty() && call.destination.rfind(options_.pin_prefix, 0) == 0) {
+    // A PIN call: the dialplan asks for the code now; nothing is decided
+    // until the socket brings it (OnPinChecked). It is the phone's call
+    // until then, and costs nothing: it has not reached a far end.
+    auto phone = repository_.GetExtension(call.caller);
+    if (phone.ok()) {
+      call.direction = Direction::kOutbound;
+      call.account_id = phone->account_id;
+      call.extension = std::move(*phone);
+      call.awaiting_pin = authorize;
+      return base::Status::Ok();
+    }
+    if (phone.status().code() != base::StatusCode::kNotFound) return phone.status();
+  }
+  auto auth = authorizer_.Authorize(call.caller, call.destination, at, nullptr, call.pin ? &*call.pin : nullptr);
   if (!auth.ok()) return auth.status();
   if (auth->reason == AuthorizationReason::kUnknownExtension) {
     // Not one of ours calling: from outside when it reaches one of ours.
@@ -166,6 +182,7 @@ base::Status CallTracker::Classify(CallState& call, base::Instant at, bool autho
   call.direction = auth->direction;
   call.extension = auth->extension;
   if (auth->extension) call.account_id = auth->extension->account_id;
+  if (call.pin) call.account_id = call.pin->account_id;
   call.rated = auth->rated;
   call.max_seconds = auth->max_seconds;
   if (authorize) {
@@ -227,7 +244,7 @@ base::Status CallTracker::OnOriginatingCreate(const CallEvent& event) {
   return admitted;
 }
 
-base::Status CallTracker::Admit(CallState& call, base::Instant now, bool may_let_through) {
+base::Status CallTracker::Admit(CallState& call, base::Instant now, bool may_let_through, bool kill_denied) {
   base::Status classified = Classify(call, base::Instant::FromMicros(call.created_us), /*authorize=*/true);
   if (!classified.ok()) {
     if (options_.allow_unchecked) {
@@ -248,7 +265,7 @@ base::Status CallTracker::Admit(CallState& call, base::Instant now, bool may_let
       call.deny_reason.clear();
       return base::Status::Ok();
     }
-    return control_.Kill(call.id, call.deny_cause);
+    return kill_denied ? control_.Kill(call.id, call.deny_cause) : base::Status::Ok();
   }
   if (!call.authorized) return base::Status::Ok();  // internal or inbound: nothing to hold
 
@@ -353,6 +370,10 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
       !event.originate_disposition.empty() ? event.originate_disposition : call.originate_disposition;
   cdr.gateway = !event.gateway.empty() ? event.gateway : call.gateway;
   cdr.deny_reason = call.deny_reason;
+  if (call.pin) {
+    cdr.pin_id = call.pin->id;
+    cdr.pin_owner = call.pin->owner;
+  }
   if (cdr.start_us != 0 && cdr.end_us != 0) cdr.duration_s = EpochSeconds(cdr.end_us) - EpochSeconds(cdr.start_us);
 
   // FreeSWITCH's whole-second epochs decide billsec (SPEC 4); when an event
@@ -697,12 +718,53 @@ bool CallTracker::IsLive(const CallId& leg) const {
   return it != calls_.end() && !it->second.hangup_seen;
 }
 
+base::Status CallTracker::OnPinChecked(const CallEvent& held, const std::optional<PinCheck>& check) {
+  const auto it = calls_.find(held.leg);
+  if (it == calls_.end()) return base::Status::Ok();
+  CallState& call = it->second;
+  if (!call.awaiting_pin) {
+    if (check && check->verdict == PinVerdict::kGranted) {
+      base::LogWarning("call " + call.id.value + " brought PIN code " + check->grant->id +
+                       " but was not dialled as a PIN call (pins.prefix): decided as the phone's call");
+    }
+    return base::Status::Ok();
+  }
+  call.awaiting_pin = false;
+  if (!held.destination.empty()) call.destination = held.destination;
+  // Denials are not killed here: the socket holds the call and hangs it up
+  // itself, after removing the digits from the channel (a kill would race
+  // that, and leave them in FreeSWITCH's own CDR of the call).
+  if (!check || check->verdict != PinVerdict::kGranted) {
+    call.denied = true;
+    call.deny_reason = PinVerdictName(check ? check->verdict : PinVerdict::kMissing);
+    call.deny_cause = kCauseNoFunds;
+    return base::Status::Ok();
+  }
+  call.pin = check->grant;
+  return Admit(call, clock_.Now(), /*may_let_through=*/false, /*kill_denied=*/false);
+}
+
+base::Status CallTracker::UncheckedPinCall(CallState& call) {
+  // The dialplan sent a PIN call on to a far end without asking tarifador
+  // (no socket after the code's prompts): nobody checked the code.
+  call.awaiting_pin = false;
+  base::LogWarning("call " + call.id.value +
+                   " was dialled as a PIN call but reached a far end without its code being checked: hung up "
+                   "(docs/FREESWITCH.md \"PIN codes\")");
+  return Deny(call, PinVerdictName(PinVerdict::kMissing), kCauseBarred);
+}
+
 CallTracker::Admission CallTracker::AdmissionOf(const CallId& leg) const {
   Admission a;
   const auto it = calls_.find(leg);
   if (it == calls_.end()) return a;
   const CallState& call = it->second;
-  if (call.denied) {
+  if (call.awaiting_pin) {
+    // Only OnPinChecked settles a PIN call; asked without it, it has no code.
+    a.state = Admission::State::kDenied;
+    a.reason = PinVerdictName(PinVerdict::kMissing);
+    a.cause = kCauseNoFunds;
+  } else if (call.denied) {
     a.state = Admission::State::kDenied;
     a.reason = call.deny_reason;
     a.cause = call.deny_cause;

@@ -46,6 +46,8 @@
 #include "billing/call_observer.h"
 #include "billing/cdr.h"
 #include "billing/ids.h"
+#include "billing/pin_check.h"
+#include "billing/pin_code.h"
 #include "billing/repository.h"
 #include "billing/switch_clock.h"
 
@@ -62,6 +64,11 @@ class CallTracker {
     // config puts trunks in "public"): such a call is inbound, never
     // authorized. Other calls must come from a known extension.
     std::vector<std::string> inbound_contexts = {"public"};
+    // pins.prefix: a call dialled as this prefix + a number is a PIN call
+    // (docs/BILLING.md "PIN codes"). Its CHANNEL_CREATE decides nothing:
+    // the dialplan asks for the code, and the dialplan's socket brings the
+    // checked code (OnPinChecked). Empty: no PIN calls.
+    std::string pin_prefix;
     // billing.when_down = "allow": a call whose money cannot be checked (the
     // store failed) or that is found live after a link outage and would now
     // be denied is let through and billed at its end, instead of hung up.
@@ -188,6 +195,17 @@ class CallTracker {
   // the only exact record of its end. Once per call; unknown legs are ignored.
   base::Status OnChannelGone(const CallId& leg);
 
+  // The dialplan's socket holds call `held.leg` with `held.destination` (the
+  // number after the dialplan's transfer) and the check of the code it
+  // carried (nullopt: it carried none). For a PIN call waiting for its code
+  // (Options::pin_prefix): a granted code makes the call its owner's, then
+  // authorized and reserved as any call (Authorizer::Authorize with the
+  // grant); anything else denies it (pin_missing, pin_invalid, pin_locked)
+  // and kills it. Other calls are left as they are (a code on a call not
+  // dialled as a PIN call is ignored: it was already decided as the
+  // phone's). Call it after the socket's CREATE was handled.
+  base::Status OnPinChecked(const CallEvent& held, const std::optional<PinCheck>& check);
+
   // A call tracked now whose hangup has not been received (it is up).
   bool IsLive(const CallId& leg) const;
 
@@ -229,6 +247,10 @@ class CallTracker {
     Direction direction = Direction::kOutbound;
     bool authorized = false;  // went through the Authorizer and was allowed (outbound)
     bool denied = false;
+    // A PIN call whose code has not come yet (Options::pin_prefix); then
+    // the code it was granted, whose owner's account pays.
+    bool awaiting_pin = false;
+    std::optional<PinGrant> pin;
     std::string deny_reason;      // AuthorizationReasonName, or "store_unavailable"
     std::string_view deny_cause;  // the hangup cause it was killed with (a static constant)
     std::optional<Extension> extension;
@@ -261,12 +283,16 @@ class CallTracker {
   base::Status OnOriginatingCreate(const CallEvent& event);
   // Authorizes a new call, reserves its first interval and hands the switch
   // its hard stop; kills it when denied (unless `may_let_through` and
-  // allow_unchecked).
-  base::Status Admit(CallState& call, base::Instant now, bool may_let_through);
+  // allow_unchecked). `kill_denied` false: a call the dialplan's socket
+  // holds, which hangs a denied call up itself.
+  base::Status Admit(CallState& call, base::Instant now, bool may_let_through, bool kill_denied = true);
   base::Status OnOtherLeg(const CallEvent& event);
   base::Status OnHangupComplete(const CallEvent& event);
   // Direction, extension, account and rate of a call (no money checked).
   base::Status Classify(CallState& call, base::Instant at, bool authorize);
+  // A PIN call that reached a far end while waiting for its code: denied
+  // (pin_missing) and killed.
+  base::Status UncheckedPinCall(CallState& call);
   // Marks the call denied and kills it; returns the Kill's status.
   base::Status Deny(CallState& call, std::string reason, std::string_view cause);
   // Extends the reservation of a connected call that is running out of paid

@@ -69,6 +69,10 @@ struct Cdr {
   Disposition disposition = Disposition::kFailed;
   std::string deny_reason;  // AuthorizationReason name when denied
   std::string gateway;
+  // A PIN call (docs/BILLING.md "PIN codes"): the code's number and owner
+  // (whose account paid); never the digits. Empty otherwise.
+  std::string pin_id;
+  std::string pin_owner;
 
   bool operator==(const Cdr&) const = default;
 };

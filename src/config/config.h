@@ -54,6 +54,13 @@ struct GuardSettings {
   bool operator==(const GuardSettings&) const = default;
 };
 
+// PIN / authorization codes (docs/BILLING.md "PIN codes").
+struct PinSettings {
+  std::string prefix = "*7";  // pins.prefix: dialled before the number of a PIN call; empty: PIN calls off
+  int64_t max_failures = 5;   // pins.max_failures: wrong codes per code number (twice that per phone) in 15 min
+  bool operator==(const PinSettings&) const = default;
+};
+
 // The office's dial-plan habits and the default rate plan (SPEC section 2;
 // docs/RATING.md "Dialled number normalisation"). app maps these onto
 // rating::DialPlanRules; every code is a digit string, empty: rule off.
@@ -112,6 +119,7 @@ struct Config {
   FreeswitchSettings freeswitch;
   BillingSettings billing;
   GuardSettings guards;
+  PinSettings pins;
   RatingSettings rating;
   ExportSettings export_;  // "export" is a keyword-like name in C++ modules
   PostgresSettings postgres;

@@ -178,6 +178,15 @@ std::string ValidatePrefixList(const SettingValue& v) {
   return "";
 }
 
+// Empty, or 1..8 characters a phone can dial: 0-9 * #.
+std::string ValidatePinPrefix(const SettingValue& v) {
+  const std::string& s = Str(v);
+  if (s.size() > 8 || s.find_first_not_of("0123456789*#") != std::string::npos) {
+    return "must be empty or 1 to 8 of 0-9 * # (\"*7\")";
+  }
+  return "";
+}
+
 // Empty (no e-mail), or an smtp:// (STARTTLS required) or smtps:// URL with a
 // host, in one line.
 std::string ValidateSmtpUrl(const SettingValue& v) {
@@ -352,6 +361,14 @@ const Setting kSettings[] = {
      "Days the office is closed all day for guards.international_hours: comma-separated \"YYYY-MM-DD\" (office "
      "time zone), e.g. \"2026-12-25,2027-01-01\"; empty: none.",
      false, ValidateHolidays, TARIFADOR_FIELD(guards.holidays)},
+    {"pins.prefix", SettingType::kString, "TARIFADOR_PINS_PREFIX",
+     "What a phone dials before the number of a PIN call (the dialplan then asks for the code number and the "
+     "PIN, docs/FREESWITCH.md \"PIN codes\"): 1 to 8 of 0-9 * #, e.g. \"*7\"; empty: PIN calls off.",
+     false, ValidatePinPrefix, TARIFADOR_FIELD(pins.prefix)},
+    {"pins.max_failures", SettingType::kInteger, "TARIFADOR_PINS_MAX_FAILURES",
+     "Wrong PINs a code number may get in 15 minutes before it is locked for the rest of them (a phone: twice "
+     "as many, over all code numbers), with a pin_failures alert: 3 to 20.",
+     false, ValidateRange<3, 20>, TARIFADOR_FIELD(pins.max_failures)},
     {"rating.default_plan", SettingType::kString, "TARIFADOR_RATING_DEFAULT_PLAN",
      "Rate plan used when a quote names none (GET /api/v1/quote, tarifador quote): 1 to 64 characters from A-Z "
      "a-z 0-9 _ - .",

@@ -91,6 +91,9 @@ base::Status ReadReply(int fd, FrameParser& parser, Clock::time_point deadline) 
 
 std::vector<std::string> VerdictCommands(const OutboundVerdict& verdict) {
   std::vector<std::string> out;
+  for (const std::string& name : verdict.unset) {
+    out.push_back("sendmsg\ncall-command: execute\nexecute-app-name: unset\nexecute-app-arg: " + Clean(name) + "\n\n");
+  }
   for (const auto& [name, value] : verdict.variables) {
     out.push_back("sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: " + Clean(name) + "=" +
                   Clean(value) + "\n\n");

@@ -43,11 +43,14 @@ struct OutboundOptions {
   std::chrono::milliseconds io_timeout{2000};
 };
 
-// What the session does with the call before it closes: sets each variable
-// in order, runs each application (name, argument) in order, then hangs the
-// call up with `hangup_cause` when it is not empty. FreeSWITCH runs each at
-// once in the call's own thread, before the dialplan goes on.
+// What the session does with the call before it closes: first removes each
+// variable of `unset` (secrets the dialplan collected: FreeSWITCH's later
+// events and its own CDR of the call then do not carry them), sets each
+// variable in order, runs each application (name, argument) in order, then
+// hangs the call up with `hangup_cause` when it is not empty. FreeSWITCH
+// runs each at once in the call's own thread, before the dialplan goes on.
 struct OutboundVerdict {
+  std::vector<std::string> unset;
   std::vector<std::pair<std::string, std::string>> variables;
   std::vector<std::pair<std::string, std::string>> applications;
   std::string hangup_cause;

@@ -43,6 +43,8 @@ constexpr ColumnInfo kColumns[] = {
     {Column::kDisposition, "disposition"},
     {Column::kDenyReason, "deny_reason"},
     {Column::kGateway, "gateway"},
+    {Column::kPinId, "pin_id"},
+    {Column::kPinOwner, "pin_owner"},
 };
 
 constexpr std::array<Column, std::size(kColumns)> MakeAll() {
@@ -170,6 +172,8 @@ void ColumnFormatter::Write(CsvWriter& csv, Column column, const billing::Cdr& c
     case Column::kDisposition: csv.UnquotedField() += billing::DispositionName(cdr.disposition); return;
     case Column::kDenyReason: csv.Field(cdr.deny_reason); return;
     case Column::kGateway: csv.Field(cdr.gateway); return;
+    case Column::kPinId: csv.Field(cdr.pin_id); return;
+    case Column::kPinOwner: csv.Field(cdr.pin_owner); return;
   }
 }
 

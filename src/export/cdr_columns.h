@@ -43,6 +43,8 @@ enum class Column {
   kDisposition,
   kDenyReason,
   kGateway,
+  kPinId,
+  kPinOwner,
 };
 
 // How times are written: the office time zone with its offset

@@ -43,7 +43,9 @@ nlohmann::json CdrJson(const billing::Cdr& c) {
           {"hangup_cause", c.hangup_cause},
           {"disposition", billing::DispositionName(c.disposition)},
           {"deny_reason", c.deny_reason},
-          {"gateway", c.gateway}};
+          {"gateway", c.gateway},
+          {"pin_id", c.pin_id},
+          {"pin_owner", c.pin_owner}};
 }
 
 nlohmann::json CdrBreakdownJson(const billing::Cdr& c) {
@@ -85,6 +87,9 @@ nlohmann::json CdrBreakdownJson(const billing::Cdr& c) {
       text.append(", ").append(uncollected.ToString()).append(" uncollected (the account could not cover it all)");
     }
     text += '.';
+  }
+  if (!c.pin_id.empty()) {
+    text.append(" Made with PIN code ").append(c.pin_id).append(": ").append(c.pin_owner).append("'s account pays.");
   }
   return {{"connection_fee", c.connection_fee.ToString()},
           {"price_per_minute", c.price_per_minute.ToString()},

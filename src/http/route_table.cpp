@@ -8,6 +8,7 @@
 #include "http/cdr_search_handlers.h"
 #include "http/export_handlers.h"
 #include "http/live_handlers.h"
+#include "http/pin_handlers.h"
 #include "http/rating_handlers.h"
 #include "http/report_handlers.h"
 #include "http/system_handlers.h"
@@ -103,6 +104,14 @@ constexpr Route kRoutes[] = {
      "add an e-mail or webhook recipient of alerts"},
     {Method::kDelete, "/api/v1/alert-recipients/{id}", Access::kAdmin, HandleRemoveAlertRecipient,
      "remove an alert recipient"},
+
+    // PIN codes (docs/API.md "PIN codes").
+    {Method::kGet, "/api/v1/pins", Access::kAdmin, HandleListPins, "PIN codes (never their digits)"},
+    {Method::kPost, "/api/v1/pins", Access::kAdmin, HandleCreatePin,
+     "add a PIN code: its owner's account pays the calls made with it"},
+    {Method::kPatch, "/api/v1/pins/{id}", Access::kAdmin, HandleUpdatePin,
+     "change a PIN code's owner, account, zones, digits or enabled"},
+    {Method::kDelete, "/api/v1/pins/{id}", Access::kAdmin, HandleDeletePin, "remove a PIN code"},
 
     // CDRs and reports (docs/API.md "CDRs and reports").
     {Method::kGet, "/api/v1/cdrs", Access::kViewer, HandleSearchCdrs, "search CDRs, newest first, paginated"},

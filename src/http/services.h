@@ -26,6 +26,7 @@
 #include "store/alert_store.h"
 #include "store/audit_store.h"
 #include "store/cdr_query.h"
+#include "store/pin_store.h"
 #include "store/user_store.h"
 #include "store/writer.h"
 
@@ -153,6 +154,8 @@ struct BillingServices {
   store::AlertStore* alerts = nullptr;
   // Alert recipients and deliveries (null: those routes answer 503).
   store::AlertOutbox* alert_outbox = nullptr;
+  // PIN codes (null: those routes answer 503).
+  store::PinStore* pins = nullptr;
 };
 
 // What the live-update and settings routes use, set by app (or a test).

@@ -43,7 +43,13 @@ std::optional<CallOutcome> ParseCallOutcome(std::string_view text) {
 
 namespace {
 bool BadSeconds(double s) { return !std::isfinite(s) || s < 0 || s > 7 * 86400.0; }
+
+bool Digits(std::string_view s, size_t min, size_t max) {
+  return s.size() >= min && s.size() <= max && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
 }  // namespace
+
+bool IsPinCall(const CallSpec& spec) { return spec.pin_call || !spec.pin_id.empty() || !spec.pin.empty(); }
 
 base::Status ValidateCallSpec(const CallSpec& spec) {
   if (spec.caller.empty()) return base::InvalidArgument("call: \"caller\" is empty");
@@ -58,6 +64,26 @@ base::Status ValidateCallSpec(const CallSpec& spec) {
   }
   if (spec.kind == CallKind::kTransfer && spec.transfer_to.empty()) {
     return base::InvalidArgument("call: \"transfer_to\" is empty");
+  }
+  if (BadSeconds(spec.pin_s)) return base::InvalidArgument("call: \"pin_s\" must be 0..604800 seconds");
+  if (IsPinCall(spec)) {
+    // The documented extension (docs/SIM.md "PIN calls"): ^\*7(\+?\d{6,})$,
+    // then play_and_get_digits "1 12 ..." for the code number and "4 12 ..."
+    // for the code, each with the regex \d+.
+    if (spec.kind != CallKind::kOutbound) return base::InvalidArgument("call: a PIN call must be \"outbound\"");
+    const std::string_view number =
+        spec.destination.rfind('+', 0) == 0 ? std::string_view(spec.destination).substr(1) : spec.destination;
+    if (!Digits(number, 6, std::string_view::npos)) {
+      return base::InvalidArgument("call: a PIN call's \"destination\" \"" + spec.destination +
+                                   "\" must be 6 or more digits, with an optional leading '+'");
+    }
+    if (!spec.pin_id.empty() && !Digits(spec.pin_id, 1, 12)) {
+      return base::InvalidArgument("call: \"pin_id\" \"" + spec.pin_id + "\" must be 1 to 12 digits");
+    }
+    if (!spec.pin.empty() && !Digits(spec.pin, 4, 12)) {
+      return base::InvalidArgument("call: \"pin\" must be 4 to 12 digits");
+    }
+    if (spec.pin_prefix.empty()) return base::InvalidArgument("call: \"pin_prefix\" is empty");
   }
   return base::Status::Ok();
 }

@@ -60,14 +60,35 @@ struct CallSpec {
   std::string transfer_to = "1003";
   double consult_s = 5.0;
   double after_transfer_s = 20.0;
+  // A PIN call (docs/SIM.md "PIN calls", as FreeSWITCH 1.10.12 runs the
+  // documented tarifador_pin extension): the caller dials pin_prefix +
+  // destination; the dialplan plays its prompts as early media (the caller's
+  // leg is pre-answered, never answered by them), collects the code number
+  // into tarifador_pin_id and the digits into tarifador_pin, and after pin_s
+  // seconds transfers the call to `destination`, which then goes on as any
+  // outbound call (the dialplan's socket, the gate, the bridge). It is a PIN
+  // call when pin_call is set or pin_id or pin is not empty; an empty pin_id
+  // (pin) means the caller keyed nothing for it and its variable stays unset
+  // (play_and_get_digits sets nothing then). Outbound calls only.
+  bool pin_call = false;
+  std::string pin_id;  // 1-12 digits keyed for the code number, or empty
+  std::string pin;     // 4-12 digits keyed for the code, or empty
+  double pin_s = 4.0;  // from the caller's CHANNEL_CREATE to the transfer
+  std::string pin_prefix = "*7";
   // Fixed leg uuids; empty means generated from the sim's seeded RNG.
   std::string a_uuid;
   std::string b_uuid;
   std::string c_uuid;
 };
 
-// Checks a spec (non-negative finite times, non-empty numbers);
-// InvalidArgument naming the bad field.
+// Whether `spec` is a PIN call: pin_call set, or pin_id or pin not empty.
+bool IsPinCall(const CallSpec& spec);
+
+// Checks a spec (non-negative finite times, non-empty numbers; a PIN call
+// must be outbound, to a number of 6 or more digits with an optional '+' as
+// the documented extension's regex takes it, with pin_id 1-12 digits and pin
+// 4-12 digits when given, and a non-empty pin_prefix); InvalidArgument
+// naming the bad field.
 base::Status ValidateCallSpec(const CallSpec& spec);
 
 }  // namespace tarifador::sim

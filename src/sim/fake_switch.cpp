@@ -1,6 +1,7 @@
 #include "sim/fake_switch.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +29,15 @@ struct FakeSwitch::Leg {
   std::string callee_number;
   std::string network_addr;
   std::string destination;
+  // After a transfer (a PIN call's): the number dialled before it
+  // (Caller-RDNIS), show channels' initial_dest, the new caller profile's
+  // index, creation time (Caller-Profile-Created-Time, profile_start_*) and
+  // transfer_source (switch_ivr_session_transfer, switch_channel_set_caller_profile).
+  std::string rdnis;
+  std::string initial_destination;  // empty: `destination`
+  int profile_index = 1;
+  int64_t profile_created_us = 0;  // 0: created_us
+  std::string transfer_source;
   std::string context = "default";
   std::string profile_name = "internal";  // the sofia profile
   std::string presence_id;
@@ -43,6 +53,7 @@ struct FakeSwitch::Leg {
   std::optional<CdrProfile> originator_profile;  // copied when originated, as FreeSWITCH clones it
   std::optional<CdrProfile> originatee_profile;  // copied at each bridge of an A-role leg
   int64_t created_us = 0;
+  bool early_media = false;  // pre-answered (CF_EARLY_MEDIA): media flows, Answer-State early
   int64_t answered_us = 0;
   int64_t progress_us = 0;
   int64_t progress_media_us = 0;
@@ -362,6 +373,14 @@ bool FakeSwitch::SetChannelVariable(const std::string& uuid, const std::string& 
   return true;
 }
 
+bool FakeSwitch::UnsetChannelVariable(const std::string& uuid, const std::string& name) {
+  std::lock_guard lock(mu_);
+  Leg* leg = FindLeg(uuid);
+  if (leg == nullptr || leg->hungup) return false;
+  leg->UnsetVar(name);
+  return true;
+}
+
 void FakeSwitch::SetDuplicateHangups(bool enabled) {
   std::lock_guard lock(mu_);
   duplicate_hangups_ = enabled;
@@ -432,8 +451,9 @@ namespace {
 void AddProfileHeaders(esl::Headers& h, const std::string& prefix, bool inbound, const std::string& username,
                        const std::string& cid_name, const std::string& cid_number, const std::string& callee_name,
                        const std::string& callee_number, const std::string& network_addr,
-                       const std::string& destination, const std::string& uuid, const std::string& context,
-                       const std::string& channel_name, bool with_index, const int64_t times[6]) {
+                       const std::string& destination, const std::string& uuid, const std::string& transfer_source,
+                       const std::string& context, const std::string& rdnis, const std::string& channel_name,
+                       const std::string& profile_index, const int64_t times[7]) {
   auto add = [&](const char* name, const std::string& value) {
     if (!value.empty()) h.Add(prefix + name, value);
   };
@@ -452,11 +472,13 @@ void AddProfileHeaders(esl::Headers& h, const std::string& prefix, bool inbound,
   add("Destination-Number", destination);
   add("Unique-ID", uuid);
   add("Source", "mod_sofia");
+  add("Transfer-Source", transfer_source);
   add("Context", context);
+  add("RDNIS", rdnis);
   add("Channel-Name", channel_name);
-  if (with_index) add("Profile-Index", "1");
-  // times: created, answered, progress, progress_media, hangup, bridged
-  h.Add(prefix + "Profile-Created-Time", Num(times[0]));
+  add("Profile-Index", profile_index);
+  // times: created, answered, progress, progress_media, hangup, bridged, profile created
+  h.Add(prefix + "Profile-Created-Time", Num(times[6]));
   h.Add(prefix + "Channel-Created-Time", Num(times[0]));
   h.Add(prefix + "Channel-Answered-Time", Num(times[1]));
   h.Add(prefix + "Channel-Progress-Time", Num(times[2]));
@@ -489,7 +511,7 @@ void FakeSwitch::AddChannelData(SimEvent& event, const Leg& leg, bool with_varia
   h.Add("Channel-Call-UUID", leg.call_uuid);
   h.Add("Answer-State", leg.answer_state);
   if (!leg.hangup_cause.empty()) h.Add("Hangup-Cause", leg.hangup_cause);
-  if (leg.answered()) {
+  if (leg.answered() || leg.early_media) {
     h.Add("Channel-Read-Codec-Name", "PCMA");
     h.Add("Channel-Read-Codec-Rate", "8000");
     h.Add("Channel-Read-Codec-Bit-Rate", "64000");
@@ -497,15 +519,20 @@ void FakeSwitch::AddChannelData(SimEvent& event, const Leg& leg, bool with_varia
     h.Add("Channel-Write-Codec-Rate", "8000");
     h.Add("Channel-Write-Codec-Bit-Rate", "64000");
   }
-  const int64_t times[6] = {leg.created_us,
-                            leg.answered_us,
-                            leg.progress_us,
-                            leg.progress_media_us,
-                            leg.hangup_time_final ? leg.hangup_us : 0,
-                            leg.bridged_us};
+  // The *-Time headers of a leg's profile, in AddProfileHeaders' order.
+  const auto profile_times = [](const Leg& l) {
+    return std::array<int64_t, 7>{l.created_us,
+                                  l.answered_us,
+                                  l.progress_us,
+                                  l.progress_media_us,
+                                  l.hangup_time_final ? l.hangup_us : 0,
+                                  l.bridged_us,
+                                  l.profile_created_us != 0 ? l.profile_created_us : l.created_us};
+  };
+  const std::array<int64_t, 7> times = profile_times(leg);
   AddProfileHeaders(h, "Caller-", leg.inbound, leg.username, leg.cid_name, leg.cid_number, leg.callee_name,
-                    leg.callee_number, leg.network_addr, leg.destination, leg.uuid, leg.context, leg.channel_name, true,
-                    times);
+                    leg.callee_number, leg.network_addr, leg.destination, leg.uuid, leg.transfer_source, leg.context,
+                    leg.rdnis, leg.channel_name, Num(leg.profile_index), times.data());
   // The partner's profile: "originator" on legs that were originated by
   // another (the B-leg marker a biller keys on), "originatee" on the A leg
   // once it is connected.
@@ -516,12 +543,10 @@ void FakeSwitch::AddChannelData(SimEvent& event, const Leg& leg, bool with_varia
     auto it = legs_.find(other_uuid);
     if (it != legs_.end()) {
       const Leg& o = *it->second;
-      const int64_t otimes[6] = {
-          o.created_us, o.answered_us, o.progress_us, o.progress_media_us, o.hangup_time_final ? o.hangup_us : 0,
-          o.bridged_us};
+      const std::array<int64_t, 7> otimes = profile_times(o);
       AddProfileHeaders(h, "Other-Leg-", o.inbound, o.username, o.cid_name, o.cid_number, o.callee_name,
-                        o.callee_number, o.network_addr, o.destination, o.uuid, o.context, o.channel_name, false,
-                        otimes);
+                        o.callee_number, o.network_addr, o.destination, o.uuid, o.transfer_source, o.context, o.rdnis,
+                        o.channel_name, "", otimes.data());
     } else {
       h.Add("Other-Leg-Unique-ID", other_uuid);
     }
@@ -713,10 +738,15 @@ base::Result<std::string> FakeSwitch::PlaceCallLocked(const CallSpec& spec) {
   ++stats_.calls_by_outcome[CallOutcomeName(spec.outcome)];
 
   const std::string a_uuid = spec.a_uuid.empty() ? NewUuidLocked() : spec.a_uuid;
-  auto a = spec.kind == CallKind::kInbound ? GatewayInboundLegLocked(a_uuid, spec)
-                                           : ExtensionLegLocked(a_uuid, spec.caller, spec.destination);
+  const bool pin = IsPinCall(spec);
+  // A PIN call's caller dials the prefix before the number.
+  auto a = spec.kind == CallKind::kInbound
+               ? GatewayInboundLegLocked(a_uuid, spec)
+               : ExtensionLegLocked(a_uuid, spec.caller, pin ? spec.pin_prefix + spec.destination : spec.destination);
   AddLegLocked(ref, std::move(a));
-  if (spec.kind == CallKind::kTransfer && spec.outcome == CallOutcome::kAnswered) {
+  if (pin) {
+    SchedulePinLocked(ref.id);
+  } else if (spec.kind == CallKind::kTransfer && spec.outcome == CallOutcome::kAnswered) {
     ScheduleTransferLocked(ref.id);
   } else {
     ScheduleTwoLegLocked(ref.id);
@@ -799,6 +829,7 @@ void FakeSwitch::FinalizeTimesLocked(Leg& leg) {
   // whole seconds (truncated), so billsec can differ from billusec / 1e6.
   leg.hangup_time_final = true;
   const int64_t created = leg.created_us;
+  const int64_t profile_created = leg.profile_created_us != 0 ? leg.profile_created_us : created;
   const int64_t answered = leg.answered_us;
   const int64_t progress = leg.progress_us;
   const int64_t media = leg.progress_media_us;
@@ -808,7 +839,7 @@ void FakeSwitch::FinalizeTimesLocked(Leg& leg) {
     if (us != 0) leg.SetVar(prefix + "_stamp", FormatStamp(us));
   };
   stamp("start", created);
-  stamp("profile_start", created);
+  stamp("profile_start", profile_created);
   stamp("answer", answered);
   stamp("bridge", bridged);
   stamp("progress", progress);
@@ -819,7 +850,7 @@ void FakeSwitch::FinalizeTimesLocked(Leg& leg) {
     leg.SetVar(prefix + "_uepoch", Num(us));
   };
   epochs("start", created);
-  epochs("profile_start", created);
+  epochs("profile_start", profile_created);
   epochs("answer", answered);
   epochs("bridge", bridged);
   epochs("last_hold", 0);
@@ -862,6 +893,8 @@ CdrProfile FakeSwitch::CdrProfileOf(const Leg& leg) {
   p.caller_id_number = leg.cid_number;
   p.network_addr = leg.network_addr;
   p.destination_number = leg.destination;
+  p.rdnis = leg.rdnis;
+  p.transfer_source = leg.transfer_source;
   p.uuid = leg.uuid;
   p.context = leg.context;
   p.chan_name = leg.channel_name;
@@ -884,8 +917,10 @@ void FakeSwitch::WriteCdrLocked(const Leg& leg) {
   cdr.profile = CdrProfileOf(leg);
   cdr.originator = leg.originator_profile;
   if (leg.originator.empty()) cdr.originatee = leg.originatee_profile;
-  cdr.times = {leg.created_us,  leg.created_us, leg.progress_us, leg.progress_media_us,
-               leg.answered_us, leg.bridged_us, leg.hangup_us,   0};
+  cdr.profile_index = Num(leg.profile_index);
+  const int64_t profile_created = leg.profile_created_us != 0 ? leg.profile_created_us : leg.created_us;
+  cdr.times = {leg.created_us,  profile_created, leg.progress_us, leg.progress_media_us,
+               leg.answered_us, leg.bridged_us,  leg.hangup_us,   0};
   const std::string name = JsonCdrFileName(leg.uuid, leg.originator.empty(), options_.cdr_prefix_a_leg);
   if (base::Status s = WriteJsonCdrFile(options_.cdr_dir, name, BuildJsonCdr(cdr)); !s.ok()) {
     ++stats_.cdr_write_errors;
@@ -1125,6 +1160,75 @@ void FakeSwitch::ScheduleTwoLegLocked(uint64_t call_id) {
   }
 }
 
+void FakeSwitch::SchedulePinLocked(uint64_t call_id) {
+  // The documented tarifador_pin extension (docs/SIM.md "PIN calls") on a
+  // real FreeSWITCH 1.10.12, as measured with loopback channels: its
+  // play_and_get_digits prompts are early media (CHANNEL_PROGRESS_MEDIA,
+  // Answer-State early: the caller is not answered by them), each sets its
+  // variable only when digits were keyed, and the transfer re-enters the
+  // dialplan with the real number, which every later event and the
+  // socket's channel data carry as Caller-Destination-Number.
+  static constexpr const char* kPinIdApp =
+      "1 12 3 7000 # voicemail/vm-enter_id.wav voicemail/vm-fail_auth.wav tarifador_pin_id \\d+";
+  static constexpr const char* kPinApp =
+      "4 12 3 7000 # voicemail/vm-enter_pass.wav voicemail/vm-fail_auth.wav tarifador_pin \\d+";
+  const int64_t pin_us = SecondsToUs(calls_.at(call_id)->spec.pin_s);
+  {
+    Leg& a = LegRef(calls_.at(call_id)->legs.front());
+    a.application = "play_and_get_digits";
+    a.application_data = kPinIdApp;
+    a.application_us = now_us_;
+  }
+  // The first prompt starts as the dialplan runs (20 ms here), the code's
+  // prompt once the code number is in (half way), the transfer at pin_s.
+  const int64_t media_at = std::min<int64_t>(20'000, pin_us / 2);
+  StepLocked(call_id, media_at, [this](Call& call) {
+    // switch_channel_perform_mark_pre_answered: an inbound leg that has
+    // routed is RINGING; it is EARLY from its next state change on.
+    Leg& a = LegRef(call.legs.front());
+    a.early_media = true;
+    a.progress_media_us = now_us_;
+    a.answer_state = "early";
+    a.call_state = "RINGING";
+    a.SetVar("endpoint_disposition", "EARLY MEDIA");
+    EmitChannelEventLocked("CHANNEL_PROGRESS_MEDIA", a, "switch_channel.c", "switch_channel_perform_mark_pre_answered",
+                           3562);
+  });
+  StepLocked(call_id, pin_us / 2, [this](Call& call) {
+    Leg& a = LegRef(call.legs.front());
+    if (!call.spec.pin_id.empty()) a.SetVar("tarifador_pin_id", call.spec.pin_id);
+    a.application_data = kPinApp;
+    a.application_us = now_us_;
+  });
+  StepLocked(call_id, pin_us, [this](Call& call) {
+    Leg& a = LegRef(call.legs.front());
+    const CallSpec& s = call.spec;
+    if (!s.pin.empty()) a.SetVar("tarifador_pin", s.pin);
+    // `transfer $1 XML default` (switch_ivr_session_transfer): a new caller
+    // profile with the real number, the dialled one as its rdnis, index 2,
+    // created now (switch_channel_set_caller_profile keeps the channel's
+    // created/answered/progress times), and the transfer's source record in
+    // the profile and in transfer_history / transfer_source.
+    a.rdnis = a.destination;
+    a.initial_destination = a.destination;
+    a.destination = s.destination;
+    a.profile_index = 2;
+    a.profile_created_us = now_us_;
+    a.transfer_source =
+        Num(now_us_ / kUsPerSecond) + ":" + NewUuidLocked() + ":bl_xfer:" + s.destination + "/" + a.context + "/XML";
+    a.SetVar("transfer_history", a.transfer_source);
+    a.SetVar("transfer_source", a.transfer_source);
+    // CS_ROUTING, then CS_EXECUTE with early media: EARLY (switch_channel_perform_set_running_state).
+    a.call_state = "EARLY";
+    a.application = "bridge";
+    a.application_data.clear();
+    a.application_us = 0;
+    // From here on it is any outbound call: the socket, the gate, the bridge.
+    call.start_us = now_us_;
+    ScheduleTwoLegLocked(call.id);
+  });
+}
+
 void FakeSwitch::ScheduleTransferLocked(uint64_t call_id) {
   // A calls B, they talk; B consults C, then completes the transfer and
   // leaves; A and C talk until A hangs up. C is originated by B (its
@@ -1304,7 +1408,7 @@ std::string FakeSwitch::ApiLocked(const std::string& command, const std::string&
 }
 
 std::vector<std::string> FakeSwitch::ChannelRowLocked(const Leg& l) const {
-  const bool media = l.answered();
+  const bool media = l.answered() || l.early_media;
   std::string app_data;
   if (l.application == "bridge") {
     const Leg* b = nullptr;
@@ -1312,6 +1416,8 @@ std::vector<std::string> FakeSwitch::ChannelRowLocked(const Leg& l) const {
       if (other->originator == l.uuid) b = other.get();
     }
     if (b != nullptr) app_data = b->channel_name;
+  } else {
+    app_data = l.application_data;
   }
   return {l.uuid,
           l.inbound ? "inbound" : "outbound",
@@ -1348,7 +1454,7 @@ std::vector<std::string> FakeSwitch::ChannelRowLocked(const Leg& l) const {
           l.cid_name,
           l.cid_number,
           l.network_addr,
-          l.destination,
+          l.initial_destination.empty() ? l.destination : l.initial_destination,
           "XML",
           l.context};
 }

@@ -145,8 +145,13 @@ class FakeSwitch {
   // the bridge, go on (nothing when the call ended meanwhile).
   void SocketAppDone(const std::string& uuid);
   // The `set` application on a live channel (sendmsg execute set); false
-  // when there is no such channel.
+  // when there is no such channel. The variable is in the leg's later
+  // events and its mod_json_cdr document.
   bool SetChannelVariable(const std::string& uuid, const std::string& name, const std::string& value);
+  // The `unset` application (sendmsg execute unset, or `set` with no value):
+  // the variable is gone from the leg's later events and its mod_json_cdr
+  // document. False when there is no such channel.
+  bool UnsetChannelVariable(const std::string& uuid, const std::string& name);
 
   // Turns HEARTBEAT emission on or off (fault injection: "the link is up but silent").
   void SetHeartbeatsEnabled(bool enabled);
@@ -207,6 +212,10 @@ class FakeSwitch {
   std::unique_ptr<Leg> OutgoingLegLocked(const std::string& uuid, const Leg& originator, const std::string& destination,
                                          const std::string& gateway);
   void ScheduleTwoLegLocked(uint64_t call_id);
+  // A PIN call's dialplan (docs/SIM.md "PIN calls"): the prompts as early
+  // media, the digits, the transfer to the real number; then the timeline of
+  // ScheduleTwoLegLocked from the transfer on.
+  void SchedulePinLocked(uint64_t call_id);
   void ScheduleTransferLocked(uint64_t call_id);
   void StepLocked(uint64_t call_id, int64_t offset_us, const std::function<void(Call&)>& step);
   void ProgressLocked(Leg& leg);

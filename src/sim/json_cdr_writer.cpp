@@ -29,10 +29,11 @@ Json ProfileJson(const CdrProfile& p) {
   j["aniii"] = "";
   j["caller_id_number"] = p.caller_id_number;
   j["network_addr"] = p.network_addr;
-  j["rdnis"] = "";
+  j["rdnis"] = p.rdnis;
   j["destination_number"] = p.destination_number;
   j["uuid"] = p.uuid;
   j["source"] = p.source;
+  if (!p.transfer_source.empty()) j["transfer_source"] = p.transfer_source;
   j["context"] = p.context;
   j["chan_name"] = p.chan_name;
   return j;
@@ -72,7 +73,7 @@ std::string BuildJsonCdr(const JsonCdrLeg& leg) {
 
   Json flow = Json::object();
   if (!leg.profile.dialplan.empty()) flow["dialplan"] = leg.profile.dialplan;
-  flow["profile_index"] = "1";
+  flow["profile_index"] = leg.profile_index;
   if (leg.hit_dialplan) {
     Json& ext = flow["extension"];
     ext["name"] = leg.profile.destination_number;

@@ -26,7 +26,8 @@
 namespace tarifador::sim {
 
 // A caller profile as mod_json_cdr writes it (switch_ivr_set_json_profile_data).
-// `ani` is the caller id number, `aniii` and `rdnis` are always empty here.
+// `ani` is the caller id number, `aniii` is always empty here; `rdnis` is
+// the number dialled before a transfer (a PIN call's), else empty.
 struct CdrProfile {
   std::string username;
   std::string dialplan = "XML";
@@ -34,8 +35,10 @@ struct CdrProfile {
   std::string caller_id_number;
   std::string network_addr;
   std::string destination_number;
+  std::string rdnis;
   std::string uuid;
   std::string source = "mod_sofia";
+  std::string transfer_source;  // written only when set (after a transfer)
   std::string context;
   std::string chan_name;
 };
@@ -73,6 +76,9 @@ struct JsonCdrLeg {
   bool hit_dialplan = true;
   std::vector<CdrApplication> applications;
   CdrProfile profile;
+  // The caller profile's index: "2" once a transfer gave the leg a new
+  // profile (a PIN call's A leg; only that newest profile is written).
+  std::string profile_index = "1";
   std::optional<CdrProfile> originator;  // B/C legs: the leg that originated this one
   std::optional<CdrProfile> originatee;  // A legs once bridged: the leg they were connected to
   CdrTimes times;

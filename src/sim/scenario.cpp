@@ -15,6 +15,7 @@ std::string CallFromJson(const json& obj, ScriptedCall& out) {
   std::string errors;
   auto fail = [&](const std::string& m) { errors += (errors.empty() ? "" : "; ") + m; };
   CallSpec& s = out.spec;
+  bool explicit_not_pin = false;  // "pin_call": false
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     // Named references, not a structured binding: lambdas below capture them.
     const std::string& key = it.key();
@@ -63,6 +64,21 @@ std::string CallFromJson(const json& obj, ScriptedCall& out) {
       } else {
         fail("\"early_answer\" must be true or false");
       }
+    } else if (key == "pin_call") {
+      if (value.is_boolean()) {
+        s.pin_call = value.get<bool>();
+        explicit_not_pin = !s.pin_call;
+      } else {
+        fail("\"pin_call\" must be true or false");
+      }
+    } else if (key == "pin_id") {
+      text(s.pin_id);
+    } else if (key == "pin") {
+      text(s.pin);
+    } else if (key == "pin_prefix") {
+      text(s.pin_prefix);
+    } else if (key == "pin_s") {
+      seconds(s.pin_s);
     } else if (key == "caller") {
       text(s.caller);
     } else if (key == "destination") {
@@ -94,6 +110,9 @@ std::string CallFromJson(const json& obj, ScriptedCall& out) {
     } else {
       fail("unknown key \"" + key + "\"");
     }
+  }
+  if (explicit_not_pin && (!s.pin_id.empty() || !s.pin.empty())) {
+    fail("\"pin_call\" is false but \"pin_id\" or \"pin\" is given");
   }
   if (errors.empty()) {
     if (out.at_s < 0) fail("\"at\" must be >= 0");

@@ -93,8 +93,20 @@ bool SocketApp::Execute(Session& session, const std::string& line, const esl::He
       const std::string app(headers.Get("execute-app-name"));
       const std::string arg(headers.Get("execute-app-arg"));
       if (app == "set") {
-        const size_t eq = arg.find('=');
-        if (eq != std::string::npos) switch_.SetChannelVariable(session.uuid, arg.substr(0, eq), arg.substr(eq + 1));
+        // mod_dptools base_set: "name=value" (or "name,value"); an empty
+        // value, or no separator at all, unsets the variable. (Variable
+        // expansion of ${...} in the value is not simulated.)
+        size_t sep = arg.find('=');
+        if (sep == std::string::npos) sep = arg.find(',');
+        const std::string name = arg.substr(0, sep);
+        const std::string value = sep == std::string::npos ? "" : arg.substr(sep + 1);
+        // No name: "No variable name specified." in FreeSWITCH's log, nothing changes.
+        if (!name.empty() && value.empty()) switch_.UnsetChannelVariable(session.uuid, name);
+        if (!name.empty() && !value.empty()) switch_.SetChannelVariable(session.uuid, name, value);
+      } else if (app == "unset") {
+        // mod_dptools unset_function: the variable is gone from every later
+        // event and from the CDR (FreeSWITCH 1.10.12, measured).
+        if (!arg.empty()) switch_.UnsetChannelVariable(session.uuid, arg);
       } else if (app == "sched_hangup") {
         // The application's "+N [cause]" on this call is the API's "+N <uuid> [cause]".
         const size_t space = arg.find(' ');

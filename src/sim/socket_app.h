@@ -4,8 +4,9 @@
 // fake switch (FakeSwitch::SetDialplanSocket): it connects to the address
 // given (a refused connection ends the session at once: "Socket Error!"),
 // waits up to 25 s for `connect`, answers with the channel's data, carries
-// out each `sendmsg` at once (execute `set`, `sched_hangup` and `hangup`, call-command
-// `hangup`; other applications are acknowledged and ignored) with a
+// out each `sendmsg` at once (execute `set`, `unset`, `sched_hangup` and
+// `hangup`, call-command `hangup`; other applications are acknowledged and
+// ignored) with a
 // command/reply "+OK", answers `exit` with "+OK bye", and ends the session
 // when the peer closes, or with a disconnect notice when the call is hung up
 // meanwhile. Then FakeSwitch::SocketAppDone lets the dialplan go on.

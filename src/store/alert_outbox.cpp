@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "store/audit_store.h"
+#include "store/write_job.h"
 
 namespace tarifador::store {
 namespace {
@@ -33,19 +34,6 @@ void BindOptionalInt(SQLite::Statement& st, int index, std::optional<int> v) {
   } else {
     st.bind(index);
   }
-}
-
-// Runs `body` as one writer job, turning SQLite failures into Unavailable
-// named by `what`.
-base::Status WriteJob(Writer& writer, const std::string& what,
-                      const std::function<base::Status(SQLite::Database&)>& body) {
-  return writer.Run([&](SQLite::Database& db) {
-    try {
-      return body(db);
-    } catch (const SQLite::Exception& e) {
-      return base::Unavailable(what + ": " + e.what());
-    }
-  });
 }
 
 }  // namespace

@@ -97,6 +97,20 @@ AlertText DescribeAlert(const Alert& a, std::string_view language) {
                           RuleName(Field(d, "rule"), es) + " (primer rechazo del " + Field(d, "day") + ")."
                     : "Extension " + Field(d, "caller") + " called " + Field(d, "destination") + ": refused, " +
                           RuleName(Field(d, "rule"), es) + " (first refusal of " + Field(d, "day") + ").";
+  } else if (a.kind == "pin_failures") {
+    const bool code = Field(d, "scope") == "code";
+    t.subject = es ? (code ? "Código PIN " + Field(d, "pin_id") + " bloqueado"
+                           : "Teléfono " + Field(d, "caller") + " bloqueado para códigos PIN")
+                   : (code ? "PIN code " + Field(d, "pin_id") + " locked"
+                           : "Phone " + Field(d, "caller") + " locked out of PIN codes");
+    t.sentence = es ? Field(d, "failures") + " códigos PIN erróneos en " + Field(d, "minutes") + " minutos " +
+                          (code ? "para el código " + Field(d, "pin_id") : "desde la extensión " + Field(d, "caller")) +
+                          " (el último desde la extensión " + Field(d, "caller") + "): bloqueado " +
+                          Field(d, "minutes") + " minutos. Si no fue su dueño, alguien está probando códigos."
+                    : Field(d, "failures") + " wrong PIN codes in " + Field(d, "minutes") + " minutes " +
+                          (code ? "for code " + Field(d, "pin_id") : "from extension " + Field(d, "caller")) +
+                          " (the last from extension " + Field(d, "caller") + "): locked for " + Field(d, "minutes") +
+                          " minutes. If it was not its owner, someone is guessing codes.";
   } else if (a.kind == "link_down") {
     const std::string why = Field(d, "last_error");
     t.subject = es ? "FreeSWITCH sin conexión" : "FreeSWITCH link down";

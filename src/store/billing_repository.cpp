@@ -747,7 +747,7 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
 
     SQLite::Statement insert(db, std::string("INSERT INTO cdrs(") + kCdrColumns +
                                      ", billed_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     int i = 0;
     insert.bind(++i, cdr.uuid.value);
     insert.bind(++i, JoinLinkedUuids(cdr.linked));
@@ -781,6 +781,8 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
     insert.bind(++i, billing::DispositionName(cdr.disposition));
     insert.bind(++i, cdr.deny_reason);
     insert.bind(++i, cdr.gateway);
+    insert.bind(++i, cdr.pin_id);
+    insert.bind(++i, cdr.pin_owner);
     insert.bind(++i, static_cast<int64_t>(at.micros()));
     insert.exec();
     return out;

@@ -104,6 +104,8 @@ base::Status ReadInto(const Columns& row, billing::Cdr& c) {
   c.disposition = *disposition;
   assign(c.deny_reason, 26);
   assign(c.gateway, 27);
+  assign(c.pin_id, 28);
+  assign(c.pin_owner, 29);
   return base::Status::Ok();
 }
 

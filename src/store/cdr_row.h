@@ -21,7 +21,7 @@ inline constexpr const char* kCdrColumns =
     "uuid, linked_uuids, site_id, direction, caller, caller_name, account_id, destination, normalised_number, zone, "
     "prefix, rate_plan, price_per_minute_micros, connection_fee_micros, start_us, answer_us, bridge_us, end_us, "
     "duration_s, billsec, billusec, billable_seconds, cost_micros, charged_micros, hangup_cause, disposition, "
-    "deny_reason, gateway";
+    "deny_reason, gateway, pin_id, pin_owner";
 
 // The current row of `st`, whose first columns are kCdrColumns. Internal when
 // a stored direction or disposition is not one this binary knows. Throws

@@ -32,7 +32,8 @@ constexpr const char* kBackfill[] = {
     "'bridge_us', bridge_us, 'end_us', end_us, 'duration_s', duration_s, 'billsec', billsec, "
     "'billusec', billusec, 'billable_seconds', billable_seconds, 'cost_micros', cost_micros, "
     "'charged_micros', charged_micros, 'hangup_cause', hangup_cause, 'disposition', disposition, "
-    "'deny_reason', deny_reason, 'gateway', gateway, 'billed_us', billed_us), billed_us "
+    "'deny_reason', deny_reason, 'gateway', gateway, 'billed_us', billed_us, 'pin_id', pin_id, "
+    "'pin_owner', pin_owner), billed_us "
     "FROM cdrs ORDER BY billed_us, uuid",
 };
 

@@ -64,7 +64,9 @@ const std::array<TableDef, 4>& Tables() {
         "disposition",
         "deny_reason",
         "gateway",
-        "billed_us"}},
+        "billed_us",
+        "pin_id",
+        "pin_owner"}},
   }};
   return kTables;
 }

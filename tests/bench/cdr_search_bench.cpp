@@ -97,7 +97,7 @@ double InsertCdrs(SQLite::Database& db, int64_t first, int64_t count, std::mt199
   std::uniform_int_distribution<int64_t> talk(1, 900);
   SQLite::Statement insert(db, std::string("INSERT INTO cdrs(") + store::kCdrColumns +
                                    ", billed_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                   "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                   "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   constexpr int64_t kBatch = 50'000;
   for (int64_t done = 0; done < count;) {
     SQLite::Transaction tx(db);
@@ -169,6 +169,8 @@ double InsertCdrs(SQLite::Database& db, int64_t first, int64_t count, std::mt199
       insert.bind(++i_col, disposition);
       insert.bind(++i_col, p >= 95 && p < 99 ? "no_funds" : "");
       insert.bind(++i_col, outbound ? "gw1" : "");
+      insert.bind(++i_col, "");  // pin_id
+      insert.bind(++i_col, "");  // pin_owner
       insert.bind(++i_col, start + 60'000'000);
       insert.exec();
       insert.reset();

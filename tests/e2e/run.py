@@ -66,7 +66,7 @@ CSV_COLUMNS = ['uuid', 'linked_uuids', 'site_id', 'direction', 'caller', 'caller
                'destination', 'normalised_number', 'zone', 'prefix', 'rate_plan', 'price_per_minute',
                'connection_fee', 'start_time', 'answer_time', 'bridge_time', 'end_time', 'duration', 'billsec',
                'billusec', 'billable_seconds', 'cost', 'charged', 'hangup_cause', 'disposition', 'deny_reason',
-               'gateway']
+               'gateway', 'pin_id', 'pin_owner']
 # Chromium on a closed network, as root, without a display: these keep it
 # from calling Google's services and from needing a sandbox or a GPU.
 CHROMIUM_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic',

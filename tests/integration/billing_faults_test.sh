@@ -13,6 +13,8 @@
 #              sim's mod_json_cdr files bills nothing twice
 #   garbage    bytes that break ESL framing: tarifador reconnects and bills
 #              the calls placed afterwards
+#   pin        PIN calls through the dialplan's socket: a code's owner pays, wrong
+#              codes are refused and then locked, with one pin_failures alert
 #   after_hours an international call refused by guards.international_hours
 #              (guard_after_hours, one alert), a call dialled as national billed
 #   clock_ahead, clock_behind
@@ -734,6 +736,70 @@ scenario_after_hours() {
   note "ok: the international call refused outside office hours ($hours), the call dialled as national billed"
 }
 
+scenario_pin() {
+  new_site pin
+  setup_office 0.05 1001 # the phone's own money: less than the first second
+  local phone=$ACCOUNT_ID
+  serve_start
+  create_account "ana-$SITE" prepaid
+  local ana=$ACCOUNT_ID
+  recharge "$ana" 5.00
+  api POST /api/v1/pins "{\"id\":\"1003\",\"owner\":\"Ana García\",\"account_id\":$ana,\"pin\":\"4817\"}"
+  [[ "$HTTP_CODE" == 201 ]] || fail "POST /api/v1/pins answered $HTTP_CODE: $(cat "$D/body")"
+  serve_stop
+  local port good=ca000000-0000-4000-8000-000000000001 none=ca000000-0000-4000-8000-000000000002
+  local locked=ca000000-0000-4000-8000-000000000006
+  port=$(free_port)
+  # Each PIN call is dialled *7 + the number; the sim keys the code 4 s after
+  # the CREATE, then transfers to the number and holds it on the socket.
+  {
+    printf '{"at": 0, "caller": "1001", "destination": "%s", "pin_id": "1003", "pin": "4817", "ring": 0.2, "talk": 3, "a_uuid": "%s"}\n' \
+      "$DEST" "$good"
+    printf '{"at": 0.2, "caller": "1001", "destination": "%s", "pin_call": true, "ring": 0.2, "talk": 3, "a_uuid": "%s"}\n' \
+      "$DEST" "$none"
+    local i
+    for i in 3 4 5; do
+      printf '{"at": 0.%s, "caller": "1001", "destination": "%s", "pin_id": "1003", "pin": "9031", "ring": 0.2, "talk": 3, "a_uuid": "ca000000-0000-4000-8000-00000000000%s"}\n' \
+        "$i" "$DEST" "$i"
+    done
+    # The right code again, after three wrong ones: locked for 15 minutes.
+    printf '{"at": 3, "caller": "1001", "destination": "%s", "pin_id": "1003", "pin": "4817", "ring": 0.2, "talk": 3, "a_uuid": "%s"}\n' \
+      "$DEST" "$locked"
+  } >"$D/calls.jsonl"
+  mkdir -p "$D/fscdr"
+  sim_start --seed 115 --scenario "$D/calls.jsonl" --exit-when-done --dialplan-socket "127.0.0.1:$port" \
+    --cdr-dir "$D/fscdr"
+  export TARIFADOR_FREESWITCH_SOCKET_LISTEN=127.0.0.1:$port TARIFADOR_PINS_MAX_FAILURES=3
+  serve_on_sim
+  sim_wait 40
+  wait_sql "SELECT count(*) FROM cdrs" 6 10
+  local row rows
+  row=$(sql "SELECT disposition, account_id, pin_id, pin_owner, destination, billsec > 0 FROM cdrs WHERE uuid = '$good'")
+  [[ "$row" == "answered|$ana|1003|Ana García|$DEST|1" ]] || fail "the PIN call: CDR '$row', not answered and billed to Ana"
+  row=$(sql "SELECT disposition, deny_reason FROM cdrs WHERE uuid = '$none'")
+  [[ "$row" == "denied|pin_missing" ]] || fail "the call with no code keyed: CDR '$row'"
+  rows=$(sql "SELECT deny_reason FROM cdrs WHERE uuid LIKE 'ca000000-0000-4000-8000-00000000000_' AND uuid NOT IN \
+    ('$good', '$none', '$locked') ORDER BY uuid" | tr '\n' ' ')
+  [[ "$rows" == "pin_invalid pin_invalid pin_invalid " ]] || fail "the wrong codes: '$rows'"
+  row=$(sql "SELECT disposition, deny_reason FROM cdrs WHERE uuid = '$locked'")
+  [[ "$row" == "denied|pin_locked" ]] || fail "the right code after three wrong ones: CDR '$row', not pin_locked"
+  [[ "$(sim_summary gateway_legs)" == 1 ]] || fail "only the granted PIN call may reach the carrier: $(cat "$D/sim.out")"
+  [[ "$(sql "SELECT count(*) FROM alerts WHERE kind = 'pin_failures'")" == 1 ]] || fail "no single pin_failures alert"
+  [[ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'pin.use'")" == 1 ]] || fail "the PIN use is not audited"
+  [[ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'pin.refused'")" == 4 ]] || fail "refusals not audited"
+  # The digits keyed are nowhere: not in the store, not in the log.
+  sqlite3 "$DB" .dump | grep -q -e 4817 -e 9031 && fail "a PIN's digits are in the store"
+  grep -q -e 4817 -e 9031 "$D"/serve*.log && fail "a PIN's digits are in serve's log"
+  # Nor in FreeSWITCH's own CDRs: the socket removed the variable first.
+  grep -l '"tarifador_pin_id"' "$D"/fscdr/*.json >/dev/null || fail "the sim wrote no PIN call's CDR"
+  grep -l '"tarifador_pin"' "$D"/fscdr/*.json && fail "FreeSWITCH's CDR of a PIN call still holds the digits"
+  ledger_consistent "$ana" 5000000
+  ledger_consistent "$phone" 50000
+  serve_stop
+  store_check
+  note "ok: a PIN call billed to its owner from a phone without money; missing, wrong and locked codes refused before the carrier"
+}
+
 scenario_race() {
   new_site race
   setup_office 0.05 1001 # less than the first second (0.10): denied
@@ -759,7 +825,7 @@ scenario_race() {
 }
 
 ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race hook budget
-  guard after_hours)
+  guard after_hours pin)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do

@@ -66,6 +66,7 @@ constexpr const char* kFullConfig = R"(
   "billing": {"debit_interval": 30, "when_down": "allow", "max_call_seconds": 7200},
   "guards": {"max_price_per_minute": "3.00", "blocked_prefixes": "44870,4490", "international_hours": "08:30-19:00",
              "office_days": "mon,tue,wed,thu,fri,sat", "holidays": "2026-12-25,2027-01-01"},
+  "pins": {"prefix": "*55", "max_failures": 4},
   "rating": {
     "default_plan": "retail",
     "outside_line_code": "9",
@@ -159,6 +160,8 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   CHECK(c->billing.max_call_seconds == 7200);
   CHECK(c->guards.max_price_per_minute == "3.00");
   CHECK(c->guards.blocked_prefixes == "44870,4490");
+  CHECK(c->pins.prefix == "*55");
+  CHECK(c->pins.max_failures == 4);
   CHECK(c->rating.default_plan == "retail");
   CHECK(c->rating.outside_line_code == "9");
   CHECK(c->rating.international_prefix == "011");
@@ -260,6 +263,8 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_GUARDS_INTERNATIONAL_HOURS", "09:00-18:00"},
       {"TARIFADOR_GUARDS_OFFICE_DAYS", "sat,sun"},
       {"TARIFADOR_GUARDS_HOLIDAYS", "2027-01-06"},
+      {"TARIFADOR_PINS_PREFIX", ""},
+      {"TARIFADOR_PINS_MAX_FAILURES", "10"},
   };
   REQUIRE(env.size() == config::Settings().size());
   auto e = config::LoadConfig(std::nullopt, Fake(env));
@@ -286,6 +291,7 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
     "freeswitch": {"port": "8021", "password": "two\nlines"},
     "billing": {"debit_interval": 4, "when_down": "maybe"},
     "guards": {"max_price_per_minute": "-1", "blocked_prefixes": "44,,49", "international_hours": "20:00-08:00"},
+    "pins": {"prefix": "*7a", "max_failures": 50},
     "postgres": {"enabled": "yes"},
     "alerts": {"smtp_url": "http://mail.example.com", "smtp_from": "not an address"},
     "colour": "blue"
@@ -311,6 +317,8 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
       "bad.json: guards.max_price_per_minute = \"-1\": must be empty or an amount",
       "bad.json: guards.blocked_prefixes = \"44,,49\": must be empty or up to 1000 comma-separated prefixes",
       "bad.json: guards.international_hours = \"20:00-08:00\": must be empty or \"HH:MM-HH:MM\" with the start before",
+      "bad.json: pins.prefix = \"*7a\": must be empty or 1 to 8 of 0-9 * #",
+      "bad.json: pins.max_failures = 50: must be between 3 and 20",
       "bad.json: postgres.enabled = \"yes\": expected a boolean, got a string",
       "bad.json: alerts.smtp_url = \"http://mail.example.com\": must be empty or a URL such as",
       "bad.json: alerts.smtp_from = \"not an address\": must be empty or one e-mail address",
@@ -322,7 +330,7 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
     INFO(e);
     CHECK(Contains(m, e));
   }
-  CHECK(Contains(m, "(19 problems)"));
+  CHECK(Contains(m, "(21 problems)"));
   CHECK(CountLines(m) == expected.size());  // one line per problem after the heading
   CHECK_FALSE(Contains(m, "two"));          // a secret is never echoed
 }

@@ -31,9 +31,9 @@ std::string Csv(const MemorySource& source, const CsvOptions& options, int64_t* 
 TEST_CASE("export.columns: empty means every CDR field, names are checked", "[export]") {
   base::Result<std::vector<Column>> all = ParseColumns("");
   REQUIRE(all.ok());
-  CHECK(all->size() == 28);
+  CHECK(all->size() == 30);
   CHECK(ColumnName(all->front()) == "uuid");
-  CHECK(ColumnName(all->back()) == "gateway");
+  CHECK(ColumnName(all->back()) == "pin_owner");
 
   base::Result<std::vector<Column>> some = ParseColumns(" start_time, caller ,cost");
   REQUIRE(some.ok());
@@ -122,7 +122,8 @@ TEST_CASE("the default header names every CDR field of the API", "[export]") {
   CHECK(csv ==
         "uuid,linked_uuids,site_id,direction,caller,caller_name,account_id,destination,normalised_number,zone,"
         "prefix,rate_plan,price_per_minute,connection_fee,start_time,answer_time,bridge_time,end_time,duration,"
-        "billsec,billusec,billable_seconds,cost,charged,hangup_cause,disposition,deny_reason,gateway\r\n");
+        "billsec,billusec,billable_seconds,cost,charged,hangup_cause,disposition,deny_reason,gateway,pin_id,pin_"
+        "owner\r\n");
 }
 
 }  // namespace

@@ -190,7 +190,7 @@ TEST_CASE("re-running a period gives the same bytes; the manifest's SHA-256 is t
   CHECK(m["to"] == "2026-03-29T22:00:00Z");
   CHECK(m["time_zone"] == "Europe/Madrid");
   CHECK(m["generated_at"] == "2026-05-01T00:00:00Z");
-  CHECK(m["columns"].size() == 28);
+  CHECK(m["columns"].size() == 30);
 }
 
 TEST_CASE("a failed export leaves no temp file and keeps the older file", "[export]") {

@@ -27,6 +27,7 @@
 #include "store/audit_store.h"
 #include "store/billing_repository.h"
 #include "store/database.h"
+#include "store/pin_store.h"
 #include "store/read_pool.h"
 #include "store/user_store.h"
 #include "store/writer.h"
@@ -79,6 +80,8 @@ class BillingServer {
                                                                  }});
     alerts_ = std::make_unique<store::AlertStore>(*writer_, *reads_);
     billing_->alerts = alerts_.get();
+    pins_ = std::make_unique<store::PinStore>(*writer_, *reads_);
+    billing_->pins = pins_.get();
     auto server = Server::Start(ServerOptions{}, ServerDeps{clock_, *users_, *audit_, metrics_, readiness_,
                                                             StatusInfo{"9.9.9-test", "abc1234", path_, kNow}, nullptr,
                                                             wire_billing ? billing_.get() : nullptr});
@@ -192,6 +195,7 @@ class BillingServer {
   rating::RateBookHolder rates_;
   std::unique_ptr<billing::Authorizer> authorizer_;
   std::unique_ptr<store::AlertStore> alerts_;
+  std::unique_ptr<store::PinStore> pins_;
   std::unique_ptr<BillingServices> billing_;
   std::unique_ptr<Server> server_;
 };
@@ -891,4 +895,62 @@ TEST_CASE("Every billing route answers 503 while billing is not wired", "[http][
   RequireJsonError(PostJson(*cli, s.admin, "/api/v1/extensions", json::object()), 503);
   RequireJsonError(cli->Put("/api/v1/extensions/1001", Bearer(s.admin), "{}", "application/json"), 503);
   CHECK(s.Count("SELECT count(*) FROM accounts") == 0);
+}
+
+TEST_CASE("PIN codes over HTTP: the digits are shown once, checked for strength, and never listed",
+          "[http][billing][pin]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const int64_t ana = CreateAccount(s, *cli, {{"name", "Ana García"}, {"type", "prepaid"}});
+
+  // Made by tarifador when not given: six digits, in this answer only.
+  const json made = Ok(PostJson(*cli, s.admin, "/api/v1/pins",
+                                {{"id", "1003"}, {"owner", "Ana García"}, {"account_id", ana}, {"zones", {"Zone 44"}}}),
+                       201);
+  REQUIRE(made.contains("pin"));
+  const std::string digits = made["pin"].get<std::string>();
+  CHECK(digits.size() == 6);
+  CHECK(digits.find_first_not_of("0123456789") == std::string::npos);
+  CHECK(made["zones"] == json::array({"Zone 44"}));
+  CHECK(made["last_used_at"].is_null());
+
+  const json given = Ok(PostJson(*cli, s.admin, "/api/v1/pins",
+                                 {{"id", "1004"}, {"owner", "Luis"}, {"account_id", ana}, {"pin", "4817"}}),
+                        201);
+  CHECK_FALSE(given.contains("pin"));
+
+  const std::string before = s.Snapshot();
+  Error(
+      PostJson(*cli, s.admin, "/api/v1/pins", {{"id", "1005"}, {"owner", "Eva"}, {"account_id", ana}, {"pin", "1234"}}),
+      400, "too easy to guess");
+  Error(PostJson(*cli, s.admin, "/api/v1/pins", {{"id", "1003"}, {"owner", "Eva"}, {"account_id", ana}}), 409,
+        "exists");
+  Error(PostJson(*cli, s.admin, "/api/v1/pins", {{"id", "1006"}, {"owner", "Eva"}, {"account_id", 999}}), 404,
+        "no account 999");
+  Error(PostJson(*cli, s.admin, "/api/v1/pins", {{"id", "10a6"}, {"owner", "Eva"}, {"account_id", ana}}), 400,
+        "digits");
+  Error(PostJson(*cli, s.admin, "/api/v1/pins",
+                 {{"id", "1007"}, {"owner", "Eva"}, {"account_id", ana}, {"zones", "Zone 44"}}),
+        400, "\"zones\" must be an array");
+  Error(PostJson(*cli, s.op, "/api/v1/pins", {{"id", "1008"}, {"owner", "Eva"}, {"account_id", ana}}), 403, "");
+  CHECK(s.Snapshot() == before);
+
+  const auto listed = Get(*cli, s.admin, "/api/v1/pins");
+  const json list = Ok(listed);
+  REQUIRE(list["items"].size() == 2);
+  CHECK(listed->body.find(digits) == std::string::npos);
+  CHECK(listed->body.find("4817") == std::string::npos);
+  CHECK(listed->body.find("argon2") == std::string::npos);
+  Error(Get(*cli, s.viewer, "/api/v1/pins"), 403, "");
+
+  const json changed =
+      Ok(cli->Patch("/api/v1/pins/1004", Bearer(s.admin), R"({"enabled":false,"pin":"5290"})", "application/json"));
+  CHECK(changed["enabled"] == false);
+  Error(cli->Patch("/api/v1/pins/1004", Bearer(s.admin), R"({"pin":"0000"})", "application/json"), 400, "pin");
+  Error(cli->Patch("/api/v1/pins/9999", Bearer(s.admin), R"({"enabled":true})", "application/json"), 404, "9999");
+  CHECK(s.Audit("pin.add").size() == 2);
+  CHECK(s.Audit("pin.update").size() == 1);
+  Ok(cli->Delete("/api/v1/pins/1004", Bearer(s.admin)));
+  Error(cli->Delete("/api/v1/pins/1004", Bearer(s.admin)), 404, "1004");
+  CHECK(Ok(Get(*cli, s.admin, "/api/v1/pins"))["items"].size() == 1);
 }

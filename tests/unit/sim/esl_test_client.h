@@ -31,6 +31,10 @@ class EslTestClient {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   }
+  // Takes over a connected socket, e.g. one SocketPeerListener accepted
+  // (the test is then the peer of the dialplan's socket application).
+  struct Adopt {};
+  EslTestClient(Adopt, int fd) : fd_(fd), connected_(fd >= 0) {}
   ~EslTestClient() {
     if (fd_ >= 0) close(fd_);
   }
@@ -183,6 +187,43 @@ class EslTestClient {
   std::vector<esl::Event> events_;
   std::vector<esl::Frame> event_frames_;
   std::vector<std::string> event_errors_;
+};
+
+// tarifador's end of the dialplan's socket (freeswitch.socket_listen): a
+// loopback listener on any free port that the sim's SocketApp connects to.
+class SocketPeerListener {
+ public:
+  SocketPeerListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = 0;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd_, 8) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SocketPeerListener() {
+    if (fd_ >= 0) close(fd_);
+  }
+  SocketPeerListener(const SocketPeerListener&) = delete;
+  SocketPeerListener& operator=(const SocketPeerListener&) = delete;
+
+  // 0 when the listener could not be set up.
+  uint16_t port() const { return port_; }
+  // The next connection (owned by the caller), or -1 after `timeout`.
+  int Accept(std::chrono::milliseconds timeout = 5s) {
+    pollfd pfd{fd_, POLLIN, 0};
+    if (poll(&pfd, 1, static_cast<int>(timeout.count())) <= 0) return -1;
+    return accept(fd_, nullptr, nullptr);
+  }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
 };
 
 }  // namespace tarifador::sim::testing

@@ -1,12 +1,15 @@
 #include "sim/fake_switch.h"
 
 #include <catch2/catch.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
 #include "esl_test_client.h"
 #include "sim/simulator.h"
 #include "test_support/fixtures.h"
+#include "test_support/temp_dir.h"
 
 namespace tarifador::sim {
 namespace {
@@ -760,6 +763,304 @@ TEST_CASE("The sim's channel events carry the important headers of the real capt
       CHECK(ours.count(h) == 1);
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// PIN calls (docs/SIM.md "PIN calls"), as a real FreeSWITCH 1.10.12 ran the
+// documented tarifador_pin extension.
+
+constexpr const char* kPinEvents =
+    "event plain CHANNEL_CREATE CHANNEL_PROGRESS CHANNEL_PROGRESS_MEDIA CHANNEL_ANSWER CHANNEL_BRIDGE "
+    "CHANNEL_UNBRIDGE CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY";
+
+CallSpec PinCall() {
+  CallSpec spec;
+  spec.caller = "1001";
+  spec.destination = "0034911234567";
+  spec.pin_id = "1003";
+  spec.pin = "4321";
+  spec.pin_s = 4;
+  spec.ring_s = 2;
+  spec.talk_s = 5;
+  return spec;
+}
+
+TEST_CASE("A PIN call: prompts as early media, then the transfer to the number with the code's variables",
+          "[sim][switch][pin]") {
+  base::FakeClock clock;
+  Simulator sim(TestOptions(), &clock);
+  REQUIRE(sim.Start().ok());
+  EslTestClient c(sim.port());
+  REQUIRE(c.Login());
+  REQUIRE(c.Command(kPinEvents));
+  const int64_t t0 = clock.Now().micros();
+  auto placed = sim.fake_switch().PlaceCall(PinCall());
+  REQUIRE(placed.ok());
+  const std::string a = *placed;
+  auto getvar = [&](const char* name) { return c.Api("uuid_getvar " + a + " " + name); };
+
+  // The prompts: early media on the caller's leg, which is not answered.
+  clock.AdvanceMicros(20'000);
+  auto media = c.WaitForEventNamed("CHANNEL_PROGRESS_MEDIA", a);
+  REQUIRE(media);
+  CHECK(media->headers.Get("Answer-State") == "early");
+  CHECK(media->headers.Get("Caller-Destination-Number") == "*70034911234567");
+  CHECK(Int(*media, "Caller-Channel-Answered-Time") == 0);
+  CHECK(Int(*media, "Caller-Channel-Progress-Media-Time") == t0 + 20'000);
+  CHECK_FALSE(media->headers.Has("variable_tarifador_pin_id"));
+  CHECK(getvar("tarifador_pin_id") == "_undef_");
+  CHECK(c.Api("show channels as json").find("\"dest\":\"*70034911234567\"") != std::string::npos);
+  // The code number is in once its prompt is done; the code itself not yet.
+  clock.AdvanceMicros(1'980'000);
+  CHECK(getvar("tarifador_pin_id") == "1003");
+  CHECK(getvar("tarifador_pin") == "_undef_");
+  CHECK(sim.fake_switch().ChannelUuids().size() == 1);
+  // The transfer: the real number from now on; still no far end.
+  clock.AdvanceMicros(2'000'000);
+  CHECK(getvar("tarifador_pin") == "4321");
+  const std::string row = c.Api("show channels as json");
+  CHECK(row.find("\"dest\":\"0034911234567\"") != std::string::npos);
+  CHECK(row.find("\"initial_dest\":\"*70034911234567\"") != std::string::npos);
+  CHECK(sim.fake_switch().ChannelUuids().size() == 1);
+  // Then as any outbound call: B 0.1 s after the transfer, answered 2.05 s
+  // later, 5 s of talk.
+  clock.AdvanceMicros(20'000'000);
+  const auto events = WaitForCallEnd(c, 2);
+  REQUIRE(events.size() == 14);
+  CHECK(Names(events) == std::vector<std::string>{"CHANNEL_CREATE", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_CREATE",
+                                                  "CHANNEL_PROGRESS", "CHANNEL_ANSWER", "CHANNEL_ANSWER",
+                                                  "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP",
+                                                  "CHANNEL_UNBRIDGE", "CHANNEL_HANGUP_COMPLETE",
+                                                  "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY", "CHANNEL_DESTROY"});
+  const std::string b(events[2].unique_id());
+  const esl::Event& create = events[0];
+  CHECK(create.unique_id() == a);
+  CHECK(create.headers.Get("Answer-State") == "ringing");
+  CHECK(create.headers.Get("Caller-Destination-Number") == "*70034911234567");
+  CHECK(create.headers.Get("variable_sip_req_user") == "*70034911234567");
+  CHECK_FALSE(create.headers.Has("Caller-RDNIS"));
+  // Every event of A after the transfer: the real number and both variables.
+  size_t a_after = 0;
+  for (size_t i = 2; i < events.size(); ++i) {
+    const esl::Event& e = events[i];
+    if (e.unique_id() != a) continue;
+    ++a_after;
+    INFO(i << " " << e.name());
+    CHECK(e.headers.Get("Caller-Destination-Number") == "0034911234567");
+    CHECK(e.headers.Get("Caller-RDNIS") == "*70034911234567");
+    CHECK(e.headers.Get("Caller-Profile-Index") == "2");
+    CHECK(e.headers.Get("variable_tarifador_pin_id") == "1003");
+    CHECK(e.headers.Get("variable_tarifador_pin") == "4321");
+  }
+  CHECK(a_after == 6);  // ANSWER, BRIDGE, HANGUP, UNBRIDGE, HANGUP_COMPLETE, DESTROY
+  // The far end was dialled with the real number.
+  CHECK(events[2].headers.Get("Caller-Channel-Name") == "sofia/gateway/gw1/0034911234567");
+  CHECK(events[2].headers.Get("Other-Leg-Destination-Number") == "0034911234567");
+  const esl::Event& hc = events[10];
+  REQUIRE(hc.unique_id() == a);
+  // The prompts never answered A: its answer is the bridge, 4 + 0.1 + 0.05 + 2 s in.
+  const int64_t bridged = t0 + 6'150'000;
+  CHECK(Int(hc, "variable_start_uepoch") == t0);
+  CHECK(Int(hc, "variable_progress_media_uepoch") == t0 + 20'000);
+  CHECK(Int(hc, "variable_profile_start_uepoch") == t0 + 4'000'000);
+  CHECK(Int(hc, "Caller-Profile-Created-Time") == t0 + 4'000'000);
+  CHECK(Int(hc, "variable_answer_uepoch") == bridged);
+  CHECK(Int(hc, "variable_bridge_uepoch") == bridged);
+  CHECK(Int(hc, "variable_billusec") == 5'000'000);
+  CHECK(Int(hc, "variable_billsec") == (bridged + 5'000'000) / 1'000'000 - bridged / 1'000'000);
+  CHECK(hc.headers.Get("variable_endpoint_disposition") == "ANSWER");
+  CHECK(hc.headers.Get("variable_transfer_source").find(":bl_xfer:0034911234567/default/XML") !=
+        std::string_view::npos);
+  CHECK(c.event_errors().empty());
+}
+
+TEST_CASE("A PIN call killed while the caller keys digits never reaches the gateway", "[sim][switch][pin]") {
+  base::FakeClock clock;
+  Simulator sim(TestOptions(), &clock);
+  REQUIRE(sim.Start().ok());
+  EslTestClient c(sim.port());
+  REQUIRE(c.Login());
+  REQUIRE(c.Command(kPinEvents));
+  auto a = sim.fake_switch().PlaceCall(PinCall());
+  REQUIRE(a.ok());
+  clock.AdvanceMicros(1'000'000);
+  REQUIRE(c.WaitForEventNamed("CHANNEL_PROGRESS_MEDIA", *a));
+  CHECK(c.Api("uuid_kill " + *a) == "+OK\n");
+  auto hc = c.WaitForEventNamed("CHANNEL_HANGUP_COMPLETE", *a);
+  REQUIRE(hc);
+  CHECK(hc->headers.Get("Caller-Destination-Number") == "*70034911234567");
+  CHECK(Int(*hc, "variable_answer_epoch") == 0);
+  CHECK(Int(*hc, "variable_billsec") == 0);
+  clock.AdvanceMicros(20'000'000);
+  CHECK(c.Api("show channels count") == "\n0 total.\n");
+  CHECK(sim.fake_switch().Stats().gateway_legs == 0);
+  for (const auto& e : c.events()) CHECK(e.unique_id() == *a);
+}
+
+// A simulator whose outbound calls run the dialplan's socket on a listener
+// the test accepts from, and a client subscribed to the PIN calls' events.
+struct PinSocketRun {
+  Simulator sim;
+  testing::SocketPeerListener listener;
+  std::unique_ptr<EslTestClient> client;
+  explicit PinSocketRun(const SimulatorOptions& options) : sim(options) {
+    REQUIRE(listener.port() != 0);
+    sim.UseDialplanSocket("127.0.0.1", listener.port());
+    REQUIRE(sim.Start().ok());
+    client = std::make_unique<EslTestClient>(sim.port());
+    REQUIRE(client->Login());
+    REQUIRE(client->Command(kPinEvents));
+  }
+};
+
+// The test is tarifador's end of the dialplan's socket: `connect`, then
+// sendmsg as the socket application; the session ends when it closes.
+TEST_CASE("The dialplan socket of a PIN call sees the code; unset and set change later events and the CDR",
+          "[sim][switch][pin][socket]") {
+  test_support::TempDir dir;
+  SimulatorOptions o = TestOptions();
+  o.switch_options.cdr_dir = dir.path();
+  PinSocketRun run(o);
+  Simulator& sim = run.sim;
+  testing::SocketPeerListener& listener = run.listener;
+  EslTestClient& c = *run.client;
+  auto placed = sim.fake_switch().PlaceCall(PinCall());
+  REQUIRE(placed.ok());
+  const std::string a = *placed;
+  {
+    EslTestClient peer(EslTestClient::Adopt{}, listener.Accept());
+    REQUIRE(peer.connected());
+    auto data = peer.Command("connect");
+    REQUIRE(data);
+    CHECK(data->headers.Get("Event-Name") == "CHANNEL_DATA");
+    CHECK(data->headers.Get("Unique-ID") == a);
+    CHECK(data->headers.Get("Caller-Destination-Number") == "0034911234567");
+    CHECK(data->headers.Get("Caller-RDNIS") == "*70034911234567");
+    CHECK(data->headers.Get("Answer-State") == "early");
+    CHECK(data->headers.Get("variable_tarifador_pin_id") == "1003");
+    CHECK(data->headers.Get("variable_tarifador_pin") == "4321");
+    auto execute = [&](const std::string& app, const std::string& arg) {
+      auto reply =
+          peer.Command("sendmsg\ncall-command: execute\nexecute-app-name: " + app + "\nexecute-app-arg: " + arg);
+      REQUIRE(reply);
+      CHECK(reply->headers.Get("Reply-Text") == "+OK");
+    };
+    execute("unset", "tarifador_pin");
+    CHECK(sim.fake_switch().ExecuteApi("uuid_getvar", a + " tarifador_pin") == "_undef_");
+    CHECK(sim.fake_switch().ExecuteApi("uuid_getvar", a + " tarifador_pin_id") == "1003");
+    execute("set", "tarifador_note=checked by pin");
+    execute("set", "tarifador_scratch=1");
+    execute("set", "tarifador_scratch");  // base_set: no value unsets
+    execute("set", "tarifador_decision=allowed");
+    CHECK(sim.fake_switch().ExecuteApi("uuid_getvar", a + " tarifador_scratch") == "_undef_");
+  }  // the socket application closes: the gate lets the call through
+  const auto events = WaitForCallEnd(c, 2);
+  size_t a_events = 0;
+  bool bridged = false;
+  for (const esl::Event& e : events) {
+    INFO(e.name() << " " << e.unique_id());
+    CHECK_FALSE(e.headers.Has("variable_tarifador_pin"));
+    CHECK_FALSE(e.headers.Has("variable_tarifador_scratch"));
+    bridged = bridged || e.name() == "CHANNEL_BRIDGE";
+    if (e.unique_id() != a || !bridged) continue;
+    ++a_events;
+    CHECK(e.headers.Get("Caller-Destination-Number") == "0034911234567");
+    CHECK(e.headers.Get("variable_tarifador_pin_id") == "1003");
+    CHECK(e.headers.Get("variable_tarifador_note") == "checked by pin");
+  }
+  CHECK(bridged);
+  CHECK(a_events == 5);  // BRIDGE, HANGUP, UNBRIDGE, HANGUP_COMPLETE, DESTROY
+  // mod_json_cdr's document: the same variables, the new profile.
+  const nlohmann::json cdr = nlohmann::json::parse(test_support::ReadFile(dir.path() + "/" + a + ".cdr.json"));
+  const nlohmann::json& vars = cdr.at("variables");
+  CHECK_FALSE(vars.contains("tarifador_pin"));
+  CHECK_FALSE(vars.contains("tarifador_scratch"));
+  CHECK(vars.value("tarifador_pin_id", "") == "1003");
+  CHECK(vars.value("tarifador_note", "") == "checked%20by%20pin");  // encode-values=true
+  const nlohmann::json& flow = cdr.at("callflow").at(0);
+  CHECK(flow.value("profile_index", "") == "2");
+  CHECK(flow.at("caller_profile").value("destination_number", "") == "0034911234567");
+  CHECK(flow.at("caller_profile").value("rdnis", "") == "*70034911234567");
+  CHECK(flow.at("times").value("profile_created_time", "") != flow.at("times").value("created_time", ""));
+}
+
+TEST_CASE("A PIN call where nothing was keyed reaches the socket without the code's variables",
+          "[sim][switch][pin][socket]") {
+  PinSocketRun run(TestOptions());
+  Simulator& sim = run.sim;
+  testing::SocketPeerListener& listener = run.listener;
+  EslTestClient& c = *run.client;
+  CallSpec spec = PinCall();
+  spec.pin_id.clear();
+  spec.pin.clear();
+  spec.pin_call = true;
+  REQUIRE(IsPinCall(spec));
+  auto placed = sim.fake_switch().PlaceCall(spec);
+  REQUIRE(placed.ok());
+  {
+    EslTestClient peer(EslTestClient::Adopt{}, listener.Accept());
+    REQUIRE(peer.connected());
+    auto data = peer.Command("connect");
+    REQUIRE(data);
+    CHECK(data->headers.Get("Unique-ID") == *placed);
+    CHECK(data->headers.Get("Caller-Destination-Number") == "0034911234567");
+    CHECK(data->headers.Get("variable_endpoint_disposition") == "EARLY MEDIA");
+    CHECK_FALSE(data->headers.Has("variable_tarifador_pin_id"));
+    CHECK_FALSE(data->headers.Has("variable_tarifador_pin"));
+  }  // closed without an allowed decision: the gate hangs the call up
+  auto hc = c.WaitForEventNamed("CHANNEL_HANGUP_COMPLETE", *placed);
+  REQUIRE(hc);
+  CHECK(hc->headers.Get("Hangup-Cause") == "NORMAL_TEMPORARY_FAILURE");
+  CHECK(hc->headers.Get("Caller-Destination-Number") == "0034911234567");
+  CHECK_FALSE(hc->headers.Has("variable_tarifador_pin_id"));
+  CHECK_FALSE(hc->headers.Has("variable_tarifador_pin"));
+  CHECK(sim.fake_switch().Stats().gateway_legs == 0);
+}
+
+TEST_CASE("A call that is not a PIN call keeps its events as before", "[sim][switch][pin]") {
+  CallSpec plain;
+  plain.pin_s = 9;  // pin_s alone does not make a PIN call
+  CHECK_FALSE(IsPinCall(plain));
+  base::FakeClock clock;
+  Simulator sim(TestOptions(), &clock);
+  REQUIRE(sim.Start().ok());
+  EslTestClient c(sim.port());
+  REQUIRE(c.Login());
+  REQUIRE(c.Command(kPinEvents));
+  auto a = sim.fake_switch().PlaceCall(plain);
+  REQUIRE(a.ok());
+  clock.AdvanceMicros(60'000'000);
+  const auto events = WaitForCallEnd(c, 2);
+  CHECK(events.size() == 13);
+  for (const esl::Event& e : events) {
+    INFO(e.name());
+    CHECK(e.name() != "CHANNEL_PROGRESS_MEDIA");
+    CHECK_FALSE(e.headers.Has("Caller-RDNIS"));
+    if (e.unique_id() == *a) CHECK(e.headers.Get("Caller-Profile-Index") == "1");
+  }
+}
+
+TEST_CASE("PIN call specs are validated", "[sim][switch][pin]") {
+  CHECK(ValidateCallSpec(PinCall()).ok());
+  auto bad = [](const std::function<void(CallSpec&)>& change) {
+    CallSpec s = PinCall();
+    change(s);
+    return ValidateCallSpec(s);
+  };
+  CHECK(bad([](CallSpec& s) { s.pin_s = -1; }).message().find("\"pin_s\"") != std::string::npos);
+  CHECK(bad([](CallSpec& s) { s.pin_s = std::nan(""); }).code() == base::StatusCode::kInvalidArgument);
+  CHECK(bad([](CallSpec& s) { s.kind = CallKind::kInternal; }).message().find("outbound") != std::string::npos);
+  CHECK(bad([](CallSpec& s) { s.destination = "1002"; }).message().find("6 or more digits") != std::string::npos);
+  CHECK(bad([](CallSpec& s) { s.destination = "+34911234567"; }).ok());
+  CHECK(bad([](CallSpec& s) { s.pin_id = "10a3"; }).message().find("\"pin_id\"") != std::string::npos);
+  CHECK(bad([](CallSpec& s) { s.pin = "123"; }).message().find("\"pin\" must be 4 to 12 digits") != std::string::npos);
+  CHECK(bad([](CallSpec& s) { s.pin_prefix.clear(); }).message().find("\"pin_prefix\"") != std::string::npos);
+  CHECK(bad([](CallSpec& s) { s.pin.clear(); }).ok());  // the code's prompt got nothing
+  // A non-PIN call keeps accepting any destination.
+  CallSpec internal;
+  internal.kind = CallKind::kInternal;
+  internal.destination = "1002";
+  CHECK(ValidateCallSpec(internal).ok());
 }
 
 }  // namespace

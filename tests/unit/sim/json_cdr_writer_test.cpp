@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -76,13 +77,25 @@ void CheckAllStrings(const Json& j, const std::string& path) {
   CHECK(j.is_string());
 }
 
-TEST_CASE("A bridged call writes one mod_json_cdr file per leg that decodes to its HANGUP_COMPLETE", "[sim][cdr]") {
+// A simulator writing each leg's CDR file into a folder of its own, and a
+// client subscribed to the ends of calls.
+struct CdrRun {
   TempDir dir;
-  Simulator sim(CdrOptions(dir.path()));
-  REQUIRE(sim.Start().ok());
-  EslTestClient c(sim.port());
-  REQUIRE(c.Login());
-  REQUIRE(c.Command("event plain CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY"));
+  Simulator sim{CdrOptions(dir.path())};
+  std::unique_ptr<EslTestClient> client;
+  CdrRun() {
+    REQUIRE(sim.Start().ok());
+    client = std::make_unique<EslTestClient>(sim.port());
+    REQUIRE(client->Login());
+    REQUIRE(client->Command("event plain CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY"));
+  }
+};
+
+TEST_CASE("A bridged call writes one mod_json_cdr file per leg that decodes to its HANGUP_COMPLETE", "[sim][cdr]") {
+  CdrRun run;
+  const TempDir& dir = run.dir;
+  Simulator& sim = run.sim;
+  EslTestClient& c = *run.client;
   auto placed = sim.fake_switch().PlaceCall(Bridged());
   REQUIRE(placed.ok());
   const std::string a = *placed;
@@ -139,6 +152,34 @@ TEST_CASE("A bridged call writes one mod_json_cdr file per leg that decodes to i
   }
 }
 
+TEST_CASE("A PIN call's A leg document decodes to its HANGUP_COMPLETE, transfer fields included", "[sim][cdr][pin]") {
+  CdrRun run;
+  const TempDir& dir = run.dir;
+  Simulator& sim = run.sim;
+  EslTestClient& c = *run.client;
+  CallSpec spec = Bridged();
+  spec.pin_id = "1003";
+  spec.pin = "4321";
+  auto placed = sim.fake_switch().PlaceCall(spec);
+  REQUIRE(placed.ok());
+  const auto events = HangupCompletes(c, 2);
+  REQUIRE(events.count(*placed) == 1);
+  const esl::Event& live = events.at(*placed);
+  auto decoded = esl::DecodeJsonCdrFile(ReadFile(dir.path() + "/" + *placed + ".cdr.json"));
+  REQUIRE(decoded.ok());
+  for (const char* name :
+       {"Caller-Destination-Number", "Caller-RDNIS", "Caller-Profile-Index", "Caller-Profile-Created-Time",
+        "Caller-Channel-Created-Time", "Caller-Channel-Answered-Time", "variable_tarifador_pin_id",
+        "variable_tarifador_pin", "variable_profile_start_uepoch", "variable_start_uepoch", "variable_billsec"}) {
+    INFO(name);
+    REQUIRE(live.headers.Has(name));
+    CHECK(decoded->headers.Get(name) == live.headers.Get(name));
+  }
+  CHECK(live.headers.Get("Caller-RDNIS") == "*70034911234567");
+  CHECK(live.headers.Get("Caller-Profile-Index") == "2");
+  CHECK(live.headers.Get("variable_profile_start_uepoch") != live.headers.Get("variable_start_uepoch"));
+}
+
 TEST_CASE("The sim's documents have the shape of the real mod_json_cdr ones", "[sim][cdr][fixtures]") {
   TARIFADOR_REQUIRE_FIXTURE(inbound_text, "cdr/somleng_freeswitch_cdr.json");
   TARIFADOR_REQUIRE_FIXTURE(b_leg_text, "cdr/somleng_freeswitch_cdr_leg_a_with_joined_by_leg_b.json");
@@ -147,12 +188,10 @@ TEST_CASE("The sim's documents have the shape of the real mod_json_cdr ones", "[
   const Json real_b = Json::parse(b_leg_text);          // its newest profile has an originator block
   const Json real_bridged_a = Json::parse(a_leg_text);  // its newest profile has an originatee block
 
-  TempDir dir;
-  Simulator sim(CdrOptions(dir.path()));
-  REQUIRE(sim.Start().ok());
-  EslTestClient c(sim.port());
-  REQUIRE(c.Login());
-  REQUIRE(c.Command("event plain CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY"));
+  CdrRun run;
+  const TempDir& dir = run.dir;
+  Simulator& sim = run.sim;
+  EslTestClient& c = *run.client;
   CallSpec spec = Bridged();
   spec.a_uuid = "aaaaaaaa-0000-4000-8000-00000000000a";
   spec.b_uuid = "bbbbbbbb-0000-4000-8000-00000000000b";
@@ -286,12 +325,9 @@ TEST_CASE("WriteJsonCdrFile refuses names that would leave the directory", "[sim
 }
 
 TEST_CASE("sim_fault duplicate_hangup: every HANGUP_COMPLETE comes twice, after the DESTROYs", "[sim][faults]") {
-  TempDir dir;
-  Simulator sim(CdrOptions(dir.path()));
-  REQUIRE(sim.Start().ok());
-  EslTestClient c(sim.port());
-  REQUIRE(c.Login());
-  REQUIRE(c.Command("event plain CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY"));
+  CdrRun run;
+  Simulator& sim = run.sim;
+  EslTestClient& c = *run.client;
   CHECK(c.Api("sim_fault duplicate_hangup maybe").rfind("-ERR", 0) == 0);
   CHECK(c.Api("sim_fault duplicate_hangup on") == "+OK\n");
   auto placed = sim.fake_switch().PlaceCall(Bridged());

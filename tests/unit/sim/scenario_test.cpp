@@ -55,6 +55,47 @@ TEST_CASE("Scenario errors are all reported and nothing is returned", "[sim][sce
   CHECK_FALSE(ParseScenario(R"({"ring": -1})").ok());
 }
 
+TEST_CASE("Scenarios place PIN calls with the code keyed, or with nothing keyed", "[sim][scenario][pin]") {
+  auto calls = ParseScenario(
+      "{\"caller\": \"1001\", \"destination\": \"0034911234567\", \"pin_id\": \"1003\", \"pin\": \"4321\", "
+      "\"talk\": 5}\n"
+      "{\"pin_call\": true, \"pin_s\": 7.5, \"pin_prefix\": \"*8\"}\n"
+      "{\"pin_s\": 2}\n");
+  REQUIRE(calls.ok());
+  REQUIRE(calls->size() == 3);
+  const CallSpec& keyed = (*calls)[0].spec;
+  CHECK(IsPinCall(keyed));
+  CHECK(keyed.pin_id == "1003");
+  CHECK(keyed.pin == "4321");
+  CHECK(keyed.pin_s == 4.0);
+  CHECK(keyed.pin_prefix == "*7");
+  CHECK(keyed.talk_s == 5);
+  const CallSpec& nothing = (*calls)[1].spec;
+  CHECK(IsPinCall(nothing));
+  CHECK(nothing.pin_id.empty());
+  CHECK(nothing.pin.empty());
+  CHECK(nothing.pin_s == 7.5);
+  CHECK(nothing.pin_prefix == "*8");
+  CHECK_FALSE(IsPinCall((*calls)[2].spec));  // pin_s alone is not a PIN call
+
+  auto bad = ParseScenario(
+      "{\"pin_call\": false, \"pin\": \"4321\"}\n"
+      "{\"pin_id\": 1003}\n"
+      "{\"pin\": \"12\"}\n"
+      "{\"pin_id\": \"1003\", \"kind\": \"internal\", \"destination\": \"1002\"}\n"
+      "{\"pin_call\": \"yes\", \"pin_s\": -1}\n"
+      "{\"pin_call\": true, \"pin_prefix\": \"\"}\n");
+  REQUIRE_FALSE(bad.ok());
+  const std::string m = bad.status().message();
+  CHECK(m.find("line 1: \"pin_call\" is false but \"pin_id\" or \"pin\" is given") != std::string::npos);
+  CHECK(m.find("line 2: \"pin_id\" must be a string") != std::string::npos);
+  CHECK(m.find("line 3: call: \"pin\" must be 4 to 12 digits") != std::string::npos);
+  CHECK(m.find("line 4: call: a PIN call must be \"outbound\"") != std::string::npos);
+  CHECK(m.find("line 5: \"pin_call\" must be true or false") != std::string::npos);
+  CHECK(m.find("line 6: call: \"pin_prefix\" is empty") != std::string::npos);
+  CHECK_FALSE(ParseScenario(R"({"pin_call": true, "pin_s": -1})").ok());
+}
+
 TEST_CASE("A played scenario places its calls with the scripted uuids", "[sim][scenario]") {
   SimulatorOptions o;
   o.server.port = 0;

@@ -46,7 +46,7 @@ constexpr TableCols kTables[] = {
      "uuid,linked_uuids,direction,caller,caller_name,account_id,destination,normalised_number,zone,prefix,"
      "rate_plan,price_per_minute_micros,connection_fee_micros,start_us,answer_us,bridge_us,end_us,duration_s,"
      "billsec,billusec,billable_seconds,cost_micros,charged_micros,hangup_cause,disposition,deny_reason,gateway,"
-     "billed_us"},
+     "billed_us,pin_id,pin_owner"},
 };
 
 // "coalesce(CAST(a AS TEXT),'~')||'|'||..." : the same text in SQLite and PostgreSQL.

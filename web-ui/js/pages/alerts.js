@@ -30,6 +30,10 @@ function sentence(a) {
     const rule = { guard_blocked_prefix: 'a blocked number range', guard_price_per_minute: 'a destination above the price limit', guard_after_hours: 'an international call outside office hours' }[d.rule] || d.rule;
     return `Extension ${d.caller} called ${d.destination}: refused, ${rule} (toll-fraud guard; first refusal of ${d.day}).`;
   }
+  if (a.kind === 'pin_failures') {
+    const whom = d.scope === 'code' ? `PIN code ${d.pin_id}` : `extension ${d.caller}`;
+    return `${d.failures} wrong PIN codes in ${d.minutes} minutes for ${whom} (the last from extension ${d.caller}): locked for ${d.minutes} minutes. If it was not its owner, someone is guessing codes.`;
+  }
   if (a.kind === 'link_down') {
     return `FreeSWITCH event socket ${d.address} down since ${when(d.since)}${d.last_error ? `: ${d.last_error}` : ''}; calls are not billed live until it is back.`;
   }
