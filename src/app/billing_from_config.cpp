@@ -31,6 +31,13 @@ billing::Authorizer::Options AuthorizerOptionsFromConfig(const config::Config& c
     options.international_hours = hours;
     options.home_country_code = cfg.rating.country_code;
   }
+  if (!cfg.guards.max_call_cost.empty()) {
+    if (base::Result<base::Money> m = base::Money::Parse(cfg.guards.max_call_cost); m.ok()) options.max_call_cost = *m;
+  }
+  options.max_concurrent_calls = cfg.guards.max_concurrent_calls;
+  options.max_calls_per_hour = cfg.guards.max_calls_per_hour;
+  options.max_repeats_per_hour = cfg.guards.max_repeats_per_hour;
+  for (std::string_view rule : base::SplitCommas(cfg.guards.alert_only)) options.alert_only.emplace(rule);
   return options;
 }
 

@@ -34,6 +34,10 @@ const char* AuthorizationReasonName(AuthorizationReason reason) {
     case AuthorizationReason::kGuardPricePerMinute: return "guard_price_per_minute";
     case AuthorizationReason::kGuardAfterHours: return "guard_after_hours";
     case AuthorizationReason::kPinZoneNotAllowed: return "pin_zone_not_allowed";
+    case AuthorizationReason::kGuardCallCost: return "guard_call_cost";
+    case AuthorizationReason::kGuardConcurrentCalls: return "guard_concurrent_calls";
+    case AuthorizationReason::kGuardCallsPerHour: return "guard_calls_per_hour";
+    case AuthorizationReason::kGuardRepeatedNumber: return "guard_repeated_number";
   }
   return "unknown_extension";
 }
@@ -131,24 +135,45 @@ base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::
   a.rated = std::move(lookup.rated);
   if (lookup.reason != AuthorizationReason::kAllowed) return deny(lookup.reason);
   if (pin != nullptr && !PinAllowsZone(*pin, a.rated->rate.zone)) return deny(AuthorizationReason::kPinZoneNotAllowed);
+  // A guard that trips refuses the call, or, in alert-only mode, flags it.
+  const auto refuses = [&](AuthorizationReason rule) {
+    if (!options_.AlertOnly(rule)) return true;
+    if (a.flagged.empty()) a.flagged = AuthorizationReasonName(rule);
+    return false;
+  };
+  const std::string& digits = a.rated->number.digits;
   for (const std::string& prefix : options_.blocked_prefixes) {
-    if (a.rated->number.digits.rfind(prefix, 0) == 0) return deny(AuthorizationReason::kGuardBlockedPrefix);
+    if (digits.rfind(prefix, 0) == 0 && refuses(AuthorizationReason::kGuardBlockedPrefix)) {
+      return deny(AuthorizationReason::kGuardBlockedPrefix);
+    }
   }
-  if (options_.max_price_per_minute && a.rated->rate.price_per_minute > *options_.max_price_per_minute) {
+  if (options_.max_price_per_minute && a.rated->rate.price_per_minute > *options_.max_price_per_minute &&
+      refuses(AuthorizationReason::kGuardPricePerMinute)) {
     return deny(AuthorizationReason::kGuardPricePerMinute);
   }
-  const bool abroad =
-      a.rated->number.kind == rating::NumberKind::kInternational &&
-      (options_.home_country_code.empty() || a.rated->number.digits.rfind(options_.home_country_code, 0) != 0);
-  if (options_.international_hours && abroad && !OfficeOpen(*options_.international_hours, at)) {
+  const bool abroad = a.rated->number.kind == rating::NumberKind::kInternational &&
+                      (options_.home_country_code.empty() || digits.rfind(options_.home_country_code, 0) != 0);
+  if (options_.international_hours && abroad && !OfficeOpen(*options_.international_hours, at) &&
+      refuses(AuthorizationReason::kGuardAfterHours)) {
     return deny(AuthorizationReason::kGuardAfterHours);
   }
 
-  const auto max_seconds =
-      MaxAffordableSeconds(a.rated->rate, a.rated->decimals, a.rated->rounding, a.available, options_.max_call_seconds);
+  const auto affordable = [&](base::Money money) {
+    return MaxAffordableSeconds(a.rated->rate, a.rated->decimals, a.rated->rounding, money, options_.max_call_seconds);
+  };
+  std::optional<int64_t> max_seconds = affordable(a.available);
   if (!max_seconds) {
     return deny(BudgetBinds(*account, at) ? AuthorizationReason::kBudgetExhausted
                                           : AuthorizationReason::kInsufficientFunds);
+  }
+  // The cost of one call: a cap on the money it may use. In alert-only
+  // mode the cap stays off; the CDR is flagged when the call cost more.
+  if (options_.max_call_cost && *options_.max_call_cost < a.available &&
+      !options_.AlertOnly(AuthorizationReason::kGuardCallCost)) {
+    const std::optional<int64_t> capped = affordable(*options_.max_call_cost);
+    if (!capped) return deny(AuthorizationReason::kGuardCallCost);
+    a.cost_capped = *capped < *max_seconds;
+    max_seconds = std::min(*max_seconds, *capped);
   }
   a.allowed = true;
   a.reason = AuthorizationReason::kAllowed;

@@ -3,7 +3,9 @@
 // number now, and for how long can its account pay? Used on CHANNEL_CREATE of
 // an originating leg and by `GET /api/v1/authorize`.
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +43,11 @@ enum class AuthorizationReason {
   kGuardPricePerMinute,  // "guard_price_per_minute": the rate costs more a minute than the guards allow
   kGuardAfterHours,      // "guard_after_hours": an international call outside office hours or on a holiday
   kPinZoneNotAllowed,    // "pin_zone_not_allowed": a PIN call to a zone outside its code's class of service
+  kGuardCallCost,        // "guard_call_cost": not even the first increment fits under the guards' cost of one call
+  // The traffic guards, decided by the call tracker (it knows the live calls):
+  kGuardConcurrentCalls,  // "guard_concurrent_calls": the extension has as many calls up as the guards allow
+  kGuardCallsPerHour,     // "guard_calls_per_hour": the extension placed as many calls in the last hour as allowed
+  kGuardRepeatedNumber,   // "guard_repeated_number": the extension called this number that often in the last hour
 };
 
 // True for the reasons of the toll-fraud guards ("guard_..."): a denial an
@@ -83,6 +90,11 @@ struct Authorization {
   std::optional<Extension> extension;
   std::optional<Account> account;
   std::optional<RatedDestination> rated;  // set once a rate matched (also on some denials: blocked, funds)
+  // An alert-only guard this allowed call tripped (its reason name), or "".
+  std::string flagged;
+  // max_seconds is where the call's cost reaches Options::max_call_cost
+  // (less than the money allows): a cut there is the guard's.
+  bool cost_capped = false;
 
   const char* reason_name() const { return AuthorizationReasonName(reason); }
 };
@@ -103,6 +115,20 @@ class Authorizer {
     // (home_country_code, rating.country_code) is not international here.
     std::optional<OfficeHours> international_hours;
     std::string home_country_code;
+    // The most one call may cost: the call is cut where its cost reaches
+    // it, and refused (guard_call_cost) when its first increment costs more.
+    std::optional<base::Money> max_call_cost;
+    // Per extension, checked by the call tracker (0: off): outbound calls up
+    // at once, outbound calls placed in the last hour, and calls to one
+    // number in the last hour.
+    int64_t max_concurrent_calls = 0;
+    int64_t max_calls_per_hour = 0;
+    int64_t max_repeats_per_hour = 0;
+    // Guard rules (reason names) that only alert: a call one of them would
+    // refuse goes on, flagged (Authorization::flagged, the CDR's
+    // deny_reason), and raises the guard_tripped alert.
+    std::set<std::string, std::less<>> alert_only;
+    bool AlertOnly(AuthorizationReason rule) const { return alert_only.count(AuthorizationReasonName(rule)) > 0; }
   };
 
   // Borrows the repository and the rate book holder (they must outlive it);
@@ -118,7 +144,10 @@ class Authorizer {
   // blocked -> destination_blocked; a guard's blocked prefix ->
   // guard_blocked_prefix; a dearer rate than the guard's price ->
   // guard_price_per_minute; an international number (as normalised) while
-  // the office is closed -> guard_after_hours; first chargeable increment not covered by
+  // the office is closed -> guard_after_hours (a guard in
+  // Options::alert_only flags the call instead and goes on); first
+  // chargeable increment under max_call_cost -> guard_call_cost; first
+  // chargeable increment not covered by
   // the callable money (CallableMoney at `at`) -> budget_exhausted when the
   // monthly budget is what binds, else insufficient_funds; else allowed with
   // max_seconds from MaxAffordableSeconds. A denial is a successful Result with

@@ -187,10 +187,24 @@ base::Status CallTracker::Classify(CallState& call, base::Instant at, bool autho
   call.max_seconds = auth->max_seconds;
   if (authorize) {
     call.authorized = auth->allowed && call.direction == Direction::kOutbound;
+    call.guard_flag = auth->flagged;
+    call.cost_capped = auth->cost_capped;
     if (!auth->allowed) {
       call.denied = true;
       call.deny_reason = auth->reason_name();
       call.deny_cause = HangupCauseFor(auth->reason);
+    } else if (call.authorized) {
+      const AuthorizationReason rule = TrafficGuard(call, at.micros());
+      if (rule != AuthorizationReason::kAllowed) {
+        if (authorizer_.options().AlertOnly(rule)) {
+          if (call.guard_flag.empty()) call.guard_flag = AuthorizationReasonName(rule);
+        } else {
+          call.authorized = false;
+          call.denied = true;
+          call.deny_reason = AuthorizationReasonName(rule);
+          call.deny_cause = HangupCauseFor(rule);
+        }
+      }
     }
   } else if (call.direction == Direction::kOutbound && !call.rated && call.extension) {
     // Billing a call we did not see start: rate it whatever the money says
@@ -199,6 +213,40 @@ base::Status CallTracker::Classify(CallState& call, base::Instant at, bool autho
     call.rated = std::move(lookup.rated);
   }
   return base::Status::Ok();
+}
+
+AuthorizationReason CallTracker::TrafficGuard(const CallState& call, int64_t at_us) {
+  const Authorizer::Options& g = authorizer_.options();
+  if (g.max_concurrent_calls <= 0 && g.max_calls_per_hour <= 0 && g.max_repeats_per_hour <= 0) {
+    return AuthorizationReason::kAllowed;
+  }
+  if (g.max_concurrent_calls > 0) {
+    int64_t up = 0;
+    for (const auto& [id, other] : calls_) {
+      if (id != call.id && other.caller == call.caller && other.authorized && !other.denied) ++up;
+    }
+    if (up >= g.max_concurrent_calls) return AuthorizationReason::kGuardConcurrentCalls;
+  }
+  constexpr int64_t kHourUs = 3'600'000'000;
+  auto& recent = recent_calls_[call.caller];
+  while (!recent.empty() && recent.front().first <= at_us - kHourUs) recent.pop_front();
+  const std::string& number = call.rated ? call.rated->number.digits : call.destination;
+  AuthorizationReason rule = AuthorizationReason::kAllowed;
+  if (g.max_calls_per_hour > 0 && static_cast<int64_t>(recent.size()) >= g.max_calls_per_hour) {
+    rule = AuthorizationReason::kGuardCallsPerHour;
+  } else if (g.max_repeats_per_hour > 0 && std::count_if(recent.begin(), recent.end(), [&](const auto& r) {
+                                             return r.second == number;
+                                           }) >= g.max_repeats_per_hour) {
+    rule = AuthorizationReason::kGuardRepeatedNumber;
+  }
+  // A refused call is not placed; an alert-only one is.
+  if (rule == AuthorizationReason::kAllowed || authorizer_.options().AlertOnly(rule)) {
+    recent.emplace_back(at_us, number);
+    const size_t bound = static_cast<size_t>(std::max(g.max_calls_per_hour, g.max_repeats_per_hour) + 1);
+    while (recent.size() > bound) recent.pop_front();
+  }
+  if (recent.empty()) recent_calls_.erase(call.caller);
+  return rule;
 }
 
 base::Status CallTracker::Deny(CallState& call, std::string reason, std::string_view cause) {
@@ -431,8 +479,11 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
     }
     cdr.disposition =
         call.authorized && cdr.hangup_cause == kCauseOutOfTime ? Disposition::kCutOffNoFunds : Disposition::kAnswered;
-    // Which limit ended it: the monthly budget, or (no reason) the money.
-    if (cdr.disposition == Disposition::kCutOffNoFunds && call.budget_bound) {
+    // Which limit ended it: the guards' cost of one call, the monthly
+    // budget, or (no reason) the money.
+    if (cdr.disposition == Disposition::kCutOffNoFunds && call.cost_capped) {
+      cdr.deny_reason = AuthorizationReasonName(AuthorizationReason::kGuardCallCost);
+    } else if (cdr.disposition == Disposition::kCutOffNoFunds && call.budget_bound) {
       cdr.deny_reason = AuthorizationReasonName(AuthorizationReason::kBudgetExhausted);
     }
   } else {
@@ -453,6 +504,15 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
       cdr.disposition = Disposition::kFailed;
     }
   }
+  // An alert-only guard lets the call go and flags it: its rule is the CDR's
+  // reason (the guard_tripped alert is raised with the charge). The cost of
+  // one call is known only now.
+  const Authorizer::Options& guards = authorizer_.options();
+  if (cdr.deny_reason.empty() && guards.max_call_cost && cdr.cost > *guards.max_call_cost &&
+      guards.AlertOnly(AuthorizationReason::kGuardCallCost)) {
+    cdr.deny_reason = AuthorizationReasonName(AuthorizationReason::kGuardCallCost);
+  }
+  if (cdr.deny_reason.empty()) cdr.deny_reason = call.guard_flag;
   return cdr;
 }
 

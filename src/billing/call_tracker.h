@@ -29,6 +29,7 @@
 // finds the call gone and does nothing. Unset, every write is waited for
 // (`tarifador cdr import`, OnEventAndWait).
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -251,6 +252,10 @@ class CallTracker {
     // the code it was granted, whose owner's account pays.
     bool awaiting_pin = false;
     std::optional<PinGrant> pin;
+    // An alert-only guard this call tripped (Authorization::flagged, or a
+    // traffic guard's): the CDR's deny_reason, the guard_tripped alert.
+    std::string guard_flag;
+    bool cost_capped = false;     // max_seconds is the guards' cost of one call
     std::string deny_reason;      // AuthorizationReasonName, or "store_unavailable"
     std::string_view deny_cause;  // the hangup cause it was killed with (a static constant)
     std::optional<Extension> extension;
@@ -336,6 +341,11 @@ class CallTracker {
   base::Status LetGo(std::map<CallId, CallState>::iterator it, const std::string& why);
   bool IsInboundContext(const std::string& context) const;
   void Link(CallState& call, const CallId& leg);
+  // The traffic guards of an allowed outbound call placed at `at_us` (the
+  // extension's calls up now, its calls and its calls to this number in
+  // the hour before): the rule it trips, or kAllowed. Records the call in
+  // the extension's last hour when it may go.
+  AuthorizationReason TrafficGuard(const CallState& call, int64_t at_us);
 
   Repository& repository_;
   const Authorizer& authorizer_;
@@ -370,6 +380,11 @@ class CallTracker {
   uint64_t refused_over_cap_ = 0;
   uint64_t let_go_ = 0;
   std::vector<CallId> gone_;  // found billed elsewhere during a Tick(): forgotten at its end
+  // Per extension, its outbound calls of the last hour (start, normalised
+  // number), oldest first, for TrafficGuard. In memory: a restart forgets
+  // it. Bounded: at most the larger hourly limit + 1 entries each, for
+  // extensions that placed a call in the last hour.
+  std::map<std::string, std::deque<std::pair<int64_t, std::string>>, std::less<>> recent_calls_;
   base::Instant link_lost_at_;
   size_t in_flight_ = 0;
   bool wait_ = false;  // inside OnEventAndWait

@@ -51,8 +51,19 @@ struct GuardSettings {
   std::string international_hours;   // guards.international_hours: "08:00-20:00": international calls only then
   std::string office_days = "mon,tue,wed,thu,fri";  // guards.office_days: the days of those hours
   std::string holidays;                             // guards.holidays: "2026-12-25,2027-01-01": closed all day
+  std::string max_call_cost;                        // guards.max_call_cost: "20.00": the most one call may cost
+  int64_t max_concurrent_calls = 0;                 // guards.max_concurrent_calls: per extension; 0 off
+  int64_t max_calls_per_hour = 0;                   // guards.max_calls_per_hour: per extension; 0 off
+  int64_t max_repeats_per_hour = 0;                 // guards.max_repeats_per_hour: one number, per extension; 0 off
+  std::string alert_only;                           // guards.alert_only: "guard_after_hours,...": rules that only alert
   bool operator==(const GuardSettings&) const = default;
 };
+
+// The toll-fraud guards' rule names (billing::AuthorizationReason names),
+// which guards.alert_only may list.
+inline constexpr std::array<std::string_view, 7> kGuardRules = {
+    "guard_blocked_prefix",   "guard_price_per_minute", "guard_after_hours",    "guard_call_cost",
+    "guard_concurrent_calls", "guard_calls_per_hour",   "guard_repeated_number"};
 
 // PIN / authorization codes (docs/BILLING.md "PIN codes").
 struct PinSettings {

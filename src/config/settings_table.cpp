@@ -178,6 +178,18 @@ std::string ValidatePrefixList(const SettingValue& v) {
   return "";
 }
 
+// Empty, or comma-separated names from kGuardRules.
+std::string ValidateGuardRules(const SettingValue& v) {
+  for (std::string_view rule : base::SplitCommas(Str(v))) {
+    if (std::find(kGuardRules.begin(), kGuardRules.end(), rule) == kGuardRules.end()) {
+      return "must be empty or comma-separated guard rules from guard_blocked_prefix, guard_price_per_minute, "
+             "guard_after_hours, guard_call_cost, guard_concurrent_calls, guard_calls_per_hour, "
+             "guard_repeated_number";
+    }
+  }
+  return "";
+}
+
 // Empty, or 1..8 characters a phone can dial: 0-9 * #.
 std::string ValidatePinPrefix(const SettingValue& v) {
   const std::string& s = Str(v);
@@ -361,6 +373,28 @@ const Setting kSettings[] = {
      "Days the office is closed all day for guards.international_hours: comma-separated \"YYYY-MM-DD\" (office "
      "time zone), e.g. \"2026-12-25,2027-01-01\"; empty: none.",
      false, ValidateHolidays, TARIFADOR_FIELD(guards.holidays)},
+    {"guards.max_call_cost", SettingType::kString, "TARIFADOR_GUARDS_MAX_CALL_COST",
+     "Toll-fraud guard: the most one outbound call may cost, e.g. \"20.00\": a call is cut where its cost reaches "
+     "it (cut_off_no_funds, reason guard_call_cost) and refused when its first increment costs more; empty: off.",
+     false, ValidateOptionalMoney, TARIFADOR_FIELD(guards.max_call_cost)},
+    {"guards.max_concurrent_calls", SettingType::kInteger, "TARIFADOR_GUARDS_MAX_CONCURRENT_CALLS",
+     "Toll-fraud guard: outbound calls one extension may have up at once; one more is refused (reason "
+     "guard_concurrent_calls): 0 (off) to 1000.",
+     false, ValidateRange<0, 1000>, TARIFADOR_FIELD(guards.max_concurrent_calls)},
+    {"guards.max_calls_per_hour", SettingType::kInteger, "TARIFADOR_GUARDS_MAX_CALLS_PER_HOUR",
+     "Toll-fraud guard: outbound calls one extension may place in any 60 minutes; more are refused (reason "
+     "guard_calls_per_hour): 0 (off) to 100000.",
+     false, ValidateRange<0, 100'000>, TARIFADOR_FIELD(guards.max_calls_per_hour)},
+    {"guards.max_repeats_per_hour", SettingType::kInteger, "TARIFADOR_GUARDS_MAX_REPEATS_PER_HOUR",
+     "Toll-fraud guard: calls one extension may place to the same number in any 60 minutes; more are refused "
+     "(reason guard_repeated_number): 0 (off) to 1000.",
+     false, ValidateRange<0, 1000>, TARIFADOR_FIELD(guards.max_repeats_per_hour)},
+    {"guards.alert_only", SettingType::kString, "TARIFADOR_GUARDS_ALERT_ONLY",
+     "Guards that only alert: comma-separated rule names (guard_blocked_prefix, guard_price_per_minute, "
+     "guard_after_hours, guard_call_cost, guard_concurrent_calls, guard_calls_per_hour, guard_repeated_number); "
+     "a call such a rule would refuse goes on, its CDR names the rule and a guard_tripped alert is raised; "
+     "empty: every guard blocks.",
+     false, ValidateGuardRules, TARIFADOR_FIELD(guards.alert_only)},
     {"pins.prefix", SettingType::kString, "TARIFADOR_PINS_PREFIX",
      "What a phone dials before the number of a PIN call (the dialplan then asks for the code number and the "
      "PIN, docs/FREESWITCH.md \"PIN codes\"): 1 to 8 of 0-9 * #, e.g. \"*7\"; empty: PIN calls off.",

@@ -37,7 +37,23 @@ std::string RuleName(const std::string& rule, bool es) {
   if (rule == "guard_after_hours") {
     return es ? "llamada internacional fuera del horario de oficina" : "an international call outside office hours";
   }
+  if (rule == "guard_call_cost") return es ? "coste máximo de una llamada" : "the most one call may cost";
+  if (rule == "guard_concurrent_calls") {
+    return es ? "demasiadas llamadas a la vez" : "too many calls at once";
+  }
+  if (rule == "guard_calls_per_hour") return es ? "demasiadas llamadas en una hora" : "too many calls in an hour";
+  if (rule == "guard_repeated_number") {
+    return es ? "el mismo número marcado una y otra vez" : "the same number dialled again and again";
+  }
   return rule;
+}
+
+// What the guard did to the call: refused it, cut it, or (alert-only mode)
+// let it go.
+std::string GuardOutcome(const std::string& outcome, bool es) {
+  if (outcome == "cut") return es ? "cortada" : "cut";
+  if (outcome == "alert") return es ? "permitida (solo alerta)" : "let through (alert only)";
+  return es ? "rechazada" : "refused";
 }
 
 }  // namespace
@@ -93,10 +109,11 @@ AlertText DescribeAlert(const Alert& a, std::string_view language) {
   } else if (a.kind == "guard_tripped") {
     t.subject = es ? "Protección antifraude: extensión " + Field(d, "caller")
                    : "Toll-fraud guard: extension " + Field(d, "caller");
-    t.sentence = es ? "La extensión " + Field(d, "caller") + " llamó al " + Field(d, "destination") + ": rechazada, " +
-                          RuleName(Field(d, "rule"), es) + " (primer rechazo del " + Field(d, "day") + ")."
-                    : "Extension " + Field(d, "caller") + " called " + Field(d, "destination") + ": refused, " +
-                          RuleName(Field(d, "rule"), es) + " (first refusal of " + Field(d, "day") + ").";
+    const std::string outcome = GuardOutcome(Field(d, "outcome"), es);
+    t.sentence = es ? "La extensión " + Field(d, "caller") + " llamó al " + Field(d, "destination") + ": " + outcome +
+                          ", " + RuleName(Field(d, "rule"), es) + " (primera vez del " + Field(d, "day") + ")."
+                    : "Extension " + Field(d, "caller") + " called " + Field(d, "destination") + ": " + outcome + ", " +
+                          RuleName(Field(d, "rule"), es) + " (first time on " + Field(d, "day") + ").";
   } else if (a.kind == "pin_failures") {
     const bool code = Field(d, "scope") == "code";
     t.subject = es ? (code ? "Código PIN " + Field(d, "pin_id") + " bloqueado"

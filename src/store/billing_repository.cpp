@@ -203,8 +203,16 @@ void RaiseGuardAlert(SQLite::Database& db, const billing::Cdr& cdr, base::Instan
   const base::LocalTime day = base::ToLocal(started);
   char date[16];
   std::snprintf(date, sizeof date, "%04d-%02d-%02d", day.year, day.month, day.day);
-  const nlohmann::json detail = {
-      {"rule", cdr.deny_reason}, {"caller", cdr.caller}, {"destination", cdr.destination}, {"day", date}};
+  // What the guard did: refused the call, cut it where the cost of one call
+  // ends, or (alert-only mode) let it go.
+  const char* outcome = cdr.disposition == billing::Disposition::kDenied          ? "refused"
+                        : cdr.disposition == billing::Disposition::kCutOffNoFunds ? "cut"
+                                                                                  : "alert";
+  const nlohmann::json detail = {{"rule", cdr.deny_reason},
+                                 {"caller", cdr.caller},
+                                 {"destination", cdr.destination},
+                                 {"day", date},
+                                 {"outcome", outcome}};
   std::optional<int64_t> account;
   if (cdr.account_id) account = cdr.account_id->value;
   const bool raised =

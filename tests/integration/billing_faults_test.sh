@@ -13,6 +13,9 @@
 #              sim's mod_json_cdr files bills nothing twice
 #   garbage    bytes that break ESL framing: tarifador reconnects and bills
 #              the calls placed afterwards
+#   alert_only one call at a time refuses a second call before the carrier
+#              (guard_concurrent_calls); the same number again only alerts
+#              (guard_repeated_number in guards.alert_only): billed, flagged
 #   pin        PIN calls through the dialplan's socket: a code's owner pays, wrong
 #              codes are refused and then locked, with one pin_failures alert
 #   after_hours an international call refused by guards.international_hours
@@ -800,6 +803,46 @@ scenario_pin() {
   note "ok: a PIN call billed to its owner from a phone without money; missing, wrong and locked codes refused before the carrier"
 }
 
+scenario_alert_only() {
+  new_site alert_only
+  setup_office 100 1008
+  local first=cb000000-0000-4000-8000-000000000001 second=cb000000-0000-4000-8000-000000000002
+  local again=cb000000-0000-4000-8000-000000000003
+  {
+    printf '{"at": 0, "caller": "1008", "destination": "%s", "ring": 0.3, "talk": 3, "a_uuid": "%s"}\n' "$DEST" "$first"
+    # While the first is up: one call at a time (blocks). A long ring: the
+    # refusal's kill must come before the answer on a loaded machine.
+    printf '{"at": 1, "caller": "1008", "destination": "%s", "ring": 3, "talk": 3, "a_uuid": "%s"}\n' "$DEST" "$second"
+    # After it ended: the same number again in the hour (only alerts).
+    printf '{"at": 6, "caller": "1008", "destination": "%s", "ring": 0.3, "talk": 2, "a_uuid": "%s"}\n' "$DEST" "$again"
+  } >"$D/calls.jsonl"
+  sim_start --seed 116 --scenario "$D/calls.jsonl" --exit-when-done
+  export TARIFADOR_GUARDS_MAX_CONCURRENT_CALLS=1 TARIFADOR_GUARDS_MAX_REPEATS_PER_HOUR=1 \
+    TARIFADOR_GUARDS_ALERT_ONLY=guard_repeated_number
+  serve_on_sim
+  sim_wait 30
+  wait_sql "SELECT count(*) FROM cdrs" 3 10
+  local rows
+  rows=$(sql "SELECT disposition || '/' || deny_reason || '/' || (charged_micros > 0) FROM cdrs ORDER BY uuid" | tr '\n' ' ')
+  note "CDRs: $rows"
+  [[ "$rows" == "answered//1 denied/guard_concurrent_calls/0 answered/guard_repeated_number/1 " ]] ||
+    fail "CDRs '$rows': not the first billed, the second refused (one call at a time), the third billed and flagged"
+  [[ "$(sim_summary gateway_legs)" == 2 ]] || fail "the refused call reached the carrier: $(cat "$D/sim.out")"
+  api GET "/api/v1/alerts"
+  grep -q '"rule":"guard_concurrent_calls"' "$D/body" || fail "no alert for the refused call: $(cat "$D/body")"
+  jget "$D/body" items >"$D/items.json"
+  python3 - "$D/items.json" <<'PY' || fail "the alert-only guard's alert does not say the call went through: $(cat "$D/body")"
+import json, sys
+items = json.load(open(sys.argv[1]))
+outcomes = {i["detail"]["rule"]: i["detail"]["outcome"] for i in items if i["kind"] == "guard_tripped"}
+assert outcomes == {"guard_concurrent_calls": "refused", "guard_repeated_number": "alert"}, outcomes
+PY
+  ledger_consistent "$ACCOUNT_ID" 100000000
+  serve_stop
+  store_check
+  note "ok: one call at a time refused a second call before the carrier; the repeated number only alerted and was billed"
+}
+
 scenario_race() {
   new_site race
   setup_office 0.05 1001 # less than the first second (0.10): denied
@@ -825,7 +868,7 @@ scenario_race() {
 }
 
 ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race hook budget
-  guard after_hours pin)
+  guard after_hours pin alert_only)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do

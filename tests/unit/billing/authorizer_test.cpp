@@ -4,6 +4,7 @@
 #include <random>
 
 #include "billing/call_control.h"
+#include "config/config.h"
 #include "test_support/office_zone.h"
 #include "unit/billing/billing_fixtures.h"
 #include "unit/billing/fake_repository.h"
@@ -271,4 +272,72 @@ TEST_CASE("A call dialled as international to the office's own country is not he
   const base::Instant night = *base::ParseIso8601("2026-12-07T23:00:00+01:00");
   CHECK(std::string(guarded.Authorize("1001", "00442012345678", night)->reason_name()) == "ok");
   CHECK(std::string(guarded.Authorize("1001", "0012125551234", night)->reason_name()) == "guard_after_hours");
+}
+
+TEST_CASE("A guard in alert-only mode lets the call go and flags it", "[billing][authorizer][guards]") {
+  AuthorizerSetup s;
+  Authorizer::Options options;
+  options.default_plan = "retail";
+  options.max_price_per_minute = M("0.75");
+  options.blocked_prefixes = {"4420794"};
+  options.alert_only = {"guard_price_per_minute"};
+  const Authorizer guarded(s.repo, s.rates, rating::NumberNormaliser(), options);
+  auto dear = guarded.Authorize("1005", "447700900123", kAt);  // 1.00 a minute > 0.75: only alerts
+  REQUIRE(dear.ok());
+  CHECK(dear->allowed);
+  CHECK(std::string(dear->reason_name()) == "ok");
+  CHECK(dear->flagged == "guard_price_per_minute");
+  CHECK(dear->max_seconds > 0);
+  auto blocked = guarded.Authorize("1001", "442079460958", kAt);  // the blocking guard still blocks
+  REQUIRE(blocked.ok());
+  CHECK_FALSE(blocked->allowed);
+  CHECK(std::string(blocked->reason_name()) == "guard_blocked_prefix");
+  auto plain = guarded.Authorize("1001", "442012345678", kAt);
+  REQUIRE(plain.ok());
+  CHECK(plain->flagged.empty());
+}
+
+TEST_CASE("The cost of one call caps max_seconds, and refuses what cannot fit under it",
+          "[billing][authorizer][guards]") {
+  AuthorizerSetup s;  // 1001 has 1.00; 442012345678 is 0.60 a minute per second: 100 s
+  Authorizer::Options options;
+  options.default_plan = "retail";
+  options.max_call_cost = M("0.30");
+  const Authorizer guarded(s.repo, s.rates, rating::NumberNormaliser(), options);
+  auto capped = guarded.Authorize("1001", "442012345678", kAt);
+  REQUIRE(capped.ok());
+  CHECK(capped->allowed);
+  CHECK(capped->max_seconds == 30);  // 0.30 at 0.01 a second
+  CHECK(capped->cost_capped);
+  // 447: 1.00 a minute + 0.25 fee, 60 s first increment: 1.25, which the
+  // postpaid 1005 (2.00 of credit) could pay, but not under 0.30.
+  auto dear = guarded.Authorize("1005", "447700900123", kAt);
+  REQUIRE(dear.ok());
+  CHECK_FALSE(dear->allowed);
+  CHECK(std::string(dear->reason_name()) == "guard_call_cost");
+  CHECK(HangupCauseFor(dear->reason) == kCauseBarred);
+  // The money, not the cap, binds a poorer account: no guard's cut.
+  options.max_call_cost = M("5.00");
+  const Authorizer loose(s.repo, s.rates, rating::NumberNormaliser(), options);
+  auto money = loose.Authorize("1001", "442012345678", kAt);
+  REQUIRE(money.ok());
+  CHECK(money->max_seconds == 100);
+  CHECK_FALSE(money->cost_capped);
+  // Alert-only: no cap at authorization (the CDR is flagged if it cost more).
+  options.max_call_cost = M("0.30");
+  options.alert_only = {"guard_call_cost"};
+  const Authorizer alerting(s.repo, s.rates, rating::NumberNormaliser(), options);
+  CHECK(alerting.Authorize("1001", "442012345678", kAt)->max_seconds == 100);
+}
+
+TEST_CASE("Every guard rule the configuration may name is a guard reason", "[billing][authorizer][guards]") {
+  for (std::string_view rule : config::kGuardRules) {
+    INFO(rule);
+    CHECK(IsGuardReason(rule));
+    bool known = false;
+    for (int r = 0; r <= static_cast<int>(AuthorizationReason::kGuardRepeatedNumber); ++r) {
+      known = known || rule == AuthorizationReasonName(static_cast<AuthorizationReason>(r));
+    }
+    CHECK(known);
+  }
 }

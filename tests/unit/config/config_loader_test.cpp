@@ -65,7 +65,9 @@ constexpr const char* kFullConfig = R"(
                  "socket_listen": "127.0.0.1:8084"},
   "billing": {"debit_interval": 30, "when_down": "allow", "max_call_seconds": 7200},
   "guards": {"max_price_per_minute": "3.00", "blocked_prefixes": "44870,4490", "international_hours": "08:30-19:00",
-             "office_days": "mon,tue,wed,thu,fri,sat", "holidays": "2026-12-25,2027-01-01"},
+             "office_days": "mon,tue,wed,thu,fri,sat", "holidays": "2026-12-25,2027-01-01",
+             "max_call_cost": "20.00", "max_concurrent_calls": 2, "max_calls_per_hour": 30,
+             "max_repeats_per_hour": 5, "alert_only": "guard_after_hours,guard_repeated_number"},
   "pins": {"prefix": "*55", "max_failures": 4},
   "rating": {
     "default_plan": "retail",
@@ -160,6 +162,11 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   CHECK(c->billing.max_call_seconds == 7200);
   CHECK(c->guards.max_price_per_minute == "3.00");
   CHECK(c->guards.blocked_prefixes == "44870,4490");
+  CHECK(c->guards.max_call_cost == "20.00");
+  CHECK(c->guards.max_concurrent_calls == 2);
+  CHECK(c->guards.max_calls_per_hour == 30);
+  CHECK(c->guards.max_repeats_per_hour == 5);
+  CHECK(c->guards.alert_only == "guard_after_hours,guard_repeated_number");
   CHECK(c->pins.prefix == "*55");
   CHECK(c->pins.max_failures == 4);
   CHECK(c->rating.default_plan == "retail");
@@ -263,6 +270,11 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_GUARDS_INTERNATIONAL_HOURS", "09:00-18:00"},
       {"TARIFADOR_GUARDS_OFFICE_DAYS", "sat,sun"},
       {"TARIFADOR_GUARDS_HOLIDAYS", "2027-01-06"},
+      {"TARIFADOR_GUARDS_MAX_CALL_COST", "5"},
+      {"TARIFADOR_GUARDS_MAX_CONCURRENT_CALLS", "1"},
+      {"TARIFADOR_GUARDS_MAX_CALLS_PER_HOUR", "10"},
+      {"TARIFADOR_GUARDS_MAX_REPEATS_PER_HOUR", "3"},
+      {"TARIFADOR_GUARDS_ALERT_ONLY", "guard_call_cost"},
       {"TARIFADOR_PINS_PREFIX", ""},
       {"TARIFADOR_PINS_MAX_FAILURES", "10"},
   };
@@ -290,7 +302,8 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
     "http": {"listen": "0.0.0.0:99999", "lisen": "x", "max_body_bytes": 10},
     "freeswitch": {"port": "8021", "password": "two\nlines"},
     "billing": {"debit_interval": 4, "when_down": "maybe"},
-    "guards": {"max_price_per_minute": "-1", "blocked_prefixes": "44,,49", "international_hours": "20:00-08:00"},
+    "guards": {"max_price_per_minute": "-1", "blocked_prefixes": "44,,49", "international_hours": "20:00-08:00",
+               "alert_only": "guard_everything"},
     "pins": {"prefix": "*7a", "max_failures": 50},
     "postgres": {"enabled": "yes"},
     "alerts": {"smtp_url": "http://mail.example.com", "smtp_from": "not an address"},
@@ -317,6 +330,7 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
       "bad.json: guards.max_price_per_minute = \"-1\": must be empty or an amount",
       "bad.json: guards.blocked_prefixes = \"44,,49\": must be empty or up to 1000 comma-separated prefixes",
       "bad.json: guards.international_hours = \"20:00-08:00\": must be empty or \"HH:MM-HH:MM\" with the start before",
+      "bad.json: guards.alert_only = \"guard_everything\": must be empty or comma-separated guard rules",
       "bad.json: pins.prefix = \"*7a\": must be empty or 1 to 8 of 0-9 * #",
       "bad.json: pins.max_failures = 50: must be between 3 and 20",
       "bad.json: postgres.enabled = \"yes\": expected a boolean, got a string",
@@ -330,7 +344,7 @@ TEST_CASE("Every problem is reported at once and nothing is applied", "[config]"
     INFO(e);
     CHECK(Contains(m, e));
   }
-  CHECK(Contains(m, "(21 problems)"));
+  CHECK(Contains(m, "(22 problems)"));
   CHECK(CountLines(m) == expected.size());  // one line per problem after the heading
   CHECK_FALSE(Contains(m, "two"));          // a secret is never echoed
 }

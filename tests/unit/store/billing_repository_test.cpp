@@ -938,7 +938,8 @@ TEST_CASE("A call refused by a toll-fraud guard raises one alert per rule, calle
   REQUIRE(all->size() == 3);
   CHECK(all->back().kind == "guard_tripped");
   CHECK(all->back().detail ==
-        R"({"caller":"1001","day":"2023-11-14","destination":"00442079460958","rule":"guard_blocked_prefix"})");
+        R"({"caller":"1001","day":"2023-11-14","destination":"00442079460958","outcome":"refused",)"
+        R"("rule":"guard_blocked_prefix"})");
   CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'guard.trip' AND actor = 'billing'") == 3);
   // A caller id that is not UTF-8 (it comes from the switch as bytes) is
   // still billed; its alert's figures say U+FFFD where the bad byte was.

@@ -27,8 +27,14 @@ function sentence(a) {
     return `The PostgreSQL mirror has ${d.rows} rows waiting, the oldest from ${when(d.oldest)}${d.last_error ? `: ${d.last_error}` : ''}; nothing is lost, they are sent when head office answers.`;
   }
   if (a.kind === 'guard_tripped') {
-    const rule = { guard_blocked_prefix: 'a blocked number range', guard_price_per_minute: 'a destination above the price limit', guard_after_hours: 'an international call outside office hours' }[d.rule] || d.rule;
-    return `Extension ${d.caller} called ${d.destination}: refused, ${rule} (toll-fraud guard; first refusal of ${d.day}).`;
+    const rule = {
+      guard_blocked_prefix: 'a blocked number range', guard_price_per_minute: 'a destination above the price limit',
+      guard_after_hours: 'an international call outside office hours', guard_call_cost: 'the most one call may cost',
+      guard_concurrent_calls: 'too many calls at once', guard_calls_per_hour: 'too many calls in an hour',
+      guard_repeated_number: 'the same number dialled again and again',
+    }[d.rule] || d.rule;
+    const outcome = { cut: 'cut', alert: 'let through (alert only)' }[d.outcome] || 'refused';
+    return `Extension ${d.caller} called ${d.destination}: ${outcome}, ${rule} (toll-fraud guard; first time on ${d.day}).`;
   }
   if (a.kind === 'pin_failures') {
     const whom = d.scope === 'code' ? `PIN code ${d.pin_id}` : `extension ${d.caller}`;
