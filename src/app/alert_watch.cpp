@@ -1,11 +1,13 @@
 #include "app/alert_watch.h"
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "base/json_parse.h"
 #include "base/log.h"
+#include "store/spend_hours.h"
 
 namespace tarifador::app {
 
@@ -31,7 +33,8 @@ void AlertWatch::Stop() {
 base::Status AlertWatch::CheckOnce() {
   const base::Instant now = clock_.Now();
   TARIFADOR_RETURN_IF_ERROR(CheckLink(now));
-  return CheckMirror(now);
+  TARIFADOR_RETURN_IF_ERROR(CheckMirror(now));
+  return CheckSpike(now);
 }
 
 base::Status AlertWatch::Raise(const store::NewAlert& alert, base::Instant now, bool* raised) {
@@ -87,6 +90,18 @@ base::Status AlertWatch::CheckMirror(base::Instant now) {
   if (raised) {
     base::LogWarning("alert: the PostgreSQL mirror is " + std::to_string(m.backlog) + " rows behind, the oldest from " +
                      base::FormatIso8601(m.oldest_pending));
+  }
+  return base::Status::Ok();
+}
+
+base::Status AlertWatch::CheckSpike(base::Instant now) {
+  if (options_.spike.factor <= 0) return base::Status::Ok();
+  base::Result<std::optional<billing::Spike>> spike = store::RaiseSpendSpike(writer_, now, options_.spike);
+  if (!spike.ok()) return spike.status();
+  if (*spike) {
+    base::LogWarning("alert: " + std::to_string((*spike)->now.calls) + " outbound calls costing " +
+                     (*spike)->now.cost.ToString() + " this hour, against " + std::to_string((*spike)->usual.calls) +
+                     " calls and " + (*spike)->usual.cost.ToString() + " usually (spend_spike)");
   }
   return base::Status::Ok();
 }

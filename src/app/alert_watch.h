@@ -3,7 +3,9 @@
 // conditions of the box watched by a thread every few seconds. Now: the
 // FreeSWITCH event socket down for longer than a minute (link_down), once per
 // outage; the PostgreSQL mirror behind by more than a quarter of an hour
-// (mirror_backlog), once per backlog.
+// (mirror_backlog), once per backlog; outbound calls or spend this hour far
+// above the same hour of the last 7 days (spend_spike, billing/spike.h),
+// once per hour.
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -13,6 +15,7 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "billing/spike.h"
 #include "esl/client.h"
 #include "http/services.h"
 #include "store/alert_store.h"
@@ -30,6 +33,7 @@ class AlertWatch {
     // within seconds when head office is reachable.
     std::chrono::seconds mirror_lag{15 * 60};
     std::chrono::milliseconds interval{5000};  // real time between checks
+    billing::SpikeOptions spike;               // guards.spike_*; factor 0: off
   };
 
   // Borrows writer and clock; `link` reads the link's status (thread-safe).
@@ -50,14 +54,16 @@ class AlertWatch {
   // clock): raises link_down when the link has not been up for link_grace
   // since its last connection ended (or since this watch was built, when it
   // never came up), and mirror_backlog when the oldest row the mirror has
-  // not pushed is older than mirror_lag. Fails when the store cannot be
-  // written.
+  // not pushed is older than mirror_lag, and spend_spike when this hour's
+  // totals are a spike (billing::DetectSpike against the same hour of the 7
+  // days before). Fails when the store cannot be written.
   base::Status CheckOnce();
 
  private:
   void ThreadMain();
   base::Status CheckLink(base::Instant now);
   base::Status CheckMirror(base::Instant now);
+  base::Status CheckSpike(base::Instant now);
   base::Status Raise(const store::NewAlert& alert, base::Instant now, bool* raised);
 
   store::Writer& writer_;

@@ -51,6 +51,14 @@ billing::CallTracker::Options TrackerOptionsFromConfig(const config::Config& cfg
   return options;
 }
 
+billing::SpikeOptions SpikeOptionsFromConfig(const config::Config& cfg) {
+  billing::SpikeOptions options;
+  options.factor = cfg.guards.spike_factor;
+  options.min_calls = cfg.guards.spike_min_calls;
+  if (base::Result<base::Money> m = base::Money::Parse(cfg.guards.spike_min_cost); m.ok()) options.min_cost = *m;
+  return options;
+}
+
 std::optional<base::Money> LowBalanceFromConfig(const config::Config& cfg) {
   if (cfg.alerts.low_balance.empty()) return std::nullopt;
   base::Result<base::Money> m = base::Money::Parse(cfg.alerts.low_balance);  // validated at load

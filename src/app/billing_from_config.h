@@ -7,6 +7,7 @@
 #include "base/money.h"
 #include "billing/authorizer.h"
 #include "billing/call_tracker.h"
+#include "billing/spike.h"
 #include "config/config.h"
 
 namespace tarifador::app {
@@ -15,5 +16,7 @@ billing::Authorizer::Options AuthorizerOptionsFromConfig(const config::Config& c
 billing::CallTracker::Options TrackerOptionsFromConfig(const config::Config& cfg);
 // alerts.low_balance as money; nullopt when it is empty (off).
 std::optional<base::Money> LowBalanceFromConfig(const config::Config& cfg);
+// The spike detector's guards.spike_* (validated at load).
+billing::SpikeOptions SpikeOptionsFromConfig(const config::Config& cfg);
 
 }  // namespace tarifador::app

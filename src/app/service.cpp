@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "app/billing_from_config.h"
 #include "app/build_info.h"
 #include "app/dial_plan_from_config.h"
 #include "app/rate_book_loading.h"
@@ -102,10 +103,12 @@ base::Result<std::unique_ptr<Service>> Service::Start(const config::Config& cfg,
   // mirrored, at start and daily, through the writer in bounded chunks.
   svc->retention_ = RetentionService::Start(cfg, *svc->writer_, *svc->clock_, svc->metrics_);
 
-  // Alerts no transaction raises (docs/ALERTS.md): the FreeSWITCH link down.
+  // Alerts no transaction raises (docs/ALERTS.md): the FreeSWITCH link down,
+  // the mirror behind, a spike of calls or spend.
+  AlertWatch::Options watch_options;
+  watch_options.spike = SpikeOptionsFromConfig(cfg);
   svc->alert_watch_ = std::make_unique<AlertWatch>(
-      *svc->writer_, *svc->clock_, [b = svc->billing_.get()] { return b->esl_client().status(); },
-      AlertWatch::Options{});
+      *svc->writer_, *svc->clock_, [b = svc->billing_.get()] { return b->esl_client().status(); }, watch_options);
   if (svc->mirror_) svc->alert_watch_->WatchMirror([m = svc->mirror_.get()] { return m->info(); });
   svc->alert_watch_->Start();
   // Alerts to people (docs/ALERTS.md "Delivery"): e-mail and webhooks.

@@ -56,6 +56,9 @@ struct GuardSettings {
   int64_t max_calls_per_hour = 0;                   // guards.max_calls_per_hour: per extension; 0 off
   int64_t max_repeats_per_hour = 0;                 // guards.max_repeats_per_hour: one number, per extension; 0 off
   std::string alert_only;                           // guards.alert_only: "guard_after_hours,...": rules that only alert
+  int64_t spike_factor = 0;                         // guards.spike_factor: this hour above N times the usual; 0 off
+  int64_t spike_min_calls = 20;                     // guards.spike_min_calls
+  std::string spike_min_cost = "20.00";             // guards.spike_min_cost
   bool operator==(const GuardSettings&) const = default;
 };
 

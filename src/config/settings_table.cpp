@@ -178,6 +178,12 @@ std::string ValidatePrefixList(const SettingValue& v) {
   return "";
 }
 
+// An amount (not empty).
+std::string ValidateSpikeMinCost(const SettingValue& v) {
+  if (Str(v).empty()) return "must be an amount such as \"20.00\"";
+  return ValidateOptionalMoney(v);
+}
+
 // Empty, or comma-separated names from kGuardRules.
 std::string ValidateGuardRules(const SettingValue& v) {
   for (std::string_view rule : base::SplitCommas(Str(v))) {
@@ -395,6 +401,17 @@ const Setting kSettings[] = {
      "a call such a rule would refuse goes on, its CDR names the rule and a guard_tripped alert is raised; "
      "empty: every guard blocks.",
      false, ValidateGuardRules, TARIFADOR_FIELD(guards.alert_only)},
+    {"guards.spike_factor", SettingType::kInteger, "TARIFADOR_GUARDS_SPIKE_FACTOR",
+     "Spike detector: a spend_spike alert when this hour's outbound calls or spend (box-wide) exceed this many "
+     "times the same hour's average over the last 7 days, e.g. 5: 0 (off) to 1000. docs/BILLING.md \"Spike "
+     "detector\".",
+     false, ValidateRange<0, 1000>, TARIFADOR_FIELD(guards.spike_factor)},
+    {"guards.spike_min_calls", SettingType::kInteger, "TARIFADOR_GUARDS_SPIKE_MIN_CALLS",
+     "Spike detector: fewer outbound calls in the hour are never a spike of calls: 1 to 1000000.", false,
+     ValidateRange<1, 1'000'000>, TARIFADOR_FIELD(guards.spike_min_calls)},
+    {"guards.spike_min_cost", SettingType::kString, "TARIFADOR_GUARDS_SPIKE_MIN_COST",
+     "Spike detector: less spend in the hour is never a spike of spend, e.g. \"20.00\".", false, ValidateSpikeMinCost,
+     TARIFADOR_FIELD(guards.spike_min_cost)},
     {"pins.prefix", SettingType::kString, "TARIFADOR_PINS_PREFIX",
      "What a phone dials before the number of a PIN call (the dialplan then asks for the code number and the "
      "PIN, docs/FREESWITCH.md \"PIN codes\"): 1 to 8 of 0-9 * #, e.g. \"*7\"; empty: PIN calls off.",

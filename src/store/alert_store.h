@@ -21,9 +21,9 @@ class Database;
 namespace tarifador::store {
 
 // Every kind of alert (docs/ALERTS.md), as recipients name them.
-inline constexpr std::array<std::string_view, 8> kAlertKinds = {"budget_warning", "budget_reached", "low_balance",
-                                                                "guard_tripped",  "pin_failures",   "link_down",
-                                                                "export_failed",  "mirror_backlog"};
+inline constexpr std::array<std::string_view, 9> kAlertKinds = {"budget_warning", "budget_reached", "low_balance",
+                                                                "guard_tripped",  "spend_spike",    "pin_failures",
+                                                                "link_down",      "export_failed",  "mirror_backlog"};
 
 struct Alert {
   int64_t id = 0;

@@ -114,6 +114,19 @@ AlertText DescribeAlert(const Alert& a, std::string_view language) {
                           ", " + RuleName(Field(d, "rule"), es) + " (primera vez del " + Field(d, "day") + ")."
                     : "Extension " + Field(d, "caller") + " called " + Field(d, "destination") + ": " + outcome + ", " +
                           RuleName(Field(d, "rule"), es) + " (first time on " + Field(d, "day") + ").";
+  } else if (a.kind == "spend_spike") {
+    const bool calls = Field(d, "measure") == "calls";
+    t.subject = es ? (calls ? "Pico de llamadas" : "Pico de gasto") : (calls ? "Spike of calls" : "Spike of spend");
+    t.sentence = es ? "Esta hora (desde " + Field(d, "hour") + ") van " + Field(d, "calls") +
+                          " llamadas salientes con un coste de " + Amount(d, "cost", es) + ", frente a " +
+                          Field(d, "usual_calls") + " llamadas y " + Amount(d, "usual_cost", es) +
+                          " de media a esta hora en los últimos 7 días. Compruebe que nadie usa la centralita sin "
+                          "permiso."
+                    : "This hour (from " + Field(d, "hour") + ") has " + Field(d, "calls") +
+                          " outbound calls costing " + Amount(d, "cost", es) + ", against " + Field(d, "usual_calls") +
+                          " calls and " + Amount(d, "usual_cost", es) +
+                          " on average at this hour over the last 7 days. Check that nobody is using the PBX without "
+                          "leave.";
   } else if (a.kind == "pin_failures") {
     const bool code = Field(d, "scope") == "code";
     t.subject = es ? (code ? "Código PIN " + Field(d, "pin_id") + " bloqueado"

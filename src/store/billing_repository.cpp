@@ -19,6 +19,7 @@
 #include "store/alert_store.h"
 #include "store/audit_store.h"
 #include "store/cdr_row.h"
+#include "store/spend_hours.h"
 
 namespace tarifador::store {
 namespace {
@@ -752,6 +753,7 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
       RaiseBudgetAlerts(db, *cdr.account_id, billing::BudgetMonthOf(started), refused, at);
     }
     if (billing::IsGuardReason(cdr.deny_reason)) RaiseGuardAlert(db, cdr, started, at);
+    if (cdr.direction == billing::Direction::kOutbound) AddToSpendHourIn(db, started.micros(), out.charged);
 
     SQLite::Statement insert(db, std::string("INSERT INTO cdrs(") + kCdrColumns +
                                      ", billed_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "

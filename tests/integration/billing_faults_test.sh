@@ -16,6 +16,8 @@
 #   alert_only one call at a time refuses a second call before the carrier
 #              (guard_concurrent_calls); the same number again only alerts
 #              (guard_repeated_number in guards.alert_only): billed, flagged
+#   spike      4 calls in an hour that usually has none: one spend_spike alert
+#              (guards.spike_factor 3, spike_min_calls 3)
 #   pin        PIN calls through the dialplan's socket: a code's owner pays, wrong
 #              codes are refused and then locked, with one pin_failures alert
 #   after_hours an international call refused by guards.international_hours
@@ -843,6 +845,32 @@ PY
   note "ok: one call at a time refused a second call before the carrier; the repeated number only alerted and was billed"
 }
 
+scenario_spike() {
+  new_site spike
+  setup_office 100 1009
+  local i
+  for i in 1 2 3 4; do
+    printf '{"at": 0.%s, "caller": "1009", "destination": "%s", "ring": 0.3, "talk": 1, "a_uuid": "cc000000-0000-4000-8000-00000000000%s"}\n' \
+      "$i" "$DEST" "$i"
+  done >"$D/calls.jsonl"
+  sim_start --seed 117 --scenario "$D/calls.jsonl" --exit-when-done
+  # A box without a past: 4 calls this hour against none usually is a spike
+  # once there are at least 3.
+  export TARIFADOR_GUARDS_SPIKE_FACTOR=3 TARIFADOR_GUARDS_SPIKE_MIN_CALLS=3
+  serve_on_sim
+  sim_wait 20
+  wait_sql "SELECT count(*) FROM cdrs" 4 10
+  # The alert watch looks every 5 s.
+  wait_sql "SELECT count(*) FROM alerts WHERE kind = 'spend_spike'" 1 15
+  api GET "/api/v1/alerts"
+  grep -q '"kind":"spend_spike"' "$D/body" || fail "no spend_spike alert in the API: $(cat "$D/body")"
+  grep -q '"usual_calls":0' "$D/body" || fail "the spike's figures: $(cat "$D/body")"
+  ledger_consistent "$ACCOUNT_ID" 100000000
+  serve_stop
+  store_check
+  note "ok: 4 calls in an hour that usually has none raised one spend_spike alert"
+}
+
 scenario_race() {
   new_site race
   setup_office 0.05 1001 # less than the first second (0.10): denied
@@ -868,7 +896,7 @@ scenario_race() {
 }
 
 ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race hook budget
-  guard after_hours pin alert_only)
+  guard after_hours pin alert_only spike)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do

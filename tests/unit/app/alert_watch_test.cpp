@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "store/alert_store.h"
+#include "store/billing_repository.h"
 #include "store/read_pool.h"
 #include "test_support/temp_dir.h"
 
@@ -24,7 +25,7 @@ struct Watched {
   esl::LinkStatus link;
   std::unique_ptr<app::AlertWatch> watch;
 
-  Watched() {
+  explicit Watched(app::AlertWatch::Options options = {}) {
     auto w = store::Writer::Start(path);
     REQUIRE(w.ok());
     writer = std::move(*w);
@@ -38,7 +39,7 @@ struct Watched {
           std::lock_guard lock(mu);
           return link;
         },
-        app::AlertWatch::Options{});
+        options);
   }
   ~Watched() {
     watch.reset();
@@ -161,4 +162,48 @@ TEST_CASE("The mirror behind by a quarter of an hour is one alert per backlog", 
   }
   REQUIRE(w.watch->CheckOnce().ok());
   CHECK(w.All().size() == 2);
+}
+
+TEST_CASE("A spike of calls this hour is one spend_spike alert, read from the hourly totals", "[app][alerts][spike]") {
+  app::AlertWatch::Options options;
+  options.spike = billing::SpikeOptions{3, 5, base::Money::FromUnits(1000)};
+  Watched w(options);
+  w.Set(esl::LinkState::kUp);
+  w.Elapse(1800);  // half past: the calls below stay in this hour
+  store::BillingRepository repo(*w.writer, *w.reads);
+  const int64_t now_us = w.clock.Now().micros();
+  constexpr int64_t kDayUs = 24LL * 3600 * 1'000'000;
+  int n = 0;
+  const auto call = [&](int64_t start_us, billing::Direction direction = billing::Direction::kOutbound) {
+    billing::Cdr cdr;
+    cdr.uuid = billing::CallId{"spike-" + std::to_string(n++)};
+    cdr.direction = direction;
+    cdr.caller = "1001";
+    cdr.destination = "0034911234567";
+    cdr.start_us = start_us;
+    cdr.end_us = start_us + 1'000'000;
+    cdr.disposition = billing::Disposition::kNoAnswer;
+    REQUIRE(repo.BillCall(cdr, w.clock.Now()).ok());
+  };
+  // The same hour, two calls on each of the last 7 days; an inbound call
+  // and an hour earlier today do not count.
+  for (int d = 1; d <= 7; ++d) {
+    call(now_us - d * kDayUs);
+    call(now_us - d * kDayUs);
+  }
+  call(now_us, billing::Direction::kInbound);
+  for (int i = 0; i < 5; ++i) call(now_us - 3600LL * 1'000'000);
+  for (int i = 0; i < 6; ++i) call(now_us - i * 1'000'000);  // 6 is not above 3 x 2
+  REQUIRE(w.watch->CheckOnce().ok());
+  CHECK(w.All().empty());
+  call(now_us);  // 7 is
+  REQUIRE(w.watch->CheckOnce().ok());
+  auto all = w.All();
+  REQUIRE(all.size() == 1);
+  CHECK(all.front().kind == "spend_spike");
+  CHECK(all.front().detail.find("\"calls\":7") != std::string::npos);
+  CHECK(all.front().detail.find("\"usual_calls\":2") != std::string::npos);
+  call(now_us);
+  REQUIRE(w.watch->CheckOnce().ok());
+  CHECK(w.All().size() == 1);  // once per hour
 }

@@ -67,7 +67,8 @@ constexpr const char* kFullConfig = R"(
   "guards": {"max_price_per_minute": "3.00", "blocked_prefixes": "44870,4490", "international_hours": "08:30-19:00",
              "office_days": "mon,tue,wed,thu,fri,sat", "holidays": "2026-12-25,2027-01-01",
              "max_call_cost": "20.00", "max_concurrent_calls": 2, "max_calls_per_hour": 30,
-             "max_repeats_per_hour": 5, "alert_only": "guard_after_hours,guard_repeated_number"},
+             "max_repeats_per_hour": 5, "alert_only": "guard_after_hours,guard_repeated_number",
+             "spike_factor": 5, "spike_min_calls": 40, "spike_min_cost": "50.00"},
   "pins": {"prefix": "*55", "max_failures": 4},
   "rating": {
     "default_plan": "retail",
@@ -275,6 +276,9 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_GUARDS_MAX_CALLS_PER_HOUR", "10"},
       {"TARIFADOR_GUARDS_MAX_REPEATS_PER_HOUR", "3"},
       {"TARIFADOR_GUARDS_ALERT_ONLY", "guard_call_cost"},
+      {"TARIFADOR_GUARDS_SPIKE_FACTOR", "4"},
+      {"TARIFADOR_GUARDS_SPIKE_MIN_CALLS", "10"},
+      {"TARIFADOR_GUARDS_SPIKE_MIN_COST", "5"},
       {"TARIFADOR_PINS_PREFIX", ""},
       {"TARIFADOR_PINS_MAX_FAILURES", "10"},
   };

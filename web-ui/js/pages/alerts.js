@@ -36,6 +36,9 @@ function sentence(a) {
     const outcome = { cut: 'cut', alert: 'let through (alert only)' }[d.outcome] || 'refused';
     return `Extension ${d.caller} called ${d.destination}: ${outcome}, ${rule} (toll-fraud guard; first time on ${d.day}).`;
   }
+  if (a.kind === 'spend_spike') {
+    return `This hour (from ${when(d.hour)}) has ${d.calls} outbound calls costing ${money(d.cost)}, against ${d.usual_calls} calls and ${money(d.usual_cost)} on average at this hour over the last 7 days. Check that nobody is using the PBX without leave.`;
+  }
   if (a.kind === 'pin_failures') {
     const whom = d.scope === 'code' ? `PIN code ${d.pin_id}` : `extension ${d.caller}`;
     return `${d.failures} wrong PIN codes in ${d.minutes} minutes for ${whom} (the last from extension ${d.caller}): locked for ${d.minutes} minutes. If it was not its owner, someone is guessing codes.`;
