@@ -73,8 +73,9 @@ CHROMIUM_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-
                   '--no-first-run', '--disable-background-networking', '--disable-component-update',
                   '--disable-sync', '--disable-default-apps', '--disable-extensions', '--no-proxy-server']
 # Answers that are not failures: the boot's GET /api/v1/session before any
-# login, the wrong password, and the bulk recharge file that is bad on purpose.
-EXPECTED_ERRORS = {(401, '/api/v1/session'), (422, '/api/v1/recharges/bulk')}
+# login, the wrong password, the bulk recharge file that is bad on purpose,
+# and the PIN code whose digits are too easy on purpose.
+EXPECTED_ERRORS = {(401, '/api/v1/session'), (422, '/api/v1/recharges/bulk'), (400, '/api/v1/pins')}
 
 
 class StepError(Exception):
@@ -449,7 +450,7 @@ class E2E:
         self.expect('the dashboard', lambda: self.h1(d), 'Dashboard')
         self.expect('the signed-in user', lambda: self.text(d, 'header .who'), 'admin (admin) Sign out')
         nav = self.texts(d, 'nav a')
-        check(nav == ['Dashboard', 'Calls', 'Accounts', 'Rates', 'Reports', 'Status', 'Alerts', 'Users'],
+        check(nav == ['Dashboard', 'Calls', 'Accounts', 'Rates', 'Reports', 'Status', 'Alerts', 'Spending', 'Users'],
               f'navigation: {nav}')
 
     def step_dashboard_call(self):
@@ -923,6 +924,61 @@ class E2E:
         check(self.session_alive(self.session_of('admin', PASSWORD + '-new')), 'the new password does not work')
         return 'user added, disabled (session ended), phone session ended, expiring token, own password changed'
 
+    def step_spending(self):
+        from selenium.webdriver.support.ui import Select
+        d = self.d
+        self.nav(d, 'Spending', 'Spending control')
+        self.expect('no PIN codes yet', lambda: self.text(d, '[data-testid=no-pins]'), 'No PIN codes yet.')
+        # A PIN code without digits: tarifador makes six and shows them once.
+        self.type_into(d, 'input[name=pin-id]', '1003')
+        self.type_into(d, 'input[name=pin-owner]', 'Ana García')
+        account = Select(self.find(d, 'select[name=pin-account]'))
+        account.select_by_index(1)
+        payer = account.first_selected_option.text
+        self.type_into(d, 'input[name=pin-zones]', 'UK London, UK mobile')
+        self.submit(d, 'Add a PIN code')
+        digits = self.expect('the digits, shown once', lambda: self.text(d, '[data-testid=new-pin] code'),
+                             lambda t: bool(re.fullmatch(r'\d{6}', t or '')))
+        row = self.expect('the PIN code row', lambda: self.rows(d, '[data-testid=pins]'), lambda r: len(r) == 1)[0]
+        check(row[:6] == ['1003', 'Ana García', payer, 'UK London, UK mobile', 'active', 'never'], f'PIN row: {row}')
+        check(digits not in json.dumps(self.api('GET', '/api/v1/pins')), 'the API lists the digits')
+        # Digits anyone could guess are refused, saying why.
+        self.type_into(d, 'input[name=pin-id]', '1004')
+        self.type_into(d, 'input[name=pin-owner]', 'Luis')
+        self.type_into(d, 'input[name=pin-digits]', '1234')
+        self.submit(d, 'Add a PIN code')
+        self.expect('the refusal', lambda: self.text(d, '.card .error'), lambda t: 'too easy to guess' in (t or ''))
+        check(len(self.rows(d, '[data-testid=pins]')) == 1, 'the weak code was added')
+        # Disabled, then removed after a second click.
+        self.click_text(d, 'button', 'Disable')
+        self.expect('the code disabled', lambda: self.rows(d, '[data-testid=pins]')[0][4], 'disabled')
+        check(self.api('GET', '/api/v1/pins')['items'][0]['enabled'] is False, 'the API still has it enabled')
+        self.click_text(d, 'button', 'Remove')
+        self.click_text(d, 'button', 'Remove code 1003')
+        self.expect('no PIN codes again', lambda: self.text(d, '[data-testid=no-pins]'), 'No PIN codes yet.')
+        # A webhook recipient: its signing key shown once.
+        self.expect('no recipients yet', lambda: self.text(d, '[data-testid=no-recipients]'),
+                    'Nobody yet: alerts are only on the Alerts page.')
+        self.type_into(d, 'input[name=recipient-name]', 'Ops')
+        Select(self.find(d, 'select[name=recipient-channel]')).select_by_visible_text('webhook')
+        self.type_into(d, 'input[name=recipient-address]', 'http://127.0.0.1:9/hook')
+        self.type_into(d, 'input[name=recipient-kinds]', 'guard_tripped,spend_spike', replace=True)
+        Select(self.find(d, 'select[name=recipient-language]')).select_by_visible_text('English')
+        self.type_into(d, 'input[name=recipient-quiet]', '22:00-07:00')
+        self.submit(d, 'Add an alert recipient')
+        self.expect('the signing key, shown once', lambda: self.text(d, '[data-testid=new-secret] code'),
+                    lambda t: bool(re.fullmatch(r'[A-Za-z0-9_-]{43}', t or '')))
+        row = self.expect('the recipient row', lambda: self.rows(d, '[data-testid=recipients]'),
+                          lambda r: len(r) == 1)[0]
+        check(row[:6] == ['Ops', 'webhook', 'http://127.0.0.1:9/hook', 'guard_tripped, spend_spike', 'en',
+                          '22:00-07:00'], f'recipient row: {row}')
+        self.shot(d, 'spending-desktop')
+        self.click_text(d, 'button', 'Remove')
+        self.click_text(d, 'button', 'Remove Ops')
+        self.expect('no recipients again', lambda: self.text(d, '[data-testid=no-recipients]'),
+                    'Nobody yet: alerts are only on the Alerts page.')
+        return 'PIN code made (digits once), weak digits refused, disabled, removed; webhook recipient added, removed'
+
     def step_https(self):
         import hashlib
         import ssl
@@ -1032,6 +1088,7 @@ def main():
         ('phone-size screen: every page renders its data within 390 px', t.step_phone),
         ('reload of /status serves the UI and keeps the session', t.step_reload),
         ('users: add, disable, end a session, expiring token, own password', t.step_users),
+        ('spending: PIN codes and alert recipients through the page', t.step_spending),
         ('https: the generated certificate, its fingerprint on the status page', t.step_https),
         ('sign out', t.step_sign_out),
     ]

@@ -818,9 +818,13 @@ scenario_alert_only() {
     # After it ended: the same number again in the hour (only alerts).
     printf '{"at": 6, "caller": "1008", "destination": "%s", "ring": 0.3, "talk": 2, "a_uuid": "%s"}\n' "$DEST" "$again"
   } >"$D/calls.jsonl"
-  sim_start --seed 116 --scenario "$D/calls.jsonl" --exit-when-done
+  # Through the dialplan's socket, so that the refused call provably never
+  # reaches the carrier (without it the refusal races the dialplan's bridge).
+  local port
+  port=$(free_port)
+  sim_start --seed 116 --scenario "$D/calls.jsonl" --exit-when-done --dialplan-socket "127.0.0.1:$port"
   export TARIFADOR_GUARDS_MAX_CONCURRENT_CALLS=1 TARIFADOR_GUARDS_MAX_REPEATS_PER_HOUR=1 \
-    TARIFADOR_GUARDS_ALERT_ONLY=guard_repeated_number
+    TARIFADOR_GUARDS_ALERT_ONLY=guard_repeated_number TARIFADOR_FREESWITCH_SOCKET_LISTEN=127.0.0.1:$port
   serve_on_sim
   sim_wait 30
   wait_sql "SELECT count(*) FROM cdrs" 3 10

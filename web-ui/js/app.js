@@ -11,6 +11,7 @@ import { Reports } from './pages/reports.js';
 import { Status } from './pages/status.js';
 import { Users, Account } from './pages/users.js';
 import { Alerts } from './pages/alerts.js';
+import { Spending } from './pages/spending.js';
 
 // [path, nav label (null: not in the bar), page, role needed to see it]
 const PAGES = [
@@ -21,6 +22,7 @@ const PAGES = [
   ['/reports', 'Reports', Reports],
   ['/status', 'Status', Status],
   ['/alerts', 'Alerts', Alerts],
+  ['/spending', 'Spending', Spending, 'admin'],
   ['/users', 'Users', Users, 'admin'],
   ['/account', null, Account],
 ];
