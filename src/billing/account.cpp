@@ -76,6 +76,12 @@ base::Status ValidateNewAccount(const NewAccount& account) {
     return base::InvalidArgument("budget_warn_percent " + std::to_string(account.budget_warn_percent) +
                                  " must be 1 to 100");
   }
+  if (account.low_balance && account.low_balance->is_negative()) {
+    return base::InvalidArgument("low_balance " + account.low_balance->ToString() + " is negative");
+  }
+  if (account.low_balance && account.type != AccountType::kPrepaid) {
+    return base::InvalidArgument("low_balance is for prepaid accounts (a postpaid balance goes below zero by design)");
+  }
   return base::Status::Ok();
 }
 
@@ -85,9 +91,10 @@ base::Result<Account> ApplyAccountChanges(Account account, const AccountChanges&
   if (changes.monthly_budget) account.monthly_budget = *changes.monthly_budget;
   if (changes.budget_mode) account.budget_mode = *changes.budget_mode;
   if (changes.budget_warn_percent) account.budget_warn_percent = *changes.budget_warn_percent;
+  if (changes.low_balance) account.low_balance = *changes.low_balance;
   TARIFADOR_RETURN_IF_ERROR(
       ValidateNewAccount(NewAccount{account.name, account.type, account.credit_limit, account.monthly_budget,
-                                    account.budget_mode, account.budget_warn_percent}));
+                                    account.budget_mode, account.budget_warn_percent, account.low_balance}));
   return account;
 }
 

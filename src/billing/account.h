@@ -51,6 +51,9 @@ struct Account {
   base::Instant updated_at;
   BudgetMode budget_mode = BudgetMode::kBlock;
   int budget_warn_percent = 80;  // 1..100: the warning alert's threshold
+  // Prepaid only: a charge taking the balance below this raises low_balance;
+  // nullopt: the box-wide alerts.low_balance; 0: never.
+  std::optional<base::Money> low_balance = std::nullopt;
   // What calls charged in the newest budget month that has a charge
   // (`spent_month`, 0 when none). The store keeps it in the same transaction
   // as the charges; MonthSpent() reads it for a given month.
@@ -69,6 +72,7 @@ struct NewAccount {
   std::optional<base::Money> monthly_budget;
   BudgetMode budget_mode = BudgetMode::kBlock;
   int budget_warn_percent = 80;
+  std::optional<base::Money> low_balance = std::nullopt;
 };
 
 // What PATCH /api/v1/accounts/{id} may change; an empty field stays as it is.
@@ -80,8 +84,11 @@ struct AccountChanges {
   std::optional<std::optional<base::Money>> monthly_budget;  // set to nullopt: no budget any more
   std::optional<BudgetMode> budget_mode;
   std::optional<int> budget_warn_percent;
+  std::optional<std::optional<base::Money>> low_balance;  // set to nullopt: the box-wide threshold again
 
-  bool empty() const { return !name && !credit_limit && !monthly_budget && !budget_mode && !budget_warn_percent; }
+  bool empty() const {
+    return !name && !credit_limit && !monthly_budget && !budget_mode && !budget_warn_percent && !low_balance;
+  }
 };
 
 // `account` with `changes` applied, checked as ValidateNewAccount checks a new
@@ -90,7 +97,8 @@ base::Result<Account> ApplyAccountChanges(Account account, const AccountChanges&
 
 // Checks a NewAccount: name 1..128 characters without control characters,
 // credit_limit and monthly_budget not negative, no credit limit on a prepaid
-// account, budget_warn_percent 1..100. Fails with InvalidArgument naming the
+// account, budget_warn_percent 1..100, a low_balance not negative and only
+// on a prepaid account. Fails with InvalidArgument naming the
 // field.
 base::Status ValidateNewAccount(const NewAccount& account);
 

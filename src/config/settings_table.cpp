@@ -497,7 +497,8 @@ const Setting kSettings[] = {
      false, ValidateOptionalAbsolutePath, TARIFADOR_FIELD(alerts.ca_file)},
     {"alerts.low_balance", SettingType::kString, "TARIFADOR_ALERTS_LOW_BALANCE",
      "A charge that takes a prepaid account's balance below this amount raises a low_balance alert (once per "
-     "crossing: a recharge above it re-arms it), e.g. \"5.00\"; empty: off. docs/ALERTS.md.",
+     "crossing: a recharge above it re-arms it), e.g. \"5.00\"; empty: off. An account's own low_balance (API) "
+     "wins over it. docs/ALERTS.md.",
      false, ValidateOptionalMoney, TARIFADOR_FIELD(alerts.low_balance)},
     {"retention.cdr_days", SettingType::kInteger, "TARIFADOR_RETENTION_CDR_DAYS",
      "Delete CDRs that ended more than this many days ago (24-hour days), but only once a successful scheduled "

@@ -58,6 +58,7 @@ base::Result<Response> HandleCreateAccount(Services& s, const Request& r) {
   const std::optional<base::Money> monthly_budget = f.Money("monthly_budget", false, false);
   const std::optional<billing::BudgetMode> budget_mode = BudgetModeField(f);
   const std::optional<int64_t> warn_percent = f.Int("budget_warn_percent", false, 1, 100);
+  const std::optional<base::Money> low_balance = f.Money("low_balance", false, false);
   std::optional<billing::AccountType> type;
   if (type_text) {
     base::Result<billing::AccountType> parsed = billing::ParseAccountType(*type_text);
@@ -70,6 +71,9 @@ base::Result<Response> HandleCreateAccount(Services& s, const Request& r) {
   if (type == billing::AccountType::kPrepaid && credit_limit && !credit_limit->is_zero()) {
     f.Problem("field \"credit_limit\" must be absent or \"0\" on a prepaid account (only postpaid accounts use it)");
   }
+  if (type == billing::AccountType::kPostpaid && low_balance) {
+    f.Problem("field \"low_balance\" is for prepaid accounts (a postpaid balance goes below zero by design)");
+  }
   TARIFADOR_RETURN_IF_ERROR(f.Finish(context));
 
   const billing::NewAccount account{*name,
@@ -77,7 +81,8 @@ base::Result<Response> HandleCreateAccount(Services& s, const Request& r) {
                                     credit_limit.value_or(base::Money()),
                                     monthly_budget,
                                     budget_mode.value_or(billing::BudgetMode::kBlock),
-                                    static_cast<int>(warn_percent.value_or(80))};
+                                    static_cast<int>(warn_percent.value_or(80)),
+                                    low_balance};
   base::Result<billing::Account> created =
       s.billing->repository.CreateAccount(account, r.caller().Actor(), s.clock.Now());
   if (!created.ok()) return created.status();
@@ -107,8 +112,14 @@ base::Result<Response> HandleUpdateAccount(Services& s, const Request& r) {
   if (const std::optional<int64_t> warn = f.Int("budget_warn_percent", false, 1, 100)) {
     changes.budget_warn_percent = static_cast<int>(*warn);
   }
+  if (f.IsNull("low_balance")) {
+    changes.low_balance = std::optional<base::Money>();
+  } else if (std::optional<base::Money> low = f.Money("low_balance", false, false)) {
+    changes.low_balance = low;
+  }
   if (f.ok() && changes.empty()) {
-    f.Problem("nothing to change: give name, credit_limit, monthly_budget, budget_mode or budget_warn_percent");
+    f.Problem(
+        "nothing to change: give name, credit_limit, monthly_budget, budget_mode, budget_warn_percent or low_balance");
   }
   TARIFADOR_RETURN_IF_ERROR(f.Finish(context));
   base::Result<billing::Account> changed =

@@ -57,6 +57,7 @@ nlohmann::json AccountJson(const billing::Account& a, base::Instant now) {
           {"monthly_budget", a.monthly_budget ? nlohmann::json(a.monthly_budget->ToString()) : nlohmann::json()},
           {"budget_mode", billing::BudgetModeName(a.budget_mode)},
           {"budget_warn_percent", a.budget_warn_percent},
+          {"low_balance", a.low_balance ? nlohmann::json(a.low_balance->ToString()) : nlohmann::json()},
           {"balance", a.balance.ToString()},
           {"reserved", a.reserved.ToString()},
           {"available", billing::AvailableMoney(a).ToString()},

@@ -32,7 +32,8 @@ constexpr const char* kAccountColumns =
     "id, name, type, credit_limit_micros, monthly_budget_micros, balance_micros, reserved_micros, created_us, "
     "updated_us, budget_mode, budget_warn_percent, "
     "(SELECT month FROM budget_spend b WHERE b.account_id = accounts.id ORDER BY month DESC LIMIT 1), "
-    "(SELECT spent_micros FROM budget_spend b WHERE b.account_id = accounts.id ORDER BY month DESC LIMIT 1)";
+    "(SELECT spent_micros FROM budget_spend b WHERE b.account_id = accounts.id ORDER BY month DESC LIMIT 1), "
+    "low_balance_micros";
 constexpr const char* kExtensionColumns = "number, name, account_id, rate_plan, enabled";
 constexpr const char* kLedgerColumns =
     "id, account_id, kind, amount_micros, balance_after_micros, actor, reason, at_us, call_uuid, idempotency_key";
@@ -81,6 +82,7 @@ base::Result<billing::Account> ReadAccount(SQLite::Statement& st) {
     a.spent_month = st.getColumn(11).getInt();
     a.month_spent = Micros(st, 12);
   }
+  if (!st.getColumn(13).isNull()) a.low_balance = Micros(st, 13);
   return a;
 }
 
@@ -433,7 +435,8 @@ base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billi
     if (find.executeStep()) return base::AlreadyExists(context + ": the name is taken");
     SQLite::Statement insert(db,
                              "INSERT INTO accounts(name, type, credit_limit_micros, monthly_budget_micros, created_us, "
-                             "updated_us, budget_mode, budget_warn_percent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                             "updated_us, budget_mode, budget_warn_percent, low_balance_micros) VALUES (?, ?, ?, ?, "
+                             "?, ?, ?, ?, ?)");
     insert.bind(1, account.name);
     insert.bind(2, billing::AccountTypeName(account.type));
     insert.bind(3, static_cast<int64_t>(account.credit_limit.micros()));
@@ -446,6 +449,11 @@ base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billi
     insert.bind(6, static_cast<int64_t>(at.micros()));
     insert.bind(7, billing::BudgetModeName(account.budget_mode));
     insert.bind(8, account.budget_warn_percent);
+    if (account.low_balance) {
+      insert.bind(9, static_cast<int64_t>(account.low_balance->micros()));
+    } else {
+      insert.bind(9);
+    }
     insert.exec();
     const AccountId id{db.getLastInsertRowid()};
     AppendAuditRow(
@@ -456,7 +464,8 @@ base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billi
                                     {"monthly_budget",
                                      account.monthly_budget ? account.monthly_budget->ToString() : std::string()},
                                     {"budget_mode", billing::BudgetModeName(account.budget_mode)},
-                                    {"budget_warn_percent", std::to_string(account.budget_warn_percent)}})});
+                                    {"budget_warn_percent", std::to_string(account.budget_warn_percent)},
+                                    {"low_balance", account.low_balance ? account.low_balance->ToString() : ""}})});
     return GetAccountIn(db, id);
   } catch (const SQLite::Exception& e) {
     return SqlError(context, e);
@@ -480,7 +489,8 @@ base::Result<billing::Account> UpdateAccountIn(SQLite::Database& db, AccountId i
     }
     SQLite::Statement update(db,
                              "UPDATE accounts SET name = ?, credit_limit_micros = ?, monthly_budget_micros = ?, "
-                             "budget_mode = ?, budget_warn_percent = ?, updated_us = ? WHERE id = ?");
+                             "budget_mode = ?, budget_warn_percent = ?, low_balance_micros = ?, updated_us = ? "
+                             "WHERE id = ?");
     update.bind(1, after->name);
     update.bind(2, static_cast<int64_t>(after->credit_limit.micros()));
     if (after->monthly_budget) {
@@ -490,8 +500,13 @@ base::Result<billing::Account> UpdateAccountIn(SQLite::Database& db, AccountId i
     }
     update.bind(4, billing::BudgetModeName(after->budget_mode));
     update.bind(5, after->budget_warn_percent);
-    update.bind(6, static_cast<int64_t>(at.micros()));
-    update.bind(7, static_cast<int64_t>(id.value));
+    if (after->low_balance) {
+      update.bind(6, static_cast<int64_t>(after->low_balance->micros()));
+    } else {
+      update.bind(6);
+    }
+    update.bind(7, static_cast<int64_t>(at.micros()));
+    update.bind(8, static_cast<int64_t>(id.value));
     update.exec();
     // Only what changed, as "before -> after".
     std::vector<std::pair<std::string, std::string>> fields;
@@ -507,6 +522,10 @@ base::Result<billing::Account> UpdateAccountIn(SQLite::Database& db, AccountId i
     note("budget_mode", billing::BudgetModeName(before->budget_mode), billing::BudgetModeName(after->budget_mode));
     note("budget_warn_percent", std::to_string(before->budget_warn_percent),
          std::to_string(after->budget_warn_percent));
+    const auto low = [](const billing::Account& a) {
+      return a.low_balance ? a.low_balance->ToString() : std::string("box-wide");
+    };
+    note("low_balance", low(*before), low(*after));
     nlohmann::json detail = nlohmann::json::object();
     for (const auto& [k, v] : fields) detail[k] = v;
     AppendAuditRow(db, AuditEntry{0, at, std::string(actor), "account.update", "account:" + std::to_string(id.value),
@@ -738,9 +757,11 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
         if (!after.ok()) return after.status().WithContext(context);  // ChargeableAmount makes this unreachable
         out.charge = AppendLedger(db, charge, *after);
         AddBudgetSpend(db, *cdr.account_id, billing::BudgetMonthOf(started), out.charged);
-        if (low_balance && account->type == billing::AccountType::kPrepaid && account->balance >= *low_balance &&
-            *after < *low_balance) {
-          RaiseLowBalanceAlert(db, *account, *after, *low_balance, out.charge->id, at);
+        // The account's own threshold, else the box's (alerts.low_balance).
+        const std::optional<base::Money> threshold = account->low_balance ? account->low_balance : low_balance;
+        if (threshold && account->type == billing::AccountType::kPrepaid && account->balance >= *threshold &&
+            *after < *threshold) {
+          RaiseLowBalanceAlert(db, *account, *after, *threshold, out.charge->id, at);
         }
       }
     }

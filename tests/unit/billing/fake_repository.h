@@ -31,6 +31,7 @@ class FakeRepository final : public Repository {
     Account acc{AccountId{next_account_++}, a.name, a.type, a.credit_limit, a.monthly_budget, {}, {}, at, at};
     acc.budget_mode = a.budget_mode;
     acc.budget_warn_percent = a.budget_warn_percent;
+    acc.low_balance = a.low_balance;
     accounts_[acc.id] = acc;
     return acc;
   }

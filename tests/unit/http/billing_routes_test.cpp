@@ -257,6 +257,7 @@ TEST_CASE("Accounts are created, read and listed with money as decimal strings",
                   {"monthly_budget", "200.0000"},
                   {"budget_mode", "block"},
                   {"budget_warn_percent", 80},
+                  {"low_balance", nullptr},
                   {"balance", "0.0000"},
                   {"reserved", "0.0000"},
                   {"available", "50.5000"},
@@ -953,4 +954,24 @@ TEST_CASE("PIN codes over HTTP: the digits are shown once, checked for strength,
   Ok(cli->Delete("/api/v1/pins/1004", Bearer(s.admin)));
   Error(cli->Delete("/api/v1/pins/1004", Bearer(s.admin)), 404, "1004");
   CHECK(Ok(Get(*cli, s.admin, "/api/v1/pins"))["items"].size() == 1);
+}
+
+TEST_CASE("An account's low_balance threshold over HTTP", "[http][billing][alerts]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const json made =
+      Ok(PostJson(*cli, s.admin, "/api/v1/accounts", {{"name", "Room 12"}, {"type", "prepaid"}, {"low_balance", "20"}}),
+         201);
+  CHECK(made["low_balance"] == "20.0000");
+  const std::string path = "/api/v1/accounts/" + std::to_string(made["id"].get<int64_t>());
+  CHECK(Ok(cli->Patch(path.c_str(), Bearer(s.admin), R"({"low_balance":null})", "application/json"))["low_balance"]
+            .is_null());
+  CHECK(Ok(cli->Patch(path.c_str(), Bearer(s.admin), R"({"low_balance":"5.50"})", "application/json"))["low_balance"] ==
+        "5.5000");
+  const std::string before = s.Snapshot();
+  Error(PostJson(*cli, s.admin, "/api/v1/accounts",
+                 {{"name", "HQ"}, {"type", "postpaid"}, {"credit_limit", "100"}, {"low_balance", "20"}}),
+        400, "low_balance");
+  Error(cli->Patch(path.c_str(), Bearer(s.admin), R"({"low_balance":5})", "application/json"), 400, "low_balance");
+  CHECK(s.Snapshot() == before);
 }

@@ -853,6 +853,39 @@ TEST_CASE("A charge taking a prepaid balance below alerts.low_balance raises one
   CHECK(*none.OpenCount() == 0);
 }
 
+TEST_CASE("An account's own low_balance threshold wins over alerts.low_balance; 0 never alerts",
+          "[store][billing][alerts]") {
+  Store s;
+  s.repo = std::make_unique<store::BillingRepository>(*s.writer, *s.reads, M("5"));
+  store::AlertStore alerts(*s.writer, *s.reads);
+  const AccountId hotel = s.Account("Room 12");
+  const AccountId quiet = s.Account("Lobby");
+  s.Recharge(hotel, "30");
+  s.Recharge(quiet, "30");
+  billing::AccountChanges twenty;
+  twenty.low_balance = M("20");
+  auto changed = s.repo->UpdateAccount(hotel, twenty, "user:boss", kAt);
+  REQUIRE(changed.ok());
+  CHECK(changed->low_balance == M("20"));
+  billing::AccountChanges never;
+  never.low_balance = M("0");
+  REQUIRE(s.repo->UpdateAccount(quiet, never, "user:boss", kAt).ok());
+  REQUIRE(s.repo->BillCall(MakeCdr("h-1", hotel, "10.01"), kAt).ok());  // 19.99: below its own 20
+  REQUIRE(s.repo->BillCall(MakeCdr("q-1", quiet, "29"), kAt).ok());     // 1.00: below the box's 5, but 0 is never
+  auto open = alerts.List(true, 0, 10);
+  REQUIRE(open.ok());
+  REQUIRE(open->size() == 1);
+  CHECK(open->at(0).account_id == hotel.value);
+  CHECK(open->at(0).detail == R"({"account":"Room 12","balance":"19.9900","threshold":"20.0000"})");
+  // Back to the box-wide threshold; not on a postpaid account.
+  billing::AccountChanges reset;
+  reset.low_balance = std::optional<base::Money>();
+  CHECK_FALSE(s.repo->UpdateAccount(hotel, reset, "user:boss", kAt)->low_balance.has_value());
+  const AccountId office = s.Account("Office", AccountType::kPostpaid, "100");
+  CHECK(s.repo->UpdateAccount(office, twenty, "user:boss", kAt).status().code() == base::StatusCode::kInvalidArgument);
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'account.update' AND detail LIKE '%low_balance%'") == 3);
+}
+
 TEST_CASE("Budget alerts are raised once, in the charge's transaction, and acknowledged once",
           "[store][billing][budget]") {
   test_support::OfficeZone zone("UTC");
