@@ -817,11 +817,16 @@ TEST_CASE("The budget migration counts the calls billed before it", "[store][bil
   CHECK(db.execAndGet("SELECT budget_mode || budget_warn_percent FROM accounts").getString() == "block80");
 }
 
+// A store whose repository has alerts.low_balance = 5, and its alerts.
+struct LowBalanceStore : Store {
+  LowBalanceStore() { repo = std::make_unique<store::BillingRepository>(*writer, *reads, M("5")); }
+  store::AlertStore alerts{*writer, *reads};
+};
+
 TEST_CASE("A charge taking a prepaid balance below alerts.low_balance raises one alert per crossing",
           "[store][billing][alerts]") {
-  Store s;
-  s.repo = std::make_unique<store::BillingRepository>(*s.writer, *s.reads, M("5"));
-  store::AlertStore alerts(*s.writer, *s.reads);
+  LowBalanceStore s;
+  store::AlertStore& alerts = s.alerts;
   const AccountId guest = s.Account("Guest");
   const AccountId office = s.Account("Office", AccountType::kPostpaid, "100");
   s.Recharge(guest, "10");
@@ -855,9 +860,8 @@ TEST_CASE("A charge taking a prepaid balance below alerts.low_balance raises one
 
 TEST_CASE("An account's own low_balance threshold wins over alerts.low_balance; 0 never alerts",
           "[store][billing][alerts]") {
-  Store s;
-  s.repo = std::make_unique<store::BillingRepository>(*s.writer, *s.reads, M("5"));
-  store::AlertStore alerts(*s.writer, *s.reads);
+  LowBalanceStore s;
+  store::AlertStore& alerts = s.alerts;
   const AccountId hotel = s.Account("Room 12");
   const AccountId quiet = s.Account("Lobby");
   s.Recharge(hotel, "30");
