@@ -14,7 +14,9 @@ constexpr const char* kBackfill[] = {
     "INSERT INTO outbox(tbl, row_key, payload, queued_us) SELECT 'accounts', CAST(id AS TEXT), json_object("
     "'id', id, 'name', name, 'type', type, 'credit_limit_micros', credit_limit_micros, "
     "'monthly_budget_micros', monthly_budget_micros, 'balance_micros', balance_micros, "
-    "'created_us', created_us, 'updated_us', updated_us), updated_us FROM accounts ORDER BY id",
+    "'created_us', created_us, 'updated_us', updated_us, 'budget_mode', budget_mode, "
+    "'budget_warn_percent', budget_warn_percent, 'low_balance_micros', low_balance_micros), updated_us "
+    "FROM accounts ORDER BY id",
     "INSERT INTO outbox(tbl, row_key, payload, queued_us) SELECT 'extensions', number, json_object("
     "'number', number, 'name', name, 'account_id', account_id, 'rate_plan', rate_plan, "
     "'enabled', enabled, 'created_us', created_us, 'updated_us', updated_us), updated_us "

@@ -63,7 +63,7 @@ psql_q() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 "$PG_CONNINFO" -c "$1"; }
 
 # Mirrored columns per table, key first (sql/postgres/0001_mirror.sql).
 declare -A COLS=(
-  [accounts]="id,name,type,credit_limit_micros,monthly_budget_micros,balance_micros,created_us,updated_us"
+  [accounts]="id,name,type,credit_limit_micros,monthly_budget_micros,balance_micros,created_us,updated_us,budget_mode,budget_warn_percent,low_balance_micros"
   [extensions]="number,name,account_id,rate_plan,enabled,created_us,updated_us"
   [ledger]="id,account_id,kind,amount_micros,balance_after_micros,actor,reason,at_us,call_uuid,idempotency_key"
   [cdrs]="uuid,linked_uuids,direction,caller,caller_name,account_id,destination,normalised_number,zone,prefix,rate_plan,price_per_minute_micros,connection_fee_micros,start_us,answer_us,bridge_us,end_us,duration_s,billsec,billusec,billable_seconds,cost_micros,charged_micros,hangup_cause,disposition,deny_reason,gateway,billed_us,pin_id,pin_owner"

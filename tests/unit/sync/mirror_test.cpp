@@ -38,7 +38,9 @@ struct TableCols {
   const char* cols;
 };
 constexpr TableCols kTables[] = {
-    {"accounts", "id", "id,name,type,credit_limit_micros,monthly_budget_micros,balance_micros,created_us,updated_us"},
+    {"accounts", "id",
+     "id,name,type,credit_limit_micros,monthly_budget_micros,balance_micros,created_us,updated_us,budget_mode,"
+     "budget_warn_percent,low_balance_micros"},
     {"extensions", "number", "number,name,account_id,rate_plan,enabled,created_us,updated_us"},
     {"ledger", "id",
      "id,account_id,kind,amount_micros,balance_after_micros,actor,reason,at_us,call_uuid,idempotency_key"},
