@@ -180,13 +180,6 @@ base::Result<std::vector<billing::PinCode>> PinStore::ListPins() {
   });
 }
 
-base::Result<billing::PinCode> PinStore::GetPin(std::string_view id) {
-  base::Result<std::optional<Stored>> found = FindPin(id);
-  if (!found.ok()) return found.status();
-  if (!*found) return base::NotFound("no PIN code " + std::string(id));
-  return std::move((*found)->code);
-}
-
 base::Result<std::optional<billing::PinDirectory::Stored>> PinStore::FindPin(std::string_view id) {
   return OnRead(reads_, "reading PIN code " + std::string(id),
                 [&](SQLite::Database& db) -> base::Result<std::optional<Stored>> { return FindIn(db, id); });

@@ -49,7 +49,6 @@ class PinStore : public billing::PinDirectory {
   // number and owner. NotFound for an unknown code.
   base::Status DeletePin(std::string_view id, std::string_view actor, base::Instant at);
   base::Result<std::vector<billing::PinCode>> ListPins();
-  base::Result<billing::PinCode> GetPin(std::string_view id);
 
   // billing::PinDirectory
   base::Result<std::optional<Stored>> FindPin(std::string_view id) override;

@@ -3,23 +3,18 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <nlohmann/json.hpp>
+#include <span>
+#include <vector>
 
 #include "base/json_parse.h"
 #include "store/alert_store.h"
 #include "store/write_job.h"
 
 namespace tarifador::store {
+namespace {
 
-void AddToSpendHourIn(SQLite::Database& db, int64_t start_us, base::Money charged) {
-  SQLite::Statement st(db,
-                       "INSERT INTO spend_hours(hour, calls, cost_micros) VALUES (?, 1, ?) "
-                       "ON CONFLICT(hour) DO UPDATE SET calls = calls + 1, cost_micros = cost_micros + "
-                       "excluded.cost_micros");
-  st.bind(1, EpochHourOf(start_us));
-  st.bind(2, static_cast<int64_t>(charged.micros()));
-  st.exec();
-}
-
+// The totals of each of `hours` (epoch hours), in order; zeros for hours
+// without calls.
 std::vector<billing::HourTotals> SpendHoursIn(SQLite::Database& db, std::span<const int64_t> hours) {
   SQLite::Statement st(db, "SELECT calls, cost_micros FROM spend_hours WHERE hour = ?");
   std::vector<billing::HourTotals> out;
@@ -37,9 +32,22 @@ std::vector<billing::HourTotals> SpendHoursIn(SQLite::Database& db, std::span<co
   return out;
 }
 
+// Drops the hours before `hour`: the detector looks back a week.
 void PruneSpendHoursIn(SQLite::Database& db, int64_t hour) {
   SQLite::Statement st(db, "DELETE FROM spend_hours WHERE hour < ?");
   st.bind(1, hour);
+  st.exec();
+}
+
+}  // namespace
+
+void AddToSpendHourIn(SQLite::Database& db, int64_t start_us, base::Money charged) {
+  SQLite::Statement st(db,
+                       "INSERT INTO spend_hours(hour, calls, cost_micros) VALUES (?, 1, ?) "
+                       "ON CONFLICT(hour) DO UPDATE SET calls = calls + 1, cost_micros = cost_micros + "
+                       "excluded.cost_micros");
+  st.bind(1, EpochHourOf(start_us));
+  st.bind(2, static_cast<int64_t>(charged.micros()));
   st.exec();
 }
 
