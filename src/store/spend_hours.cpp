@@ -54,27 +54,31 @@ void AddToSpendHourIn(SQLite::Database& db, int64_t start_us, base::Money charge
 base::Result<std::optional<billing::Spike>> RaiseSpendSpike(Writer& writer, base::Instant now,
                                                             const billing::SpikeOptions& options) {
   constexpr int kDays = 7;
-  const int64_t hour = EpochHourOf(now.micros());
-  std::vector<int64_t> hours{hour};
-  for (int d = 1; d <= kDays; ++d) hours.push_back(hour - 24 * d);
+  const int64_t current = EpochHourOf(now.micros());
   std::optional<billing::Spike> raised;
   base::Status s = WriteJob(writer, "checking for a spike of calls", [&](SQLite::Database& db) {
-    PruneSpendHoursIn(db, hour - 24 * (kDays + 1));
-    const std::vector<billing::HourTotals> totals = SpendHoursIn(db, hours);
-    std::optional<billing::Spike> spike = billing::DetectSpike(totals.front(), std::span(totals).subspan(1), options);
-    if (!spike) return base::Status::Ok();
-    const nlohmann::json detail = {{"measure", spike->measure},
-                                   {"calls", spike->now.calls},
-                                   {"cost", spike->now.cost.ToString()},
-                                   {"usual_calls", spike->usual.calls},
-                                   {"usual_cost", spike->usual.cost.ToString()},
-                                   {"factor", options.factor},
-                                   {"hour", base::FormatIso8601(base::Instant::FromMicros(hour * 3'600'000'000))}};
-    if (RaiseAlertIn(db,
-                     NewAlert{"spend_spike", "critical", "spend_spike:" + std::to_string(hour), std::nullopt,
-                              base::DumpJson(detail)},
-                     now)) {
-      raised = std::move(spike);
+    PruneSpendHoursIn(db, current - 24 * (kDays + 1));
+    // A call counts in the hour it started, once it has ended: the hour
+    // before still grows while its calls end, so it is looked at again.
+    for (const int64_t hour : {current - 1, current}) {
+      std::vector<int64_t> hours{hour};
+      for (int d = 1; d <= kDays; ++d) hours.push_back(hour - 24 * d);
+      const std::vector<billing::HourTotals> totals = SpendHoursIn(db, hours);
+      std::optional<billing::Spike> spike = billing::DetectSpike(totals.front(), std::span(totals).subspan(1), options);
+      if (!spike) continue;
+      const nlohmann::json detail = {{"measure", spike->measure},
+                                     {"calls", spike->now.calls},
+                                     {"cost", spike->now.cost.ToString()},
+                                     {"usual_calls", spike->usual.calls},
+                                     {"usual_cost", spike->usual.cost.ToString()},
+                                     {"factor", options.factor},
+                                     {"hour", base::FormatIso8601(base::Instant::FromMicros(hour * 3'600'000'000))}};
+      if (RaiseAlertIn(db,
+                       NewAlert{"spend_spike", "critical", "spend_spike:" + std::to_string(hour), std::nullopt,
+                                base::DumpJson(detail)},
+                       now)) {
+        raised = std::move(spike);
+      }
     }
     return base::Status::Ok();
   });

@@ -24,11 +24,12 @@ inline int64_t EpochHourOf(int64_t us) { return us / 3'600'000'000; }
 // Adds one outbound call started at `start_us` and charged `charged`.
 void AddToSpendHourIn(SQLite::Database& db, int64_t start_us, base::Money charged);
 
-// One spike check at `now`, as one writer job: reads this hour and the same
-// hour of each of the 7 days before, drops older hours, and raises the
-// spend_spike alert (once per hour) when billing::DetectSpike finds one.
-// Returns the spike when this call raised its alert, nullopt otherwise;
-// Unavailable when the store fails.
+// One spike check at `now`, as one writer job: for this hour and the one
+// before (whose calls may still be ending), reads it and the same hour of
+// each of the 7 days before, and raises the spend_spike alert (once per
+// hour) when billing::DetectSpike finds one; drops older hours. Returns the
+// newest spike this call raised an alert for, nullopt when none; Unavailable
+// when the store fails.
 base::Result<std::optional<billing::Spike>> RaiseSpendSpike(Writer& writer, base::Instant now,
                                                             const billing::SpikeOptions& options);
 

@@ -186,13 +186,14 @@ TEST_CASE("A spike of calls this hour is one spend_spike alert, read from the ho
     REQUIRE(repo.BillCall(cdr, w.clock.Now()).ok());
   };
   // The same hour, two calls on each of the last 7 days; an inbound call
-  // and an hour earlier today do not count.
+  // and the hour before do not count (that hour's 4 calls are under the
+  // minimum of 5 for its own check).
   for (int d = 1; d <= 7; ++d) {
     call(now_us - d * kDayUs);
     call(now_us - d * kDayUs);
   }
   call(now_us, billing::Direction::kInbound);
-  for (int i = 0; i < 5; ++i) call(now_us - 3600LL * 1'000'000);
+  for (int i = 0; i < 4; ++i) call(now_us - 3600LL * 1'000'000);
   for (int i = 0; i < 6; ++i) call(now_us - i * 1'000'000);  // 6 is not above 3 x 2
   REQUIRE(w.watch->CheckOnce().ok());
   CHECK(w.All().empty());
@@ -206,4 +207,35 @@ TEST_CASE("A spike of calls this hour is one spend_spike alert, read from the ho
   call(now_us);
   REQUIRE(w.watch->CheckOnce().ok());
   CHECK(w.All().size() == 1);  // once per hour
+}
+
+TEST_CASE("A spike in the hour just ended is still caught as its calls end", "[app][alerts][spike]") {
+  app::AlertWatch::Options options;
+  options.spike = billing::SpikeOptions{3, 5, base::Money::FromUnits(1000)};
+  Watched w(options);
+  w.Set(esl::LinkState::kUp);
+  w.Elapse(3540);  // 00:59 past the hour
+  store::BillingRepository repo(*w.writer, *w.reads);
+  const int64_t started_us = w.clock.Now().micros();
+  REQUIRE(w.watch->CheckOnce().ok());
+  w.Elapse(120);  // the next hour: the calls started before it end now
+  for (int i = 0; i < 6; ++i) {
+    billing::Cdr cdr;
+    cdr.uuid = billing::CallId{"late-" + std::to_string(i)};
+    cdr.direction = billing::Direction::kOutbound;
+    cdr.caller = "1001";
+    cdr.destination = "0034911234567";
+    cdr.start_us = started_us + i * 1'000'000;
+    cdr.end_us = w.clock.Now().micros();
+    cdr.disposition = billing::Disposition::kNoAnswer;
+    REQUIRE(repo.BillCall(cdr, w.clock.Now()).ok());
+  }
+  REQUIRE(w.watch->CheckOnce().ok());
+  auto all = w.All();
+  REQUIRE(all.size() == 1);
+  CHECK(all.front().detail.find("\"calls\":6") != std::string::npos);
+  const std::string hour = base::FormatIso8601(base::Instant::FromMicros(started_us / 3'600'000'000 * 3'600'000'000));
+  CHECK(all.front().detail.find(hour) != std::string::npos);
+  REQUIRE(w.watch->CheckOnce().ok());
+  CHECK(w.All().size() == 1);
 }
