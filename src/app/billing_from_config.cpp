@@ -17,6 +17,7 @@ billing::Authorizer::Options AuthorizerOptionsFromConfig(const config::Config& c
   for (std::string_view prefix : base::SplitCommas(cfg.guards.blocked_prefixes)) {
     options.blocked_prefixes.emplace_back(prefix);
   }
+  for (std::string_view zone : base::SplitCommas(cfg.guards.blocked_zones)) options.blocked_zones.emplace(zone);
   if (const auto range = base::ParseMinuteRange(cfg.guards.international_hours)) {
     billing::OfficeHours hours;
     hours.from_minute = range->first;
@@ -38,6 +39,12 @@ billing::Authorizer::Options AuthorizerOptionsFromConfig(const config::Config& c
   options.max_calls_per_hour = cfg.guards.max_calls_per_hour;
   options.max_repeats_per_hour = cfg.guards.max_repeats_per_hour;
   for (std::string_view rule : base::SplitCommas(cfg.guards.alert_only)) options.alert_only.emplace(rule);
+  if (!cfg.guards.max_daily_spend.empty()) {
+    if (base::Result<base::Money> m = base::Money::Parse(cfg.guards.max_daily_spend); m.ok()) {
+      options.spend.daily_limit = *m;
+    }
+  }
+  options.spend.daily_alert_only = options.AlertOnly(billing::AuthorizationReason::kGuardDailySpend);
   return options;
 }
 

@@ -58,6 +58,17 @@ std::string BudgetMonthName(BudgetMonth month) {
   return text;
 }
 
+SpendDay SpendDayOf(base::Instant t) {
+  const base::LocalTime local = base::ToLocal(t);
+  return (local.year * 100 + local.month) * 100 + local.day;
+}
+
+std::string SpendDayName(SpendDay day) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
+  return text;
+}
+
 base::Status ValidateNewAccount(const NewAccount& account) {
   if (account.name.empty() || account.name.size() > kMaxNameLength || HasControlCharacter(account.name)) {
     return base::InvalidArgument("account name " + base::Quoted(account.name) +
@@ -82,6 +93,9 @@ base::Status ValidateNewAccount(const NewAccount& account) {
   if (account.low_balance && account.type != AccountType::kPrepaid) {
     return base::InvalidArgument("low_balance is for prepaid accounts (a postpaid balance goes below zero by design)");
   }
+  if (account.daily_limit && account.daily_limit->is_negative()) {
+    return base::InvalidArgument("daily_limit " + account.daily_limit->ToString() + " is negative");
+  }
   return base::Status::Ok();
 }
 
@@ -92,9 +106,10 @@ base::Result<Account> ApplyAccountChanges(Account account, const AccountChanges&
   if (changes.budget_mode) account.budget_mode = *changes.budget_mode;
   if (changes.budget_warn_percent) account.budget_warn_percent = *changes.budget_warn_percent;
   if (changes.low_balance) account.low_balance = *changes.low_balance;
-  TARIFADOR_RETURN_IF_ERROR(
-      ValidateNewAccount(NewAccount{account.name, account.type, account.credit_limit, account.monthly_budget,
-                                    account.budget_mode, account.budget_warn_percent, account.low_balance}));
+  if (changes.daily_limit) account.daily_limit = *changes.daily_limit;
+  TARIFADOR_RETURN_IF_ERROR(ValidateNewAccount(
+      NewAccount{account.name, account.type, account.credit_limit, account.monthly_budget, account.budget_mode,
+                 account.budget_warn_percent, account.low_balance, account.daily_limit}));
   return account;
 }
 
@@ -115,15 +130,46 @@ std::optional<base::Money> BudgetLeft(const Account& account, base::Instant at) 
   return *account.monthly_budget - MonthSpent(account, BudgetMonthOf(at)) - account.reserved;
 }
 
-base::Money CallableMoney(const Account& account, base::Instant at) {
-  const base::Money available = AvailableMoney(account);
-  if (account.budget_mode != BudgetMode::kBlock) return available;
-  const std::optional<base::Money> left = BudgetLeft(account, at);
-  return left && *left < available ? *left : available;
+std::optional<base::Money> DailyLimit(const Account& account, const SpendPolicy& policy) {
+  const std::optional<base::Money> limit = account.daily_limit ? account.daily_limit : policy.daily_limit;
+  if (!limit || limit->is_zero()) return std::nullopt;
+  return limit;
 }
 
-bool BudgetBinds(const Account& account, base::Instant at) {
-  return CallableMoney(account, at) < AvailableMoney(account);
+base::Money DaySpent(const Account& account, SpendDay day) {
+  return day > account.spent_day ? base::Money() : account.day_spent;
+}
+
+std::optional<base::Money> DayLeft(const Account& account, base::Instant at, const SpendPolicy& policy) {
+  const std::optional<base::Money> limit = DailyLimit(account, policy);
+  if (!limit) return std::nullopt;
+  return *limit - DaySpent(account, SpendDayOf(at)) - account.reserved;
+}
+
+MoneyLimit BindingLimit(const Account& account, base::Instant at, const SpendPolicy& policy) {
+  base::Money callable = AvailableMoney(account);
+  MoneyLimit binding = MoneyLimit::kMoney;
+  if (account.budget_mode == BudgetMode::kBlock) {
+    if (const std::optional<base::Money> left = BudgetLeft(account, at); left && *left < callable) {
+      callable = *left;
+      binding = MoneyLimit::kBudget;
+    }
+  }
+  if (!policy.daily_alert_only) {
+    if (const std::optional<base::Money> left = DayLeft(account, at, policy); left && *left < callable) {
+      binding = MoneyLimit::kDailyLimit;
+    }
+  }
+  return binding;
+}
+
+base::Money CallableMoney(const Account& account, base::Instant at, const SpendPolicy& policy) {
+  switch (BindingLimit(account, at, policy)) {
+    case MoneyLimit::kBudget: return *BudgetLeft(account, at);
+    case MoneyLimit::kDailyLimit: return *DayLeft(account, at, policy);
+    case MoneyLimit::kMoney: break;
+  }
+  return AvailableMoney(account);
 }
 
 base::Status ValidateExtension(const Extension& extension) {
@@ -147,7 +193,7 @@ base::Status ValidateExtension(const Extension& extension) {
     TARIFADOR_RETURN_IF_ERROR(
         rating::ValidatePlanName(*extension.rate_plan).WithContext("extension " + base::Quoted(extension.number)));
   }
-  return base::Status::Ok();
+  return ValidateExtensionGuards(extension.guards).WithContext("extension " + base::Quoted(extension.number));
 }
 
 }  // namespace tarifador::billing

@@ -7,6 +7,7 @@
 #include "base/money.h"
 #include "base/status.h"
 #include "base/time.h"
+#include "billing/extension_guards.h"
 #include "billing/ids.h"
 
 namespace tarifador::billing {
@@ -39,6 +40,14 @@ BudgetMonth BudgetMonthOf(base::Instant t);
 // "2026-12".
 std::string BudgetMonthName(BudgetMonth month);
 
+// An office day: the office time zone's calendar day as YYYYMMDD (20261208),
+// the period of the daily spend cap.
+using SpendDay = int32_t;
+// The office day `t` falls in.
+SpendDay SpendDayOf(base::Instant t);
+// "2026-12-08".
+std::string SpendDayName(SpendDay day);
+
 struct Account {
   AccountId id;
   std::string name;  // unique; a person or a department ("Sales")
@@ -59,6 +68,14 @@ struct Account {
   // as the charges; MonthSpent() reads it for a given month.
   BudgetMonth spent_month = 0;
   base::Money month_spent{};
+  // The most the account's outbound calls may spend in one office day (the
+  // daily spend cap, docs/BILLING.md): nullopt: the box-wide
+  // guards.max_daily_spend; 0: no cap for this account.
+  std::optional<base::Money> daily_limit = std::nullopt;
+  // What calls charged on the newest office day that has a charge
+  // (`spent_day`, 0 when none), kept as month_spent is; DaySpent() reads it.
+  SpendDay spent_day = 0;
+  base::Money day_spent{};
 
   bool operator==(const Account&) const = default;
 };
@@ -73,6 +90,7 @@ struct NewAccount {
   BudgetMode budget_mode = BudgetMode::kBlock;
   int budget_warn_percent = 80;
   std::optional<base::Money> low_balance = std::nullopt;
+  std::optional<base::Money> daily_limit = std::nullopt;
 };
 
 // What PATCH /api/v1/accounts/{id} may change; an empty field stays as it is.
@@ -85,9 +103,11 @@ struct AccountChanges {
   std::optional<BudgetMode> budget_mode;
   std::optional<int> budget_warn_percent;
   std::optional<std::optional<base::Money>> low_balance;  // set to nullopt: the box-wide threshold again
+  std::optional<std::optional<base::Money>> daily_limit;  // set to nullopt: the box-wide cap again
 
   bool empty() const {
-    return !name && !credit_limit && !monthly_budget && !budget_mode && !budget_warn_percent && !low_balance;
+    return !name && !credit_limit && !monthly_budget && !budget_mode && !budget_warn_percent && !low_balance &&
+           !daily_limit;
   }
 };
 
@@ -98,8 +118,8 @@ base::Result<Account> ApplyAccountChanges(Account account, const AccountChanges&
 // Checks a NewAccount: name 1..128 characters without control characters,
 // credit_limit and monthly_budget not negative, no credit limit on a prepaid
 // account, budget_warn_percent 1..100, a low_balance not negative and only
-// on a prepaid account. Fails with InvalidArgument naming the
-// field.
+// on a prepaid account, a daily_limit not negative. Fails with
+// InvalidArgument naming the field.
 base::Status ValidateNewAccount(const NewAccount& account);
 
 // The lowest balance the account may reach: 0 for prepaid, -credit_limit for
@@ -123,13 +143,37 @@ base::Money MonthSpent(const Account& account, BudgetMonth month);
 // against the balance). Negative once exceeded; nullopt without a budget.
 std::optional<base::Money> BudgetLeft(const Account& account, base::Instant at);
 
-// Money an outbound call may use at `at`: AvailableMoney, capped by
-// BudgetLeft when the account has a budget in BudgetMode::kBlock.
-base::Money CallableMoney(const Account& account, base::Instant at);
+// The box-wide spending rules every account falls under (the guards.*
+// settings of the daily spend cap).
+struct SpendPolicy {
+  // guards.max_daily_spend: the daily cap of an account without its own.
+  std::optional<base::Money> daily_limit = std::nullopt;
+  // guard_daily_spend is in guards.alert_only: the cap never limits money;
+  // the authorizer flags a call it would have refused.
+  bool daily_alert_only = false;
+};
 
-// True when the monthly budget, not the balance, is what stops a call at `at`
-// (CallableMoney < AvailableMoney): the denial's reason is budget_exhausted.
-bool BudgetBinds(const Account& account, base::Instant at);
+// The daily cap that applies to `account`: its own daily_limit, else the
+// policy's; nullopt when neither is set or the one that applies is 0.
+std::optional<base::Money> DailyLimit(const Account& account, const SpendPolicy& policy);
+
+// What the account's calls charged on office day `day` (as MonthSpent).
+base::Money DaySpent(const Account& account, SpendDay day);
+
+// What is left of the daily cap at `at`: limit - DaySpent - reserved, as
+// BudgetLeft. nullopt without a cap.
+std::optional<base::Money> DayLeft(const Account& account, base::Instant at, const SpendPolicy& policy);
+
+// Money an outbound call may use at `at`: AvailableMoney, capped by
+// BudgetLeft when the account has a budget in BudgetMode::kBlock, and by
+// DayLeft unless the daily cap only alerts.
+base::Money CallableMoney(const Account& account, base::Instant at, const SpendPolicy& policy);
+
+// Which limit CallableMoney stops at: the money itself, the monthly budget
+// (a denial or cut for it is budget_exhausted) or the daily cap
+// (guard_daily_spend). When both limits leave the same, the budget.
+enum class MoneyLimit { kMoney, kBudget, kDailyLimit };
+MoneyLimit BindingLimit(const Account& account, base::Instant at, const SpendPolicy& policy);
 
 // A PBX user (SPEC section 3): belongs to one account and one rate plan.
 struct Extension {
@@ -138,13 +182,15 @@ struct Extension {
   AccountId account_id;
   std::optional<std::string> rate_plan;  // nullopt: the configured default plan
   bool enabled = true;                   // a disabled extension may not place outbound calls
+  ExtensionGuards guards{};              // its own toll-fraud guard settings; empty: the box-wide ones
 
   bool operator==(const Extension&) const = default;
 };
 
 // Checks an Extension: number 1..32 characters of [0-9A-Za-z*#+_.-], name at
-// most 128 characters, account id set, plan name valid when given. Fails with
-// InvalidArgument naming the field.
+// most 128 characters, account id set, plan name valid when given, guards
+// valid (ValidateExtensionGuards). Fails with InvalidArgument naming the
+// field.
 base::Status ValidateExtension(const Extension& extension);
 
 }  // namespace tarifador::billing

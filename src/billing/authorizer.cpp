@@ -38,8 +38,19 @@ const char* AuthorizationReasonName(AuthorizationReason reason) {
     case AuthorizationReason::kGuardConcurrentCalls: return "guard_concurrent_calls";
     case AuthorizationReason::kGuardCallsPerHour: return "guard_calls_per_hour";
     case AuthorizationReason::kGuardRepeatedNumber: return "guard_repeated_number";
+    case AuthorizationReason::kGuardDailySpend: return "guard_daily_spend";
+    case AuthorizationReason::kGuardBlockedZone: return "guard_blocked_zone";
   }
   return "unknown_extension";
+}
+
+AuthorizationReason LimitReason(MoneyLimit limit) {
+  switch (limit) {
+    case MoneyLimit::kBudget: return AuthorizationReason::kBudgetExhausted;
+    case MoneyLimit::kDailyLimit: return AuthorizationReason::kGuardDailySpend;
+    case MoneyLimit::kMoney: break;
+  }
+  return AuthorizationReason::kInsufficientFunds;
 }
 
 bool IsGuardReason(std::string_view reason_name) { return reason_name.rfind("guard_", 0) == 0; }
@@ -50,7 +61,8 @@ std::string_view HangupCauseFor(AuthorizationReason reason) {
     case AuthorizationReason::kInvalidNumber:
     case AuthorizationReason::kNoRate: return kCauseNoRoute;
     case AuthorizationReason::kInsufficientFunds:
-    case AuthorizationReason::kBudgetExhausted: return kCauseNoFunds;
+    case AuthorizationReason::kBudgetExhausted:
+    case AuthorizationReason::kGuardDailySpend: return kCauseNoFunds;
     default: return kCauseBarred;
   }
 }
@@ -121,10 +133,13 @@ base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::
     return account.status();
   }
   a.account = *account;
-  a.available = CallableMoney(*account, at);
+  a.available = CallableMoney(*account, at, options_.spend);
+  a.bound = BindingLimit(*account, at, options_.spend);
+  base::Money own_held;
   if (own_call != nullptr && !own_call->empty()) {
     base::Result<Reservation> held = repository_.GetReservation(*own_call);
     if (held.ok() && held->account_id == account->id) {
+      own_held = held->amount;
       a.available = a.available + held->amount;
     } else if (!held.ok() && held.status().code() != base::StatusCode::kNotFound) {
       return held.status();
@@ -147,14 +162,21 @@ base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::
       return deny(AuthorizationReason::kGuardBlockedPrefix);
     }
   }
-  if (options_.max_price_per_minute && a.rated->rate.price_per_minute > *options_.max_price_per_minute &&
+  if (options_.blocked_zones.count(a.rated->rate.zone) > 0 && refuses(AuthorizationReason::kGuardBlockedZone)) {
+    return deny(AuthorizationReason::kGuardBlockedZone);
+  }
+  // The phone's own guard settings replace the box's (a PIN call's too: the
+  // guards watch the phone).
+  const ExtensionGuards& own = extension->guards;
+  const std::optional<base::Money> price_limit = GuardLimit(own.max_price_per_minute, options_.max_price_per_minute);
+  if (price_limit && a.rated->rate.price_per_minute > *price_limit &&
       refuses(AuthorizationReason::kGuardPricePerMinute)) {
     return deny(AuthorizationReason::kGuardPricePerMinute);
   }
   const bool abroad = a.rated->number.kind == rating::NumberKind::kInternational &&
                       (options_.home_country_code.empty() || digits.rfind(options_.home_country_code, 0) != 0);
-  if (options_.international_hours && abroad && !OfficeOpen(*options_.international_hours, at) &&
-      refuses(AuthorizationReason::kGuardAfterHours)) {
+  if (options_.international_hours && !own.international_any_time && abroad &&
+      !OfficeOpen(*options_.international_hours, at) && refuses(AuthorizationReason::kGuardAfterHours)) {
     return deny(AuthorizationReason::kGuardAfterHours);
   }
 
@@ -162,15 +184,19 @@ base::Result<Authorization> Authorizer::Authorize(std::string_view caller, std::
     return MaxAffordableSeconds(a.rated->rate, a.rated->decimals, a.rated->rounding, money, options_.max_call_seconds);
   };
   std::optional<int64_t> max_seconds = affordable(a.available);
-  if (!max_seconds) {
-    return deny(BudgetBinds(*account, at) ? AuthorizationReason::kBudgetExhausted
-                                          : AuthorizationReason::kInsufficientFunds);
+  if (!max_seconds) return deny(LimitReason(a.bound));
+  // An alert-only daily cap limits nothing; the call it would have refused
+  // is flagged.
+  if (options_.spend.daily_alert_only && a.flagged.empty()) {
+    const std::optional<base::Money> day_left = DayLeft(*account, at, options_.spend);
+    if (day_left && !affordable(*day_left + own_held))
+      a.flagged = AuthorizationReasonName(AuthorizationReason::kGuardDailySpend);
   }
   // The cost of one call: a cap on the money it may use. In alert-only
   // mode the cap stays off; the CDR is flagged when the call cost more.
-  if (options_.max_call_cost && *options_.max_call_cost < a.available &&
-      !options_.AlertOnly(AuthorizationReason::kGuardCallCost)) {
-    const std::optional<int64_t> capped = affordable(*options_.max_call_cost);
+  const std::optional<base::Money> cost_limit = GuardLimit(own.max_call_cost, options_.max_call_cost);
+  if (cost_limit && *cost_limit < a.available && !options_.AlertOnly(AuthorizationReason::kGuardCallCost)) {
+    const std::optional<int64_t> capped = affordable(*cost_limit);
     if (!capped) return deny(AuthorizationReason::kGuardCallCost);
     a.cost_capped = *capped < *max_seconds;
     max_seconds = std::min(*max_seconds, *capped);

@@ -48,6 +48,8 @@ enum class AuthorizationReason {
   kGuardConcurrentCalls,  // "guard_concurrent_calls": the extension has as many calls up as the guards allow
   kGuardCallsPerHour,     // "guard_calls_per_hour": the extension placed as many calls in the last hour as allowed
   kGuardRepeatedNumber,   // "guard_repeated_number": the extension called this number that often in the last hour
+  kGuardDailySpend,       // "guard_daily_spend": the account's daily spend cap does not cover the first increment
+  kGuardBlockedZone,      // "guard_blocked_zone": the matched rate's zone is one the guards refuse
 };
 
 // True for the reasons of the toll-fraud guards ("guard_..."): a denial an
@@ -55,6 +57,10 @@ enum class AuthorizationReason {
 bool IsGuardReason(std::string_view reason_name);
 
 const char* AuthorizationReasonName(AuthorizationReason reason);
+// The reason of a call refused or cut at `limit`: budget_exhausted,
+// guard_daily_spend, or insufficient_funds for the money itself.
+AuthorizationReason LimitReason(MoneyLimit limit);
+
 // The hangup cause a call denied for `reason` is killed with (call_control.h).
 std::string_view HangupCauseFor(AuthorizationReason reason);
 
@@ -95,6 +101,8 @@ struct Authorization {
   // max_seconds is where the call's cost reaches Options::max_call_cost
   // (less than the money allows): a cut there is the guard's.
   bool cost_capped = false;
+  // What limits `available` (MoneyLimit::kMoney: the balance itself).
+  MoneyLimit bound = MoneyLimit::kMoney;
 
   const char* reason_name() const { return AuthorizationReasonName(reason); }
 };
@@ -108,8 +116,9 @@ class Authorizer {
     int64_t max_call_seconds = 86'400;
     // Toll-fraud guards (docs/BILLING.md "Toll-fraud guards"), box-wide;
     // checked after the rate matched, before money.
-    std::optional<base::Money> max_price_per_minute;  // nullopt: off
-    std::vector<std::string> blocked_prefixes;        // of the normalised number
+    std::optional<base::Money> max_price_per_minute;   // nullopt: off
+    std::vector<std::string> blocked_prefixes;         // of the normalised number
+    std::set<std::string, std::less<>> blocked_zones;  // zone names of the matched rate
     // International calls only while the office is open; nullopt: any time.
     // A number dialled as international to the office's own country
     // (home_country_code, rating.country_code) is not international here.
@@ -128,6 +137,10 @@ class Authorizer {
     // refuse goes on, flagged (Authorization::flagged, the CDR's
     // deny_reason), and raises the guard_tripped alert.
     std::set<std::string, std::less<>> alert_only;
+    // The daily spend cap (guards.max_daily_spend; accounts' own
+    // daily_limit): CallableMoney's policy. Its daily_alert_only mirrors
+    // guard_daily_spend in alert_only.
+    SpendPolicy spend;
     bool AlertOnly(AuthorizationReason rule) const { return alert_only.count(AuthorizationReasonName(rule)) > 0; }
   };
 
@@ -149,7 +162,9 @@ class Authorizer {
   // chargeable increment under max_call_cost -> guard_call_cost; first
   // chargeable increment not covered by
   // the callable money (CallableMoney at `at`) -> budget_exhausted when the
-  // monthly budget is what binds, else insufficient_funds; else allowed with
+  // monthly budget is what binds, guard_daily_spend when the daily cap does,
+  // else insufficient_funds (an alert-only daily cap flags the call when it
+  // would have refused it); else allowed with
   // max_seconds from MaxAffordableSeconds. A denial is a successful Result with
   // allowed = false; the Result fails only when the repository does
   // (Unavailable...). Reserves nothing. Thread-safe when the repository is.

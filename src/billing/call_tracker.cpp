@@ -189,6 +189,7 @@ base::Status CallTracker::Classify(CallState& call, base::Instant at, bool autho
     call.authorized = auth->allowed && call.direction == Direction::kOutbound;
     call.guard_flag = auth->flagged;
     call.cost_capped = auth->cost_capped;
+    call.bound = auth->bound;
     if (!auth->allowed) {
       call.denied = true;
       call.deny_reason = auth->reason_name();
@@ -217,32 +218,35 @@ base::Status CallTracker::Classify(CallState& call, base::Instant at, bool autho
 
 AuthorizationReason CallTracker::TrafficGuard(const CallState& call, int64_t at_us) {
   const Authorizer::Options& g = authorizer_.options();
-  if (g.max_concurrent_calls <= 0 && g.max_calls_per_hour <= 0 && g.max_repeats_per_hour <= 0) {
-    return AuthorizationReason::kAllowed;
-  }
-  if (g.max_concurrent_calls > 0) {
+  // The phone's own settings replace the box's.
+  const ExtensionGuards none;
+  const ExtensionGuards& own = call.extension ? call.extension->guards : none;
+  const int64_t max_concurrent = GuardLimit(own.max_concurrent_calls, g.max_concurrent_calls);
+  const int64_t max_per_hour = GuardLimit(own.max_calls_per_hour, g.max_calls_per_hour);
+  const int64_t max_repeats = GuardLimit(own.max_repeats_per_hour, g.max_repeats_per_hour);
+  if (max_concurrent <= 0 && max_per_hour <= 0 && max_repeats <= 0) return AuthorizationReason::kAllowed;
+  if (max_concurrent > 0) {
     int64_t up = 0;
     for (const auto& [id, other] : calls_) {
       if (id != call.id && other.caller == call.caller && other.authorized && !other.denied) ++up;
     }
-    if (up >= g.max_concurrent_calls) return AuthorizationReason::kGuardConcurrentCalls;
+    if (up >= max_concurrent) return AuthorizationReason::kGuardConcurrentCalls;
   }
   constexpr int64_t kHourUs = 3'600'000'000;
   auto& recent = recent_calls_[call.caller];
   while (!recent.empty() && recent.front().first <= at_us - kHourUs) recent.pop_front();
   const std::string& number = call.rated ? call.rated->number.digits : call.destination;
   AuthorizationReason rule = AuthorizationReason::kAllowed;
-  if (g.max_calls_per_hour > 0 && static_cast<int64_t>(recent.size()) >= g.max_calls_per_hour) {
+  if (max_per_hour > 0 && static_cast<int64_t>(recent.size()) >= max_per_hour) {
     rule = AuthorizationReason::kGuardCallsPerHour;
-  } else if (g.max_repeats_per_hour > 0 && std::count_if(recent.begin(), recent.end(), [&](const auto& r) {
-                                             return r.second == number;
-                                           }) >= g.max_repeats_per_hour) {
+  } else if (max_repeats > 0 && std::count_if(recent.begin(), recent.end(),
+                                              [&](const auto& r) { return r.second == number; }) >= max_repeats) {
     rule = AuthorizationReason::kGuardRepeatedNumber;
   }
   // A refused call is not placed; an alert-only one is.
   if (rule == AuthorizationReason::kAllowed || authorizer_.options().AlertOnly(rule)) {
     recent.emplace_back(at_us, number);
-    const size_t bound = static_cast<size_t>(std::max(g.max_calls_per_hour, g.max_repeats_per_hour) + 1);
+    const size_t bound = static_cast<size_t>(std::max(max_per_hour, max_repeats) + 1);
     while (recent.size() > bound) recent.pop_front();
   }
   if (recent.empty()) recent_calls_.erase(call.caller);
@@ -340,8 +344,8 @@ base::Status CallTracker::Admit(CallState& call, base::Instant now, bool may_let
 
 AuthorizationReason CallTracker::MoneyReason(AccountId account, base::Instant at) {
   auto a = repository_.GetAccount(account);
-  return a.ok() && BudgetBinds(*a, at) ? AuthorizationReason::kBudgetExhausted
-                                       : AuthorizationReason::kInsufficientFunds;
+  if (!a.ok()) return AuthorizationReason::kInsufficientFunds;
+  return LimitReason(BindingLimit(*a, at, authorizer_.options().spend));
 }
 
 base::Status CallTracker::OnReserved(const CallId& id, base::Result<Reservation> reservation) {
@@ -378,10 +382,10 @@ base::Status CallTracker::OnReserved(const CallId& id, base::Result<Reservation>
   // account as it is now, plus this call's own reservation, is what the call
   // can still spend: the hard stop never counts money twice.
   if (auto account = repository_.GetAccount(*call.account_id); account.ok()) {
-    const std::optional<int64_t> affordable =
-        MaxAffordableSeconds(call.rated->rate, call.rated->decimals, call.rated->rounding,
-                             CallableMoney(*account, clock_.Now()) + call.reserved_amount, call.max_seconds);
-    call.budget_bound = BudgetBinds(*account, clock_.Now());
+    const std::optional<int64_t> affordable = MaxAffordableSeconds(
+        call.rated->rate, call.rated->decimals, call.rated->rounding,
+        CallableMoney(*account, clock_.Now(), authorizer_.options().spend) + call.reserved_amount, call.max_seconds);
+    call.bound = BindingLimit(*account, clock_.Now(), authorizer_.options().spend);
     call.max_seconds = std::max(call.covered_s, std::min(call.max_seconds, affordable.value_or(call.covered_s)));
   }
   // The hard stop (SPEC 4): the switch ends the call at the affordable
@@ -480,11 +484,11 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
     cdr.disposition =
         call.authorized && cdr.hangup_cause == kCauseOutOfTime ? Disposition::kCutOffNoFunds : Disposition::kAnswered;
     // Which limit ended it: the guards' cost of one call, the monthly
-    // budget, or (no reason) the money.
+    // budget, the daily cap, or (no reason) the money.
     if (cdr.disposition == Disposition::kCutOffNoFunds && call.cost_capped) {
       cdr.deny_reason = AuthorizationReasonName(AuthorizationReason::kGuardCallCost);
-    } else if (cdr.disposition == Disposition::kCutOffNoFunds && call.budget_bound) {
-      cdr.deny_reason = AuthorizationReasonName(AuthorizationReason::kBudgetExhausted);
+    } else if (cdr.disposition == Disposition::kCutOffNoFunds && call.bound != MoneyLimit::kMoney) {
+      cdr.deny_reason = AuthorizationReasonName(LimitReason(call.bound));
     }
   } else {
     // Why the far end never connected. After a failed bridge FreeSWITCH
@@ -508,7 +512,9 @@ base::Result<Cdr> CallTracker::BuildCdr(const CallState& call, const CallEvent& 
   // reason (the guard_tripped alert is raised with the charge). The cost of
   // one call is known only now.
   const Authorizer::Options& guards = authorizer_.options();
-  if (cdr.deny_reason.empty() && guards.max_call_cost && cdr.cost > *guards.max_call_cost &&
+  const std::optional<base::Money> cost_limit =
+      GuardLimit(call.extension ? call.extension->guards.max_call_cost : std::nullopt, guards.max_call_cost);
+  if (cdr.deny_reason.empty() && cost_limit && cdr.cost > *cost_limit &&
       guards.AlertOnly(AuthorizationReason::kGuardCallCost)) {
     cdr.deny_reason = AuthorizationReasonName(AuthorizationReason::kGuardCallCost);
   }
@@ -673,8 +679,8 @@ base::Status CallTracker::OnExtended(CallState& call, int64_t want_s, base::Inst
   // paid for), never hold money twice.
   auto account = repository_.GetAccount(*call.account_id);
   if (!account.ok()) return account.status();
-  const base::Money can_hold = CallableMoney(*account, now) + call.reserved_amount;
-  call.budget_bound = BudgetBinds(*account, now);
+  const base::Money can_hold = CallableMoney(*account, now, authorizer_.options().spend) + call.reserved_amount;
+  call.bound = BindingLimit(*account, now, authorizer_.options().spend);
   const auto affordable =
       MaxAffordableSeconds(call.rated->rate, call.rated->decimals, call.rated->rounding, can_hold, want_s);
   if (affordable && *affordable > call.covered_s) {

@@ -278,7 +278,7 @@ class CallTracker {
     int64_t covered_s = 0;
     int64_t max_seconds = 0;
     bool cut_off = false;
-    bool budget_bound = false;  // the monthly budget, not the money, limited it when last checked
+    MoneyLimit bound = MoneyLimit::kMoney;  // what limited its money when last checked
     // An extension of its reservation is queued and its continuation has not
     // run yet (Async()): Tick() queues no other, and reserved_amount and
     // covered_s are those before it.

@@ -48,6 +48,7 @@ inline constexpr std::array<std::string_view, 7> kWeekdayNames = {"mon", "tue", 
 struct GuardSettings {
   std::string max_price_per_minute;  // guards.max_price_per_minute: "3.00"; dearer destinations refused
   std::string blocked_prefixes;      // guards.blocked_prefixes: "44870,4490,88213": normalised prefixes refused
+  std::string blocked_zones;         // guards.blocked_zones: "Premium,Satellite": rate zones refused
   std::string international_hours;   // guards.international_hours: "08:00-20:00": international calls only then
   std::string office_days = "mon,tue,wed,thu,fri";  // guards.office_days: the days of those hours
   std::string holidays;                             // guards.holidays: "2026-12-25,2027-01-01": closed all day
@@ -55,6 +56,7 @@ struct GuardSettings {
   int64_t max_concurrent_calls = 0;                 // guards.max_concurrent_calls: per extension; 0 off
   int64_t max_calls_per_hour = 0;                   // guards.max_calls_per_hour: per extension; 0 off
   int64_t max_repeats_per_hour = 0;                 // guards.max_repeats_per_hour: one number, per extension; 0 off
+  std::string max_daily_spend;                      // guards.max_daily_spend: "50.00": per account and office day
   std::string alert_only;                           // guards.alert_only: "guard_after_hours,...": rules that only alert
   int64_t spike_factor = 0;                         // guards.spike_factor: this hour above N times the usual; 0 off
   int64_t spike_min_calls = 20;                     // guards.spike_min_calls
@@ -64,9 +66,9 @@ struct GuardSettings {
 
 // The toll-fraud guards' rule names (billing::AuthorizationReason names),
 // which guards.alert_only may list.
-inline constexpr std::array<std::string_view, 7> kGuardRules = {
-    "guard_blocked_prefix",   "guard_price_per_minute", "guard_after_hours",    "guard_call_cost",
-    "guard_concurrent_calls", "guard_calls_per_hour",   "guard_repeated_number"};
+inline constexpr std::array<std::string_view, 9> kGuardRules = {
+    "guard_blocked_prefix",   "guard_blocked_zone",   "guard_price_per_minute", "guard_after_hours", "guard_call_cost",
+    "guard_concurrent_calls", "guard_calls_per_hour", "guard_repeated_number",  "guard_daily_spend"};
 
 // PIN / authorization codes (docs/BILLING.md "PIN codes").
 struct PinSettings {

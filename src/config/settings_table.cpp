@@ -178,6 +178,22 @@ std::string ValidatePrefixList(const SettingValue& v) {
   return "";
 }
 
+// Empty, or up to 200 comma-separated rate zone names of 1 to 64 characters,
+// without spaces around them or control characters.
+std::string ValidateZoneList(const SettingValue& v) {
+  const std::vector<std::string_view> zones = base::SplitCommas(Str(v));
+  for (std::string_view zone : zones) {
+    const bool control =
+        std::any_of(zone.begin(), zone.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    if (zone.empty() || zone.size() > 64 || zone.front() == ' ' || zone.back() == ' ' || control ||
+        zones.size() > 200) {
+      return "must be empty or up to 200 comma-separated zone names as the rate decks write them, without spaces "
+             "around the commas (\"Premium,Satellite\")";
+    }
+  }
+  return "";
+}
+
 // An amount (not empty).
 std::string ValidateSpikeMinCost(const SettingValue& v) {
   if (Str(v).empty()) return "must be an amount such as \"20.00\"";
@@ -188,9 +204,9 @@ std::string ValidateSpikeMinCost(const SettingValue& v) {
 std::string ValidateGuardRules(const SettingValue& v) {
   for (std::string_view rule : base::SplitCommas(Str(v))) {
     if (std::find(kGuardRules.begin(), kGuardRules.end(), rule) == kGuardRules.end()) {
-      return "must be empty or comma-separated guard rules from guard_blocked_prefix, guard_price_per_minute, "
-             "guard_after_hours, guard_call_cost, guard_concurrent_calls, guard_calls_per_hour, "
-             "guard_repeated_number";
+      return "must be empty or comma-separated guard rules from guard_blocked_prefix, guard_blocked_zone, "
+             "guard_price_per_minute, guard_after_hours, guard_call_cost, guard_concurrent_calls, "
+             "guard_calls_per_hour, guard_repeated_number, guard_daily_spend";
     }
   }
   return "";
@@ -367,6 +383,11 @@ const Setting kSettings[] = {
      "premium-rate and known fraud ranges \"44870,4490,88213\"; empty: none. docs/BILLING.md \"Toll-fraud "
      "guards\".",
      false, ValidatePrefixList, TARIFADOR_FIELD(guards.blocked_prefixes)},
+    {"guards.blocked_zones", SettingType::kString, "TARIFADOR_GUARDS_BLOCKED_ZONES",
+     "Toll-fraud guard: comma-separated zone names, as the rate decks write them, that outbound calls may never "
+     "reach, in any rate plan (reason guard_blocked_zone), e.g. \"Premium,Satellite\"; empty: none. "
+     "docs/BILLING.md \"Toll-fraud guards\".",
+     false, ValidateZoneList, TARIFADOR_FIELD(guards.blocked_zones)},
     {"guards.international_hours", SettingType::kString, "TARIFADOR_GUARDS_INTERNATIONAL_HOURS",
      "Toll-fraud guard: international calls (the number as normalised) only between these office-time hours on "
      "guards.office_days, never on guards.holidays (reason guard_after_hours), e.g. \"08:00-20:00\"; empty: any "
@@ -395,9 +416,17 @@ const Setting kSettings[] = {
      "Toll-fraud guard: calls one extension may place to the same number in any 60 minutes; more are refused "
      "(reason guard_repeated_number): 0 (off) to 1000.",
      false, ValidateRange<0, 1000>, TARIFADOR_FIELD(guards.max_repeats_per_hour)},
+    {"guards.max_daily_spend", SettingType::kString, "TARIFADOR_GUARDS_MAX_DAILY_SPEND",
+     "Toll-fraud guard: the most one account's outbound calls may spend in one office day (the office time "
+     "zone's calendar day), e.g. \"50.00\"; an account's own daily_limit replaces it. Reservations count against "
+     "it, so a call is refused (reason guard_daily_spend) when its first increment does not fit and cut where "
+     "the day's money ends; empty: off.",
+     false, ValidateOptionalMoney, TARIFADOR_FIELD(guards.max_daily_spend)},
     {"guards.alert_only", SettingType::kString, "TARIFADOR_GUARDS_ALERT_ONLY",
-     "Guards that only alert: comma-separated rule names (guard_blocked_prefix, guard_price_per_minute, "
-     "guard_after_hours, guard_call_cost, guard_concurrent_calls, guard_calls_per_hour, guard_repeated_number); "
+     "Guards that only alert: comma-separated rule names (guard_blocked_prefix, guard_blocked_zone, "
+     "guard_price_per_minute, "
+     "guard_after_hours, guard_call_cost, guard_concurrent_calls, guard_calls_per_hour, guard_repeated_number, "
+     "guard_daily_spend); "
      "a call such a rule would refuse goes on, its CDR names the rule and a guard_tripped alert is raised; "
      "empty: every guard blocks.",
      false, ValidateGuardRules, TARIFADOR_FIELD(guards.alert_only)},

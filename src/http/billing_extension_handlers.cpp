@@ -146,10 +146,39 @@ base::Result<Response> HandlePutExtension(Services& s, const Request& r) {
     if (existing.status().code() != base::StatusCode::kNotFound) return existing.status();
     return base::NotFound(context + ": no extension " + Shown(*number) + "; create it with POST /api/v1/extensions");
   }
+  // Its guard settings have their own route: a PUT that renames a phone
+  // keeps them.
+  x->guards = existing->guards;
   const std::string actor = r.caller().Actor();
   const base::Status saved = s.billing->repository.PutExtension(*x, actor, s.clock.Now());
   if (!saved.ok()) return AccountFieldError(saved, context, *x);
   base::LogInfo("http: " + actor + " replaced extension " + x->number);
+  return Response::Json(Dump(ExtensionJson(*x)));
+}
+
+base::Result<Response> HandlePutExtensionGuards(Services& s, const Request& r) {
+  if (!s.billing) return BillingUnavailable();
+  base::Result<std::string> number = NumberParam(r);
+  if (!number.ok()) return number.status();
+  const std::string context = "setting the guards of extension " + Shown(*number);
+  base::Result<nlohmann::json> body = ParseBody(r, context);
+  if (!body.ok()) return body.status();
+  BodyFields f(*body);
+  billing::ExtensionGuards g;
+  g.max_price_per_minute = f.Money("max_price_per_minute", false, false);
+  g.max_call_cost = f.Money("max_call_cost", false, false);
+  g.max_concurrent_calls = f.Int("max_concurrent_calls", false, 0, billing::kMaxConcurrentCallsLimit);
+  g.max_calls_per_hour = f.Int("max_calls_per_hour", false, 0, billing::kMaxCallsPerHourLimit);
+  g.max_repeats_per_hour = f.Int("max_repeats_per_hour", false, 0, billing::kMaxRepeatsPerHourLimit);
+  g.international_any_time = f.Bool("international_any_time", false).value_or(false);
+  TARIFADOR_RETURN_IF_ERROR(f.Finish(context));
+  base::Result<billing::Extension> x = s.billing->repository.GetExtension(*number);
+  if (!x.ok()) return x.status();
+  x->guards = g;
+  const std::string actor = r.caller().Actor();
+  TARIFADOR_RETURN_IF_ERROR(s.billing->repository.PutExtension(*x, actor, s.clock.Now()));
+  base::LogInfo("http: " + actor + " set the guards of extension " + x->number + ": " +
+                billing::DescribeExtensionGuards(g));
   return Response::Json(Dump(ExtensionJson(*x)));
 }
 

@@ -59,6 +59,7 @@ base::Result<Response> HandleCreateAccount(Services& s, const Request& r) {
   const std::optional<billing::BudgetMode> budget_mode = BudgetModeField(f);
   const std::optional<int64_t> warn_percent = f.Int("budget_warn_percent", false, 1, 100);
   const std::optional<base::Money> low_balance = f.Money("low_balance", false, false);
+  const std::optional<base::Money> daily_limit = f.Money("daily_limit", false, false);
   std::optional<billing::AccountType> type;
   if (type_text) {
     base::Result<billing::AccountType> parsed = billing::ParseAccountType(*type_text);
@@ -82,12 +83,13 @@ base::Result<Response> HandleCreateAccount(Services& s, const Request& r) {
                                     monthly_budget,
                                     budget_mode.value_or(billing::BudgetMode::kBlock),
                                     static_cast<int>(warn_percent.value_or(80)),
-                                    low_balance};
+                                    low_balance,
+                                    daily_limit};
   base::Result<billing::Account> created =
       s.billing->repository.CreateAccount(account, r.caller().Actor(), s.clock.Now());
   if (!created.ok()) return created.status();
   base::LogInfo("http: " + r.caller().Actor() + " created account " + std::to_string(created->id.value));
-  Response out = Response::Json(Dump(AccountJson(*created, s.clock.Now())), 201);
+  Response out = Response::Json(Dump(AccountJson(*created, s.clock.Now(), s.billing->authorizer.options().spend)), 201);
   out.headers.emplace_back("Location", "/api/v1/accounts/" + std::to_string(created->id.value));
   return out;
 }
@@ -117,16 +119,22 @@ base::Result<Response> HandleUpdateAccount(Services& s, const Request& r) {
   } else if (std::optional<base::Money> low = f.Money("low_balance", false, false)) {
     changes.low_balance = low;
   }
+  if (f.IsNull("daily_limit")) {
+    changes.daily_limit = std::optional<base::Money>();
+  } else if (std::optional<base::Money> daily = f.Money("daily_limit", false, false)) {
+    changes.daily_limit = daily;
+  }
   if (f.ok() && changes.empty()) {
     f.Problem(
-        "nothing to change: give name, credit_limit, monthly_budget, budget_mode, budget_warn_percent or low_balance");
+        "nothing to change: give name, credit_limit, monthly_budget, budget_mode, budget_warn_percent, low_balance "
+        "or daily_limit");
   }
   TARIFADOR_RETURN_IF_ERROR(f.Finish(context));
   base::Result<billing::Account> changed =
       s.billing->repository.UpdateAccount(*id, changes, r.caller().Actor(), s.clock.Now());
   if (!changed.ok()) return changed.status();
   base::LogInfo("http: " + r.caller().Actor() + " changed account " + std::to_string(id->value));
-  return Response::Json(Dump(AccountJson(*changed, s.clock.Now())));
+  return Response::Json(Dump(AccountJson(*changed, s.clock.Now(), s.billing->authorizer.options().spend)));
 }
 
 base::Result<Response> HandleListAccounts(Services& s, const Request& r) {
@@ -140,7 +148,9 @@ base::Result<Response> HandleListAccounts(Services& s, const Request& r) {
       s.billing->repository.ListAccounts(billing::AccountId{*after}, *limit + 1);
   if (!accounts.ok()) return accounts.status();
   const base::Instant now = s.clock.Now();
-  const IdPage page = PageOfRows(*accounts, *limit, [now](const billing::Account& a) { return AccountJson(a, now); });
+  const billing::SpendPolicy& policy = s.billing->authorizer.options().spend;
+  const IdPage page =
+      PageOfRows(*accounts, *limit, [now, &policy](const billing::Account& a) { return AccountJson(a, now, policy); });
   return Response::Json(Dump({{"items", page.items}, {"next_cursor", page.next_cursor}}));
 }
 
@@ -150,7 +160,7 @@ base::Result<Response> HandleGetAccount(Services& s, const Request& r) {
   if (!id.ok()) return id.status();
   base::Result<billing::Account> account = s.billing->repository.GetAccount(*id);
   if (!account.ok()) return account.status();
-  return Response::Json(Dump(AccountJson(*account, s.clock.Now())));
+  return Response::Json(Dump(AccountJson(*account, s.clock.Now(), s.billing->authorizer.options().spend)));
 }
 
 base::Result<Response> HandleRecharge(Services& s, const Request& r) {
@@ -181,7 +191,7 @@ base::Result<Response> HandleRecharge(Services& s, const Request& r) {
                   amount->ToString());
   }
   return Response::Json(Dump({{"entry", LedgerEntryJson(moved->entry)},
-                              {"account", AccountJson(*account, s.clock.Now())},
+                              {"account", AccountJson(*account, s.clock.Now(), s.billing->authorizer.options().spend)},
                               {"replayed", moved->replayed}}),
                         moved->replayed ? 200 : 201);
 }

@@ -71,6 +71,10 @@ base::Result<Response> HandleGetExtension(Services& s, const Request& r);
 // extension JSON; 404 when it does not exist (create it with POST); 400 as
 // for POST, or when the body's number differs from the path's.
 base::Result<Response> HandlePutExtension(Services& s, const Request& r);
+// PUT /api/v1/extensions/{number}/guards (admin): the extension's own guard
+// settings, replaced whole (docs/BILLING.md "Per-extension guards"); an
+// absent or null field takes the box-wide guard, 0 turns it off.
+base::Result<Response> HandlePutExtensionGuards(Services& s, const Request& r);
 
 // GET /api/v1/authorize?caller=EXT&destination=NUM (viewer; the dialplan):
 // the Authorizer's decision now, as AuthorizationJson. A denial is a 200

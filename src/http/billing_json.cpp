@@ -49,7 +49,18 @@ nlohmann::json BudgetJson(const billing::Account& a, base::Instant now) {
           {"state", state}};
 }
 
-nlohmann::json AccountJson(const billing::Account& a, base::Instant now) {
+nlohmann::json DailyJson(const billing::Account& a, base::Instant now, const billing::SpendPolicy& policy) {
+  const std::optional<base::Money> limit = billing::DailyLimit(a, policy);
+  if (!limit) return nullptr;
+  const billing::SpendDay day = billing::SpendDayOf(now);
+  const base::Money spent = billing::DaySpent(a, day);
+  return {{"day", billing::SpendDayName(day)},           {"limit", limit->ToString()},
+          {"source", a.daily_limit ? "account" : "box"}, {"spent", spent.ToString()},
+          {"reserved", a.reserved.ToString()},           {"left", (*limit - spent - a.reserved).ToString()},
+          {"alert_only", policy.daily_alert_only}};
+}
+
+nlohmann::json AccountJson(const billing::Account& a, base::Instant now, const billing::SpendPolicy& policy) {
   return {{"id", a.id.value},
           {"name", a.name},
           {"type", billing::AccountTypeName(a.type)},
@@ -61,10 +72,21 @@ nlohmann::json AccountJson(const billing::Account& a, base::Instant now) {
           {"balance", a.balance.ToString()},
           {"reserved", a.reserved.ToString()},
           {"available", billing::AvailableMoney(a).ToString()},
-          {"callable", billing::CallableMoney(a, now).ToString()},
+          {"callable", billing::CallableMoney(a, now, policy).ToString()},
           {"budget", BudgetJson(a, now)},
+          {"daily_limit", a.daily_limit ? nlohmann::json(a.daily_limit->ToString()) : nlohmann::json()},
+          {"daily", DailyJson(a, now, policy)},
           {"created_at", Time(a.created_at)},
           {"updated_at", Time(a.updated_at)}};
+}
+
+nlohmann::json ExtensionGuardsJson(const billing::ExtensionGuards& g) {
+  const auto money = [](const std::optional<base::Money>& m) { return m ? nlohmann::json(m->ToString()) : nullptr; };
+  const auto count = [](const std::optional<int64_t>& n) { return n ? nlohmann::json(*n) : nullptr; };
+  return {
+      {"max_price_per_minute", money(g.max_price_per_minute)}, {"max_call_cost", money(g.max_call_cost)},
+      {"max_concurrent_calls", count(g.max_concurrent_calls)}, {"max_calls_per_hour", count(g.max_calls_per_hour)},
+      {"max_repeats_per_hour", count(g.max_repeats_per_hour)}, {"international_any_time", g.international_any_time}};
 }
 
 nlohmann::json ExtensionJson(const billing::Extension& x) {
@@ -72,7 +94,8 @@ nlohmann::json ExtensionJson(const billing::Extension& x) {
           {"name", x.name},
           {"account_id", x.account_id.value},
           {"rate_plan", x.rate_plan ? nlohmann::json(*x.rate_plan) : nlohmann::json()},
-          {"enabled", x.enabled}};
+          {"enabled", x.enabled},
+          {"guards", ExtensionGuardsJson(x.guards)}};
 }
 
 nlohmann::json LedgerEntryJson(const billing::LedgerEntry& e) {

@@ -18,16 +18,26 @@ namespace tarifador::http {
 // {"id","name","type","credit_limit","monthly_budget" (null when none),
 //  "budget_mode","budget_warn_percent","balance","reserved","available",
 //  "callable","budget","created_at","updated_at"}; "available" is
-// billing::AvailableMoney, "callable" billing::CallableMoney at `now`;
-// "budget" is null without a budget, else BudgetJson.
-nlohmann::json AccountJson(const billing::Account& account, base::Instant now);
+// billing::AvailableMoney, "callable" billing::CallableMoney at `now` under
+// `policy`; "budget" is null without a budget, else BudgetJson;
+// "daily_limit" the account's own cap (null: the box-wide one), "daily" null
+// without a cap that applies, else DailyJson.
+nlohmann::json AccountJson(const billing::Account& account, base::Instant now, const billing::SpendPolicy& policy);
+// The daily spend cap at `now`: {"day":"2026-12-08","limit","source":
+// "account" | "box","spent","reserved","left","alert_only"}; null without one.
+nlohmann::json DailyJson(const billing::Account& account, base::Instant now, const billing::SpendPolicy& policy);
 // The monthly budget at `now`: {"month":"2026-12","budget","spent","reserved",
 // "left","used_percent" (whole percent of spent + reserved, may pass 100),
 // "state": "ok" | "warning" (at budget_warn_percent) | "reached"}.
 nlohmann::json BudgetJson(const billing::Account& account, base::Instant now);
 
-// {"number","name","account_id","rate_plan" (null: the default plan),"enabled"}.
+// {"number","name","account_id","rate_plan" (null: the default plan),"enabled",
+//  "guards": ExtensionGuardsJson}.
 nlohmann::json ExtensionJson(const billing::Extension& extension);
+// {"max_price_per_minute","max_call_cost" (money or null: box-wide),
+//  "max_concurrent_calls","max_calls_per_hour","max_repeats_per_hour" (a
+//  count or null), "international_any_time"}.
+nlohmann::json ExtensionGuardsJson(const billing::ExtensionGuards& guards);
 
 // {"id","account_id","kind","amount" (signed),"balance_after","actor",
 //  "reason","at","call_uuid" (null unless a call's),"idempotency_key" (null

@@ -80,6 +80,8 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/api/v1/extensions", Access::kViewer, HandleListExtensions, "list extensions, paginated"},
     {Method::kGet, "/api/v1/extensions/{number}", Access::kViewer, HandleGetExtension, "an extension"},
     {Method::kPut, "/api/v1/extensions/{number}", Access::kAdmin, HandlePutExtension, "replace an extension"},
+    {Method::kPut, "/api/v1/extensions/{number}/guards", Access::kAdmin, HandlePutExtensionGuards,
+     "an extension's own toll-fraud guard settings"},
     {Method::kGet, "/api/v1/authorize", Access::kViewer, HandleAuthorize,
      "may this extension call this number now, and for how long"},
     {Method::kGet, "/api/v1/calls/active", Access::kViewer, HandleActiveCalls, "the calls up now"},

@@ -32,6 +32,7 @@ std::string Amount(const nlohmann::json& detail, const char* key, bool spanish) 
 
 std::string RuleName(const std::string& rule, bool es) {
   if (rule == "guard_blocked_prefix") return es ? "número de un rango bloqueado" : "a blocked number range";
+  if (rule == "guard_blocked_zone") return es ? "destino de una zona bloqueada" : "a destination in a blocked zone";
   if (rule == "guard_price_per_minute")
     return es ? "destino por encima del precio máximo" : "a destination above the price limit";
   if (rule == "guard_after_hours") {
@@ -45,6 +46,7 @@ std::string RuleName(const std::string& rule, bool es) {
   if (rule == "guard_repeated_number") {
     return es ? "el mismo número marcado una y otra vez" : "the same number dialled again and again";
   }
+  if (rule == "guard_daily_spend") return es ? "gasto máximo del día" : "the day's spend limit";
   return rule;
 }
 

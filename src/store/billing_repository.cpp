@@ -33,8 +33,12 @@ constexpr const char* kAccountColumns =
     "updated_us, budget_mode, budget_warn_percent, "
     "(SELECT month FROM budget_spend b WHERE b.account_id = accounts.id ORDER BY month DESC LIMIT 1), "
     "(SELECT spent_micros FROM budget_spend b WHERE b.account_id = accounts.id ORDER BY month DESC LIMIT 1), "
-    "low_balance_micros";
-constexpr const char* kExtensionColumns = "number, name, account_id, rate_plan, enabled";
+    "low_balance_micros, daily_limit_micros, "
+    "(SELECT day FROM day_spend d WHERE d.account_id = accounts.id ORDER BY day DESC LIMIT 1), "
+    "(SELECT spent_micros FROM day_spend d WHERE d.account_id = accounts.id ORDER BY day DESC LIMIT 1)";
+constexpr const char* kExtensionColumns =
+    "number, name, account_id, rate_plan, enabled, guard_price_micros, guard_call_cost_micros, "
+    "guard_concurrent_calls, guard_calls_per_hour, guard_repeats_per_hour, guard_international_any_time";
 constexpr const char* kLedgerColumns =
     "id, account_id, kind, amount_micros, balance_after_micros, actor, reason, at_us, call_uuid, idempotency_key";
 constexpr const char* kReservationColumns = "call_uuid, account_id, amount_micros, covered_s, created_us, updated_us";
@@ -83,6 +87,11 @@ base::Result<billing::Account> ReadAccount(SQLite::Statement& st) {
     a.month_spent = Micros(st, 12);
   }
   if (!st.getColumn(13).isNull()) a.low_balance = Micros(st, 13);
+  if (!st.getColumn(14).isNull()) a.daily_limit = Micros(st, 14);
+  if (!st.getColumn(15).isNull()) {
+    a.spent_day = st.getColumn(15).getInt();
+    a.day_spent = Micros(st, 16);
+  }
   return a;
 }
 
@@ -93,6 +102,13 @@ billing::Extension ReadExtension(SQLite::Statement& st) {
   x.account_id = AccountId{st.getColumn(2).getInt64()};
   if (!st.getColumn(3).isNull()) x.rate_plan = st.getColumn(3).getString();
   x.enabled = st.getColumn(4).getInt() != 0;
+  billing::ExtensionGuards& g = x.guards;
+  if (!st.getColumn(5).isNull()) g.max_price_per_minute = Micros(st, 5);
+  if (!st.getColumn(6).isNull()) g.max_call_cost = Micros(st, 6);
+  if (!st.getColumn(7).isNull()) g.max_concurrent_calls = st.getColumn(7).getInt64();
+  if (!st.getColumn(8).isNull()) g.max_calls_per_hour = st.getColumn(8).getInt64();
+  if (!st.getColumn(9).isNull()) g.max_repeats_per_hour = st.getColumn(9).getInt64();
+  g.international_any_time = st.getColumn(10).getInt() != 0;
   return x;
 }
 
@@ -169,6 +185,19 @@ void AddBudgetSpend(SQLite::Database& db, AccountId account, billing::BudgetMont
   st.exec();
 }
 
+// What the account's calls charged on office `day` (docs/BILLING.md "Daily
+// spend cap"), kept as budget_spend is. Throws SQLite::Exception.
+void AddDaySpend(SQLite::Database& db, AccountId account, billing::SpendDay day, base::Money charged) {
+  SQLite::Statement st(
+      db,
+      "INSERT INTO day_spend(account_id, day, spent_micros) VALUES (?, ?, ?) "
+      "ON CONFLICT(account_id, day) DO UPDATE SET spent_micros = spent_micros + excluded.spent_micros");
+  st.bind(1, static_cast<int64_t>(account.value));
+  st.bind(2, day);
+  st.bind(3, static_cast<int64_t>(charged.micros()));
+  st.exec();
+}
+
 // Raises the alerts account `id`'s budget calls for in `month` (billing's
 // BudgetAlertsDue), in the caller's transaction. Throws SQLite::Exception.
 void RaiseBudgetAlerts(SQLite::Database& db, AccountId id, billing::BudgetMonth month, bool refused, base::Instant at) {
@@ -231,15 +260,21 @@ void RaiseGuardAlert(SQLite::Database& db, const billing::Cdr& cdr, base::Instan
   }
 }
 
-// The refusal of a reservation the account cannot hold: its monthly budget
-// or its money, whichever binds (the tracker tells the two apart by reading
-// the account again; the message is for people).
+// The refusal of a reservation the account cannot hold: its monthly budget,
+// its daily cap or its money, whichever binds (the tracker tells them apart
+// by reading the account again; the message is for people).
 base::Status RefuseReservation(const std::string& context, const billing::Account& account, base::Instant at,
-                               base::Money wanted) {
-  const base::Money callable = billing::CallableMoney(account, at);
-  if (billing::BudgetBinds(account, at)) {
-    return base::FailedPrecondition(context + ": monthly budget of " + account.monthly_budget->ToString() +
-                                    " reached, " + callable.ToString() + " left for " + wanted.ToString());
+                               base::Money wanted, const billing::SpendPolicy& policy) {
+  const base::Money callable = billing::CallableMoney(account, at, policy);
+  switch (billing::BindingLimit(account, at, policy)) {
+    case billing::MoneyLimit::kBudget:
+      return base::FailedPrecondition(context + ": monthly budget of " + account.monthly_budget->ToString() +
+                                      " reached, " + callable.ToString() + " left for " + wanted.ToString());
+    case billing::MoneyLimit::kDailyLimit:
+      return base::FailedPrecondition(context + ": daily spend cap of " +
+                                      billing::DailyLimit(account, policy)->ToString() + " reached, " +
+                                      callable.ToString() + " left for " + wanted.ToString());
+    case billing::MoneyLimit::kMoney: break;
   }
   return base::FailedPrecondition(context + ": insufficient funds, " + callable.ToString() + " available for " +
                                   wanted.ToString());
@@ -435,8 +470,8 @@ base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billi
     if (find.executeStep()) return base::AlreadyExists(context + ": the name is taken");
     SQLite::Statement insert(db,
                              "INSERT INTO accounts(name, type, credit_limit_micros, monthly_budget_micros, created_us, "
-                             "updated_us, budget_mode, budget_warn_percent, low_balance_micros) VALUES (?, ?, ?, ?, "
-                             "?, ?, ?, ?, ?)");
+                             "updated_us, budget_mode, budget_warn_percent, low_balance_micros, daily_limit_micros) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, account.name);
     insert.bind(2, billing::AccountTypeName(account.type));
     insert.bind(3, static_cast<int64_t>(account.credit_limit.micros()));
@@ -454,6 +489,11 @@ base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billi
     } else {
       insert.bind(9);
     }
+    if (account.daily_limit) {
+      insert.bind(10, static_cast<int64_t>(account.daily_limit->micros()));
+    } else {
+      insert.bind(10);
+    }
     insert.exec();
     const AccountId id{db.getLastInsertRowid()};
     AppendAuditRow(
@@ -465,7 +505,8 @@ base::Result<billing::Account> CreateAccountIn(SQLite::Database& db, const billi
                                      account.monthly_budget ? account.monthly_budget->ToString() : std::string()},
                                     {"budget_mode", billing::BudgetModeName(account.budget_mode)},
                                     {"budget_warn_percent", std::to_string(account.budget_warn_percent)},
-                                    {"low_balance", account.low_balance ? account.low_balance->ToString() : ""}})});
+                                    {"low_balance", account.low_balance ? account.low_balance->ToString() : ""},
+                                    {"daily_limit", account.daily_limit ? account.daily_limit->ToString() : ""}})});
     return GetAccountIn(db, id);
   } catch (const SQLite::Exception& e) {
     return SqlError(context, e);
@@ -487,10 +528,11 @@ base::Result<billing::Account> UpdateAccountIn(SQLite::Database& db, AccountId i
       find.bind(2, static_cast<int64_t>(id.value));
       if (find.executeStep()) return base::AlreadyExists(context + ": the name " + Quoted(after->name) + " is taken");
     }
-    SQLite::Statement update(db,
-                             "UPDATE accounts SET name = ?, credit_limit_micros = ?, monthly_budget_micros = ?, "
-                             "budget_mode = ?, budget_warn_percent = ?, low_balance_micros = ?, updated_us = ? "
-                             "WHERE id = ?");
+    SQLite::Statement update(
+        db,
+        "UPDATE accounts SET name = ?, credit_limit_micros = ?, monthly_budget_micros = ?, "
+        "budget_mode = ?, budget_warn_percent = ?, low_balance_micros = ?, daily_limit_micros = ?, "
+        "updated_us = ? WHERE id = ?");
     update.bind(1, after->name);
     update.bind(2, static_cast<int64_t>(after->credit_limit.micros()));
     if (after->monthly_budget) {
@@ -505,8 +547,13 @@ base::Result<billing::Account> UpdateAccountIn(SQLite::Database& db, AccountId i
     } else {
       update.bind(6);
     }
-    update.bind(7, static_cast<int64_t>(at.micros()));
-    update.bind(8, static_cast<int64_t>(id.value));
+    if (after->daily_limit) {
+      update.bind(7, static_cast<int64_t>(after->daily_limit->micros()));
+    } else {
+      update.bind(7);
+    }
+    update.bind(8, static_cast<int64_t>(at.micros()));
+    update.bind(9, static_cast<int64_t>(id.value));
     update.exec();
     // Only what changed, as "before -> after".
     std::vector<std::pair<std::string, std::string>> fields;
@@ -526,6 +573,10 @@ base::Result<billing::Account> UpdateAccountIn(SQLite::Database& db, AccountId i
       return a.low_balance ? a.low_balance->ToString() : std::string("box-wide");
     };
     note("low_balance", low(*before), low(*after));
+    const auto daily = [](const billing::Account& a) {
+      return a.daily_limit ? a.daily_limit->ToString() : std::string("box-wide");
+    };
+    note("daily_limit", daily(*before), daily(*after));
     nlohmann::json detail = nlohmann::json::object();
     for (const auto& [k, v] : fields) detail[k] = v;
     AppendAuditRow(db, AuditEntry{0, at, std::string(actor), "account.update", "account:" + std::to_string(id.value),
@@ -549,10 +600,18 @@ base::Status WriteExtension(SQLite::Database& db, const billing::Extension& exte
   if (!account.ok()) return account.status().WithContext(context);
   try {
     SQLite::Statement st(db,
-                         "INSERT INTO extensions(number, name, account_id, rate_plan, enabled, created_us, updated_us) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET name = excluded.name, "
-                         "account_id = excluded.account_id, rate_plan = excluded.rate_plan, "
-                         "enabled = excluded.enabled, updated_us = excluded.updated_us");
+                         "INSERT INTO extensions(number, name, account_id, rate_plan, enabled, created_us, updated_us, "
+                         "guard_price_micros, guard_call_cost_micros, guard_concurrent_calls, guard_calls_per_hour, "
+                         "guard_repeats_per_hour, guard_international_any_time) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET "
+                         "name = excluded.name, account_id = excluded.account_id, rate_plan = excluded.rate_plan, "
+                         "enabled = excluded.enabled, updated_us = excluded.updated_us, "
+                         "guard_price_micros = excluded.guard_price_micros, "
+                         "guard_call_cost_micros = excluded.guard_call_cost_micros, "
+                         "guard_concurrent_calls = excluded.guard_concurrent_calls, "
+                         "guard_calls_per_hour = excluded.guard_calls_per_hour, "
+                         "guard_repeats_per_hour = excluded.guard_repeats_per_hour, "
+                         "guard_international_any_time = excluded.guard_international_any_time");
     st.bind(1, extension.number);
     st.bind(2, extension.name);
     st.bind(3, static_cast<int64_t>(extension.account_id.value));
@@ -560,12 +619,34 @@ base::Status WriteExtension(SQLite::Database& db, const billing::Extension& exte
     st.bind(5, extension.enabled ? 1 : 0);
     st.bind(6, static_cast<int64_t>(at.micros()));
     st.bind(7, static_cast<int64_t>(at.micros()));
+    const billing::ExtensionGuards& g = extension.guards;
+    const auto bind_money = [&st](int i, const std::optional<base::Money>& m) {
+      if (m) {
+        st.bind(i, static_cast<int64_t>(m->micros()));
+      } else {
+        st.bind(i);
+      }
+    };
+    const auto bind_count = [&st](int i, const std::optional<int64_t>& n) {
+      if (n) {
+        st.bind(i, *n);
+      } else {
+        st.bind(i);
+      }
+    };
+    bind_money(8, g.max_price_per_minute);
+    bind_money(9, g.max_call_cost);
+    bind_count(10, g.max_concurrent_calls);
+    bind_count(11, g.max_calls_per_hour);
+    bind_count(12, g.max_repeats_per_hour);
+    st.bind(13, g.international_any_time ? 1 : 0);
     st.exec();
     AppendAuditRow(db, AuditEntry{0, at, std::string(actor), action, "extension:" + extension.number,
                                   AuditDetail({{"name", extension.name},
                                                {"account_id", std::to_string(extension.account_id.value)},
                                                {"rate_plan", extension.rate_plan.value_or("")},
-                                               {"enabled", extension.enabled ? "true" : "false"}})});
+                                               {"enabled", extension.enabled ? "true" : "false"},
+                                               {"guards", billing::DescribeExtensionGuards(g)}})});
   } catch (const SQLite::Exception& e) {
     return SqlError(context, e);
   }
@@ -634,7 +715,8 @@ base::Result<billing::MovementResult> ApplyMovementIn(SQLite::Database& db, cons
   }
 }
 
-base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing::Reservation& r) {
+base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing::Reservation& r,
+                                             const billing::SpendPolicy& policy) {
   const std::string context = "reserving " + r.amount.ToString() + " on account " + std::to_string(r.account_id.value) +
                               " for call " + r.call.value;
   if (r.call.empty()) return base::InvalidArgument(context + ": no call uuid");
@@ -650,8 +732,8 @@ base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing
     if (billed.executeStep()) return base::AlreadyExists(context + ": the call is already billed");
     auto account = GetAccountIn(db, r.account_id);
     if (!account.ok()) return account.status().WithContext(context);
-    if (r.amount > billing::CallableMoney(*account, r.updated_at)) {
-      return RefuseReservation(context, *account, r.updated_at, r.amount);
+    if (r.amount > billing::CallableMoney(*account, r.updated_at, policy)) {
+      return RefuseReservation(context, *account, r.updated_at, r.amount, policy);
     }
     SQLite::Statement insert(
         db, std::string("INSERT INTO reservations(") + kReservationColumns + ") VALUES (?, ?, ?, ?, ?, ?)");
@@ -670,7 +752,8 @@ base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing
 }
 
 base::Result<billing::Reservation> ExtendReservationIn(SQLite::Database& db, const CallId& call, base::Money new_amount,
-                                                       int64_t covered_s, base::Instant at) {
+                                                       int64_t covered_s, base::Instant at,
+                                                       const billing::SpendPolicy& policy) {
   const std::string context = "extending the reservation of call " + call.value + " to " + new_amount.ToString();
   if (new_amount.is_negative() || covered_s < 0) return base::InvalidArgument(context + ": negative amount or time");
   try {
@@ -679,8 +762,8 @@ base::Result<billing::Reservation> ExtendReservationIn(SQLite::Database& db, con
     auto account = GetAccountIn(db, r->account_id);
     if (!account.ok()) return account.status().WithContext(context);
     const base::Money delta = new_amount - r->amount;
-    if (delta > base::Money() && delta > billing::CallableMoney(*account, at)) {
-      return RefuseReservation(context, *account, at, delta);
+    if (delta > base::Money() && delta > billing::CallableMoney(*account, at, policy)) {
+      return RefuseReservation(context, *account, at, delta, policy);
     }
     SQLite::Statement update(db,
                              "UPDATE reservations SET amount_micros = ?, covered_s = ?, updated_us = ? "
@@ -757,6 +840,7 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
         if (!after.ok()) return after.status().WithContext(context);  // ChargeableAmount makes this unreachable
         out.charge = AppendLedger(db, charge, *after);
         AddBudgetSpend(db, *cdr.account_id, billing::BudgetMonthOf(started), out.charged);
+        AddDaySpend(db, *cdr.account_id, billing::SpendDayOf(started), out.charged);
         // The account's own threshold, else the box's (alerts.low_balance).
         const std::optional<base::Money> threshold = account->low_balance ? account->low_balance : low_balance;
         if (threshold && account->type == billing::AccountType::kPrepaid && account->balance >= *threshold &&
@@ -878,41 +962,63 @@ base::Status CheckLedgerBalances(SQLite::Database& db) {
   return base::Internal(problems);
 }
 
-base::Status CheckBudgetSpend(SQLite::Database& db) {
+namespace {
+
+// One spend table (budget_spend by month, day_spend by office day) against
+// the CDRs it counts: `period` is the strftime format of its key and
+// `column` the key's name; `name` says a period and the table ("month
+// 2027-01: budget spend"). Appends to `problems`; returns how many.
+int CheckSpendTable(SQLite::Database& db, const std::string& table, const std::string& column,
+                    const std::string& period, const std::function<std::string(int64_t)>& name, std::string& problems) {
   constexpr int kMaxListed = 10;
-  std::string problems;
   int n = 0;
-  // Months are the office time zone's, as BillCallIn counts them (the check
+  // Periods are the office time zone's, as BillCallIn counts them (the check
   // runs with the configured zone set, as serve does). CDR retention prunes
-  // the oldest CDRs first: months after the oldest remaining CDR's are
-  // complete and must match exactly; that month and earlier ones may have
+  // the oldest CDRs first: periods after the oldest remaining CDR's are
+  // complete and must match exactly; that period and earlier ones may have
   // lost CDRs, so their spend may only be larger.
-  SQLite::Statement rows(
-      db,
-      "WITH c AS (SELECT account_id, CAST(strftime('%Y%m', start_us / 1000000, 'unixepoch', 'localtime') AS INTEGER) "
-      "AS month, sum(charged_micros) AS total FROM cdrs WHERE account_id IS NOT NULL AND charged_micros > 0 "
-      "GROUP BY 1, 2) "
-      "SELECT b.account_id, b.month, b.spent_micros, coalesce(c.total, 0) FROM budget_spend b "
-      "LEFT JOIN c ON c.account_id = b.account_id AND c.month = b.month "
-      "UNION ALL SELECT c.account_id, c.month, 0, c.total FROM c LEFT JOIN budget_spend b "
-      "ON b.account_id = c.account_id AND b.month = c.month WHERE b.account_id IS NULL ORDER BY 1, 2");
-  SQLite::Statement oldest(db,
-                           "SELECT CAST(strftime('%Y%m', min(start_us) / 1000000, 'unixepoch', 'localtime') AS "
-                           "INTEGER) FROM cdrs");
+  const std::string key = "CAST(strftime('" + period + "', start_us / 1000000, 'unixepoch', 'localtime') AS INTEGER)";
+  SQLite::Statement rows(db, "WITH c AS (SELECT account_id, " + key + " AS k, sum(charged_micros) AS total FROM cdrs " +
+                                 "WHERE account_id IS NOT NULL AND charged_micros > 0 GROUP BY 1, 2) " +
+                                 "SELECT b.account_id, b." + column + ", b.spent_micros, coalesce(c.total, 0) FROM " +
+                                 table + " b LEFT JOIN c ON c.account_id = b.account_id AND c.k = b." + column +
+                                 " UNION ALL SELECT c.account_id, c.k, 0, c.total FROM c LEFT JOIN " + table +
+                                 " b ON b.account_id = c.account_id AND b." + column +
+                                 " = c.k WHERE b.account_id IS NULL ORDER BY 1, 2");
+  SQLite::Statement oldest(db, "SELECT CAST(strftime('" + period +
+                                   "', min(start_us) / 1000000, 'unixepoch', 'localtime') AS INTEGER) FROM cdrs");
   const int64_t complete_after =
       oldest.executeStep() && !oldest.getColumn(0).isNull() ? oldest.getColumn(0).getInt64() : 0;
   while (rows.executeStep()) {
-    const int64_t month = rows.getColumn(1).getInt64();
+    const int64_t k = rows.getColumn(1).getInt64();
     const base::Money spent = Micros(rows, 2);
     const base::Money charged = Micros(rows, 3);
-    const bool ok = month > complete_after ? spent == charged : spent >= charged;
+    const bool ok = k > complete_after ? spent == charged : spent >= charged;
     if (!ok && ++n <= kMaxListed) {
       problems += (problems.empty() ? "" : "; ") + std::string("account ") +
-                  std::to_string(rows.getColumn(0).getInt64()) + " month " +
-                  billing::BudgetMonthName(static_cast<billing::BudgetMonth>(month)) + ": budget spend " +
-                  spent.ToString() + " but its calls were charged " + charged.ToString();
+                  std::to_string(rows.getColumn(0).getInt64()) + " " + name(k) + " " + spent.ToString() +
+                  " but its calls were charged " + charged.ToString();
     }
   }
+  return n;
+}
+
+}  // namespace
+
+base::Status CheckBudgetSpend(SQLite::Database& db) {
+  constexpr int kMaxListed = 10;
+  std::string problems;
+  const int n =
+      CheckSpendTable(
+          db, "budget_spend", "month", "%Y%m",
+          [](int64_t k) {
+            return "month " + billing::BudgetMonthName(static_cast<billing::BudgetMonth>(k)) + ": budget spend";
+          },
+          problems) +
+      CheckSpendTable(
+          db, "day_spend", "day", "%Y%m%d",
+          [](int64_t k) { return "day " + billing::SpendDayName(static_cast<billing::SpendDay>(k)) + ": day spend"; },
+          problems);
   if (n == 0) return base::Status::Ok();
   if (n > kMaxListed) problems += "; ... (" + std::to_string(n) + " in all)";
   return base::Internal(problems);
@@ -975,13 +1081,13 @@ base::Result<std::vector<billing::LedgerEntry>> BillingRepository::ListLedger(Ac
 
 base::Result<billing::Reservation> BillingRepository::Reserve(const billing::Reservation& reservation) {
   return RunMoneyJob<billing::Reservation>(writer_, money_observer_,
-                                           [&](SQLite::Database& db) { return ReserveIn(db, reservation); });
+                                           [&](SQLite::Database& db) { return ReserveIn(db, reservation, spend_); });
 }
 
 base::Result<billing::Reservation> BillingRepository::ExtendReservation(const CallId& call, base::Money new_amount,
                                                                         int64_t covered_s, base::Instant at) {
   return RunMoneyJob<billing::Reservation>(writer_, money_observer_, [&](SQLite::Database& db) {
-    return ExtendReservationIn(db, call, new_amount, covered_s, at);
+    return ExtendReservationIn(db, call, new_amount, covered_s, at, spend_);
   });
 }
 
@@ -1060,8 +1166,8 @@ void BillingRepository::BillCallAsync(const billing::Cdr& cdr, base::Instant at,
 void BillingRepository::ReserveAsync(const billing::Reservation& reservation,
                                      std::function<void(base::Result<billing::Reservation>)> done) {
   SubmitJob<billing::Reservation>(
-      writer_, [reservation](SQLite::Database& db) { return ReserveIn(db, reservation); }, std::move(done),
-      &money_observer_);
+      writer_, [this, reservation](SQLite::Database& db) { return ReserveIn(db, reservation, spend_); },
+      std::move(done), &money_observer_);
 }
 
 void BillingRepository::ExtendReservationAsync(const CallId& call, base::Money new_amount, int64_t covered_s,
@@ -1069,8 +1175,8 @@ void BillingRepository::ExtendReservationAsync(const CallId& call, base::Money n
                                                std::function<void(base::Result<billing::Reservation>)> done) {
   SubmitJob<billing::Reservation>(
       writer_,
-      [call, new_amount, covered_s, at](SQLite::Database& db) {
-        return ExtendReservationIn(db, call, new_amount, covered_s, at);
+      [this, call, new_amount, covered_s, at](SQLite::Database& db) {
+        return ExtendReservationIn(db, call, new_amount, covered_s, at, spend_);
       },
       std::move(done), &money_observer_);
 }

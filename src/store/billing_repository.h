@@ -49,9 +49,12 @@ base::Status PutExtensionIn(SQLite::Database& db, const billing::Extension& exte
 base::Status CreateExtensionIn(SQLite::Database& db, const billing::Extension& extension, std::string_view actor,
                                base::Instant at);
 base::Result<billing::MovementResult> ApplyMovementIn(SQLite::Database& db, const billing::Movement& movement);
-base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing::Reservation& reservation);
+// `policy`: the box-wide daily spend cap the reservation must fit under too.
+base::Result<billing::Reservation> ReserveIn(SQLite::Database& db, const billing::Reservation& reservation,
+                                             const billing::SpendPolicy& policy = {});
 base::Result<billing::Reservation> ExtendReservationIn(SQLite::Database& db, const billing::CallId& call,
-                                                       base::Money new_amount, int64_t covered_s, base::Instant at);
+                                                       base::Money new_amount, int64_t covered_s, base::Instant at,
+                                                       const billing::SpendPolicy& policy = {});
 base::Status ReleaseReservationIn(SQLite::Database& db, const billing::CallId& call);
 // `low_balance`: alerts.low_balance, the prepaid balance below which a charge
 // raises a low_balance alert (nullopt: none).
@@ -93,8 +96,11 @@ class BillingRepository final : public billing::Repository {
   BillingRepository(Writer& writer, ReadPool& reads) : writer_(writer), reads_(reads) {}
   // With alerts.low_balance: a charge that takes a prepaid balance below it
   // raises a low_balance alert (docs/ALERTS.md).
-  BillingRepository(Writer& writer, ReadPool& reads, std::optional<base::Money> low_balance)
-      : writer_(writer), reads_(reads), low_balance_(low_balance) {}
+  // With guards.max_daily_spend (`spend`): reservations fit under each
+  // account's daily cap too (docs/BILLING.md "Daily spend cap").
+  BillingRepository(Writer& writer, ReadPool& reads, std::optional<base::Money> low_balance,
+                    billing::SpendPolicy spend = {})
+      : writer_(writer), reads_(reads), low_balance_(low_balance), spend_(spend) {}
 
   base::Result<billing::Account> CreateAccount(const billing::NewAccount& account, std::string_view actor,
                                                base::Instant at) override;
@@ -141,6 +147,7 @@ class BillingRepository final : public billing::Repository {
   Writer& writer_;
   ReadPool& reads_;
   const std::optional<base::Money> low_balance_;
+  const billing::SpendPolicy spend_{};
   MoneyObserver money_observer_;
 };
 

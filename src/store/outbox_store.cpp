@@ -15,7 +15,8 @@ constexpr const char* kBackfill[] = {
     "'id', id, 'name', name, 'type', type, 'credit_limit_micros', credit_limit_micros, "
     "'monthly_budget_micros', monthly_budget_micros, 'balance_micros', balance_micros, "
     "'created_us', created_us, 'updated_us', updated_us, 'budget_mode', budget_mode, "
-    "'budget_warn_percent', budget_warn_percent, 'low_balance_micros', low_balance_micros), updated_us "
+    "'budget_warn_percent', budget_warn_percent, 'low_balance_micros', low_balance_micros, "
+    "'daily_limit_micros', daily_limit_micros), updated_us "
     "FROM accounts ORDER BY id",
     "INSERT INTO outbox(tbl, row_key, payload, queued_us) SELECT 'extensions', number, json_object("
     "'number', number, 'name', name, 'account_id', account_id, 'rate_plan', rate_plan, "

@@ -24,7 +24,7 @@ const std::array<TableDef, 4>& Tables() {
        "id",
        false,
        {"id", "name", "type", "credit_limit_micros", "monthly_budget_micros", "balance_micros", "created_us",
-        "updated_us", "budget_mode", "budget_warn_percent", "low_balance_micros"}},
+        "updated_us", "budget_mode", "budget_warn_percent", "low_balance_micros", "daily_limit_micros"}},
       {"extensions",
        "number",
        false,

@@ -1,7 +1,7 @@
 // Spending-control rules benchmark (docs/PERFORMANCE.md "Spending control:
 // rule evaluation per call"): what billing::Authorizer::Authorize costs per
 // call on a real SQLite store, without rules, with a monthly budget, and with
-// 1 000 blocked prefixes plus a price limit; and the budget's month spend read
+// 1 000 blocked prefixes plus a price limit and a daily spend cap; and the budget's month spend read
 // as one budget_spend row (what Authorize does) against the naive way, the
 // account's CDRs of the month summed on every check; and a PIN call's code
 // check (billing::PinChecker: the code's number finds its one hash) against
@@ -136,6 +136,7 @@ int main(int argc, char** argv) {
     const billing::Authorizer bare(repo, rates, rating::NumberNormaliser(), options);
     billing::Authorizer::Options guarded_options = options;
     guarded_options.max_price_per_minute = base::Money::FromUnits(3);
+    guarded_options.spend.daily_limit = base::Money::FromUnits(1'000'000);  // read, never reached
     for (int p = 0; p < 1000; ++p) guarded_options.blocked_prefixes.push_back("88" + std::to_string(1000 + p));
     const billing::Authorizer guarded(repo, rates, rating::NumberNormaliser(), guarded_options);
 
@@ -179,7 +180,7 @@ int main(int argc, char** argv) {
     std::printf("| Authorize() per call | median us | p99 us | x no rules |\n|---|---:|---:|---:|\n");
     Row("no budget, no guards", f_plain, f_plain);
     Row("monthly budget (block)", f_budget, f_plain);
-    Row("guards: 1 000 blocked prefixes + a price limit", f_guards, f_plain);
+    Row("guards: 1 000 blocked prefixes + a price limit + a daily cap", f_guards, f_plain);
     Row("budget and guards", f_both, f_plain);
     std::printf("\n| the month's spend, per check | median us | p99 us | x counter row |\n|---|---:|---:|---:|\n");
     Row("budget_spend row (tarifador)", f_row, f_row);

@@ -218,6 +218,8 @@ class E2E:
             'site_id': 'e2e',
             'http': {'listen': f'127.0.0.1:{self.http_port}', 'tls_listen': f'127.0.0.1:{self.https_port}'},
             'freeswitch': {'host': '127.0.0.1', 'port': self.sim_port, 'password': SIM_PASSWORD},
+            # Two guards on, for the Spending page to show; neither stops the test's calls.
+            'guards': {'max_daily_spend': '500.00', 'max_concurrent_calls': 3},
         }, indent=2))
         self.run_cli('rates', 'import', '--plan', 'default', str(HERE / 'fixtures/base_rates.csv'))
         self.token = self.run_cli('token', 'create', 'e2e', '--role', 'admin').strip()
@@ -605,6 +607,49 @@ class E2E:
         check(n == 4, f'account.update audit rows: {n}')
         return f'budget 30,5 at 50 %, then 0.002 (120 %, calls refused), alert only, removed; {n} audit rows'
 
+    def step_limits(self):
+        d = self.d
+        a = str(self.account_id)
+        form = 'form[aria-label="Spending limits"]'
+        self.nav(d, 'Accounts', 'Accounts')
+        self.find(d, '[data-testid=accounts] tbody tr').click()
+        daily = self.api('GET', f'/api/v1/accounts/{a}')['daily']
+        check(daily['source'] == 'box' and daily['limit'] == '500.0000', f'the box-wide cap over the API: {daily}')
+        day, spent = daily['day'], daily['spent']
+        self.expect('the box-wide daily cap', lambda: self.text(d, '[data-testid=daily-state]'),
+                    f'{day}: spent {spent}, held by live calls 0.0000, left {daily["left"]} of 500.0000 '
+                    '(the box-wide cap).')
+        check(not self.texts(d, f'{form} input[name=low_balance]'), 'a low-balance field on a postpaid account')
+        # The account's own cap, typed with a decimal comma, below what today cost: calls are refused.
+        self.type_into(d, f'{form} input[name=daily_limit]', '0,001')
+        self.submit(d, 'Spending limits')
+        self.expect('the limits notice', lambda: self.text(d, f'{form} .notice'), 'Limits saved.')
+        left = self.api('GET', f'/api/v1/accounts/{a}')['daily']['left']
+        check(left.startswith('-'), f'left of a cap below the day\'s spend: {left}')
+        self.expect('the reached cap', lambda: self.text(d, '[data-testid=daily-state]'),
+                    f'{day}: spent {spent}, held by live calls 0.0000, left {left} of 0.0010 '
+                    "(this account's own cap). Reached: outbound calls are refused until tomorrow.")
+        check(self.find(d, '[data-testid=daily-state]').get_attribute('data-state') == 'reached', 'daily state')
+        auth = self.api('GET', f'/api/v1/authorize?caller=1001&destination={NUMBER}')
+        check(auth['allowed'] is False and auth['reason'] == 'guard_daily_spend', f'authorize over the cap: {auth}')
+        # 0 lifts the box-wide cap for this account.
+        self.type_into(d, f'{form} input[name=daily_limit]', '0', replace=True)
+        self.submit(d, 'Spending limits')
+        self.expect('the lifted cap', lambda: self.text(d, '[data-testid=daily-state]'),
+                    'No daily spend cap (lifted for this account).')
+        auth = self.api('GET', f'/api/v1/authorize?caller=1001&destination={NUMBER}')
+        check(auth['allowed'] is True, f'authorize without a cap: {auth}')
+        # Empty: the box-wide cap again.
+        self.type_into(d, f'{form} input[name=daily_limit]', '', replace=True)
+        self.submit(d, 'Spending limits')
+        self.expect('the box-wide cap again', lambda: self.text(d, '[data-testid=daily-state]'),
+                    lambda t: (t or '').endswith('of 500.0000 (the box-wide cap).'))
+        check(self.api('GET', f'/api/v1/accounts/{a}')['daily_limit'] is None, 'the own cap was not removed')
+        audit = self.api('GET', '/api/v1/audit?action=account.update')['items']
+        caps = [e for e in audit if 'daily_limit' in json.dumps(e)]
+        check(len(caps) == 3, f'account.update audit rows for the cap: {len(caps)}')
+        return f'box-wide 500.00 shown; own cap 0,001 refuses (guard_daily_spend); 0 lifts it; empty restores it'
+
     def step_alerts(self):
         d = self.d
         self.find(d, "nav a[href='/alerts']").click()
@@ -928,6 +973,35 @@ class E2E:
         from selenium.webdriver.support.ui import Select
         d = self.d
         self.nav(d, 'Spending', 'Spending control')
+        # The guards in force, as the configuration file set them.
+        guards = self.expect('the guards table', lambda: self.rows(d, '[data-testid=guards]'), lambda r: len(r) == 13)
+        by_label = {r[0]: r[1:] for r in guards}
+        check(by_label.get('Most an account may spend in a day (an account may have its own cap)') ==
+              ['500.00', 'configuration file'], f'the daily cap row: {guards}')
+        check(by_label.get('Calls up at once, per extension') == ['3', 'configuration file'], f'guards: {guards}')
+        check(by_label.get('Most one call may cost') == ['off', 'default'], f'guards: {guards}')
+        check(by_label.get('Office days') == ['mon, tue, wed, thu, fri', 'default'], f'guards: {guards}')
+        # An extension's own guards: a decimal comma, 0 for off, abroad at any hour; then back to box-wide.
+        self.expect('no extension with its own guards', lambda: self.text(d, '[data-testid=no-own-guards]'),
+                    'Every extension follows the box-wide guards.')
+        Select(self.find(d, 'select[name=guard-extension]')).select_by_visible_text('1001 Reception')
+        self.type_into(d, 'input[name=guard-max_call_cost]', '2,5')
+        self.type_into(d, 'input[name=guard-max_concurrent_calls]', '0')
+        self.find(d, 'input[name=guard-international_any_time]').click()
+        self.submit(d, 'Extension guards')
+        self.expect('the guards notice', lambda: self.text(d, '.card .notice'),
+                    'Guards of extension 1001 saved.')
+        self.expect('the extension with its own guards', lambda: self.rows(d, '[data-testid=own-guards]'),
+                    [['1001', 'Reception', 'One call: 2.5; Calls at once: off; abroad at any hour']])
+        self.js(d, 'window.scrollTo(0, 0);')
+        self.shot(d, 'spending-guards-desktop')
+        own = self.api('GET', '/api/v1/extensions/1001')['guards']
+        check(own['max_call_cost'] == '2.5000' and own['max_concurrent_calls'] == 0 and own['international_any_time']
+              and own['max_price_per_minute'] is None, f'the extension guards over the API: {own}')
+        self.click_text(d, 'button', 'Back to box-wide')
+        self.expect('every extension box-wide again', lambda: self.text(d, '[data-testid=no-own-guards]'),
+                    'Every extension follows the box-wide guards.')
+        check(self.api('GET', '/api/v1/extensions/1001')['guards']['max_call_cost'] is None, 'guards not reset')
         self.expect('no PIN codes yet', lambda: self.text(d, '[data-testid=no-pins]'), 'No PIN codes yet.')
         # A PIN code without digits: tarifador makes six and shows them once.
         self.type_into(d, 'input[name=pin-id]', '1003')
@@ -977,7 +1051,8 @@ class E2E:
         self.click_text(d, 'button', 'Remove Ops')
         self.expect('no recipients again', lambda: self.text(d, '[data-testid=no-recipients]'),
                     'Nobody yet: alerts are only on the Alerts page.')
-        return 'PIN code made (digits once), weak digits refused, disabled, removed; webhook recipient added, removed'
+        return ('13 guards shown with their source; 1001 given its own guards and reset; PIN code made (digits once), '
+                'weak digits refused, disabled, removed; webhook recipient added, removed')
 
     def step_https(self):
         import hashlib
@@ -1079,6 +1154,7 @@ def main():
         ('accounts: bulk recharge CSV, per-row report', t.step_bulk),
         ('accounts: a monthly budget set, reached, alert-only and removed', t.step_budget),
         ('alerts: the budget alert, its count on the tab, acknowledged', t.step_alerts),
+        ('accounts: the daily spend cap, box-wide, own, lifted', t.step_limits),
         ('rates: deck import through the page', t.step_rates_import),
         ('rates: quote a number from the imported plan', t.step_quote),
         ('calls: CDR search and cost breakdown', t.step_cdrs),
@@ -1088,7 +1164,7 @@ def main():
         ('phone-size screen: every page renders its data within 390 px', t.step_phone),
         ('reload of /status serves the UI and keeps the session', t.step_reload),
         ('users: add, disable, end a session, expiring token, own password', t.step_users),
-        ('spending: PIN codes and alert recipients through the page', t.step_spending),
+        ('spending: the guards in force, PIN codes and alert recipients through the page', t.step_spending),
         ('https: the generated certificate, its fingerprint on the status page', t.step_https),
         ('sign out', t.step_sign_out),
     ]

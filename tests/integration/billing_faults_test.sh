@@ -55,6 +55,9 @@
 #              the budget's calls go out and are cut where it ends, the rest
 #              are denied budget_exhausted (never insufficient_funds), and the
 #              month's spend (store, API, check) never passes 1.00
+#   daily      the same 20 calls under guards.max_daily_spend 1.00 (set
+#              through the environment): refused and cut guard_daily_spend,
+#              the day's spend (store, API, check) never past 1.00, one alert
 #   guard      guards.blocked_prefixes set through the environment: two calls
 #              to a blocked range are refused guard_blocked_prefix before
 #              any money moves (one guard_tripped alert, one audit row), a
@@ -677,6 +680,41 @@ scenario_budget() {
   note "ok: spend $spent of 1.00 ($state), $by_budget denied and $cut cut by the budget"
 }
 
+scenario_daily() {
+  new_site daily
+  setup_office 100 1009
+  export TARIFADOR_GUARDS_MAX_DAILY_SPEND=1
+  sim_start --seed 119 --cps 20 --max-concurrent 20 --calls 20 --callers 1009-1009 --destinations "$DEST" \
+    --mix answered=100 --ring 0.2:0.5 --talk 3:8
+  serve_on_sim
+  sim_wait 30
+  wait_sql "SELECT count(*) FROM cdrs WHERE caller = '1009'" 20 10
+  local spent charged by_cap by_money cut summary
+  spent=$(sql "SELECT coalesce(sum(spent_micros), 0) FROM day_spend WHERE account_id = $ACCOUNT_ID")
+  charged=$(sql "SELECT coalesce(sum(charged_micros), 0) FROM cdrs WHERE account_id = $ACCOUNT_ID")
+  by_cap=$(sql "SELECT count(*) FROM cdrs WHERE disposition = 'denied' AND deny_reason = 'guard_daily_spend'")
+  by_money=$(sql "SELECT count(*) FROM cdrs WHERE deny_reason = 'insufficient_funds'")
+  cut=$(sql "SELECT count(*) FROM cdrs WHERE disposition = 'cut_off_no_funds' AND deny_reason = 'guard_daily_spend'")
+  summary=$(sql "SELECT disposition || '/' || deny_reason || ':' || count(*) FROM cdrs GROUP BY disposition, deny_reason ORDER BY 1" | tr '\n' ' ')
+  note "CDRs: $summary; spent $spent"
+  [[ "$spent" == "$charged" ]] || fail "day spend $spent differs from the CDRs' charges $charged"
+  [[ "$spent" -gt 0 && "$spent" -le 1000000 ]] || fail "the day's spend $spent is not in (0, 1.00]"
+  [[ "$by_cap" -ge 1 ]] || fail "no call was denied guard_daily_spend: $summary"
+  [[ "$by_money" == 0 ]] || fail "$by_money calls were refused for money although 100.00 was there: $summary"
+  api GET "/api/v1/accounts/$ACCOUNT_ID"
+  [[ "$(jget "$D/body" daily source)" == box ]] || fail "the API does not show the box-wide cap: $(cat "$D/body")"
+  [[ "$(jget "$D/body" daily limit)" == 1.0000 ]] || fail "the API's daily limit: $(cat "$D/body")"
+  # The refusals raised one guard_tripped alert for the rule (once that day).
+  api GET "/api/v1/alerts?state=all"
+  local tripped
+  tripped=$(grep -o '"rule":"guard_daily_spend"' "$D/body" | wc -l)
+  [[ "$tripped" == 1 ]] || fail "$tripped guard_daily_spend alerts, not 1: $(cat "$D/body")"
+  ledger_consistent "$ACCOUNT_ID" 100000000
+  serve_stop
+  store_check
+  note "ok: spend $spent of the day's 1.00, $by_cap denied and $cut cut by the daily cap"
+}
+
 scenario_guard() {
   new_site guard
   setup_office 100 1005
@@ -900,7 +938,7 @@ scenario_race() {
 }
 
 ALL=(cutoff concurrent duplicate droplink garbage clock_ahead clock_behind phantom forged spool socket race hook budget
-  guard after_hours pin alert_only spike)
+  daily guard after_hours pin alert_only spike)
 WANTED=("$@")
 [[ ${#WANTED[@]} -gt 0 ]] || WANTED=("${ALL[@]}")
 for name in "${WANTED[@]}"; do

@@ -193,6 +193,7 @@ TEST_CASE("Toll-fraud guards refuse blocked ranges and dear destinations before 
   options.default_plan = "retail";
   options.max_price_per_minute = M("0.75");
   options.blocked_prefixes = {"4420794", "1900"};
+  options.blocked_zones = {"Zone 4430"};
   const Authorizer guarded(s.repo, s.rates, rating::NumberNormaliser(), options);
   struct Row {
     const char* caller;
@@ -207,6 +208,8 @@ TEST_CASE("Toll-fraud guards refuse blocked ranges and dear destinations before 
       {"1001", "1004", "internal"},                        // extensions are never guarded
       {"1001", "442012345678", "ok"},                      // 0.60 a minute, not in the range
       {"1001", "19005551234", "guard_blocked_prefix"},
+      {"1001", "443012345678", "guard_blocked_zone"},    // the zone of the rate that matched
+      {"1001", "443", "ok"},                             // 44's zone, not 4430's
       {"1004", "442079460958", "guard_blocked_prefix"},  // before money: the guard is the reason
   };
   for (const Row& r : rows) {
@@ -335,9 +338,85 @@ TEST_CASE("Every guard rule the configuration may name is a guard reason", "[bil
     INFO(rule);
     CHECK(IsGuardReason(rule));
     bool known = false;
-    for (int r = 0; r <= static_cast<int>(AuthorizationReason::kGuardRepeatedNumber); ++r) {
+    for (int r = 0; r <= static_cast<int>(AuthorizationReason::kGuardBlockedZone); ++r) {
       known = known || rule == AuthorizationReasonName(static_cast<AuthorizationReason>(r));
     }
     CHECK(known);
   }
+}
+
+TEST_CASE("An extension's own guard settings replace the box's, and 0 turns one off", "[billing][authorizer][guards]") {
+  test_support::OfficeZone zone("Europe/Madrid");
+  AuthorizerSetup s;
+  Authorizer::Options options;
+  options.default_plan = "retail";
+  options.max_price_per_minute = M("0.75");
+  options.max_call_cost = M("0.30");
+  options.international_hours = OfficeHours{};  // 08:00-20:00 Monday to Friday
+  const Authorizer guarded(s.repo, s.rates, rating::NumberNormaliser(), options);
+  const base::Instant night = *base::ParseIso8601("2026-12-07T23:00:00+01:00");
+  const base::Instant day = *base::ParseIso8601("2026-12-07T10:00:00+01:00");
+  const auto set = [&s](const char* number, ExtensionGuards g) {
+    auto x = s.repo.GetExtension(number);
+    REQUIRE(x.ok());
+    x->guards = g;
+    REQUIRE(s.repo.PutExtension(*x, "test", kAt).ok());
+  };
+  struct Row {
+    const char* what;
+    const char* caller;  // 1001 has 1.00; 1005 is postpaid with 2.00 of credit
+    ExtensionGuards guards;
+    const char* destination;
+    base::Instant at;
+    const char* reason;
+    int64_t max_seconds;
+  };
+  ExtensionGuards director;
+  director.max_price_per_minute = M("0");  // off
+  director.max_call_cost = M("0");         // off
+  director.international_any_time = true;
+  ExtensionGuards lobby;
+  lobby.max_price_per_minute = M("0.50");
+  lobby.max_call_cost = M("0.10");
+  ExtensionGuards roomier;
+  roomier.max_call_cost = M("0.80");
+  const Row rows[] = {
+      {"box-wide: 1.00 a minute > 0.75", "1005", {}, "447700900123", day, "guard_price_per_minute", 0},
+      {"box-wide: after hours", "1001", {}, "00442012345678", night, "guard_after_hours", 0},
+      {"box-wide: cut at 0.30", "1001", {}, "442012345678", day, "ok", 30},
+      {"director: no price limit, no cost cap", "1005", director, "447700900123", day, "ok", 60},
+      {"director: abroad at night", "1001", director, "00442012345678", night, "ok", 100},
+      {"director: no cost cap, the money binds", "1001", director, "442012345678", day, "ok", 100},
+      {"lobby: 0.60 a minute > 0.50", "1001", lobby, "442012345678", day, "guard_price_per_minute", 0},
+      {"lobby: still held to office hours", "1001", lobby, "0012125551234", night, "guard_after_hours", 0},
+      {"own cap above the box's", "1001", roomier, "442012345678", day, "ok", 80},
+  };
+  for (const Row& r : rows) {
+    INFO(r.what);
+    set(r.caller, r.guards);
+    auto a = guarded.Authorize(r.caller, r.destination, r.at);
+    REQUIRE(a.ok());
+    CHECK(std::string(a->reason_name()) == r.reason);
+    CHECK(a->max_seconds == r.max_seconds);
+  }
+  // Another extension keeps the box's guards whatever 1001 has.
+  set("1001", director);
+  set("1005", {});
+  CHECK(std::string(guarded.Authorize("1005", "447700900123", day)->reason_name()) == "guard_price_per_minute");
+}
+
+TEST_CASE("Extension guard settings are validated", "[billing][authorizer][guards]") {
+  Extension x{"1001", "Alice", AccountId{1}, std::nullopt, true};
+  CHECK(ValidateExtension(x).ok());
+  x.guards.max_call_cost = M("-1");
+  CHECK(ValidateExtension(x).message() == "extension \"1001\": max_call_cost -1.0000 is negative");
+  x.guards = {};
+  x.guards.max_calls_per_hour = 100'001;
+  CHECK(ValidateExtension(x).message() == "extension \"1001\": max_calls_per_hour 100001 must be 0 (off) to 100000");
+  x.guards = {};
+  x.guards.max_concurrent_calls = 2;
+  x.guards.international_any_time = true;
+  CHECK(ValidateExtension(x).ok());
+  CHECK(DescribeExtensionGuards(x.guards) == "max_concurrent_calls=2, international_any_time");
+  CHECK(DescribeExtensionGuards({}) == "box-wide");
 }

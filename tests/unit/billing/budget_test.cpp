@@ -78,28 +78,28 @@ TEST_CASE("What is left of a budget counts the month's spend and the live reserv
   CHECK(MonthSpent(a, 202611) == M("7"));  // the clock went back: the newest month's spend, the safe answer
   CHECK(BudgetLeft(a, december) == M("2"));
   CHECK(AvailableMoney(a) == M("99"));
-  CHECK(CallableMoney(a, december) == M("2"));
-  CHECK(BudgetBinds(a, december));
-  CHECK(CallableMoney(a, Utc("2027-01-01T00:00:00Z")) == M("9"));  // reservations still count
+  CHECK(CallableMoney(a, december, {}) == M("2"));
+  CHECK(BindingLimit(a, december, {}) == MoneyLimit::kBudget);
+  CHECK(CallableMoney(a, Utc("2027-01-01T00:00:00Z"), {}) == M("9"));  // reservations still count
 
   a.month_spent = M("12");  // exceeded (a call that outran its reservation)
   CHECK(BudgetLeft(a, december) == M("-3"));
-  CHECK(CallableMoney(a, december) == M("-3"));
+  CHECK(CallableMoney(a, december, {}) == M("-3"));
 
   a.budget_mode = BudgetMode::kAlert;  // alerts only: money is the only limit
-  CHECK(CallableMoney(a, december) == M("99"));
-  CHECK_FALSE(BudgetBinds(a, december));
+  CHECK(CallableMoney(a, december, {}) == M("99"));
+  CHECK(BindingLimit(a, december, {}) == MoneyLimit::kMoney);
 
   Account none = WithBudget("0", 0, "0");
   none.monthly_budget.reset();
   CHECK(BudgetLeft(none, december) == std::nullopt);
-  CHECK(CallableMoney(none, december) == M("100"));
+  CHECK(CallableMoney(none, december, {}) == M("100"));
 
   a.budget_mode = BudgetMode::kBlock;
   a.balance = M("1.5");  // now the money binds before the budget
   a.month_spent = M("0");
-  CHECK(CallableMoney(a, december) == M("0.5"));
-  CHECK_FALSE(BudgetBinds(a, december));
+  CHECK(CallableMoney(a, december, {}) == M("0.5"));
+  CHECK(BindingLimit(a, december, {}) == MoneyLimit::kMoney);
 }
 
 TEST_CASE("Account changes are validated like a new account", "[billing][budget]") {

@@ -152,3 +152,31 @@ TEST_CASE("In alert-only mode a call dearer than the cost of one call is flagged
   CHECK(cdr.cost == M("0.40"));
   s.control.Verify();
 }
+
+TEST_CASE("An extension's own traffic limits replace the box's", "[billing][guards]") {
+  Authorizer::Options g;
+  g.max_concurrent_calls = 1;
+  g.max_calls_per_hour = 2;
+  GuardSetup s(g);
+  // 1002 (a call-centre phone): three calls at once, no hourly limit.
+  auto x = s.repo.GetExtension("1002");
+  REQUIRE(x.ok());
+  x->guards.max_concurrent_calls = 3;
+  x->guards.max_calls_per_hour = 0;
+  REQUIRE(s.repo.PutExtension(*x, "test", s.clock.Now()).ok());
+
+  s.Place("a1", kLondon, kT0us, true);
+  CHECK(s.Place("a2", kLeeds, kT0us + kSecond, false) == "guard_concurrent_calls");  // the box's 1
+  for (int i = 1; i <= 3; ++i) s.Place("b" + std::to_string(i), kLondon, kT0us + i * kSecond, true, "1002");
+  CHECK(s.Place("b4", kLondon, kT0us + 4 * kSecond, false, "1002") == "guard_concurrent_calls");  // its own 3
+  for (int i = 1; i <= 3; ++i) s.End("b" + std::to_string(i), kT0us + 5 * kSecond);
+  for (int i = 5; i <= 7; ++i) {  // no hourly limit of its own: more than the box's 2
+    const std::string id = "b" + std::to_string(i);
+    s.Place(id, kLondon, kT0us + i * kSecond, true, "1002");
+    s.End(id, kT0us + i * kSecond + 1);
+  }
+  s.End("a1", kT0us + 8 * kSecond);
+  s.Place("a3", kLeeds, kT0us + 9 * kSecond, true);  // 1001's second call this hour
+  s.End("a3", kT0us + 10 * kSecond);
+  CHECK(s.Place("a4", kLeeds, kT0us + 11 * kSecond, false) == "guard_calls_per_hour");  // the box's 2
+}

@@ -32,6 +32,7 @@ class FakeRepository final : public Repository {
     acc.budget_mode = a.budget_mode;
     acc.budget_warn_percent = a.budget_warn_percent;
     acc.low_balance = a.low_balance;
+    acc.daily_limit = a.daily_limit;
     accounts_[acc.id] = acc;
     return acc;
   }
@@ -122,7 +123,7 @@ class FakeRepository final : public Repository {
     if (cdrs_.count(r.call)) return base::AlreadyExists("call " + r.call.value + " is already billed");
     auto acc = Find(r.account_id);
     if (!acc.ok()) return acc.status();
-    if (r.amount > CallableMoney(*acc, r.updated_at)) return base::FailedPrecondition("insufficient funds");
+    if (r.amount > CallableMoney(*acc, r.updated_at, spend_)) return base::FailedPrecondition("insufficient funds");
     reservations_[r.call] = r;
     accounts_[r.account_id].reserved += r.amount;
     return r;
@@ -134,7 +135,9 @@ class FakeRepository final : public Repository {
     if (it == reservations_.end()) return base::NotFound("no reservation");
     Account& acc = accounts_[it->second.account_id];
     const base::Money delta = amount - it->second.amount;
-    if (delta > base::Money() && delta > CallableMoney(acc, at)) return base::FailedPrecondition("insufficient funds");
+    if (delta > base::Money() && delta > CallableMoney(acc, at, spend_)) {
+      return base::FailedPrecondition("insufficient funds");
+    }
     acc.reserved += delta;
     it->second.amount = amount;
     it->second.covered_s = covered_s;
@@ -186,6 +189,12 @@ class FakeRepository final : public Repository {
           a.month_spent = base::Money();
         }
         if (month == a.spent_month) a.month_spent += out.charged;
+        const SpendDay day = SpendDayOf(base::Instant::FromMicros(cdr.start_us > 0 ? cdr.start_us : at.micros()));
+        if (day > a.spent_day) {
+          a.spent_day = day;
+          a.day_spent = base::Money();
+        }
+        if (day == a.spent_day) a.day_spent += out.charged;
       }
     }
     Cdr stored = cdr;
@@ -282,6 +291,10 @@ class FakeRepository final : public Repository {
     return true;
   }
 
+  // The box-wide daily cap its reservations honour, as the store's
+  // (store::BillingRepository's `spend`). Set before use.
+  void set_spend_policy(const SpendPolicy& policy) { spend_ = policy; }
+
  private:
   base::Result<Account> Find(AccountId id) {
     const auto it = accounts_.find(id);
@@ -328,6 +341,7 @@ class FakeRepository final : public Repository {
   };
 
   std::mutex mu_;
+  SpendPolicy spend_;
   bool hold_writes_ = false;
   std::deque<HeldWrite> held_;
   int64_t next_account_ = 1;

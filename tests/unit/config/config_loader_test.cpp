@@ -64,10 +64,12 @@ constexpr const char* kFullConfig = R"(
   "freeswitch": {"host": "10.0.0.5", "port": 8022, "password": "s3cret", "json_cdr_dir": "/var/spool/json_cdr",
                  "socket_listen": "127.0.0.1:8084"},
   "billing": {"debit_interval": 30, "when_down": "allow", "max_call_seconds": 7200},
-  "guards": {"max_price_per_minute": "3.00", "blocked_prefixes": "44870,4490", "international_hours": "08:30-19:00",
+  "guards": {"max_price_per_minute": "3.00", "blocked_prefixes": "44870,4490", "blocked_zones": "Premium,UK mobile",
+             "international_hours": "08:30-19:00",
              "office_days": "mon,tue,wed,thu,fri,sat", "holidays": "2026-12-25,2027-01-01",
              "max_call_cost": "20.00", "max_concurrent_calls": 2, "max_calls_per_hour": 30,
-             "max_repeats_per_hour": 5, "alert_only": "guard_after_hours,guard_repeated_number",
+             "max_repeats_per_hour": 5, "max_daily_spend": "50.00",
+             "alert_only": "guard_after_hours,guard_repeated_number",
              "spike_factor": 5, "spike_min_calls": 40, "spike_min_cost": "50.00"},
   "pins": {"prefix": "*55", "max_failures": 4},
   "rating": {
@@ -163,10 +165,12 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   CHECK(c->billing.max_call_seconds == 7200);
   CHECK(c->guards.max_price_per_minute == "3.00");
   CHECK(c->guards.blocked_prefixes == "44870,4490");
+  CHECK(c->guards.blocked_zones == "Premium,UK mobile");
   CHECK(c->guards.max_call_cost == "20.00");
   CHECK(c->guards.max_concurrent_calls == 2);
   CHECK(c->guards.max_calls_per_hour == 30);
   CHECK(c->guards.max_repeats_per_hour == 5);
+  CHECK(c->guards.max_daily_spend == "50.00");
   CHECK(c->guards.alert_only == "guard_after_hours,guard_repeated_number");
   CHECK(c->pins.prefix == "*55");
   CHECK(c->pins.max_failures == 4);
@@ -275,6 +279,8 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_GUARDS_MAX_CONCURRENT_CALLS", "1"},
       {"TARIFADOR_GUARDS_MAX_CALLS_PER_HOUR", "10"},
       {"TARIFADOR_GUARDS_MAX_REPEATS_PER_HOUR", "3"},
+      {"TARIFADOR_GUARDS_MAX_DAILY_SPEND", "12.50"},
+      {"TARIFADOR_GUARDS_BLOCKED_ZONES", "Satellite"},
       {"TARIFADOR_GUARDS_ALERT_ONLY", "guard_call_cost"},
       {"TARIFADOR_GUARDS_SPIKE_FACTOR", "4"},
       {"TARIFADOR_GUARDS_SPIKE_MIN_CALLS", "10"},

@@ -270,6 +270,8 @@ TEST_CASE("Accounts are created, read and listed with money as decimal strings",
                     {"left", "200.0000"},
                     {"used_percent", 0},
                     {"state", "ok"}}},
+                  {"daily_limit", nullptr},
+                  {"daily", nullptr},
                   {"created_at", "2027-01-15T08:00:00Z"},
                   {"updated_at", "2027-01-15T08:00:00Z"}});
   CHECK(Ok(Get(*cli, s.viewer, "/api/v1/accounts/" + std::to_string(a["id"].get<int64_t>()))) == a);
@@ -582,6 +584,11 @@ TEST_CASE("Roles: viewers read, operators recharge, admins create, sessions need
   CHECK(Ok(ok, 201)["entry"]["actor"] == "user:olga");
 }
 
+// An extension's "guards" while every guard is the box's.
+const json kBoxWideGuards = {{"max_price_per_minute", nullptr}, {"max_call_cost", nullptr},
+                             {"max_concurrent_calls", nullptr}, {"max_calls_per_hour", nullptr},
+                             {"max_repeats_per_hour", nullptr}, {"international_any_time", false}};
+
 TEST_CASE("Extensions are created, listed, read and replaced", "[http][billing]") {
   BillingServer s;
   auto cli = s.Client();
@@ -592,9 +599,12 @@ TEST_CASE("Extensions are created, listed, read and replaced", "[http][billing]"
                           {{"number", "1001"}, {"name", "Alice"}, {"account_id", office}, {"rate_plan", "retail"}});
   const json alice = Ok(created, 201);
   CHECK(created->get_header_value("Location") == "/api/v1/extensions/1001");
-  CHECK(
-      alice ==
-      json{{"number", "1001"}, {"name", "Alice"}, {"account_id", office}, {"rate_plan", "retail"}, {"enabled", true}});
+  CHECK(alice == json{{"number", "1001"},
+                      {"name", "Alice"},
+                      {"account_id", office},
+                      {"rate_plan", "retail"},
+                      {"enabled", true},
+                      {"guards", kBoxWideGuards}});
   Ok(PostJson(*cli, s.admin, "/api/v1/extensions",
               {{"number", "200"}, {"name", "Bob"}, {"account_id", sales}, {"enabled", false}}),
      201);
@@ -608,16 +618,23 @@ TEST_CASE("Extensions are created, listed, read and replaced", "[http][billing]"
   CHECK(page1["next_cursor"] == "1002");
   const json page2 = Ok(Get(*cli, s.viewer, "/api/v1/extensions?limit=2&cursor=1002"));
   REQUIRE(page2["items"].size() == 1);
-  CHECK(page2["items"][0] ==
-        json{{"number", "200"}, {"name", "Bob"}, {"account_id", sales}, {"rate_plan", nullptr}, {"enabled", false}});
+  CHECK(page2["items"][0] == json{{"number", "200"},
+                                  {"name", "Bob"},
+                                  {"account_id", sales},
+                                  {"rate_plan", nullptr},
+                                  {"enabled", false},
+                                  {"guards", kBoxWideGuards}});
   CHECK(page2["next_cursor"].is_null());
 
   // PUT replaces the whole extension: absent optional fields take defaults.
   const json moved = Ok(cli->Put("/api/v1/extensions/1001", Bearer(s.admin),
                                  json{{"name", "Alice B"}, {"account_id", sales}}.dump(), "application/json"));
-  CHECK(
-      moved ==
-      json{{"number", "1001"}, {"name", "Alice B"}, {"account_id", sales}, {"rate_plan", nullptr}, {"enabled", true}});
+  CHECK(moved == json{{"number", "1001"},
+                      {"name", "Alice B"},
+                      {"account_id", sales},
+                      {"rate_plan", nullptr},
+                      {"enabled", true},
+                      {"guards", kBoxWideGuards}});
   CHECK(Ok(Get(*cli, s.viewer, "/api/v1/extensions/1001")) == moved);
   Ok(cli->Put("/api/v1/extensions/1001", Bearer(s.admin),
               json{{"number", "1001"}, {"name", "Alice B"}, {"account_id", sales}, {"enabled", false}}.dump(),
@@ -974,4 +991,76 @@ TEST_CASE("An account's low_balance threshold over HTTP", "[http][billing][alert
         400, "low_balance");
   Error(cli->Patch(path.c_str(), Bearer(s.admin), R"({"low_balance":5})", "application/json"), 400, "low_balance");
   CHECK(s.Snapshot() == before);
+}
+
+TEST_CASE("An account's daily spend cap over HTTP", "[http][billing][daily]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const json made =
+      Ok(PostJson(*cli, s.admin, "/api/v1/accounts", {{"name", "Guests"}, {"type", "prepaid"}, {"daily_limit", "25"}}),
+         201);
+  CHECK(made["daily_limit"] == "25.0000");
+  CHECK(made["daily"] == json{{"day", "2027-01-15"},
+                              {"limit", "25.0000"},
+                              {"source", "account"},
+                              {"spent", "0.0000"},
+                              {"reserved", "0.0000"},
+                              {"left", "25.0000"},
+                              {"alert_only", false}});
+  const std::string path = "/api/v1/accounts/" + std::to_string(made["id"].get<int64_t>());
+  Recharge(s, *cli, made["id"].get<int64_t>(), "100");
+  CHECK(Ok(Get(*cli, s.viewer, path))["callable"] == "25.0000");  // the cap, not the 100 of money
+  const json lifted = Ok(cli->Patch(path.c_str(), Bearer(s.admin), R"({"daily_limit":null})", "application/json"));
+  CHECK(lifted["daily_limit"].is_null());
+  CHECK(lifted["daily"].is_null());  // no box-wide cap on this server
+  CHECK(lifted["callable"] == "100.0000");
+  const std::string before = s.Snapshot();
+  Error(cli->Patch(path.c_str(), Bearer(s.admin), R"({"daily_limit":"-1"})", "application/json"), 400, "daily_limit");
+  Error(cli->Patch(path.c_str(), Bearer(s.admin), R"({"daily_limit":5})", "application/json"), 400, "daily_limit");
+  Error(cli->Patch(path.c_str(), Bearer(s.op), R"({"daily_limit":"5"})", "application/json"), 403, "");
+  CHECK(s.Snapshot() == before);
+}
+
+TEST_CASE("An extension's own guard settings over HTTP", "[http][billing][guards]") {
+  BillingServer s;
+  auto cli = s.Client();
+  const int64_t office = CreateAccount(s, *cli, {{"name", "Office"}, {"type", "prepaid"}});
+  Ok(PostJson(*cli, s.admin, "/api/v1/extensions", {{"number", "1001"}, {"name", "Director"}, {"account_id", office}}),
+     201);
+  const json set = Ok(cli->Put("/api/v1/extensions/1001/guards", Bearer(s.admin),
+                               R"({"max_price_per_minute":"0","max_call_cost":"50","max_concurrent_calls":4,)"
+                               R"("international_any_time":true})",
+                               "application/json"));
+  CHECK(set["guards"] == json{{"max_price_per_minute", "0.0000"},
+                              {"max_call_cost", "50.0000"},
+                              {"max_concurrent_calls", 4},
+                              {"max_calls_per_hour", nullptr},
+                              {"max_repeats_per_hour", nullptr},
+                              {"international_any_time", true}});
+  CHECK(Ok(Get(*cli, s.viewer, "/api/v1/extensions/1001"))["guards"] == set["guards"]);
+  const auto puts = s.Audit("extension.put");
+  REQUIRE(puts.size() == 1);
+  CHECK(puts.front().detail.find(
+            "max_price_per_minute=0.0000, max_call_cost=50.0000, max_concurrent_calls=4, international_any_time") !=
+        std::string::npos);
+
+  // Renaming the phone keeps its guards.
+  const json renamed = Ok(cli->Put("/api/v1/extensions/1001", Bearer(s.admin),
+                                   json{{"name", "Directora"}, {"account_id", office}}.dump(), "application/json"));
+  CHECK(renamed["guards"] == set["guards"]);
+
+  // Bad settings: every one named, nothing changed.
+  const std::string before = s.Snapshot();
+  auto bad = cli->Put("/api/v1/extensions/1001/guards", Bearer(s.admin),
+                      R"({"max_call_cost":5,"max_calls_per_hour":100001,"max_repeats":3})", "application/json");
+  Error(bad, 400, "max_call_cost");
+  Error(bad, 400, "max_calls_per_hour");
+  Error(bad, 400, "max_repeats");
+  Error(cli->Put("/api/v1/extensions/1001/guards", Bearer(s.op), "{}", "application/json"), 403, "");
+  Error(cli->Put("/api/v1/extensions/9999/guards", Bearer(s.admin), "{}", "application/json"), 404, "9999");
+  CHECK(s.Snapshot() == before);
+
+  // {} returns it to the box-wide guards.
+  CHECK(Ok(cli->Put("/api/v1/extensions/1001/guards", Bearer(s.admin), "{}", "application/json"))["guards"] ==
+        kBoxWideGuards);
 }

@@ -725,7 +725,7 @@ TEST_CASE("A monthly budget limits concurrent reservations and counts charges by
   CHECK(over.status().message().find("monthly budget of 10.0000 reached, 4.0000 left") != std::string::npos);
   REQUIRE(s.repo->Reserve({CallId{"u-2"}, id, M("4"), 60, december, december}).ok());
   CHECK_FALSE(s.repo->ExtendReservation(CallId{"u-2"}, M("4.5"), 90, december).ok());
-  CHECK(billing::CallableMoney(s.Get(id), december) == M("0"));
+  CHECK(billing::CallableMoney(s.Get(id), december, {}) == M("0"));
 
   // u-1 started on 31 December (Madrid), u-2 a minute after midnight: the
   // charges go to their own months.
@@ -755,6 +755,73 @@ TEST_CASE("A monthly budget limits concurrent reservations and counts charges by
   const store::CheckResult tampered = NamedCheckOf(s.path, "budget_spend");
   CHECK_FALSE(tampered.ok);
   CHECK(tampered.detail == "account 1 month 2027-01: budget spend 3.000001 but its calls were charged 3.0000");
+}
+
+TEST_CASE("A daily spend cap limits concurrent reservations and counts charges by the call's office day",
+          "[store][billing][daily]") {
+  test_support::OfficeZone zone("America/Mexico_City");  // -06:00
+  Store s;
+  // The box-wide cap is 10; Sales has none of its own, Support lifts it.
+  store::BillingRepository repo(*s.writer, *s.reads, std::nullopt, billing::SpendPolicy{M("10"), false});
+  const AccountId sales = s.Account("Sales");
+  const AccountId support = s.Account("Support");
+  s.Recharge(sales, "100");
+  s.Recharge(support, "100");
+  REQUIRE(s.writer
+              ->Run([](SQLite::Database& db) {
+                db.exec("UPDATE outbox_state SET enabled = 1");  // as a box that mirrors
+                return base::Status::Ok();
+              })
+              .ok());
+  billing::AccountChanges lift;
+  lift.daily_limit = M("0");
+  REQUIRE(repo.UpdateAccount(support, lift, "user:boss", kAt).ok());
+  CHECK(s.Count("SELECT count(*) FROM audit_log WHERE action = 'account.update' AND "
+                "detail LIKE '%\"daily_limit\":\"box-wide -> 0.0000\"%'") == 1);
+  CHECK(s.Count("SELECT count(*) FROM outbox WHERE tbl = 'accounts' AND "
+                "json_extract(payload, '$.daily_limit_micros') = 0") == 1);
+
+  const base::Instant evening = UtcInstant("2026-12-09T05:00:00Z");  // 23:00 on 8 December
+  REQUIRE(repo.Reserve({CallId{"d-1"}, sales, M("6"), 60, evening, evening}).ok());
+  auto over = repo.Reserve({CallId{"d-2"}, sales, M("4.000001"), 60, evening, evening});
+  REQUIRE(over.status().code() == base::StatusCode::kFailedPrecondition);
+  CHECK(over.status().message().find("daily spend cap of 10.0000 reached, 4.0000 left") != std::string::npos);
+  REQUIRE(repo.Reserve({CallId{"d-2"}, sales, M("4"), 60, evening, evening}).ok());
+  CHECK_FALSE(repo.ExtendReservation(CallId{"d-2"}, M("4.5"), 90, evening).ok());
+  REQUIRE(repo.Reserve({CallId{"d-3"}, support, M("50"), 60, evening, evening}).ok());  // no cap there
+
+  // d-1 started on 8 December, d-2 one minute after midnight (office time).
+  billing::Cdr first = MakeCdr("d-1", sales, "5.5");
+  first.start_us = evening.micros();
+  REQUIRE(repo.BillCall(first, evening).ok());
+  billing::Cdr second = MakeCdr("d-2", sales, "3");
+  second.start_us = UtcInstant("2026-12-09T06:01:00Z").micros();
+  REQUIRE(repo.BillCall(second, evening).ok());
+  CHECK(s.Count("SELECT spent_micros FROM day_spend WHERE day = 20261208") == 5'500'000);
+  CHECK(s.Count("SELECT spent_micros FROM day_spend WHERE day = 20261209") == 3'000'000);
+  const billing::Account after = s.Get(sales);
+  CHECK(after.spent_day == 20261209);
+  CHECK(after.day_spent == M("3"));
+  CHECK(billing::DayLeft(after, UtcInstant("2026-12-09T18:00:00Z"), {M("10"), false}) == M("7"));
+
+  // A call refused for the cap raises the guard alert, as every guard does.
+  billing::Cdr refused = MakeCdr("d-4", sales, "0");
+  refused.disposition = billing::Disposition::kDenied;
+  refused.deny_reason = "guard_daily_spend";
+  REQUIRE(repo.BillCall(refused, evening).ok());
+  CHECK(s.Count("SELECT count(*) FROM alerts WHERE kind = 'guard_tripped' AND detail LIKE '%guard_daily_spend%'") == 1);
+
+  // tarifador check proves the day counters against the CDRs.
+  CHECK(NamedCheckOf(s.path, "budget_spend").ok);
+  REQUIRE(s.writer
+              ->Run([](SQLite::Database& db) {
+                db.exec("UPDATE day_spend SET spent_micros = spent_micros + 1 WHERE day = 20261209");
+                return base::Status::Ok();
+              })
+              .ok());
+  const store::CheckResult tampered = NamedCheckOf(s.path, "budget_spend");
+  CHECK_FALSE(tampered.ok);
+  CHECK(tampered.detail == "account 1 day 2026-12-09: day spend 3.000001 but its calls were charged 3.0000");
 }
 
 TEST_CASE("Account changes are checked, audited and keep names unique", "[store][billing][budget]") {

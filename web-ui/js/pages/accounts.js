@@ -35,24 +35,28 @@ function budgetText(b) {
   return `${money(b.left)} of ${money(b.budget)} left (${b.used_percent} %)`;
 }
 
-// The budget as the form shows it: "150" for "150.0000", "" for none.
-const budgetField = (account) => (account.monthly_budget ? String(account.monthly_budget).replace(/\.?0+$/, '') : '');
+// A money setting as its field shows it: "25" for "25.0000", "" for null.
+const moneyField = (v) => (v == null ? '' : String(v).replace(/\.?0+$/, ''));
+// What the field sends: null when empty (the box-wide value), the amount with
+// a decimal point otherwise.
+const moneyValue = (text) => (text.trim() === '' ? null : text.trim().replace(',', '.'));
+
 
 // The account's monthly budget: what is spent, held and left this month, and
 // (admins) the form that sets it (PATCH /api/v1/accounts/{id}).
 function Budget({ account, canEdit, onDone }) {
   const b = account.budget;
-  const [budget, setBudget] = useState(budgetField(account));
+  const [budget, setBudget] = useState(moneyField(account.monthly_budget));
   const [mode, setMode] = useState(account.budget_mode || 'block');
   const [warn, setWarn] = useState(String(account.budget_warn_percent || 80));
   const { busy, error, done, submit } = useSubmit();
   useEffect(() => {
-    setBudget(budgetField(account));
+    setBudget(moneyField(account.monthly_budget));
     setMode(account.budget_mode || 'block');
     setWarn(String(account.budget_warn_percent || 80));
   }, [account.id]);
   const save = submit(async () => {
-    const body = { monthly_budget: budget.trim() === '' ? null : budget.trim().replace(',', '.'),
+    const body = { monthly_budget: moneyValue(budget),
       budget_mode: mode, budget_warn_percent: Number(warn) };
     await api('PATCH', `/api/v1/accounts/${account.id}`, { json: body });
     onDone();
@@ -71,6 +75,43 @@ function Budget({ account, canEdit, onDone }) {
         <option value="block">block outbound calls</option><option value="alert">alert only</option></select></label>
       <label>Warn at %<input name="budget_warn_percent" type="number" min="1" max="100" required value=${warn} onInput=${(e) => setWarn(e.target.value)} /></label>
       <button type="submit" disabled=${busy}>Save budget</button>
+      <${ErrorBox} error=${error} /><${Notice} text=${done} />
+    </form>`}
+  </div>`;
+}
+
+// The account's own spending limits (PATCH /api/v1/accounts/{id}): the daily
+// spend cap (docs/BILLING.md "Daily spend cap") with what is left today, and
+// the low-balance alert of a prepaid account. Empty fields take the box-wide
+// settings.
+function Limits({ account, canEdit, onDone }) {
+  const dl = account.daily;
+  const prepaid = account.type === 'prepaid';
+  const [daily, setDaily] = useState(moneyField(account.daily_limit));
+  const [low, setLow] = useState(moneyField(account.low_balance));
+  const { busy, error, done, submit } = useSubmit();
+  useEffect(() => {
+    setDaily(moneyField(account.daily_limit));
+    setLow(moneyField(account.low_balance));
+  }, [account.id]);
+  const save = submit(async () => {
+    const body = { daily_limit: moneyValue(daily) };
+    if (prepaid) body.low_balance = moneyValue(low);
+    await api('PATCH', `/api/v1/accounts/${account.id}`, { json: body });
+    onDone();
+    return 'Limits saved.';
+  });
+  const reached = dl && (dl.left.startsWith('-') || Number(dl.left) === 0);
+  return html`<div data-testid="limits">
+    <h3>Daily spend cap</h3>
+    ${dl ? html`<p class=${`budget ${reached ? 'reached' : 'ok'}`} data-testid="daily-state" data-state=${reached ? 'reached' : 'ok'}>
+        ${dl.day}: spent ${money(dl.spent)}, held by live calls ${money(dl.reserved)}, <b>left ${money(dl.left)}</b> of ${money(dl.limit)} (${dl.source === 'account' ? "this account's own cap" : 'the box-wide cap'}).
+        ${reached ? (dl.alert_only ? ' Reached: alert only, calls go on.' : ' Reached: outbound calls are refused until tomorrow.') : ''}</p>`
+      : html`<p class="muted" data-testid="daily-state">No daily spend cap${account.daily_limit != null ? ' (lifted for this account)' : ''}.</p>`}
+    ${canEdit && html`<form class="inline" onSubmit=${save} aria-label="Spending limits">
+      <label>Daily cap (empty: box-wide; 0: none)<input name="daily_limit" inputmode="decimal" placeholder="box-wide" pattern="[0-9]+([.,][0-9]{1,6})?" value=${daily} onInput=${(e) => setDaily(e.target.value)} /></label>
+      ${prepaid && html`<label>Low-balance alert below (empty: box-wide; 0: never)<input name="low_balance" inputmode="decimal" placeholder="box-wide" pattern="[0-9]+([.,][0-9]{1,6})?" value=${low} onInput=${(e) => setLow(e.target.value)} /></label>`}
+      <button type="submit" disabled=${busy}>Save limits</button>
       <${ErrorBox} error=${error} /><${Notice} text=${done} />
     </form>`}
   </div>`;
@@ -182,6 +223,7 @@ export function Accounts({ user }) {
       <p>Balance <b data-testid="balance">${money(acc.balance)}</b>, available ${money(acc.available)}${acc.type === 'postpaid' ? ` (credit limit ${money(acc.credit_limit)})` : ''}.</p>
       <${Recharge} account=${acc} onDone=${changed} />
       <${Budget} account=${acc} canEdit=${user && user.role === 'admin'} onDone=${changed} />
+      <${Limits} account=${acc} canEdit=${user && user.role === 'admin'} onDone=${changed} />
       <h3>Ledger</h3><${Ledger} accountId=${acc.id} version=${version} /></section>`}
     <${BulkRecharge} onDone=${changed} />
     <section class="card"><h2>Extensions</h2>

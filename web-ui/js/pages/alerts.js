@@ -28,10 +28,12 @@ function sentence(a) {
   }
   if (a.kind === 'guard_tripped') {
     const rule = {
-      guard_blocked_prefix: 'a blocked number range', guard_price_per_minute: 'a destination above the price limit',
+      guard_blocked_prefix: 'a blocked number range', guard_blocked_zone: 'a destination in a blocked zone',
+      guard_price_per_minute: 'a destination above the price limit',
       guard_after_hours: 'an international call outside office hours', guard_call_cost: 'the most one call may cost',
       guard_concurrent_calls: 'too many calls at once', guard_calls_per_hour: 'too many calls in an hour',
       guard_repeated_number: 'the same number dialled again and again',
+      guard_daily_spend: "the day's spend limit",
     }[d.rule] || d.rule;
     const outcome = { cut: 'cut', alert: 'let through (alert only)' }[d.outcome] || 'refused';
     return `Extension ${d.caller} called ${d.destination}: ${outcome}, ${rule} (toll-fraud guard; first time on ${d.day}).`;

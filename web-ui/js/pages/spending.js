@@ -1,6 +1,8 @@
-// Spending control (administrators): PIN codes, which let a person bill
-// calls to their own account from any phone (docs/BILLING.md "PIN codes"),
-// and who hears of alerts by e-mail or webhook (docs/ALERTS.md "Delivery").
+// Spending control (administrators): the toll-fraud guards in force (read
+// from GET /api/v1/settings; they are set in the configuration), PIN codes,
+// which let a person bill calls to their own account from any phone
+// (docs/BILLING.md "PIN codes"), and who hears of alerts by e-mail or
+// webhook (docs/ALERTS.md "Delivery").
 // Digits and webhook secrets are shown once, when made, and never again.
 import { html, useState, useEffect } from '../html.js';
 import { api, get } from '../api.js';
@@ -9,6 +11,128 @@ import { when } from '../format.js';
 
 const KINDS = ['budget_warning', 'budget_reached', 'low_balance', 'guard_tripped', 'spend_spike', 'pin_failures',
   'link_down', 'export_failed', 'mirror_backlog'];
+
+// The guards as an office manager reads them; `off` is the value that
+// switches one off, shown as `offText` ("off" unless given).
+const GUARDS = [
+  ['guards.max_price_per_minute', 'Most a destination may cost a minute', ''],
+  ['guards.max_call_cost', 'Most one call may cost', ''],
+  ['guards.max_daily_spend', 'Most an account may spend in a day (an account may have its own cap)', ''],
+  ['guards.blocked_prefixes', 'Blocked number ranges', ''],
+  ['guards.blocked_zones', 'Blocked zones', ''],
+  ['guards.international_hours', 'International calls only between', ''],
+  ['guards.office_days', 'Office days', null],
+  ['guards.holidays', 'Holidays (closed all day)', ''],
+  ['guards.max_concurrent_calls', 'Calls up at once, per extension', 0],
+  ['guards.max_calls_per_hour', 'Calls in any hour, per extension', 0],
+  ['guards.max_repeats_per_hour', 'Calls to one number in any hour, per extension', 0],
+  ['guards.alert_only', 'Rules that only alert (the call goes on)', '', 'none: every guard blocks'],
+  ['guards.spike_factor', 'Alert when an hour reaches this many times its usual spend or calls', 0],
+];
+const SOURCES = { file: 'configuration file', env: 'environment', default: 'default' };
+
+function Guards() {
+  const [settings, setSettings] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    (async () => { try { setSettings((await get('/api/v1/settings')).settings); } catch (e) { setError(e); } })();
+  }, []);
+  const shown = (key, off, offText = 'off') => {
+    const v = settings[key] ? settings[key].value : '';
+    return v === off || v === '' ? offText : String(v).split(',').join(', ');
+  };
+  return html`<section class="card"><h2>Toll-fraud guards</h2>
+    <p class="muted">A guard refuses (or, listed as alert only, flags) a call and raises an alert. They are set in the configuration file or the environment and take effect on restart (docs/CONFIGURATION.md).</p>
+    <${ErrorBox} error=${error} />
+    ${settings && html`<div class="scroll"><table data-testid="guards">
+      <thead><tr><th>Guard</th><th>Value</th><th>Set in</th></tr></thead>
+      <tbody>${GUARDS.map(([key, label, off, offText]) => html`<tr data-key=${key}><td>${label}</td><td>${shown(key, off, offText)}</td>
+        <td>${settings[key] ? SOURCES[settings[key].source] || settings[key].source : '—'}</td></tr>`)}</tbody></table></div>`}
+  </section>`;
+}
+
+// An extension's own guard setting as its field shows it ("" for null).
+const ownField = (v) => (v == null ? '' : String(v).replace(/\.0+$/, '').replace(/(\.\d*?)0+$/, '$1'));
+const OWN = [
+  ['max_price_per_minute', 'Price a minute', 'money'],
+  ['max_call_cost', 'One call', 'money'],
+  ['max_concurrent_calls', 'Calls at once', 'count'],
+  ['max_calls_per_hour', 'Calls an hour', 'count'],
+  ['max_repeats_per_hour', 'Same number an hour', 'count'],
+];
+const ownText = (g) => {
+  const parts = OWN.filter(([k]) => g[k] != null).map(([k, label]) => `${label}: ${ownField(g[k]) === '0' ? 'off' : ownField(g[k])}`);
+  if (g.international_any_time) parts.push('abroad at any hour');
+  return parts.join('; ');
+};
+
+// Extensions whose guards differ from the box's (PUT
+// /api/v1/extensions/{number}/guards): a director who may call abroad at
+// night, a call-centre phone with more calls an hour.
+function ExtensionGuards() {
+  const [extensions, setExtensions] = useState(null);
+  const [number, setNumber] = useState('');
+  const [f, setF] = useState({});
+  const [error, setError] = useState(null);
+  const [notice, setNotice] = useState('');
+  const load = async () => {
+    try {
+      const all = [];
+      let cursor = null;
+      do {
+        const d = await get(`/api/v1/extensions?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        all.push(...d.items);
+        cursor = d.next_cursor;
+      } while (cursor && all.length < 10000);
+      setExtensions(all);
+    } catch (e) { setError(e); }
+  };
+  useEffect(() => { load(); }, []);
+  const pick = (n) => {
+    setNumber(n);
+    const x = (extensions || []).find((e) => e.number === n);
+    const g = x ? x.guards : {};
+    setF({ ...Object.fromEntries(OWN.map(([k]) => [k, ownField(g[k])])), international_any_time: !!g.international_any_time });
+  };
+  const save = async (e, reset) => {
+    e.preventDefault();
+    setError(null);
+    setNotice('');
+    const json = {};
+    if (!reset) {
+      for (const [k, , kind] of OWN) {
+        const v = (f[k] || '').trim();
+        if (v !== '') json[k] = kind === 'money' ? v.replace(',', '.') : Number(v);
+      }
+      if (f.international_any_time) json.international_any_time = true;
+    }
+    try {
+      await api('PUT', `/api/v1/extensions/${encodeURIComponent(number)}/guards`, { json });
+      await load();
+      setNotice(reset ? `Extension ${number} follows the box-wide guards again.` : `Guards of extension ${number} saved.`);
+      if (reset) pick('');
+    } catch (err) { setError(err); }
+  };
+  const own = (extensions || []).filter((x) => ownText(x.guards));
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  return html`<section class="card"><h2>Extensions with their own guards</h2>
+    <p class="muted">An extension's own setting replaces the box-wide guard for it; 0 turns that guard off for it; empty follows the box.</p>
+    <${ErrorBox} error=${error} /><${Notice} text=${notice} />
+    ${extensions && (own.length === 0 ? html`<p class="muted" data-testid="no-own-guards">Every extension follows the box-wide guards.</p>`
+      : html`<div class="scroll"><table data-testid="own-guards"><thead><tr><th>Extension</th><th>Name</th><th>Its own guards</th></tr></thead>
+        <tbody>${own.map((x) => html`<tr><td>${x.number}</td><td>${x.name}</td><td>${ownText(x.guards)}</td></tr>`)}</tbody></table></div>`)}
+    ${extensions && html`<form class="inline" onSubmit=${(e) => save(e, false)} aria-label="Extension guards">
+      <label>Extension<select name="guard-extension" required value=${number} onChange=${(e) => pick(e.target.value)}>
+        <option value="">extension…</option>${extensions.map((x) => html`<option value=${x.number}>${x.number} ${x.name}</option>`)}</select></label>
+      ${number && OWN.map(([k, label, kind]) => html`<label>${label}<input name=${`guard-${k}`} inputmode=${kind === 'money' ? 'decimal' : 'numeric'} placeholder="box-wide"
+        pattern=${kind === 'money' ? '[0-9]+([.,][0-9]{1,6})?' : '[0-9]{1,6}'} value=${f[k] || ''} onInput=${set(k)} /></label>`)}
+      ${number && html`<label class="check"><input type="checkbox" name="guard-international_any_time" checked=${!!f.international_any_time}
+        onChange=${(e) => setF({ ...f, international_any_time: e.target.checked })} /> International calls at any hour</label>`}
+      <button type="submit" disabled=${!number}>Save guards</button>
+      ${number && html`<button class="secondary" type="button" onClick=${(e) => save(e, true)}>Back to box-wide</button>`}
+    </form>`}
+  </section>`;
+}
 
 // A button that asks once more before it does something that cannot be undone.
 function ConfirmButton({ label, confirmLabel, onConfirm }) {
@@ -147,6 +271,8 @@ export function Spending({ user }) {
   }, []);
   if (user.role !== 'admin') return html`<h1>Spending control</h1><p class="muted">Only an administrator manages PIN codes and alert recipients.</p>`;
   return html`<h1>Spending control</h1><${ErrorBox} error=${error} />
+    <${Guards} />
+    <${ExtensionGuards} />
     ${accounts && html`<${Pins} accounts=${accounts} />`}
     <${Recipients} />`;
 }
