@@ -12,6 +12,7 @@
 using namespace tarifador;
 using namespace tarifador::billing;
 using test_support::OfficeZone;
+using test_support::Utc;
 using testing::ALeg;
 using testing::kSecond;
 using testing::kT0us;
@@ -20,12 +21,6 @@ using testing::M;
 using testing::Setup;
 
 namespace {
-
-base::Instant Utc(const char* iso) {
-  auto t = base::ParseIso8601(iso);
-  REQUIRE(t.ok());
-  return *t;
-}
 
 Account WithBudget(const char* budget, BudgetMonth spent_month, const char* spent) {
   Account a;

@@ -11,6 +11,7 @@
 using namespace tarifador;
 using namespace tarifador::billing;
 using test_support::OfficeZone;
+using test_support::Utc;
 using testing::ALeg;
 using testing::kSecond;
 using testing::kT0us;
@@ -19,12 +20,6 @@ using testing::M;
 using testing::Setup;
 
 namespace {
-
-base::Instant Utc(const char* iso) {
-  auto t = base::ParseIso8601(iso);
-  REQUIRE(t.ok());
-  return *t;
-}
 
 SpendPolicy Box(const char* limit, bool alert_only = false) { return SpendPolicy{M(limit), alert_only}; }
 

@@ -694,12 +694,6 @@ store::CheckResult NamedCheckOf(const std::string& path, std::string_view name) 
   return {"<missing>", false, ""};
 }
 
-base::Instant UtcInstant(const char* iso) {
-  auto t = base::ParseIso8601(iso);
-  REQUIRE(t.ok());
-  return *t;
-}
-
 }  // namespace
 
 TEST_CASE("A monthly budget limits concurrent reservations and counts charges by the call's month",
@@ -718,7 +712,7 @@ TEST_CASE("A monthly budget limits concurrent reservations and counts charges by
 
   // Reservations count against the budget in the same transaction as the
   // money: 6 + 4 fit, one micro-unit more does not.
-  const base::Instant december = UtcInstant("2026-12-31T22:00:00Z");  // 23:00 in Madrid
+  const base::Instant december = test_support::Utc("2026-12-31T22:00:00Z");  // 23:00 in Madrid
   REQUIRE(s.repo->Reserve({CallId{"u-1"}, id, M("6"), 60, december, december}).ok());
   auto over = s.repo->Reserve({CallId{"u-2"}, id, M("4.000001"), 60, december, december});
   REQUIRE(over.status().code() == base::StatusCode::kFailedPrecondition);
@@ -733,15 +727,15 @@ TEST_CASE("A monthly budget limits concurrent reservations and counts charges by
   first.start_us = december.micros();
   REQUIRE(s.repo->BillCall(first, december).ok());
   billing::Cdr second = MakeCdr("u-2", id, "3");
-  second.start_us = UtcInstant("2026-12-31T23:01:00Z").micros();  // 00:01 on 1 January in Madrid
+  second.start_us = test_support::Utc("2026-12-31T23:01:00Z").micros();  // 00:01 on 1 January in Madrid
   REQUIRE(s.repo->BillCall(second, december).ok());
   CHECK(s.Count("SELECT spent_micros FROM budget_spend WHERE month = 202612") == 5'500'000);
   CHECK(s.Count("SELECT spent_micros FROM budget_spend WHERE month = 202701") == 3'000'000);
   const billing::Account after = s.Get(id);
   CHECK(after.spent_month == 202701);
   CHECK(after.month_spent == M("3"));
-  CHECK(billing::BudgetLeft(after, UtcInstant("2027-01-10T12:00:00Z")) == M("7"));
-  CHECK(billing::BudgetLeft(after, UtcInstant("2027-02-01T12:00:00Z")) == M("10"));
+  CHECK(billing::BudgetLeft(after, test_support::Utc("2027-01-10T12:00:00Z")) == M("7"));
+  CHECK(billing::BudgetLeft(after, test_support::Utc("2027-02-01T12:00:00Z")) == M("10"));
   CHECK(after.balance == M("91.5"));
 
   // tarifador check proves the counters against the CDRs.
@@ -781,7 +775,7 @@ TEST_CASE("A daily spend cap limits concurrent reservations and counts charges b
   CHECK(s.Count("SELECT count(*) FROM outbox WHERE tbl = 'accounts' AND "
                 "json_extract(payload, '$.daily_limit_micros') = 0") == 1);
 
-  const base::Instant evening = UtcInstant("2026-12-09T05:00:00Z");  // 23:00 on 8 December
+  const base::Instant evening = test_support::Utc("2026-12-09T05:00:00Z");  // 23:00 on 8 December
   REQUIRE(repo.Reserve({CallId{"d-1"}, sales, M("6"), 60, evening, evening}).ok());
   auto over = repo.Reserve({CallId{"d-2"}, sales, M("4.000001"), 60, evening, evening});
   REQUIRE(over.status().code() == base::StatusCode::kFailedPrecondition);
@@ -795,14 +789,14 @@ TEST_CASE("A daily spend cap limits concurrent reservations and counts charges b
   first.start_us = evening.micros();
   REQUIRE(repo.BillCall(first, evening).ok());
   billing::Cdr second = MakeCdr("d-2", sales, "3");
-  second.start_us = UtcInstant("2026-12-09T06:01:00Z").micros();
+  second.start_us = test_support::Utc("2026-12-09T06:01:00Z").micros();
   REQUIRE(repo.BillCall(second, evening).ok());
   CHECK(s.Count("SELECT spent_micros FROM day_spend WHERE day = 20261208") == 5'500'000);
   CHECK(s.Count("SELECT spent_micros FROM day_spend WHERE day = 20261209") == 3'000'000);
   const billing::Account after = s.Get(sales);
   CHECK(after.spent_day == 20261209);
   CHECK(after.day_spent == M("3"));
-  CHECK(billing::DayLeft(after, UtcInstant("2026-12-09T18:00:00Z"), {M("10"), false}) == M("7"));
+  CHECK(billing::DayLeft(after, test_support::Utc("2026-12-09T18:00:00Z"), {M("10"), false}) == M("7"));
 
   // A call refused for the cap raises the guard alert, as every guard does.
   billing::Cdr refused = MakeCdr("d-4", sales, "0");
@@ -870,7 +864,7 @@ TEST_CASE("The budget migration counts the calls billed before it", "[store][bil
                          "'', '44', 'retail', 0, 0, ?, 0, 0, 0, 0, 0, 0, 0, ?, ?, 'NORMAL_CLEARING', 'answered', '', "
                          "'', 1)");
     st.bind(1, uuid);
-    st.bind(2, UtcInstant(start).micros());
+    st.bind(2, test_support::Utc(start).micros());
     st.bind(3, charged);
     st.bind(4, charged);
     st.exec();
