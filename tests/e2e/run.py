@@ -75,7 +75,8 @@ CHROMIUM_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-
 # Answers that are not failures: the boot's GET /api/v1/session before any
 # login, the wrong password, the bulk recharge file that is bad on purpose,
 # and the PIN code whose digits are too easy on purpose.
-EXPECTED_ERRORS = {(401, '/api/v1/session'), (422, '/api/v1/recharges/bulk'), (400, '/api/v1/pins')}
+EXPECTED_ERRORS = {(401, '/api/v1/session'), (422, '/api/v1/recharges/bulk'), (400, '/api/v1/pins'),
+                   (409, '/api/v1/extensions')}
 
 
 class StepError(Exception):
@@ -502,7 +503,7 @@ class E2E:
         self.expect('the balances', lambda: self.rows(d, '[data-testid=accounts]'),
                     [[a, 'Sales', 'postpaid', '-0.0024', '0.0000', '99.9976', '—']])
         self.expect('the extensions', lambda: self.rows(d, '[data-testid=extensions]'),
-                    [['1001', 'Reception', f'{a} (Sales)', 'default', 'yes']])
+                    [['1001', 'Reception', f'{a} (Sales)', 'default', 'yes', 'Edit']])
         self.find(d, '[data-testid=accounts] tbody tr').click()
         self.expect('the account detail', lambda: self.text(d, '[data-testid=account-detail] h2'),
                     f'Sales account {a}, postpaid')
@@ -1054,6 +1055,85 @@ class E2E:
         return ('13 guards shown with their source; 1001 given its own guards and reset; PIN code made (digits once), '
                 'weak digits refused, disabled, removed; webhook recipient added, removed')
 
+    def step_office(self):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+        d = self.d
+        a = str(self.account_id)
+        self.nav(d, 'Accounts', 'Accounts')
+        # A new department with a monthly budget, typed with a decimal comma.
+        form = 'form[aria-label="New account"]'
+        self.type_into(d, f'{form} input[name=account-name]', 'Huéspedes')
+        self.type_into(d, f'{form} input[name=account-budget]', '50,5')
+        self.submit(d, 'New account')
+        self.expect('the new account notice', lambda: self.text(d, f'{form} .notice'), 'Account Huéspedes created.')
+        guests = next(x for x in self.api('GET', '/api/v1/accounts')['items'] if x['name'] == 'Huéspedes')
+        g = str(guests['id'])
+        check(guests['type'] == 'prepaid' and guests['monthly_budget'] == '50.5000', f'the new account: {guests}')
+        self.expect('the new account in the balances', lambda: self.rows(d, '[data-testid=accounts]')[1:],
+                    [[g, 'Huéspedes', 'prepaid', '0.0000', '0.0000', '0.0000', '50.5000 of 50.5000 left (0 %)']])
+        self.expect('the new account selected', lambda: self.text(d, '[data-testid=account-detail] h2'),
+                    f'Huéspedes account {g}, prepaid')
+        # A new employee's extension on it, on the imported plan.
+        ext = 'form[aria-label="New extension"]'
+        self.type_into(d, f'{ext} input[name=ext-number]', '1010')
+        self.type_into(d, f'{ext} input[name=ext-name]', 'Habitación 10')
+        Select(self.find(d, f'{ext} select[name=ext-account]')).select_by_visible_text('Huéspedes')
+        Select(self.find(d, f'{ext} select[name=ext-plan]')).select_by_visible_text('e2e')
+        self.submit(d, 'New extension')
+        self.expect('the new extension notice', lambda: self.text(d, f'{ext} .notice'),
+                    'Extension 1010 (Habitación 10) created.')
+        self.expect('the new extension row', lambda: self.rows(d, '[data-testid=extensions]'),
+                    [['1001', 'Reception', f'{a} (Sales)', 'default', 'yes', 'Edit'],
+                     ['1010', 'Habitación 10', f'{g} (Huéspedes)', 'e2e', 'yes', 'Edit']])
+        # A number already in use is refused, saying so.
+        self.type_into(d, f'{ext} input[name=ext-number]', '1001')
+        Select(self.find(d, f'{ext} select[name=ext-account]')).select_by_visible_text('Huéspedes')
+        self.submit(d, 'New extension')
+        self.expect('the refusal of a taken number', lambda: self.text(d, f'{ext} .error'),
+                    lambda t: 'already exists' in (t or ''))
+        check(len(self.rows(d, '[data-testid=extensions]')) == 2, 'a second 1001 was added')
+        # Moved to Sales and disabled.
+        d.find_element(By.XPATH, "//table[@data-testid='extensions']//tr[td[1]='1010']//button").click()
+        edit = 'form[aria-label="Extension 1010"]'
+        Select(self.find(d, f'{edit} select[name=ext-account]')).select_by_visible_text('Sales')
+        self.find(d, f'{edit} input[name=ext-enabled]').click()
+        self.submit(d, 'Extension 1010')
+        self.expect('the saved notice', lambda: self.text(d, f'{edit} .notice'), 'Extension 1010 saved.')
+        self.expect('the moved extension', lambda: self.rows(d, '[data-testid=extensions]')[1],
+                    ['1010', 'Habitación 10', f'{a} (Sales)', 'e2e', 'no', 'Edit'])
+        moved = self.api('GET', '/api/v1/extensions/1010')
+        check(str(moved['account_id']) == a and moved['enabled'] is False and moved['rate_plan'] == 'e2e',
+              f'the moved extension over the API: {moved}')
+        auth = self.api('GET', f'/api/v1/authorize?caller=1010&destination={NUMBER}')
+        check(auth['reason'] == 'extension_disabled', f'authorize from the disabled extension: {auth}')
+        # A viewer (on the phone, signed out by the users step) sees the figures and no control it cannot use;
+        # the same query finds the admin's forms.
+        forms_js = "return [...document.querySelectorAll('main form')].map(f => f.getAttribute('aria-label'));"
+        admin_forms = self.js(d, forms_js)
+        check({'New account', 'New extension', 'Recharge', 'Bulk recharge'} <= set(admin_forms),
+              f"the admin's forms: {admin_forms}")
+        self.api('POST', '/api/v1/users', {'username': 'lectora', 'password': 'viewer-password-1', 'role': 'viewer'},
+                 expect=(201,))
+        p = self.p
+        p.get(self.base + '/login')
+        self.expect('the sign-in form on the phone', lambda: self.form_heading(p), 'Sign in')
+        self.type_into(p, 'input[name=username]', 'lectora')
+        self.type_into(p, 'input[name=password]', 'viewer-password-1')
+        self.submit(p, 'Sign in')
+        self.expect('the dashboard for the viewer', lambda: self.h1(p), 'Dashboard')
+        self.nav(p, 'Accounts', 'Accounts')
+        self.expect('the balances for the viewer', lambda: len(self.rows(p, '[data-testid=accounts]')), 2)
+        self.find(p, '[data-testid=accounts] tbody tr').click()
+        self.expect('the account detail for the viewer', lambda: self.text(p, '[data-testid=account-detail] h2'),
+                    f'Sales account {a}, postpaid')
+        forms = self.js(p, forms_js)
+        check(forms == [], f'forms shown to a viewer on the Accounts page: {forms}')
+        buttons = self.js(p, "return [...document.querySelectorAll('main button')].map(b => b.textContent.trim());")
+        check(buttons == [], f'buttons shown to a viewer on the Accounts page: {buttons}')
+        return ('account Huéspedes (prepaid, budget 50,5) and extension 1010 made on the page; a taken number refused; '
+                'moved and disabled; a viewer sees no form or button')
+
     def step_https(self):
         import hashlib
         import ssl
@@ -1165,6 +1245,7 @@ def main():
         ('reload of /status serves the UI and keeps the session', t.step_reload),
         ('users: add, disable, end a session, expiring token, own password', t.step_users),
         ('spending: the guards in force, PIN codes and alert recipients through the page', t.step_spending),
+        ('accounts: a new account and extension through the page, one moved and disabled', t.step_office),
         ('https: the generated certificate, its fingerprint on the status page', t.step_https),
         ('sign out', t.step_sign_out),
     ]

@@ -1,6 +1,9 @@
 // Accounts and extensions: balances, a recharge with an Idempotency-Key (kept
 // across a retry after a network failure, new after a success), the ledger,
-// and the all-or-nothing bulk recharge CSV with its per-row report.
+// the all-or-nothing bulk recharge CSV with its per-row report, and (admins)
+// setting up the office: new accounts, new extensions, an extension moved,
+// renamed, given another plan or disabled. Controls a role cannot use are
+// not shown.
 import { html, useState, useEffect } from '../html.js';
 import { api, get, newKey, qs } from '../api.js';
 import { ErrorBox, Notice, isMissingRoute, useSubmit } from '../ui.js';
@@ -117,6 +120,71 @@ function Limits({ account, canEdit, onDone }) {
   </div>`;
 }
 
+const MONEY_PATTERN = '[0-9]+([.,][0-9]{1,6})?';
+
+// A new account (admins): a person or a department, how it pays, and an
+// optional monthly budget.
+function NewAccount({ onDone }) {
+  const blank = { name: '', type: 'prepaid', credit_limit: '', monthly_budget: '' };
+  const [f, setF] = useState(blank);
+  const { busy, error, done, submit } = useSubmit();
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const create = submit(async () => {
+    const json = { name: f.name.trim(), type: f.type };
+    if (f.type === 'postpaid' && moneyValue(f.credit_limit) !== null) json.credit_limit = moneyValue(f.credit_limit);
+    if (moneyValue(f.monthly_budget) !== null) json.monthly_budget = moneyValue(f.monthly_budget);
+    const a = await api('POST', '/api/v1/accounts', { json });
+    setF({ ...blank, type: f.type });
+    onDone(a.id);
+    return `Account ${a.name} created.`;
+  });
+  return html`<form class="inline" onSubmit=${create} aria-label="New account">
+    <label>Name (a person or a department)<input name="account-name" required maxlength="128" value=${f.name} onInput=${set('name')} /></label>
+    <label>Pays<select name="account-type" value=${f.type} onChange=${set('type')}>
+      <option value="prepaid">in advance (prepaid)</option><option value="postpaid">afterwards (postpaid)</option></select></label>
+    ${f.type === 'postpaid' && html`<label>Credit limit<input name="account-credit" inputmode="decimal" placeholder="0" pattern=${MONEY_PATTERN} value=${f.credit_limit} onInput=${set('credit_limit')} /></label>`}
+    <label>Monthly budget (optional)<input name="account-budget" inputmode="decimal" placeholder="none" pattern=${MONEY_PATTERN} value=${f.monthly_budget} onInput=${set('monthly_budget')} /></label>
+    <button type="submit" disabled=${busy}>Create account</button>
+    <${ErrorBox} error=${error} /><${Notice} text=${done} />
+  </form>`;
+}
+
+// An extension (admins): a new one (POST), or `extension` changed (PUT:
+// moved to another account, renamed, another plan, disabled).
+function ExtensionForm({ extension, accounts, plans, onDone, onCancel }) {
+  const editing = !!extension;
+  const from = (x) => ({ number: x ? x.number : '', name: x ? x.name : '', account_id: x ? String(x.account_id) : '',
+    rate_plan: x && x.rate_plan ? x.rate_plan : '', enabled: x ? x.enabled : true });
+  const [f, setF] = useState(from(extension));
+  useEffect(() => { setF(from(extension)); }, [extension && extension.number]);
+  const { busy, error, done, submit } = useSubmit();
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const save = submit(async () => {
+    const json = { name: f.name.trim(), account_id: Number(f.account_id), enabled: f.enabled };
+    if (f.rate_plan) json.rate_plan = f.rate_plan;
+    if (editing) {
+      await api('PUT', `/api/v1/extensions/${encodeURIComponent(extension.number)}`, { json });
+    } else {
+      await api('POST', '/api/v1/extensions', { json: { ...json, number: f.number.trim() } });
+      setF(from(null));
+    }
+    onDone();
+    return editing ? `Extension ${extension.number} saved.` : `Extension ${json.name ? `${f.number.trim()} (${json.name})` : f.number.trim()} created.`;
+  });
+  return html`<form class="inline" onSubmit=${save} aria-label=${editing ? `Extension ${extension.number}` : 'New extension'}>
+    ${!editing && html`<label>Number<input name="ext-number" required maxlength="32" pattern="[0-9A-Za-z*#+_.\-]{1,32}" value=${f.number} onInput=${set('number')} /></label>`}
+    <label>Person or place<input name="ext-name" maxlength="128" value=${f.name} onInput=${set('name')} /></label>
+    <label>Account that pays<select name="ext-account" required value=${f.account_id} onChange=${set('account_id')}>
+      <option value="">account…</option>${accounts.map((a) => html`<option value=${String(a.id)}>${a.name}</option>`)}</select></label>
+    <label>Rate plan<select name="ext-plan" value=${f.rate_plan} onChange=${set('rate_plan')}>
+      <option value="">the default plan</option>${plans.map((p) => html`<option value=${p.name}>${p.name}</option>`)}</select></label>
+    <label class="check"><input type="checkbox" name="ext-enabled" checked=${f.enabled} onChange=${(e) => setF({ ...f, enabled: e.target.checked })} /> May place outbound calls</label>
+    <button type="submit" disabled=${busy}>${editing ? 'Save extension' : 'Create extension'}</button>
+    ${editing && html`<button class="secondary" type="button" onClick=${onCancel}>Close</button>`}
+    <${ErrorBox} error=${error} /><${Notice} text=${done} />
+  </form>`;
+}
+
 function Ledger({ accountId, version }) {
   const [items, setItems] = useState([]);
   const [cursor, setCursor] = useState(null);
@@ -182,6 +250,11 @@ export function Accounts({ user }) {
   const [selected, setSelected] = useState(null);
   const [version, setVersion] = useState(0);
   const [error, setError] = useState(null);
+  const [plans, setPlans] = useState([]);
+  const [editing, setEditing] = useState(null);
+  const role = user ? user.role : 'viewer';
+  const admin = role === 'admin';
+  const canRecharge = admin || role === 'operator';
 
   const loadAccounts = async () => {
     try {
@@ -202,7 +275,10 @@ export function Accounts({ user }) {
       setExtCursor(d.next_cursor || null);
     } catch (e) { setError(e); }
   };
-  useEffect(() => { loadAccounts(); loadExtensions(null); }, []);
+  const loadPlans = async () => {
+    try { setPlans((await get('/api/v1/rate-plans')).items); } catch (e) { setError(e); }
+  };
+  useEffect(() => { loadAccounts(); loadExtensions(null); if (admin) loadPlans(); }, []);
   const changed = () => { loadAccounts(); setVersion((v) => v + 1); };
   const acc = accounts.find((a) => a.id === selected);
   const names = new Map(accounts.map((a) => [a.id, a.name]));
@@ -217,20 +293,25 @@ export function Accounts({ user }) {
           <td>${a.id}</td><td>${a.name}</td><td>${a.type}</td><td class="num">${money(a.balance)}</td>
           <td class="num">${money(a.reserved)}</td><td class="num">${money(a.available)}</td>
           <td class=${a.budget ? `budget ${a.budget.state}` : ''}>${budgetText(a.budget)}</td></tr>`)}</tbody></table></div>
-      ${accounts.length === 0 && html`<p class="muted">No accounts yet (create them with the API, docs/API.md).</p>`}
+      ${accounts.length === 0 && html`<p class="muted">No accounts yet${admin ? ': create the first one below' : ''}.</p>`}
+      ${admin && html`<h3>New account</h3><${NewAccount} onDone=${(id) => { loadAccounts(); setSelected(id); }} />`}
     </section>
     ${acc && html`<section class="card" data-testid="account-detail"><h2>${acc.name} <small class="muted">account ${acc.id}, ${acc.type}</small></h2>
       <p>Balance <b data-testid="balance">${money(acc.balance)}</b>, available ${money(acc.available)}${acc.type === 'postpaid' ? ` (credit limit ${money(acc.credit_limit)})` : ''}.</p>
-      <${Recharge} account=${acc} onDone=${changed} />
-      <${Budget} account=${acc} canEdit=${user && user.role === 'admin'} onDone=${changed} />
-      <${Limits} account=${acc} canEdit=${user && user.role === 'admin'} onDone=${changed} />
+      ${canRecharge && html`<${Recharge} account=${acc} onDone=${changed} />`}
+      <${Budget} account=${acc} canEdit=${admin} onDone=${changed} />
+      <${Limits} account=${acc} canEdit=${admin} onDone=${changed} />
       <h3>Ledger</h3><${Ledger} accountId=${acc.id} version=${version} /></section>`}
-    <${BulkRecharge} onDone=${changed} />
+    ${canRecharge && html`<${BulkRecharge} onDone=${changed} />`}
     <section class="card"><h2>Extensions</h2>
       <div class="scroll"><table data-testid="extensions">
-        <thead><tr><th>Number</th><th>Name</th><th>Account</th><th>Rate plan</th><th>Enabled</th></tr></thead>
+        <thead><tr><th>Number</th><th>Name</th><th>Account</th><th>Rate plan</th><th>Enabled</th>${admin && html`<th></th>`}</tr></thead>
         <tbody>${extensions.map((x) => html`<tr key=${x.number}><td>${x.number}</td><td>${x.name}</td>
-          <td>${x.account_id} ${names.get(x.account_id) ? `(${names.get(x.account_id)})` : ''}</td><td>${x.rate_plan || 'default'}</td><td>${x.enabled ? 'yes' : 'no'}</td></tr>`)}</tbody></table></div>
+          <td>${x.account_id} ${names.get(x.account_id) ? `(${names.get(x.account_id)})` : ''}</td><td>${x.rate_plan || 'default'}</td><td>${x.enabled ? 'yes' : 'no'}</td>
+          ${admin && html`<td class="actions"><button class="secondary" onClick=${() => setEditing(x.number)}>Edit</button></td>`}</tr>`)}</tbody></table></div>
       ${extCursor && html`<button class="secondary" onClick=${() => loadExtensions(extCursor)}>More</button>`}
+      ${admin && editing && html`<h3>Extension ${editing}</h3><${ExtensionForm} extension=${extensions.find((x) => x.number === editing)}
+        accounts=${accounts} plans=${plans} onDone=${() => loadExtensions(null)} onCancel=${() => setEditing(null)} />`}
+      ${admin && html`<h3>New extension</h3><${ExtensionForm} accounts=${accounts} plans=${plans} onDone=${() => loadExtensions(null)} />`}
     </section>`;
 }
