@@ -154,6 +154,10 @@ base::Result<std::unique_ptr<CallBilling>> CallBilling::Start(const config::Conf
   cb->services_->alerts = &cb->alerts_;
   cb->services_->alert_outbox = &cb->alert_outbox_;
   cb->services_->pins = &cb->pins_;
+  if (base::Result<base::Money> m = base::Money::Parse(cfg.billing.max_recharge);
+      !cfg.billing.max_recharge.empty() && m.ok()) {
+    cb->services_->max_recharge = *m;  // validated at load
+  }
 
   readiness.Add("freeswitch", [self]() -> base::Status {
     const esl::LinkStatus s = self->client_->status();

@@ -33,9 +33,10 @@ struct FreeswitchSettings {
 };
 
 struct BillingSettings {
-  int64_t debit_interval = 60;        // billing.debit_interval, seconds
-  std::string when_down = "deny";     // billing.when_down: "deny" | "allow"
-  int64_t max_call_seconds = 86'400;  // billing.max_call_seconds: a backfilled CDR billing more is refused
+  int64_t debit_interval = 60;            // billing.debit_interval, seconds
+  std::string when_down = "deny";         // billing.when_down: "deny" | "allow"
+  int64_t max_call_seconds = 86'400;      // billing.max_call_seconds: a backfilled CDR billing more is refused
+  std::string max_recharge = "10000.00";  // billing.max_recharge: the most one recharge may add; "" no limit
   bool operator==(const BillingSettings&) const = default;
 };
 

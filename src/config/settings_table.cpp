@@ -373,6 +373,11 @@ const Setting kSettings[] = {
      "The longest call a backfilled CDR (mod_json_cdr, tarifador cdr import) may bill, in seconds: 60 to "
      "2678400 (31 days). A CDR lasting longer is refused and bills nothing.",
      false, ValidateRange<60, 2'678'400>, TARIFADOR_FIELD(billing.max_call_seconds)},
+    {"billing.max_recharge", SettingType::kString, "TARIFADOR_BILLING_MAX_RECHARGE",
+     "The most one recharge may add (the API, the web UI and each row of a bulk recharge), so that a mistyped "
+     "amount is refused instead of credited, e.g. \"10000.00\" (the default); set it to the office's largest "
+     "real recharge; empty: no limit but the API's own (a billion).",
+     false, ValidateOptionalMoney, TARIFADOR_FIELD(billing.max_recharge)},
     {"guards.max_price_per_minute", SettingType::kString, "TARIFADOR_GUARDS_MAX_PRICE_PER_MINUTE",
      "Toll-fraud guard: an outbound call to a destination whose rate costs more than this a minute is refused "
      "(reason guard_price_per_minute), e.g. \"3.00\"; empty: off. docs/BILLING.md \"Toll-fraud guards\".",

@@ -188,13 +188,18 @@ base::Result<nlohmann::json> ParseBody(const Request& request, std::string_view 
   return body;
 }
 
-base::Result<int64_t> IdParam(const Request& request, std::string_view what) {
-  const std::string_view text = request.Param("id").value_or("");
+base::Result<int64_t> IdParam(const Request& request, std::string_view what, std::string_view param) {
+  const std::string_view text = request.Param(param).value_or("");
   const std::optional<int64_t> id = ParseWhole(text);
   if (!id || *id < 1) {
     return base::InvalidArgument(std::string(what) + " id " + Shown(text) + " is not a positive whole number");
   }
   return *id;
+}
+
+std::string RechargeAboveLimit(base::Money amount, base::Money limit) {
+  return "amount " + amount.ToString() + " is above billing.max_recharge (" + limit.ToString() +
+         "): check the amount, recharge in steps, or raise the setting";
 }
 
 base::Result<billing::AccountId> AccountIdParam(const Request& request) {

@@ -82,8 +82,12 @@ base::Result<nlohmann::json> ParseBody(const Request& request, std::string_view 
 // The "{id}" path parameter: a whole number from 1 to 999999999999999999.
 // InvalidArgument `account id "abc" is not a positive whole number`.
 base::Result<billing::AccountId> AccountIdParam(const Request& request);
-// The same for another kind of row: InvalidArgument `alert id "x" is not ...`.
-base::Result<int64_t> IdParam(const Request& request, std::string_view what);
+// The same for another kind of row, from path parameter `param`:
+// InvalidArgument `alert id "x" is not ...`.
+base::Result<int64_t> IdParam(const Request& request, std::string_view what, std::string_view param = "id");
+
+// The refusal of a recharge above billing.max_recharge, for people.
+std::string RechargeAboveLimit(base::Money amount, base::Money limit);
 
 // nullopt, or a text naming what is wrong with `number` as an extension
 // number (billing::ValidateExtension's rule: 1 to 32 of [0-9A-Za-z*#+_.-]).

@@ -175,6 +175,9 @@ base::Result<Response> HandleRecharge(Services& s, const Request& r) {
   BodyFields f(*body);
   const std::optional<base::Money> amount = f.Money("amount", true, true);
   const std::optional<std::string> note = f.String("note", false, kMaxNote, true);
+  if (amount && s.billing->max_recharge && *amount > *s.billing->max_recharge) {
+    f.Problem("field \"amount\": " + RechargeAboveLimit(*amount, *s.billing->max_recharge));
+  }
   TARIFADOR_RETURN_IF_ERROR(f.Finish(context));
 
   billing::Movement movement{
@@ -189,6 +192,57 @@ base::Result<Response> HandleRecharge(Services& s, const Request& r) {
   if (!moved->replayed) {
     base::LogInfo("http: " + movement.actor + " recharged account " + std::to_string(id->value) + " with " +
                   amount->ToString());
+  }
+  return Response::Json(Dump({{"entry", LedgerEntryJson(moved->entry)},
+                              {"account", AccountJson(*account, s.clock.Now(), s.billing->authorizer.options().spend)},
+                              {"replayed", moved->replayed}}),
+                        moved->replayed ? 200 : 201);
+}
+
+base::Result<Response> HandleReverseRecharge(Services& s, const Request& r) {
+  if (!s.billing) return BillingUnavailable();
+  base::Result<billing::AccountId> id = AccountIdParam(r);
+  if (!id.ok()) return id.status();
+  base::Result<int64_t> entry = IdParam(r, "ledger row", "entry");
+  if (!entry.ok()) return entry.status();
+  const int64_t entry_id = *entry;
+  const std::string context =
+      "reversing ledger row " + std::to_string(entry_id) + " of account " + std::to_string(id->value);
+  base::Result<nlohmann::json> body = ParseBody(r, context);
+  if (!body.ok()) return body.status();
+  BodyFields f(*body);
+  const std::optional<std::string> note = f.String("note", false, kMaxNote, true);
+  TARIFADOR_RETURN_IF_ERROR(f.Finish(context));
+  // The row itself: the account's first row from entry_id on.
+  base::Result<std::vector<billing::LedgerEntry>> rows = s.billing->repository.ListLedger(*id, entry_id - 1, 1);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty() || rows->front().id != entry_id) {
+    return base::NotFound(context + ": account " + std::to_string(id->value) + " has no ledger row " +
+                          std::to_string(entry_id));
+  }
+  const billing::LedgerEntry& recharge = rows->front();
+  if (recharge.kind != billing::LedgerKind::kRecharge) {
+    return base::InvalidArgument(context + ": only a recharge can be reversed (row " + std::to_string(entry_id) +
+                                 " is a " + billing::LedgerKindName(recharge.kind) + ")");
+  }
+  // One reversal per recharge: the key makes a second one a replay.
+  std::string reason = "reversal of recharge #" + std::to_string(entry_id);
+  if (note && !note->empty()) reason += ": " + *note;
+  billing::Movement movement{*id,
+                             billing::LedgerKind::kAdjustment,
+                             -recharge.amount,
+                             r.caller().Actor(),
+                             reason,
+                             s.clock.Now(),
+                             std::nullopt,
+                             "reverse-recharge:" + std::to_string(entry_id)};
+  base::Result<billing::MovementResult> moved = s.billing->repository.ApplyMovement(movement);
+  if (!moved.ok()) return moved.status().WithContext(context);
+  base::Result<billing::Account> account = s.billing->repository.GetAccount(*id);
+  if (!account.ok()) return account.status();
+  if (!moved->replayed) {
+    base::LogInfo("http: " + movement.actor + " reversed recharge " + std::to_string(entry_id) + " of account " +
+                  std::to_string(id->value) + " (" + recharge.amount.ToString() + ")");
   }
   return Response::Json(Dump({{"entry", LedgerEntryJson(moved->entry)},
                               {"account", AccountJson(*account, s.clock.Now(), s.billing->authorizer.options().spend)},

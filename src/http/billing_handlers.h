@@ -46,6 +46,14 @@ base::Result<Response> HandleGetAccount(Services& s, const Request& r);
 // gives 409. 400 on a bad body or key, 404 for a missing account.
 base::Result<Response> HandleRecharge(Services& s, const Request& r);
 
+// POST /api/v1/accounts/{id}/ledger/{entry}/reverse {"note"?} (operator):
+// takes a recharge back with an adjustment of the opposite amount ("reversal
+// of recharge #N"), once: a second reversal of the row replays the first
+// (200, "replayed": true). 201 {"entry","account","replayed":false}; 400 for
+// a row that is not a recharge, 404 for no such row of the account, 409 when
+// the money is no longer there (spent or held by live calls).
+base::Result<Response> HandleReverseRecharge(Services& s, const Request& r);
+
 // GET /api/v1/accounts/{id}/ledger?limit=&cursor= (viewer): {"account_id",
 // "items":[ledger row...],"next_cursor"}, oldest first. 404 for a missing
 // account.

@@ -172,6 +172,9 @@ base::Result<Response> HandleBulkRecharge(Services& s, const Request& r) {
     base::Result<base::Money> amount = ParseApiMoney(Trim(fields[1]), "amount", /*positive=*/true);
     if (amount.ok()) {
       row.amount = *amount;
+      if (s.billing->max_recharge && row.amount > *s.billing->max_recharge) {
+        errors.push_back(RechargeAboveLimit(row.amount, *s.billing->max_recharge));
+      }
     } else {
       errors.push_back(amount.status().message());
     }

@@ -74,6 +74,8 @@ constexpr Route kRoutes[] = {
      "change an account's name, credit limit or monthly budget"},
     {Method::kPost, "/api/v1/accounts/{id}/recharges", Access::kOperator, HandleRecharge,
      "recharge an account (idempotent with Idempotency-Key)"},
+    {Method::kPost, "/api/v1/accounts/{id}/ledger/{entry}/reverse", Access::kOperator, HandleReverseRecharge,
+     "take a recharge back, once"},
     {Method::kGet, "/api/v1/accounts/{id}/ledger", Access::kViewer, HandleListLedger,
      "an account's ledger, oldest first, paginated"},
     {Method::kPost, "/api/v1/extensions", Access::kAdmin, HandleCreateExtension, "create an extension"},

@@ -156,6 +156,9 @@ struct BillingServices {
   store::AlertOutbox* alert_outbox = nullptr;
   // PIN codes (null: those routes answer 503).
   store::PinStore* pins = nullptr;
+  // billing.max_recharge: the most one recharge may add (nullopt: the API's
+  // own limit only).
+  std::optional<base::Money> max_recharge = std::nullopt;
 };
 
 // What the live-update and settings routes use, set by app (or a test).

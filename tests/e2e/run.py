@@ -76,7 +76,7 @@ CHROMIUM_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-
 # login, the wrong password, the bulk recharge file that is bad on purpose,
 # and the PIN code whose digits are too easy on purpose.
 EXPECTED_ERRORS = {(401, '/api/v1/session'), (422, '/api/v1/recharges/bulk'), (400, '/api/v1/pins'),
-                   (409, '/api/v1/extensions')}
+                   (409, '/api/v1/extensions'), (400, '/api/v1/accounts/1/recharges')}
 
 
 class StepError(Exception):
@@ -511,7 +511,7 @@ class E2E:
                     'Balance -0.0024, available 99.9976 (credit limit 100.0000).')
         # When, kind, amount, balance after, by, reason / call.
         ledger = self.expect('the ledger', lambda: self.rows(d, '[data-testid=ledger]'), lambda r: len(r) == 1)
-        check(ledger[0][1:] == ['call_charge', '-0.0024', '-0.0024', 'billing', f'call to {NUMBER}'],
+        check(ledger[0][2:7] == ['call_charge', '-0.0024', '-0.0024', 'billing', f'call to {NUMBER}'],
               f'ledger row of the call: {ledger[0]}')
         return 'Sales -0.0024 after the call, extension 1001, call_charge in the ledger'
 
@@ -521,6 +521,11 @@ class E2E:
         self.type_into(d, 'form[aria-label=Recharge] input[name=amount]', '25.50')
         self.type_into(d, 'form[aria-label=Recharge] input[name=note]', 'e2e top-up')
         self.submit(d, 'Recharge')
+        self.expect('the confirmation with the new balance',
+                    lambda: ' '.join((self.text(d, '[data-testid=recharge-confirm]') or '').split()),
+                    'Recharge 25.5000 to Sales: the balance goes from -0.0024 to 25.4976. Confirm recharge Change')
+        check(self.api('GET', f'/api/v1/accounts/{a}')['balance'] == '-0.0024', 'recharged before the confirmation')
+        self.submit(d, 'Recharge')
         self.expect('the recharge notice', lambda: self.text(d, 'form[aria-label=Recharge] .notice'),
                     'Recharged 25.5000; balance 25.4976.')
         self.expect('the new balance', lambda: self.text(d, '[data-testid=balance]'), '25.4976')
@@ -528,7 +533,7 @@ class E2E:
                     [[a, 'Sales', 'postpaid', '25.4976', '0.0000', '125.4976', '—']])
         ledger = self.expect('the recharge in the ledger', lambda: self.rows(d, '[data-testid=ledger]'),
                              lambda r: len(r) == 2)
-        check(ledger[1][1:] == ['recharge', '25.5000', '25.4976', 'user:admin', 'e2e top-up'],
+        check(ledger[1][2:7] == ['recharge', '25.5000', '25.4976', 'user:admin', 'e2e top-up'],
               f'ledger row of the recharge: {ledger[1]}')
         check(self.find(d, 'form[aria-label=Recharge] input[name=amount]').get_attribute('value') == '',
               'the amount field is not cleared after the recharge')
@@ -560,7 +565,7 @@ class E2E:
         self.expect('the balance after the bulk recharge', lambda: self.text(d, '[data-testid=balance]'), '30.4976')
         ledger = self.expect('the bulk row in the ledger', lambda: self.rows(d, '[data-testid=ledger]'),
                              lambda r: len(r) == 3)
-        check(ledger[2][1:] == ['recharge', '5.0000', '30.4976', 'user:admin', 'bulk e2e'],
+        check(ledger[2][2:7] == ['recharge', '5.0000', '30.4976', 'user:admin', 'bulk e2e'],
               f'ledger row of the bulk recharge: {ledger[2]}')
         check(not self.texts(d, '.card .error'), f'an error is still shown: {self.texts(d, ".card .error")}')
         self.shot(d, 'accounts-desktop')
@@ -1134,6 +1139,47 @@ class E2E:
         return ('account Huéspedes (prepaid, budget 50,5) and extension 1010 made on the page; a taken number refused; '
                 'moved and disabled; a viewer sees no form or button')
 
+    def step_money_safe(self):
+        from selenium.webdriver.common.by import By
+        d = self.d
+        a = str(self.account_id)
+        self.nav(d, 'Accounts', 'Accounts')
+        self.find(d, '[data-testid=accounts] tbody tr').click()
+        form = 'form[aria-label=Recharge]'
+        balance = self.api('GET', f'/api/v1/accounts/{a}')['balance']
+        # A mistyped amount is refused by billing.max_recharge (10000.00 by default), saying why.
+        self.type_into(d, f'{form} input[name=amount]', '100000')
+        self.submit(d, 'Recharge')
+        self.submit(d, 'Recharge')
+        self.expect('the refusal above the maximum', lambda: self.text(d, f'{form} .error'),
+                    lambda t: 'is above billing.max_recharge (10000.0000)' in (t or ''))
+        check(self.api('GET', f'/api/v1/accounts/{a}')['balance'] == balance, 'the refused recharge moved money')
+        # A preset, confirmed with the balance it leads to.
+        self.click_text(d, f"form[@aria-label='Recharge']//button", '20')
+        check(self.find(d, f'{form} input[name=amount]').get_attribute('value') == '20', 'the preset did not fill in')
+        self.submit(d, 'Recharge')
+        after = self.expect('the confirmation', lambda: self.text(d, '[data-testid=recharge-confirm]'),
+                            lambda t: (t or '').startswith(f'Recharge 20.0000 to Sales: the balance goes from {balance} to '))
+        new_balance = re.search(r' to (-?\d+\.\d{4})\.', after).group(1)
+        self.submit(d, 'Recharge')
+        self.expect('the recharge notice', lambda: self.text(d, f'{form} .notice'),
+                    f'Recharged 20.0000; balance {new_balance}.')
+        # Taken back from the ledger, once.
+        rows = self.expect('the recharge in the ledger', lambda: self.rows(d, '[data-testid=ledger]'),
+                           lambda r: r and r[-1][2:4] == ['recharge', '20.0000'])
+        entry = rows[-1][0]
+        d.find_element(By.XPATH, f"//table[@data-testid='ledger']//tr[td[1]='{entry}']//button").click()
+        self.click_text(d, 'button', 'Reverse 20.0000')
+        self.expect('the reversal notice', lambda: self.texts(d, '[data-testid=account-detail] .notice'),
+                    lambda t: f'Recharge #{entry} reversed; balance {balance}.' in (t or []))
+        rows = self.expect('the reversal in the ledger', lambda: self.rows(d, '[data-testid=ledger]'),
+                           lambda r: r and r[-1][2] == 'adjustment')
+        check(rows[-1][2:7] == ['adjustment', '-20.0000', balance, 'user:admin', f'reversal of recharge #{entry}'],
+              f'the reversal row: {rows[-1]}')
+        check(rows[-2][0] == entry and rows[-2][7] == '', f'the reversed recharge still offers Reverse: {rows[-2]}')
+        check(self.api('GET', f'/api/v1/accounts/{a}')['balance'] == balance, 'the balance after the reversal')
+        return f'100000 refused above the maximum; preset 20 confirmed ({balance} -> {new_balance}); reversed once'
+
     def step_https(self):
         import hashlib
         import ssl
@@ -1246,6 +1292,8 @@ def main():
         ('users: add, disable, end a session, expiring token, own password', t.step_users),
         ('spending: the guards in force, PIN codes and alert recipients through the page', t.step_spending),
         ('accounts: a new account and extension through the page, one moved and disabled', t.step_office),
+        ('accounts: a recharge above the maximum refused, a preset confirmed, reversed from the ledger',
+         t.step_money_safe),
         ('https: the generated certificate, its fingerprint on the status page', t.step_https),
         ('sign out', t.step_sign_out),
     ]

@@ -27,6 +27,14 @@ export function Notice({ text }) {
   return text ? html`<div class="notice" role="status">${text}</div>` : null;
 }
 
+// A button that asks once more before it does something that cannot be undone.
+export function ConfirmButton({ label, confirmLabel, onConfirm, cls }) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) return html`<button class=${cls || ''} onClick=${() => setAsking(true)}>${label}</button>`;
+  return html`<span class="confirm"><button class="danger" onClick=${() => { setAsking(false); onConfirm(); }}>${confirmLabel}</button>
+    <button class="link" onClick=${() => setAsking(false)}>Cancel</button></span>`;
+}
+
 // A route another engineer is still adding answers 404 "no such endpoint".
 export function isMissingRoute(e) { return e && e.status === 404 && /no such endpoint/.test(e.message); }
 

@@ -63,7 +63,7 @@ constexpr const char* kFullConfig = R"(
   },
   "freeswitch": {"host": "10.0.0.5", "port": 8022, "password": "s3cret", "json_cdr_dir": "/var/spool/json_cdr",
                  "socket_listen": "127.0.0.1:8084"},
-  "billing": {"debit_interval": 30, "when_down": "allow", "max_call_seconds": 7200},
+  "billing": {"debit_interval": 30, "when_down": "allow", "max_call_seconds": 7200, "max_recharge": "2500.00"},
   "guards": {"max_price_per_minute": "3.00", "blocked_prefixes": "44870,4490", "blocked_zones": "Premium,UK mobile",
              "international_hours": "08:30-19:00",
              "office_days": "mon,tue,wed,thu,fri,sat", "holidays": "2026-12-25,2027-01-01",
@@ -171,6 +171,7 @@ TEST_CASE("Every key is read from nested JSON with comments", "[config]") {
   CHECK(c->guards.max_calls_per_hour == 30);
   CHECK(c->guards.max_repeats_per_hour == 5);
   CHECK(c->guards.max_daily_spend == "50.00");
+  CHECK(c->billing.max_recharge == "2500.00");
   CHECK(c->guards.alert_only == "guard_after_hours,guard_repeated_number");
   CHECK(c->pins.prefix == "*55");
   CHECK(c->pins.max_failures == 4);
@@ -281,6 +282,7 @@ TEST_CASE("Environment variables override the file", "[config]") {
       {"TARIFADOR_GUARDS_MAX_REPEATS_PER_HOUR", "3"},
       {"TARIFADOR_GUARDS_MAX_DAILY_SPEND", "12.50"},
       {"TARIFADOR_GUARDS_BLOCKED_ZONES", "Satellite"},
+      {"TARIFADOR_BILLING_MAX_RECHARGE", ""},
       {"TARIFADOR_GUARDS_ALERT_ONLY", "guard_call_cost"},
       {"TARIFADOR_GUARDS_SPIKE_FACTOR", "4"},
       {"TARIFADOR_GUARDS_SPIKE_MIN_CALLS", "10"},

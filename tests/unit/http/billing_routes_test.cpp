@@ -173,6 +173,10 @@ class BillingServer {
     calls_ = std::move(calls);
   }
 
+  // What app wires from the configuration (billing.max_recharge); set
+  // before the requests that depend on it.
+  BillingServices& billing() { return *billing_; }
+
   std::string admin;
   std::string op;
   std::string viewer;
@@ -1063,4 +1067,48 @@ TEST_CASE("An extension's own guard settings over HTTP", "[http][billing][guards
   // {} returns it to the box-wide guards.
   CHECK(Ok(cli->Put("/api/v1/extensions/1001/guards", Bearer(s.admin), "{}", "application/json"))["guards"] ==
         kBoxWideGuards);
+}
+
+TEST_CASE("A recharge above billing.max_recharge is refused, and a recharge is reversed once", "[http][billing]") {
+  BillingServer s;
+  s.billing().max_recharge = base::Money::FromUnits(100);
+  auto cli = s.Client();
+  const int64_t id = CreateAccount(s, *cli, {{"name", "Guests"}, {"type", "prepaid"}});
+  const std::string account = "/api/v1/accounts/" + std::to_string(id);
+  const json first = Recharge(s, *cli, id, "100");
+  const int64_t entry = first["entry"]["id"].get<int64_t>();
+  std::string before = s.Snapshot();
+  Error(PostJson(*cli, s.op, account + "/recharges", {{"amount", "100.000001"}}), 400,
+        "field \"amount\": amount 100.000001 is above billing.max_recharge (100.0000)");
+  CHECK(s.Snapshot() == before);
+
+  // Reversed: an adjustment of the opposite amount, once.
+  const std::string reverse = account + "/ledger/" + std::to_string(entry) + "/reverse";
+  const json back = Ok(PostJson(*cli, s.op, reverse, {{"note", "typed 100 for 10"}}), 201);
+  CHECK(back["entry"]["kind"] == "adjustment");
+  CHECK(back["entry"]["amount"] == "-100.0000");
+  CHECK(back["entry"]["reason"] == "reversal of recharge #" + std::to_string(entry) + ": typed 100 for 10");
+  CHECK(back["account"]["balance"] == "0.0000");
+  CHECK(back["replayed"] == false);
+  const json again = Ok(PostJson(*cli, s.op, reverse, json::object()), 200);
+  CHECK(again["replayed"] == true);
+  CHECK(again["entry"]["id"] == back["entry"]["id"]);
+  CHECK(again["account"]["balance"] == "0.0000");
+  CHECK(s.Audit("ledger.adjustment").size() == 1);
+
+  // Refused, changing nothing: not a recharge, no such row, a viewer, money no longer there.
+  const json held = Recharge(s, *cli, id, "50");
+  REQUIRE(s.repo()
+              .Reserve({billing::CallId{"call-1"}, billing::AccountId{id}, base::Money::FromUnits(40), 60, kNow, kNow})
+              .ok());
+  before = s.Snapshot();
+  Error(PostJson(*cli, s.op, account + "/ledger/" + back["entry"]["id"].dump() + "/reverse", json::object()), 400,
+        "only a recharge can be reversed");
+  Error(PostJson(*cli, s.op, account + "/ledger/999/reverse", json::object()), 404, "no ledger row 999");
+  Error(PostJson(*cli, s.op, account + "/ledger/x/reverse", json::object()), 400, "ledger row id");
+  Error(PostJson(*cli, s.viewer, account + "/ledger/" + held["entry"]["id"].dump() + "/reverse", json::object()), 403,
+        "");
+  Error(PostJson(*cli, s.op, account + "/ledger/" + held["entry"]["id"].dump() + "/reverse", json::object()), 409,
+        "insufficient funds, 40.0000 short");
+  CHECK(s.Snapshot() == before);
 }

@@ -226,6 +226,17 @@ TEST_CASE("POST /api/v1/recharges/bulk refuses bad input and changes nothing") {
     CHECK(body["rows"][2]["line"] == 4);
     CHECK(body["rows"][3]["line"] == 5);
   }
+  SECTION("a row above billing.max_recharge is a bad row") {
+    s.billing().max_recharge = base::Money::FromUnits(500);
+    const auto res = PostCsv(*cli, s.op, "1001,500\n1001,1000000\n");
+    RequireJsonError(res, 422);
+    const json body = JsonBody(res);
+    REQUIRE(body["rows"].size() == 1);
+    CHECK(body["rows"][0] == json({{"line", 2},
+                                   {"error",
+                                    "amount 1000000.0000 is above billing.max_recharge (500.0000): check the "
+                                    "amount, recharge in steps, or raise the setting"}}));
+  }
   SECTION("a body of bad rows lists the first 100 and counts the rest") {
     std::string csv;
     for (int i = 0; i < 5000; ++i) csv += "nobody" + std::to_string(i) + ",oops\n";

@@ -153,6 +153,7 @@ class LiveServer {
   base::FakeClock& clock() { return clock_; }
   store::AuditStore& audit() { return *audit_; }
   Server& server() { return *server_; }
+  BillingServices& billing() { return *billing_; }
 
   std::string admin;
   std::string op;

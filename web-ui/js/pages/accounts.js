@@ -6,28 +6,43 @@
 // not shown.
 import { html, useState, useEffect } from '../html.js';
 import { api, get, newKey, qs } from '../api.js';
-import { ErrorBox, Notice, isMissingRoute, useSubmit } from '../ui.js';
-import { money, when } from '../format.js';
+import { ConfirmButton, ErrorBox, Notice, isMissingRoute, useSubmit } from '../ui.js';
+import { fmtMicros, money, toMicros, when } from '../format.js';
 
+const MONEY_PATTERN = '[0-9]+([.,][0-9]{1,6})?';
+
+const PRESETS = ['10', '20', '50', '100'];
+
+// A recharge: presets, an amount with a decimal point or comma, then a
+// confirmation that shows the balance it leads to (billing.max_recharge
+// refuses a mistyped amount on the server).
 function Recharge({ account, onDone }) {
   const [amount, setAmount] = useState('');
   const [note, setNote] = useState('');
   const [key, setKey] = useState(newKey());
+  const [asking, setAsking] = useState(false);
   const { busy, error, done, submit } = useSubmit();
+  const value = amount.trim().replace(',', '.');
+  const change = (v) => { setAmount(v); setAsking(false); };
+  const ask = (e) => { e.preventDefault(); setAsking(true); };
   // On a failure the key stays: a retry cannot charge twice.
   const recharge = submit(async () => {
+    setAsking(false);
     const r = await api('POST', `/api/v1/accounts/${account.id}/recharges`, {
-      json: note ? { amount, note } : { amount }, headers: { 'Idempotency-Key': key } });
+      json: note ? { amount: value, note } : { amount: value }, headers: { 'Idempotency-Key': key } });
     setAmount('');
     setNote('');
     setKey(newKey());
     onDone();
     return `${r.replayed ? 'Already recharged' : 'Recharged'} ${r.entry.amount}; balance ${r.entry.balance_after}.`;
   });
-  return html`<form class="inline" onSubmit=${recharge} aria-label="Recharge">
-    <label>Amount<input name="amount" inputmode="decimal" placeholder="10.00" required pattern="[0-9]+(\\.[0-9]{1,6})?" value=${amount} onInput=${(e) => setAmount(e.target.value)} /></label>
+  return html`<form class="inline" onSubmit=${asking ? recharge : ask} aria-label="Recharge">
+    <span class="presets">${PRESETS.map((p) => html`<button type="button" class="secondary" onClick=${() => change(p)}>${p}</button>`)}</span>
+    <label>Amount<input name="amount" inputmode="decimal" placeholder="10.00" required pattern=${MONEY_PATTERN} value=${amount} onInput=${(e) => change(e.target.value)} /></label>
     <label>Note<input name="note" maxlength="256" value=${note} onInput=${(e) => setNote(e.target.value)} /></label>
-    <button type="submit" disabled=${busy}>Recharge</button>
+    ${asking ? html`<span class="confirm" data-testid="recharge-confirm">Recharge ${fmtMicros(toMicros(value))} to ${account.name}: the balance goes from ${money(account.balance)} to ${fmtMicros(toMicros(account.balance) + toMicros(value))}.
+        <button type="submit" disabled=${busy}>Confirm recharge</button> <button type="button" class="link" onClick=${() => setAsking(false)}>Change</button></span>`
+      : html`<button type="submit">Recharge…</button>`}
     <${ErrorBox} error=${error} /><${Notice} text=${done} />
   </form>`;
 }
@@ -120,8 +135,6 @@ function Limits({ account, canEdit, onDone }) {
   </div>`;
 }
 
-const MONEY_PATTERN = '[0-9]+([.,][0-9]{1,6})?';
-
 // A new account (admins): a person or a department, how it pays, and an
 // optional monthly budget.
 function NewAccount({ onDone }) {
@@ -185,10 +198,13 @@ function ExtensionForm({ extension, accounts, plans, onDone, onCancel }) {
   </form>`;
 }
 
-function Ledger({ accountId, version }) {
+// The account's ledger; a recharge not yet taken back has "Reverse" for
+// operators and admins (an adjustment of the opposite amount, once).
+function Ledger({ accountId, version, canReverse, onChanged }) {
   const [items, setItems] = useState([]);
   const [cursor, setCursor] = useState(null);
   const [error, setError] = useState(null);
+  const [notice, setNotice] = useState('');
   const load = async (after) => {
     try {
       const d = await get(`/api/v1/accounts/${accountId}/ledger${qs({ limit: 100, cursor: after })}`);
@@ -197,11 +213,22 @@ function Ledger({ accountId, version }) {
     } catch (e) { setError(e); }
   };
   useEffect(() => { load(null); }, [accountId, version]);
-  return html`<${ErrorBox} error=${error} />
+  const reversed = new Set(items.filter((r) => r.kind === 'adjustment')
+    .map((r) => (/^reversal of recharge #(\d+)/.exec(r.reason || '') || [])[1]).filter(Boolean).map(Number));
+  const reverse = async (r) => {
+    setError(null);
+    try {
+      const out = await api('POST', `/api/v1/accounts/${accountId}/ledger/${r.id}/reverse`, { json: {} });
+      setNotice(`Recharge #${r.id} reversed; balance ${out.entry.balance_after}.`);
+      onChanged();
+    } catch (e) { setError(e); }
+  };
+  return html`<${ErrorBox} error=${error} /><${Notice} text=${notice} />
     ${items.length === 0 ? html`<p class="muted">No movements yet.</p>` : html`<div class="scroll"><table data-testid="ledger">
-    <thead><tr><th>When</th><th>Kind</th><th class="num">Amount</th><th class="num">Balance after</th><th>By</th><th>Reason / call</th></tr></thead>
-    <tbody>${items.map((r) => html`<tr key=${r.id}><td>${when(r.at)}</td><td>${r.kind}</td><td class="num">${money(r.amount)}</td>
-      <td class="num">${money(r.balance_after)}</td><td>${r.actor}</td><td>${r.reason || r.call_uuid || ''}</td></tr>`)}</tbody></table></div>`}
+    <thead><tr><th>#</th><th>When</th><th>Kind</th><th class="num">Amount</th><th class="num">Balance after</th><th>By</th><th>Reason / call</th>${canReverse && html`<th></th>`}</tr></thead>
+    <tbody>${items.map((r) => html`<tr key=${r.id}><td>${r.id}</td><td>${when(r.at)}</td><td>${r.kind}</td><td class="num">${money(r.amount)}</td>
+      <td class="num">${money(r.balance_after)}</td><td>${r.actor}</td><td>${r.reason || r.call_uuid || ''}</td>
+      ${canReverse && html`<td class="actions">${r.kind === 'recharge' && !reversed.has(r.id) && html`<${ConfirmButton} cls="secondary" label="Reverse" confirmLabel=${`Reverse ${r.amount}`} onConfirm=${() => reverse(r)} />`}</td>`}</tr>`)}</tbody></table></div>`}
     ${cursor && html`<button class="secondary" onClick=${() => load(cursor)}>More</button>`}`;
 }
 
@@ -301,7 +328,7 @@ export function Accounts({ user }) {
       ${canRecharge && html`<${Recharge} account=${acc} onDone=${changed} />`}
       <${Budget} account=${acc} canEdit=${admin} onDone=${changed} />
       <${Limits} account=${acc} canEdit=${admin} onDone=${changed} />
-      <h3>Ledger</h3><${Ledger} accountId=${acc.id} version=${version} /></section>`}
+      <h3>Ledger</h3><${Ledger} accountId=${acc.id} version=${version} canReverse=${canRecharge} onChanged=${changed} /></section>`}
     ${canRecharge && html`<${BulkRecharge} onDone=${changed} />`}
     <section class="card"><h2>Extensions</h2>
       <div class="scroll"><table data-testid="extensions">

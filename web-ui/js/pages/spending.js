@@ -6,7 +6,7 @@
 // Digits and webhook secrets are shown once, when made, and never again.
 import { html, useState, useEffect } from '../html.js';
 import { api, get } from '../api.js';
-import { ErrorBox, Notice } from '../ui.js';
+import { ConfirmButton, ErrorBox, Notice } from '../ui.js';
 import { when } from '../format.js';
 
 const KINDS = ['budget_warning', 'budget_reached', 'low_balance', 'guard_tripped', 'spend_spike', 'pin_failures',
@@ -134,13 +134,6 @@ function ExtensionGuards() {
   </section>`;
 }
 
-// A button that asks once more before it does something that cannot be undone.
-function ConfirmButton({ label, confirmLabel, onConfirm }) {
-  const [asking, setAsking] = useState(false);
-  if (!asking) return html`<button onClick=${() => setAsking(true)}>${label}</button>`;
-  return html`<span class="confirm"><button class="danger" onClick=${() => { setAsking(false); onConfirm(); }}>${confirmLabel}</button>
-    <button class="link" onClick=${() => setAsking(false)}>Cancel</button></span>`;
-}
 
 // A form whose answer may carry a secret shown once (`made`): its fields, a
 // handler per field, and a submit that hands the fields to `send(f, setF,
