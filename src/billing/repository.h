@@ -95,6 +95,9 @@ class Repository {
   // The account's ledger rows, oldest first, at most `limit` of them starting
   // after row id `after_id` (0: from the start).
   virtual base::Result<std::vector<LedgerEntry>> ListLedger(AccountId id, int64_t after_id, int64_t limit) = 0;
+  // The same newest first: at most `limit` rows before row id `before_id`
+  // (0: from the newest), what a person reading the ledger wants to see.
+  virtual base::Result<std::vector<LedgerEntry>> ListLedgerNewest(AccountId id, int64_t before_id, int64_t limit) = 0;
 
   // --- reservations ---
 

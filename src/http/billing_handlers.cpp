@@ -256,12 +256,19 @@ base::Result<Response> HandleListLedger(Services& s, const Request& r) {
   if (!id.ok()) return id.status();
   base::Result<int64_t> limit = LimitParam(r, kDefaultLimit, kMaxLimit);
   if (!limit.ok()) return limit.status();
-  base::Result<int64_t> after = IdCursorParam(r);
-  if (!after.ok()) return after.status();
+  base::Result<int64_t> cursor = IdCursorParam(r);
+  if (!cursor.ok()) return cursor.status();
+  const std::string order = r.Query("order").value_or("oldest");
+  if (order != "oldest" && order != "newest") {
+    return base::InvalidArgument("query parameter \"order\" must be \"oldest\" or \"newest\" (got " + Shown(order) +
+                                 ")");
+  }
   // An unknown account is a 404, not an empty ledger.
   base::Result<billing::Account> account = s.billing->repository.GetAccount(*id);
   if (!account.ok()) return account.status();
-  base::Result<std::vector<billing::LedgerEntry>> rows = s.billing->repository.ListLedger(*id, *after, *limit + 1);
+  base::Result<std::vector<billing::LedgerEntry>> rows =
+      order == "newest" ? s.billing->repository.ListLedgerNewest(*id, *cursor, *limit + 1)
+                        : s.billing->repository.ListLedger(*id, *cursor, *limit + 1);
   if (!rows.ok()) return rows.status();
   const IdPage page = PageOfRows(*rows, *limit, LedgerEntryJson);
   return Response::Json(Dump({{"account_id", id->value}, {"items", page.items}, {"next_cursor", page.next_cursor}}));

@@ -54,9 +54,10 @@ base::Result<Response> HandleRecharge(Services& s, const Request& r);
 // the money is no longer there (spent or held by live calls).
 base::Result<Response> HandleReverseRecharge(Services& s, const Request& r);
 
-// GET /api/v1/accounts/{id}/ledger?limit=&cursor= (viewer): {"account_id",
-// "items":[ledger row...],"next_cursor"}, oldest first. 404 for a missing
-// account.
+// GET /api/v1/accounts/{id}/ledger?limit=&cursor=&order= (viewer):
+// {"account_id","items":[ledger row...],"next_cursor"}, oldest first, or
+// newest first with order=newest (the cursor then pages towards older
+// rows). 400 for another order, 404 for a missing account.
 base::Result<Response> HandleListLedger(Services& s, const Request& r);
 
 // POST /api/v1/extensions {"number","name","account_id","rate_plan"?,

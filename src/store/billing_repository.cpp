@@ -407,13 +407,16 @@ base::Result<std::vector<billing::Extension>> ListExtensionsIn(SQLite::Database&
   }
 }
 
-base::Result<std::vector<billing::LedgerEntry>> ListLedgerIn(SQLite::Database& db, AccountId id, int64_t after_id,
-                                                             int64_t limit) {
+base::Result<std::vector<billing::LedgerEntry>> ListLedgerIn(SQLite::Database& db, AccountId id, int64_t cursor,
+                                                             int64_t limit, bool newest_first) {
   try {
-    SQLite::Statement st(db, std::string("SELECT ") + kLedgerColumns +
-                                 " FROM ledger WHERE account_id = ? AND id > ? ORDER BY id LIMIT ?");
+    SQLite::Statement st(db,
+                         std::string("SELECT ") + kLedgerColumns +
+                             (newest_first ? " FROM ledger WHERE account_id = ? AND (? = 0 OR id < ?2) ORDER BY id DESC"
+                                           : " FROM ledger WHERE account_id = ? AND id > ? ORDER BY id") +
+                             " LIMIT ?3");
     st.bind(1, static_cast<int64_t>(id.value));
-    st.bind(2, after_id);
+    st.bind(2, cursor);
     st.bind(3, limit);
     std::vector<billing::LedgerEntry> out;
     while (st.executeStep()) {
@@ -1077,6 +1080,13 @@ base::Result<std::vector<billing::LedgerEntry>> BillingRepository::ListLedger(Ac
   return RunRead<std::vector<billing::LedgerEntry>>(
       reads_, "reading the ledger of account " + std::to_string(id.value),
       [&](SQLite::Database& db) { return ListLedgerIn(db, id, after_id, limit); });
+}
+
+base::Result<std::vector<billing::LedgerEntry>> BillingRepository::ListLedgerNewest(AccountId id, int64_t before_id,
+                                                                                    int64_t limit) {
+  return RunRead<std::vector<billing::LedgerEntry>>(
+      reads_, "reading the ledger of account " + std::to_string(id.value),
+      [&](SQLite::Database& db) { return ListLedgerIn(db, id, before_id, limit, /*newest_first=*/true); });
 }
 
 base::Result<billing::Reservation> BillingRepository::Reserve(const billing::Reservation& reservation) {

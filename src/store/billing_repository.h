@@ -69,8 +69,10 @@ base::Result<std::vector<billing::Account>> ListAccountsIn(SQLite::Database& db,
                                                            int64_t limit);
 base::Result<std::vector<billing::Extension>> ListExtensionsIn(SQLite::Database& db, std::string_view after_number,
                                                                int64_t limit);
+// `newest_first`: rows before `cursor` (0: from the newest), newest first;
+// otherwise rows after `cursor`, oldest first.
 base::Result<std::vector<billing::LedgerEntry>> ListLedgerIn(SQLite::Database& db, billing::AccountId id,
-                                                             int64_t after_id, int64_t limit);
+                                                             int64_t cursor, int64_t limit, bool newest_first = false);
 base::Result<billing::Reservation> GetReservationIn(SQLite::Database& db, const billing::CallId& call);
 base::Result<std::vector<billing::Reservation>> ListReservationsIn(SQLite::Database& db);
 base::Result<billing::Cdr> GetCdrIn(SQLite::Database& db, const billing::CallId& call);
@@ -115,6 +117,8 @@ class BillingRepository final : public billing::Repository {
   base::Result<billing::MovementResult> ApplyMovement(const billing::Movement& movement) override;
   base::Result<std::vector<billing::LedgerEntry>> ListLedger(billing::AccountId id, int64_t after_id,
                                                              int64_t limit) override;
+  base::Result<std::vector<billing::LedgerEntry>> ListLedgerNewest(billing::AccountId id, int64_t before_id,
+                                                                   int64_t limit) override;
   base::Result<billing::Reservation> Reserve(const billing::Reservation& reservation) override;
   base::Result<billing::Reservation> ExtendReservation(const billing::CallId& call, base::Money new_amount,
                                                        int64_t covered_s, base::Instant at) override;

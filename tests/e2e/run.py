@@ -533,8 +533,10 @@ class E2E:
                     [[a, 'Sales', 'postpaid', '25.4976', '0.0000', '125.4976', '—']])
         ledger = self.expect('the recharge in the ledger', lambda: self.rows(d, '[data-testid=ledger]'),
                              lambda r: len(r) == 2)
-        check(ledger[1][2:7] == ['recharge', '25.5000', '25.4976', 'user:admin', 'e2e top-up'],
-              f'ledger row of the recharge: {ledger[1]}')
+        check(ledger[0][2:7] == ['recharge', '25.5000', '25.4976', 'user:admin', 'e2e top-up'],
+              f'ledger row of the recharge (newest first): {ledger[0]}')
+        check(self.find(d, '[data-testid=ledger] tbody tr').get_attribute('class') == 'new',
+              'the new recharge is not marked in the ledger')
         check(self.find(d, 'form[aria-label=Recharge] input[name=amount]').get_attribute('value') == '',
               'the amount field is not cleared after the recharge')
         # The recharge carried an Idempotency-Key (128 random bits, js/api.js).
@@ -565,8 +567,8 @@ class E2E:
         self.expect('the balance after the bulk recharge', lambda: self.text(d, '[data-testid=balance]'), '30.4976')
         ledger = self.expect('the bulk row in the ledger', lambda: self.rows(d, '[data-testid=ledger]'),
                              lambda r: len(r) == 3)
-        check(ledger[2][2:7] == ['recharge', '5.0000', '30.4976', 'user:admin', 'bulk e2e'],
-              f'ledger row of the bulk recharge: {ledger[2]}')
+        check(ledger[0][2:7] == ['recharge', '5.0000', '30.4976', 'user:admin', 'bulk e2e'],
+              f'ledger row of the bulk recharge: {ledger[0]}')
         check(not self.texts(d, '.card .error'), f'an error is still shown: {self.texts(d, ".card .error")}')
         self.shot(d, 'accounts-desktop')
         return 'bad line 2 refused and listed; 1001 +5.00 gives 30.4976'
@@ -1165,20 +1167,26 @@ class E2E:
         self.expect('the recharge notice', lambda: self.text(d, f'{form} .notice'),
                     f'Recharged 20.0000; balance {new_balance}.')
         # Taken back from the ledger, once.
-        rows = self.expect('the recharge in the ledger', lambda: self.rows(d, '[data-testid=ledger]'),
-                           lambda r: r and r[-1][2:4] == ['recharge', '20.0000'])
-        entry = rows[-1][0]
+        rows = self.expect('the recharge at the top of the ledger', lambda: self.rows(d, '[data-testid=ledger]'),
+                           lambda r: r and r[0][2:4] == ['recharge', '20.0000'])
+        entry = rows[0][0]
         d.find_element(By.XPATH, f"//table[@data-testid='ledger']//tr[td[1]='{entry}']//button").click()
         self.click_text(d, 'button', 'Reverse 20.0000')
         self.expect('the reversal notice', lambda: self.texts(d, '[data-testid=account-detail] .notice'),
                     lambda t: f'Recharge #{entry} reversed; balance {balance}.' in (t or []))
-        rows = self.expect('the reversal in the ledger', lambda: self.rows(d, '[data-testid=ledger]'),
-                           lambda r: r and r[-1][2] == 'adjustment')
-        check(rows[-1][2:7] == ['adjustment', '-20.0000', balance, 'user:admin', f'reversal of recharge #{entry}'],
-              f'the reversal row: {rows[-1]}')
-        check(rows[-2][0] == entry and rows[-2][7] == '', f'the reversed recharge still offers Reverse: {rows[-2]}')
+        rows = self.expect('the reversal at the top of the ledger', lambda: self.rows(d, '[data-testid=ledger]'),
+                           lambda r: r and r[0][2] == 'adjustment')
+        check(rows[0][2:7] == ['adjustment', '-20.0000', balance, 'user:admin', f'reversal of recharge #{entry}'],
+              f'the reversal row: {rows[0]}')
+        check(rows[1][0] == entry and rows[1][7] == '', f'the reversed recharge still offers Reverse: {rows[1]}')
         check(self.api('GET', f'/api/v1/accounts/{a}')['balance'] == balance, 'the balance after the reversal')
-        return f'100000 refused above the maximum; preset 20 confirmed ({balance} -> {new_balance}); reversed once'
+        # The call's charge, at the bottom, opens the call.
+        d.find_element(By.XPATH, "//table[@data-testid='ledger']//tr[td[3]='call_charge']//a").click()
+        self.expect('the Calls page', lambda: self.h1(d), 'Calls')
+        self.expect("the call's breakdown", lambda: self.text(d, '.card h2'),
+                    lambda t: A_UUID in (t or ''))
+        return (f'100000 refused above the maximum; preset 20 confirmed ({balance} -> {new_balance}); reversed once; '
+                'the call charge opens its call')
 
     def step_https(self):
         import hashlib

@@ -116,7 +116,8 @@ function App() {
   };
 
   useEffect(() => {
-    setNavigate((p) => { history.pushState(null, '', p); setPath(p); window.scrollTo(0, 0); });
+    // A link may carry a query (`/cdrs?call=...`): the page is its path.
+    setNavigate((p) => { history.pushState(null, '', p); setPath(location.pathname); window.scrollTo(0, 0); });
     const onPop = () => setPath(location.pathname);
     window.addEventListener('popstate', onPop);
     setOnUnauthorized(() => { setCsrf(null); setState({ phase: 'login' }); });

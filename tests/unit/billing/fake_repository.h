@@ -117,6 +117,14 @@ class FakeRepository final : public Repository {
     }
     return out;
   }
+  base::Result<std::vector<LedgerEntry>> ListLedgerNewest(AccountId id, int64_t before_id, int64_t limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<LedgerEntry> out;
+    for (auto it = ledger_.rbegin(); it != ledger_.rend() && static_cast<int64_t>(out.size()) < limit; ++it) {
+      if (it->account_id == id && (before_id == 0 || it->id < before_id)) out.push_back(*it);
+    }
+    return out;
+  }
   base::Result<Reservation> Reserve(const Reservation& r) override {
     std::lock_guard lock(mu_);
     if (reservations_.count(r.call)) return base::AlreadyExists("already reserved");

@@ -521,6 +521,18 @@ TEST_CASE("Recharges move money once per idempotency key and are audited", "[htt
   CHECK(page2["items"][0] == third["entry"]);
   CHECK(page2["next_cursor"].is_null());
   CHECK(Ok(Get(*cli, s.viewer, ledger))["items"].size() == 3);
+  // Newest first, paging towards older rows.
+  const json newest = Ok(Get(*cli, s.viewer, ledger + "?order=newest&limit=2"));
+  REQUIRE(newest["items"].size() == 2);
+  CHECK(newest["items"][0] == third["entry"]);
+  CHECK(newest["items"][1]["amount"] == "0.000001");
+  REQUIRE(newest["next_cursor"].is_string());
+  const json older =
+      Ok(Get(*cli, s.viewer, ledger + "?order=newest&limit=2&cursor=" + newest["next_cursor"].get<std::string>()));
+  REQUIRE(older["items"].size() == 1);
+  CHECK(older["items"][0] == first["entry"]);
+  CHECK(older["next_cursor"].is_null());
+  Error(Get(*cli, s.viewer, ledger + "?order=latest"), 400, "\"oldest\" or \"newest\"");
   Error(Get(*cli, s.viewer, "/api/v1/accounts/999/ledger"), 404, "no account 999");
   Error(Get(*cli, s.viewer, ledger + "?limit=abc"), 400, "limit");
   Error(Get(*cli, s.viewer, ledger + "?after=-1"), 400, "cursor");

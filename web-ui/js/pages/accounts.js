@@ -6,7 +6,7 @@
 // not shown.
 import { html, useState, useEffect } from '../html.js';
 import { api, get, newKey, qs } from '../api.js';
-import { ConfirmButton, ErrorBox, Notice, isMissingRoute, useSubmit } from '../ui.js';
+import { ConfirmButton, ErrorBox, Link, Notice, isMissingRoute, useSubmit } from '../ui.js';
 import { fmtMicros, money, toMicros, when } from '../format.js';
 
 const MONEY_PATTERN = '[0-9]+([.,][0-9]{1,6})?';
@@ -33,7 +33,7 @@ function Recharge({ account, onDone }) {
     setAmount('');
     setNote('');
     setKey(newKey());
-    onDone();
+    onDone(r.entry.id);
     return `${r.replayed ? 'Already recharged' : 'Recharged'} ${r.entry.amount}; balance ${r.entry.balance_after}.`;
   });
   return html`<form class="inline" onSubmit=${asking ? recharge : ask} aria-label="Recharge">
@@ -198,16 +198,18 @@ function ExtensionForm({ extension, accounts, plans, onDone, onCancel }) {
   </form>`;
 }
 
-// The account's ledger; a recharge not yet taken back has "Reverse" for
-// operators and admins (an adjustment of the opposite amount, once).
-function Ledger({ accountId, version, canReverse, onChanged }) {
+// The account's ledger, newest first (the row just made, `highlight`,
+// marked); a call charge links to its call; a recharge not yet taken back
+// has "Reverse" for operators and admins (an adjustment of the opposite
+// amount, once).
+function Ledger({ accountId, version, canReverse, onChanged, highlight }) {
   const [items, setItems] = useState([]);
   const [cursor, setCursor] = useState(null);
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState('');
   const load = async (after) => {
     try {
-      const d = await get(`/api/v1/accounts/${accountId}/ledger${qs({ limit: 100, cursor: after })}`);
+      const d = await get(`/api/v1/accounts/${accountId}/ledger${qs({ order: 'newest', limit: 100, cursor: after })}`);
       setItems((prev) => (after ? [...prev, ...d.items] : d.items));
       setCursor(d.next_cursor || null);
     } catch (e) { setError(e); }
@@ -220,14 +222,15 @@ function Ledger({ accountId, version, canReverse, onChanged }) {
     try {
       const out = await api('POST', `/api/v1/accounts/${accountId}/ledger/${r.id}/reverse`, { json: {} });
       setNotice(`Recharge #${r.id} reversed; balance ${out.entry.balance_after}.`);
-      onChanged();
+      onChanged(out.entry.id);
     } catch (e) { setError(e); }
   };
   return html`<${ErrorBox} error=${error} /><${Notice} text=${notice} />
     ${items.length === 0 ? html`<p class="muted">No movements yet.</p>` : html`<div class="scroll"><table data-testid="ledger">
     <thead><tr><th>#</th><th>When</th><th>Kind</th><th class="num">Amount</th><th class="num">Balance after</th><th>By</th><th>Reason / call</th>${canReverse && html`<th></th>`}</tr></thead>
-    <tbody>${items.map((r) => html`<tr key=${r.id}><td>${r.id}</td><td>${when(r.at)}</td><td>${r.kind}</td><td class="num">${money(r.amount)}</td>
-      <td class="num">${money(r.balance_after)}</td><td>${r.actor}</td><td>${r.reason || r.call_uuid || ''}</td>
+    <tbody>${items.map((r) => html`<tr key=${r.id} class=${r.id === highlight ? 'new' : ''}><td>${r.id}</td><td>${when(r.at)}</td><td>${r.kind}</td><td class="num">${money(r.amount)}</td>
+      <td class="num">${money(r.balance_after)}</td><td>${r.actor}</td>
+      <td>${r.call_uuid ? html`<${Link} href=${`/cdrs?call=${encodeURIComponent(r.call_uuid)}`}>${r.reason || 'the call'}<//>` : r.reason || ''}</td>
       ${canReverse && html`<td class="actions">${r.kind === 'recharge' && !reversed.has(r.id) && html`<${ConfirmButton} cls="secondary" label="Reverse" confirmLabel=${`Reverse ${r.amount}`} onConfirm=${() => reverse(r)} />`}</td>`}</tr>`)}</tbody></table></div>`}
     ${cursor && html`<button class="secondary" onClick=${() => load(cursor)}>More</button>`}`;
 }
@@ -306,7 +309,8 @@ export function Accounts({ user }) {
     try { setPlans((await get('/api/v1/rate-plans')).items); } catch (e) { setError(e); }
   };
   useEffect(() => { loadAccounts(); loadExtensions(null); if (admin) loadPlans(); }, []);
-  const changed = () => { loadAccounts(); setVersion((v) => v + 1); };
+  const [fresh, setFresh] = useState(null);  // the ledger row just made
+  const changed = (entry) => { loadAccounts(); setVersion((v) => v + 1); setFresh(typeof entry === 'number' ? entry : null); };
   const acc = accounts.find((a) => a.id === selected);
   const names = new Map(accounts.map((a) => [a.id, a.name]));
 
@@ -328,7 +332,7 @@ export function Accounts({ user }) {
       ${canRecharge && html`<${Recharge} account=${acc} onDone=${changed} />`}
       <${Budget} account=${acc} canEdit=${admin} onDone=${changed} />
       <${Limits} account=${acc} canEdit=${admin} onDone=${changed} />
-      <h3>Ledger</h3><${Ledger} accountId=${acc.id} version=${version} canReverse=${canRecharge} onChanged=${changed} /></section>`}
+      <h3>Ledger</h3><${Ledger} accountId=${acc.id} version=${version} canReverse=${canRecharge} onChanged=${changed} highlight=${fresh} /></section>`}
     ${canRecharge && html`<${BulkRecharge} onDone=${changed} />`}
     <section class="card"><h2>Extensions</h2>
       <div class="scroll"><table data-testid="extensions">

@@ -1,7 +1,7 @@
 // CDR search: the filters of GET /api/v1/cdrs, "More" follows next_cursor,
 // a row opens the call's cost breakdown, and the CSV link carries the same
 // filters to GET /api/v1/cdrs.csv.
-import { html, useState } from '../html.js';
+import { html, useState, useEffect } from '../html.js';
 import { get, qs } from '../api.js';
 import { ErrorBox, isMissingRoute, Missing } from '../ui.js';
 import { addDays, dur, money, today, when } from '../format.js';
@@ -54,6 +54,11 @@ export function Cdrs() {
   const open = async (uuid) => {
     try { setDetail(await get(`/api/v1/cdrs/${encodeURIComponent(uuid)}`)); } catch (e) { setError(e); }
   };
+  // `/cdrs?call=UUID` (a call charge's link in the ledger) opens that call.
+  useEffect(() => {
+    const call = new URLSearchParams(location.search).get('call');
+    if (call) open(call);
+  }, []);
   const field = (name, label, attrs = {}) => html`<label>${label}<input name=${name} value=${f[name]} ...${attrs}
       onInput=${(e) => setF({ ...f, [name]: e.target.value })} /></label>`;
 
