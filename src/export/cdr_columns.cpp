@@ -75,9 +75,60 @@ void AppendInt(std::string& out, int64_t v) {
   out.append(buf, end);
 }
 
+constexpr std::array kAccounting = {Column::kStartTime, Column::kCaller,         Column::kCallerName,
+                                    Column::kAccountId, Column::kDestination,    Column::kZone,
+                                    Column::kBillsec,   Column::kPricePerMinute, Column::kCost,
+                                    Column::kCharged,   Column::kDisposition};
+
+// What a person reads for a direction or a result in a sheet.
+std::string_view DirectionLabel(billing::Direction d, bool es) {
+  switch (d) {
+    case billing::Direction::kOutbound: return es ? "Saliente" : "Outbound";
+    case billing::Direction::kInbound: return es ? "Entrante" : "Inbound";
+    case billing::Direction::kInternal: return es ? "Interna" : "Internal";
+  }
+  return billing::DirectionName(d);
+}
+
+std::string_view DispositionLabel(billing::Disposition d, bool es) {
+  switch (d) {
+    case billing::Disposition::kAnswered: return es ? "Contestada" : "Answered";
+    case billing::Disposition::kNoAnswer: return es ? "Sin respuesta" : "No answer";
+    case billing::Disposition::kBusy: return es ? "Ocupado" : "Busy";
+    case billing::Disposition::kFailed: return es ? "Fallida" : "Failed";
+    case billing::Disposition::kDenied: return es ? "Denegada" : "Refused";
+    case billing::Disposition::kCutOffNoFunds: return es ? "Cortada por saldo" : "Cut off (money)";
+  }
+  return billing::DispositionName(d);
+}
+
 }  // namespace
 
 std::span<const Column> AllColumns() { return kAll; }
+std::span<const Column> AccountingColumns() { return kAccounting; }
+
+void ColumnFormatter::WriteMoney(CsvWriter& csv, base::Money money) {
+  std::string& out = csv.UnquotedField();
+  const size_t at = out.size();
+  money.AppendTo(out);
+  if (sheet_.excel && sheet_.decimal_comma)
+    std::replace(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(), '.', ',');
+}
+
+void ColumnFormatter::WriteNumber(CsvWriter& csv, const std::string& number) {
+  // ="0034911234567": the sheet shows the text the formula gives, zeros kept.
+  // Only digits (and a leading +) are written so: nothing else can run.
+  const bool digits = !number.empty() && std::all_of(number.begin() + (number[0] == '+' ? 1 : 0), number.end(),
+                                                     [](char c) { return c >= '0' && c <= '9'; });
+  if (!sheet_.excel || !digits || number.size() < 2 || (number[0] != '0' && number[0] != '+')) {
+    csv.Field(number);
+    return;
+  }
+  std::string& out = csv.UnquotedField();
+  out += "\"=\"\"";
+  out += number;
+  out += "\"\"\"";
+}
 
 std::string_view ColumnName(Column column) {
   for (const ColumnInfo& c : kColumns) {
@@ -143,21 +194,24 @@ void ColumnFormatter::Write(CsvWriter& csv, Column column, const billing::Cdr& c
       csv.Field(scratch_);
       return;
     case Column::kSiteId: csv.Field(cdr.site_id); return;
-    case Column::kDirection: csv.UnquotedField() += billing::DirectionName(cdr.direction); return;
-    case Column::kCaller: csv.Field(cdr.caller); return;
+    case Column::kDirection:
+      csv.UnquotedField() +=
+          sheet_.excel ? DirectionLabel(cdr.direction, sheet_.spanish) : billing::DirectionName(cdr.direction);
+      return;
+    case Column::kCaller: WriteNumber(csv, cdr.caller); return;
     case Column::kCallerName: csv.Field(cdr.caller_name); return;
     case Column::kAccountId: {
       std::string& out = csv.UnquotedField();
       if (cdr.account_id) AppendInt(out, cdr.account_id->value);
       return;
     }
-    case Column::kDestination: csv.Field(cdr.destination); return;
-    case Column::kNormalisedNumber: csv.Field(cdr.normalised); return;
+    case Column::kDestination: WriteNumber(csv, cdr.destination); return;
+    case Column::kNormalisedNumber: WriteNumber(csv, cdr.normalised); return;
     case Column::kZone: csv.Field(cdr.zone); return;
-    case Column::kPrefix: csv.Field(cdr.prefix); return;
+    case Column::kPrefix: WriteNumber(csv, cdr.prefix); return;
     case Column::kRatePlan: csv.Field(cdr.rate_plan); return;
-    case Column::kPricePerMinute: cdr.price_per_minute.AppendTo(csv.UnquotedField()); return;
-    case Column::kConnectionFee: cdr.connection_fee.AppendTo(csv.UnquotedField()); return;
+    case Column::kPricePerMinute: WriteMoney(csv, cdr.price_per_minute); return;
+    case Column::kConnectionFee: WriteMoney(csv, cdr.connection_fee); return;
     case Column::kStartTime: AppendTime(csv.UnquotedField(), cdr.start_us); return;
     case Column::kAnswerTime: AppendTime(csv.UnquotedField(), cdr.answer_us); return;
     case Column::kBridgeTime: AppendTime(csv.UnquotedField(), cdr.bridge_us); return;
@@ -166,13 +220,19 @@ void ColumnFormatter::Write(CsvWriter& csv, Column column, const billing::Cdr& c
     case Column::kBillsec: AppendInt(csv.UnquotedField(), cdr.billsec); return;
     case Column::kBillusec: AppendInt(csv.UnquotedField(), cdr.billusec); return;
     case Column::kBillableSeconds: AppendInt(csv.UnquotedField(), cdr.billable_seconds); return;
-    case Column::kCost: cdr.cost.AppendTo(csv.UnquotedField()); return;
-    case Column::kCharged: cdr.charged.AppendTo(csv.UnquotedField()); return;
+    case Column::kCost: WriteMoney(csv, cdr.cost); return;
+    case Column::kCharged: WriteMoney(csv, cdr.charged); return;
     case Column::kHangupCause: csv.Field(cdr.hangup_cause); return;
-    case Column::kDisposition: csv.UnquotedField() += billing::DispositionName(cdr.disposition); return;
+    case Column::kDisposition:
+      if (sheet_.excel) {
+        csv.Field(DispositionLabel(cdr.disposition, sheet_.spanish));
+      } else {
+        csv.UnquotedField() += billing::DispositionName(cdr.disposition);
+      }
+      return;
     case Column::kDenyReason: csv.Field(cdr.deny_reason); return;
     case Column::kGateway: csv.Field(cdr.gateway); return;
-    case Column::kPinId: csv.Field(cdr.pin_id); return;
+    case Column::kPinId: WriteNumber(csv, cdr.pin_id); return;
     case Column::kPinOwner: csv.Field(cdr.pin_owner); return;
   }
 }

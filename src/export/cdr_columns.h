@@ -69,15 +69,31 @@ base::Result<TimeMode> ParseTimeMode(std::string_view text);
 // as decimal strings, absent times and accounts as ""). Keeps what makes
 // millions of rows in time order cheap (the office offset of the last hour
 // seen, a scratch string), so: one per walk, not thread-safe.
+// A CSV meant for a spreadsheet rather than a program (docs/EXPORT.md "For
+// Excel"): numbers that start with 0 or + are written as ="0034911234567"
+// so the sheet keeps them as text with their leading zeros, money gets the
+// locale's decimal mark, and direction and result read as words.
+struct SheetDialect {
+  bool excel = false;
+  bool decimal_comma = false;  // money as "0,0240"; the writer then separates fields with ';'
+  bool spanish = false;        // labels in Spanish ("Contestada"), else English ("Answered")
+};
+
+// The accounting preset: when, who, where to, how long, what it cost.
+std::span<const Column> AccountingColumns();
+
 class ColumnFormatter {
  public:
-  explicit ColumnFormatter(TimeMode times) : times_(times) {}
+  explicit ColumnFormatter(TimeMode times, SheetDialect sheet = {}) : times_(times), sheet_(sheet) {}
   void Write(CsvWriter& csv, Column column, const billing::Cdr& cdr);
 
  private:
   void AppendTime(std::string& out, int64_t us);
+  void WriteMoney(CsvWriter& csv, base::Money money);
+  void WriteNumber(CsvWriter& csv, const std::string& number);
 
   TimeMode times_;
+  SheetDialect sheet_;
   base::LocalIso8601Writer local_;
   std::string scratch_;
 };

@@ -15,9 +15,14 @@ namespace tarifador::exports {
 struct CsvOptions {
   std::vector<Column> columns{AllColumns().begin(), AllColumns().end()};
   TimeMode times = TimeMode::kOffice;
+  // For a spreadsheet (docs/EXPORT.md "For Excel"): the dialect of its
+  // decimal mark, and readable labels in the sheet's language.
+  SheetDialect sheet{};
 };
 
-// Writes the header and every CDR of `walk` to `sink`, flushing at the end.
+// Writes the header and every CDR of `walk` to `sink`, flushing at the end;
+// with options.sheet.excel a UTF-8 byte order mark comes first and fields
+// are separated by ';' when the sheet uses a decimal comma.
 // Returns the number of data rows, or the first failure of the walk or the
 // sink (the sink may then have received part of the file). Constant memory.
 base::Result<int64_t> WriteCdrCsv(const CdrWalk& walk, const CsvOptions& options, const CsvSink& sink);

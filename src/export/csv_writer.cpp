@@ -15,9 +15,9 @@ constexpr auto kSpecial = [] {
   return t;
 }();
 
-bool NeedsQuotes(std::string_view field) {
+bool NeedsQuotes(std::string_view field, char separator) {
   for (char c : field) {
-    if (kSpecial[static_cast<unsigned char>(c)]) return true;
+    if (kSpecial[static_cast<unsigned char>(c)] || c == separator) return true;
   }
   return false;
 }
@@ -56,12 +56,12 @@ bool IsFormulaTrigger(std::string_view field) {
   }
 }
 
-void AppendCsvField(std::string& out, std::string_view field) {
+void AppendCsvField(std::string& out, std::string_view field, char separator) {
   // OWASP "CSV injection": a caller chooses their own caller ID and name, so
   // a cell a spreadsheet would run as a formula gets a leading apostrophe
   // (Calc and Excel then show it as text).
   const bool neutralise = IsFormulaTrigger(field);
-  if (!NeedsQuotes(field)) {
+  if (!NeedsQuotes(field, separator)) {
     if (neutralise) out += '\'';
     out.append(field);
     return;
@@ -75,16 +75,18 @@ void AppendCsvField(std::string& out, std::string_view field) {
   out += '"';
 }
 
-CsvWriter::CsvWriter(CsvSink sink) : sink_(std::move(sink)) { buffer_.reserve(kChunkBytes + 4096); }
+CsvWriter::CsvWriter(CsvSink sink, char separator) : sink_(std::move(sink)), separator_(separator) {
+  buffer_.reserve(kChunkBytes + 4096);
+}
 
 void CsvWriter::Field(std::string_view value) {
-  if (row_started_) buffer_ += ',';
+  if (row_started_) buffer_ += separator_;
   row_started_ = true;
-  AppendCsvField(buffer_, value);
+  AppendCsvField(buffer_, value, separator_);
 }
 
 std::string& CsvWriter::UnquotedField() {
-  if (row_started_) buffer_ += ',';
+  if (row_started_) buffer_ += separator_;
   row_started_ = true;
   return buffer_;
 }

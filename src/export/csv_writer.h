@@ -24,18 +24,21 @@ using CsvSink = std::function<base::Status(std::string_view chunk)>;
 // numbers).
 bool IsFormulaTrigger(std::string_view field);
 
-// Appends `field` to `out`, quoted when RFC 4180 requires it, with a leading
-// apostrophe when IsFormulaTrigger(field), so that a spreadsheet shows it
-// as text and never runs it.
-void AppendCsvField(std::string& out, std::string_view field);
+// Appends `field` to `out`, quoted when RFC 4180 requires it (or when it
+// holds `separator`), with a leading apostrophe when
+// IsFormulaTrigger(field), so that a spreadsheet shows it as text and never
+// runs it.
+void AppendCsvField(std::string& out, std::string_view field, char separator = ',');
 
 // Not thread-safe; one writer per output.
 class CsvWriter {
  public:
   static constexpr size_t kChunkBytes = 64 * 1024;
 
-  // `sink` is called with chunks of about kChunkBytes, and with the rest at Flush().
-  explicit CsvWriter(CsvSink sink);
+  // `sink` is called with chunks of about kChunkBytes, and with the rest at
+  // Flush(). `separator`: ',' (RFC 4180), or ';' for spreadsheets in
+  // locales whose decimal mark is a comma.
+  explicit CsvWriter(CsvSink sink, char separator = ',');
   // Does not flush: call Flush() and check its result (a destructor cannot report).
   ~CsvWriter() = default;
   CsvWriter(const CsvWriter&) = delete;
@@ -59,6 +62,7 @@ class CsvWriter {
 
  private:
   CsvSink sink_;
+  char separator_ = ',';
   std::string buffer_;
   bool row_started_ = false;
   size_t bytes_ = 0;

@@ -1,9 +1,16 @@
 #include "http/export_handlers.h"
 
+#include <array>
+#include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "base/log.h"
+#include "base/time.h"
+#include "export/cdr_columns.h"
+#include "http/billing_fields.h"
 #include "http/cdr_filter_params.h"
 #include "http/json_body.h"
 
@@ -21,6 +28,30 @@ nlohmann::json RunJson(const store::ExportRun& r) {
           {"status", r.status}, {"error", r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error)}};
 }
 
+// The download's name (docs/EXPORT.md "HTTP"): "calls" or "llamadas", then
+// the period when `from` and `to` are dates: a whole month "2026-11", one
+// day "2026-11-05", else "2026-11-01_2026-11-15" (the last day included).
+std::string CsvFileName(const std::optional<std::string>& from, const std::optional<std::string>& to, bool spanish) {
+  const std::string base = spanish ? "llamadas" : "calls";
+  const auto date = [](const std::optional<std::string>& s) -> std::optional<std::array<int, 3>> {
+    int y = 0, m = 0, d = 0;
+    if (!s || s->size() != 10 || std::sscanf(s->c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3) return std::nullopt;
+    return std::array<int, 3>{y, m, d};
+  };
+  const auto a = date(from);
+  const auto b = date(to);
+  if (!a || !b) return base + ".csv";
+  const int64_t first = base::DaysFromCivil((*a)[0], static_cast<unsigned>((*a)[1]), static_cast<unsigned>((*a)[2]));
+  const int64_t end = base::DaysFromCivil((*b)[0], static_cast<unsigned>((*b)[1]), static_cast<unsigned>((*b)[2]));
+  const int next_y = (*a)[1] == 12 ? (*a)[0] + 1 : (*a)[0];
+  const int next_m = (*a)[1] == 12 ? 1 : (*a)[1] + 1;
+  if ((*a)[2] == 1 && (*b)[2] == 1 && (*b)[0] == next_y && (*b)[1] == next_m)
+    return base + "-" + from->substr(0, 7) + ".csv";
+  if (end - first == 1) return base + "-" + *from + ".csv";
+  const std::string last = base::FormatIso8601(base::Instant::FromSeconds((end - 1) * 86'400)).substr(0, 10);
+  return base + "-" + *from + "_" + last + ".csv";
+}
+
 nlohmann::json NextDueJson(const ExportServices& e) {
   if (!e.next_due) return nullptr;
   const std::optional<base::Instant> due = e.next_due();
@@ -36,17 +67,38 @@ base::Result<Response> HandleCdrsCsv(Services& s, const Request& r) {
   }
   base::Result<store::CdrFilter> filter = CdrFilterParams(r);
   if (!filter.ok()) return filter.status();
+  // The sheet's options: which columns, which dialect, which language.
+  exports::CsvOptions options = s.exports->csv;
+  if (const std::optional<std::string> columns = r.Query("columns")) {
+    if (*columns == "accounting") {
+      options.columns.assign(exports::AccountingColumns().begin(), exports::AccountingColumns().end());
+    } else {
+      base::Result<std::vector<exports::Column>> picked = exports::ParseColumns(*columns);
+      if (!picked.ok()) return base::InvalidArgument("query parameter \"columns\": " + picked.status().message());
+      options.columns = std::move(*picked);
+    }
+  }
+  const std::string format = r.Query("format").value_or("csv");
+  const std::string lang = r.Query("lang").value_or("en");
+  if (format != "csv" && format != "excel") {
+    return base::InvalidArgument("query parameter \"format\" must be \"csv\" or \"excel\" (got " + Shown(format) + ")");
+  }
+  if (lang != "en" && lang != "es") {
+    return base::InvalidArgument("query parameter \"lang\" must be \"en\" or \"es\" (got " + Shown(lang) + ")");
+  }
+  options.sheet = {format == "excel", format == "excel" && lang == "es", lang == "es"};
   Response out;
   out.content_type = "text/csv; charset=utf-8";
-  out.headers.emplace_back("Content-Disposition", "attachment; filename=\"cdrs.csv\"");
+  out.headers.emplace_back("Content-Disposition", "attachment; filename=\"" +
+                                                      CsvFileName(r.Query("from"), r.Query("to"), lang == "es") + "\"");
   const ExportServices* e = s.exports;
   // The whole walk runs in the first call: a store walk cannot be paused
   // between calls, and each chunk goes to the socket as it is made, so
   // memory stays flat. Headers are sent by then: a failure mid-walk can only
   // end the body early (it is logged); the CSV is then short, never wrong.
-  out.stream = [e, f = *filter](const Response::ChunkWriter& write) -> bool {
+  out.stream = [e, f = *filter, options](const Response::ChunkWriter& write) -> bool {
     const exports::CdrWalk walk = [&](const exports::CdrVisitor& visit) { return e->query.ForEach(f, visit); };
-    base::Result<int64_t> rows = exports::WriteCdrCsv(walk, e->csv, [&](std::string_view chunk) -> base::Status {
+    base::Result<int64_t> rows = exports::WriteCdrCsv(walk, options, [&](std::string_view chunk) -> base::Status {
       if (!write(chunk)) return base::Unavailable("the client went away");
       return {};
     });

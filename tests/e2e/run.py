@@ -23,6 +23,7 @@ Every request the browser makes must stay on 127.0.0.1, and none may answer
 import argparse
 import csv
 import ctypes
+import datetime
 import importlib.util
 import io
 import json
@@ -77,6 +78,18 @@ CHROMIUM_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-
 # and the PIN code whose digits are too easy on purpose.
 EXPECTED_ERRORS = {(401, '/api/v1/session'), (422, '/api/v1/recharges/bulk'), (400, '/api/v1/pins'),
                    (409, '/api/v1/extensions'), (400, '/api/v1/accounts/1/recharges')}
+
+
+def csv_file_name(frm, to):
+    """The CSV download's name (docs/EXPORT.md "HTTP"), English: a month, a day or a range."""
+    a = datetime.date.fromisoformat(frm)
+    b = datetime.date.fromisoformat(to)
+    nxt = datetime.date(a.year + (a.month == 12), a.month % 12 + 1, 1)
+    if a.day == 1 and b == nxt:
+        return f'calls-{frm[:7]}.csv'
+    if (b - a).days == 1:
+        return f'calls-{frm}.csv'
+    return f'calls-{frm}_{(b - datetime.timedelta(days=1)).isoformat()}.csv'
 
 
 class StepError(Exception):
@@ -776,11 +789,11 @@ class E2E:
         q = parse_qs(href.query)
         frm = self.find(d, 'input[name=from]').get_attribute('value')
         to = self.find(d, 'input[name=to]').get_attribute('value')
-        check(q == {'from': [frm], 'to': [to], 'zone': ['UK London']}, f'CSV link filters: {q}')
+        check(q == {'from': [frm], 'to': [to], 'zone': ['UK London'], 'lang': ['en']}, f'CSV link filters: {q}')
         link.click()
-        target = self.downloads / 'cdrs.csv'
-        self.until('the downloaded cdrs.csv', lambda: target.exists() and not list(self.downloads.glob('*.crdownload')),
-                   60)
+        target = self.downloads / csv_file_name(frm, to)
+        self.until(f'the downloaded {target.name}',
+                   lambda: target.exists() and not list(self.downloads.glob('*.crdownload')), 60)
         raw = target.read_bytes()
         check(raw.endswith(b'\r\n') and b'\n' not in raw.replace(b'\r\n', b''), 'CSV lines must end with CRLF')
         table = list(csv.reader(io.StringIO(raw.decode('utf-8'), newline='')))
@@ -796,7 +809,24 @@ class E2E:
         wrong = {k: row.get(k) for k, v in want.items() if row.get(k) != v}
         check(not wrong, f'CSV row: wrong {wrong}')
         check(B_UUID in row['linked_uuids'], f'CSV linked_uuids: {row["linked_uuids"]!r}')
-        return f'cdrs.csv: header of {len(CSV_COLUMNS)} columns, 1 row, cost {CALL_COST}'
+        # For the accountant: the accounting columns, for Excel (the browser speaks English: a decimal point).
+        self.find(d, 'input[name=csv-accounting]').click()
+        self.find(d, 'input[name=csv-excel]').click()
+        q = parse_qs(urlsplit(self.find(d, '[data-testid=csv-link]').get_attribute('href')).query)
+        check(q.get('columns') == ['accounting'] and q.get('format') == ['excel'], f'the Excel link: {q}')
+        target.unlink()
+        self.find(d, '[data-testid=csv-link]').click()
+        self.until(f'the downloaded {target.name} for Excel',
+                   lambda: target.exists() and not list(self.downloads.glob('*.crdownload')), 60)
+        raw = target.read_bytes()
+        check(raw.startswith(b'\xef\xbb\xbf'), 'no UTF-8 byte order mark for Excel')
+        table = list(csv.reader(io.StringIO(raw[3:].decode('utf-8'), newline='')))
+        check(table[0] == ['start_time', 'caller', 'caller_name', 'account_id', 'destination', 'zone', 'billsec',
+                           'price_per_minute', 'cost', 'charged', 'disposition'], f'accounting header: {table[0]}')
+        check(table[1][4:] == [NUMBER, 'UK London', str(TALK_S), '0.0180', str(CALL_COST), str(CALL_COST),
+                               'Answered'], f'accounting row: {table[1]}')
+        return (f'{target.name}: header of {len(CSV_COLUMNS)} columns, 1 row, cost {CALL_COST}; '
+                'the accounting columns for Excel with a byte order mark and "Answered"')
 
     def step_reports(self):
         from selenium.webdriver.support.select import Select

@@ -128,3 +128,46 @@ TEST_CASE("the default header names every CDR field of the API", "[export]") {
 
 }  // namespace
 }  // namespace tarifador::exports
+
+namespace tarifador::exports {
+namespace {
+
+TEST_CASE("For Excel: a byte order mark, ';' and a decimal comma for Spanish, leading zeros kept, readable results",
+          "[export][excel]") {
+  MemorySource source;
+  billing::Cdr cdr = SampleCdr("u-1", Us("2026-11-05T10:00:00Z"));
+  cdr.caller_name = "Recepción; planta 1";  // the separator inside a field: quoted
+  source.Add(cdr);
+  billing::Cdr refused = SampleCdr("u-2", Us("2026-11-05T11:00:00Z"));
+  refused.destination = "+=1+2";  // not a plain number: no formula of ours, and the guard still neutralises it
+  refused.disposition = billing::Disposition::kDenied;
+  source.Add(refused);
+  CsvOptions options;
+  options.columns = {AccountingColumns().begin(), AccountingColumns().end()};
+  options.times = TimeMode::kUtc;
+
+  options.sheet = {true, true, true};
+  CHECK(
+      Csv(source, options) ==
+      "\xEF\xBB\xBF"
+      "start_time;caller;caller_name;account_id;destination;zone;billsec;price_per_minute;cost;charged;disposition\r\n"
+      "2026-11-05T10:00:00Z;1001;\"Recepción; planta 1\";7;\"=\"\"0034911234567\"\"\";Spain;65;12,3400;13,5740;"
+      "13,5740;Contestada\r\n"
+      "2026-11-05T11:00:00Z;1001;Alice;7;'+=1+2;Spain;65;12,3400;13,5740;13,5740;Denegada\r\n");
+
+  options.sheet = {true, false, false};  // English: a decimal point, so ',' between fields
+  const std::string en = Csv(source, options);
+  CHECK(en.rfind("\xEF\xBB\xBF"
+                 "start_time,caller,",
+                 0) == 0);
+  CHECK_THAT(en, Catch::Contains(",\"=\"\"0034911234567\"\"\",Spain,65,12.3400,13.5740,13.5740,Answered\r\n"));
+  CHECK_THAT(en, Catch::Contains(",Refused\r\n"));
+
+  options.sheet = {};  // the plain CSV is unchanged: no mark, numbers as they are
+  const std::string plain = Csv(source, options);
+  CHECK(plain.rfind("start_time,caller,", 0) == 0);
+  CHECK_THAT(plain, Catch::Contains(",0034911234567,Spain,65,12.3400,13.5740,13.5740,answered\r\n"));
+}
+
+}  // namespace
+}  // namespace tarifador::exports

@@ -114,6 +114,40 @@ TEST_CASE("GET /api/v1/cdrs.csv streams the filtered CDRs as CSV, oldest first",
   RequireJsonError(cli->Get("/api/v1/cdrs.csv?limit=5", Bearer(s.viewer)), 400);
 }
 
+TEST_CASE("GET /api/v1/cdrs.csv for the accountant: named files, the accounting columns, Excel in Spanish",
+          "[http][export]") {
+  ExportServer s;
+  s.store_.Bill(store::testing::MakeCdr("a1", kT0, "1001", 1));
+  auto cli = s.Client();
+  const auto name = [&](const std::string& query) {
+    auto res = cli->Get(("/api/v1/cdrs.csv" + query).c_str(), Bearer(s.viewer));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    return res->get_header_value("Content-Disposition");
+  };
+  CHECK(name("") == "attachment; filename=\"calls.csv\"");
+  CHECK(name("?from=2026-11-01&to=2026-12-01&lang=es") == "attachment; filename=\"llamadas-2026-11.csv\"");
+  CHECK(name("?from=2026-12-01&to=2027-01-01") == "attachment; filename=\"calls-2026-12.csv\"");
+  CHECK(name("?from=2026-11-05&to=2026-11-06") == "attachment; filename=\"calls-2026-11-05.csv\"");
+  CHECK(name("?from=2026-11-01&to=2026-11-16&lang=es") ==
+        "attachment; filename=\"llamadas-2026-11-01_2026-11-15.csv\"");
+
+  auto res = cli->Get("/api/v1/cdrs.csv?columns=accounting&format=excel&lang=es", Bearer(s.viewer));
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  CHECK(res->body.rfind("\xEF\xBB\xBF"
+                        "start_time;caller;caller_name;account_id;destination;zone;billsec;price_per_minute;cost;"
+                        "charged;disposition\r\n",
+                        0) == 0);
+  CHECK(res->body.find(";Contestada\r\n") != std::string::npos);
+  auto picked = cli->Get("/api/v1/cdrs.csv?columns=caller,cost", Bearer(s.viewer));
+  REQUIRE(picked);
+  CHECK(picked->body.rfind("caller,cost\r\n1001,", 0) == 0);
+  RequireJsonError(cli->Get("/api/v1/cdrs.csv?columns=price", Bearer(s.viewer)), 400);
+  RequireJsonError(cli->Get("/api/v1/cdrs.csv?format=xlsx", Bearer(s.viewer)), 400);
+  RequireJsonError(cli->Get("/api/v1/cdrs.csv?lang=fr", Bearer(s.viewer)), 400);
+}
+
 TEST_CASE("GET /api/v1/exports lists the last runs; status has an export object", "[http][export]") {
   ExportServer s;
   store::ExportRun run;

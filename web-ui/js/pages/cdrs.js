@@ -27,6 +27,17 @@ function Breakdown({ cdr, onClose }) {
   </section>`;
 }
 
+// The CSV link's query: the applied filters, the browser's language (the
+// file's name and, for Excel, the decimal comma and the words), and the
+// sheet options (docs/EXPORT.md "HTTP").
+const LANG = (navigator.language || 'en').toLowerCase().startsWith('es') ? 'es' : 'en';
+function csvQuery(applied, sheet) {
+  const q = { ...applied, lang: LANG };
+  if (sheet.accounting) q.columns = 'accounting';
+  if (sheet.excel) q.format = 'excel';
+  return q;
+}
+
 export function Cdrs() {
   const [f, setF] = useState({ ...EMPTY, from: addDays(today(), -6), to: addDays(today(), 1) });
   const [applied, setApplied] = useState(null);
@@ -51,6 +62,7 @@ export function Cdrs() {
       setBusy(false);
     }
   };
+  const [sheet, setSheet] = useState({ accounting: false, excel: false });
   const open = async (uuid) => {
     try { setDetail(await get(`/api/v1/cdrs/${encodeURIComponent(uuid)}`)); } catch (e) { setError(e); }
   };
@@ -75,7 +87,9 @@ export function Cdrs() {
       ${field('min_cost', 'Cost at least', { inputmode: 'decimal' })}
       <div class="actions"><button type="submit" disabled=${busy}>Search</button>
         <button type="button" class="secondary" onClick=${() => setF({ ...EMPTY })}>Clear</button>
-        ${applied && html`<a class="button secondary" data-testid="csv-link" href=${`/api/v1/cdrs.csv${qs(applied)}`} download>Download CSV</a>`}</div>
+        ${applied && html`<a class="button secondary" data-testid="csv-link" href=${`/api/v1/cdrs.csv${qs(csvQuery(applied, sheet))}`} download>Download CSV</a>
+          <label class="check"><input type="checkbox" name="csv-accounting" checked=${sheet.accounting} onChange=${(e) => setSheet({ ...sheet, accounting: e.target.checked })} /> Accounting columns</label>
+          <label class="check"><input type="checkbox" name="csv-excel" checked=${sheet.excel} onChange=${(e) => setSheet({ ...sheet, excel: e.target.checked })} /> For Excel</label>`}</div>
     </form>
     <${ErrorBox} error=${error} />
     ${detail && html`<${Breakdown} cdr=${detail} onClose=${() => setDetail(null)} />`}
