@@ -848,7 +848,37 @@ class E2E:
             self.expect(f'the report period per {group}', lambda: self.text(d, 'main section.card p.muted'),
                         lambda t: f'per {group}, most expensive first' in t)
         self.shot(d, 'reports-desktop')
-        return 'per account, zone and extension: 1 call, 0:08, 0.0024'
+        # Presets: last month has no calls; this month is written as dates, not instants.
+        day = datetime.date.today()
+        first = day.replace(day=1)
+        self.click_text(d, 'button', 'Last month')
+        self.expect('no calls last month', lambda: self.texts(d, 'main section.card p.muted'),
+                    lambda t: 'No calls in this period.' in (t or []))
+        last = first - datetime.timedelta(days=1)
+        self.expect("last month's period", lambda: self.text(d, 'main section.card p.muted'),
+                    lambda t: (t or '').startswith(f'{last.replace(day=1).isoformat()} to {last.isoformat()}'))
+        self.click_text(d, 'button', 'This month')
+        self.expect("this month's report", lambda: self.rows(d, '[data-testid=report]'), [['1001', 'Reception', *per]])
+        self.expect("this month's period", lambda: self.text(d, 'main section.card p.muted'),
+                    lambda t: (t or '').startswith(f'{first.isoformat()} to {day.isoformat()}'))
+        # The table as CSV, with its totals.
+        self.find(d, '[data-testid=report-csv]').click()
+        target = self.downloads / f'report-extension-{first.isoformat()}_{day.isoformat()}.csv'
+        self.until(f'the downloaded {target.name}', lambda: target.exists(), 30)
+        lines = target.read_bytes().decode('utf-8').split('\r\n')
+        check(lines[:3] == ['extension,name,calls,answered,billsec,billable_seconds,cost',
+                            f'1001,Reception,1,1,{TALK_S},{TALK_S},{CALL_COST}',
+                            f'total,,1,1,{TALK_S},{TALK_S},{CALL_COST}'], f'the report CSV: {lines}')
+        # A row opens its calls.
+        self.find(d, '[data-testid=report] tbody tr').click()
+        self.expect('the Calls page', lambda: self.h1(d), 'Calls')
+        self.expect("the row's calls", lambda: [r[1:3] for r in self.rows(d, '[data-testid=cdr-table]')],
+                    [['1001', NUMBER]])
+        check(self.find(d, 'input[name=extension]').get_attribute('value') == '1001'
+              and self.find(d, 'input[name=from]').get_attribute('value') == first.isoformat(),
+              'the Calls filters of the drill-down')
+        return ('per account, zone and extension: 1 call, 0:08, 0.0024; presets; the table as CSV; '
+                'a row opens its calls')
 
     def step_status(self):
         d = self.d

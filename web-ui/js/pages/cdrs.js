@@ -66,10 +66,18 @@ export function Cdrs() {
   const open = async (uuid) => {
     try { setDetail(await get(`/api/v1/cdrs/${encodeURIComponent(uuid)}`)); } catch (e) { setError(e); }
   };
-  // `/cdrs?call=UUID` (a call charge's link in the ledger) opens that call.
+  // `/cdrs?call=UUID` (a call charge's link in the ledger) opens that call;
+  // `/cdrs?from=...&extension=...` (a report row) searches with those filters.
   useEffect(() => {
-    const call = new URLSearchParams(location.search).get('call');
+    const params = new URLSearchParams(location.search);
+    const call = params.get('call');
     if (call) open(call);
+    const given = Object.fromEntries(Object.keys(EMPTY).filter((k) => params.has(k)).map((k) => [k, params.get(k)]));
+    if (Object.keys(given).length) {
+      const filters = { ...EMPTY, ...given };
+      setF(filters);
+      load(filters, null);
+    }
   }, []);
   const field = (name, label, attrs = {}) => html`<label>${label}<input name=${name} value=${f[name]} ...${attrs}
       onInput=${(e) => setF({ ...f, [name]: e.target.value })} /></label>`;
