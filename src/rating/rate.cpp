@@ -21,6 +21,13 @@ base::Status ValidateRate(const Rate& rate) {
   if (rate.connection_fee.is_negative()) {
     return base::InvalidArgument("connection_fee " + rate.connection_fee.ToString() + " is negative");
   }
+  const base::Money most = base::Money::FromUnits(kMaxRateMoneyUnits);
+  if (rate.price_per_minute > most || rate.connection_fee > most) {
+    return base::InvalidArgument(
+        std::string(rate.price_per_minute > most ? "price_per_minute " : "connection_fee ") +
+        (rate.price_per_minute > most ? rate.price_per_minute : rate.connection_fee).ToString() + " is above " +
+        most.ToString());
+  }
   TARIFADOR_RETURN_IF_ERROR(CheckSeconds("initial_increment", rate.initial_increment_s, 0));
   TARIFADOR_RETURN_IF_ERROR(CheckSeconds("increment", rate.increment_s, 1));
   TARIFADOR_RETURN_IF_ERROR(CheckSeconds("min_duration", rate.min_duration_s, 0));

@@ -15,6 +15,12 @@ namespace tarifador::rating {
 // Bounds on the second-valued fields. A day is far beyond any real tariff; the
 // bound keeps every cost computation comfortably inside 64-bit integers.
 inline constexpr int32_t kMaxRateSeconds = 86'400;
+// The dearest price a minute and connection fee: a hundred million units,
+// far above any real tariff in any currency, and low enough that the cost of
+// a day-long call (the longest a live call may last) is computed exactly in
+// 64 bits. (A fuzzed deck with a price of 999 999 999 999 a minute was
+// accepted and then could not be costed for an hour.)
+inline constexpr int64_t kMaxRateMoneyUnits = 100'000'000;
 // Default priority (SPEC section 2); a higher value wins on the same prefix.
 inline constexpr int32_t kDefaultPriority = 100;
 

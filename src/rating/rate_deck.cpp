@@ -153,6 +153,8 @@ void DeckParser::ParseMoney(std::string_view cell, Column column, int64_t line, 
     Error(line, column, std::string(name) + " " + Quoted(cell) + why);
   } else if (m->is_negative()) {
     Error(line, column, std::string(name) + " " + Quoted(cell) + " is negative");
+  } else if (*m > base::Money::FromUnits(kMaxRateMoneyUnits)) {
+    Error(line, column, std::string(name) + " " + Quoted(cell) + " is above 100000000");
   } else {
     out = *m;
   }

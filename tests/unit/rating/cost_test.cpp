@@ -185,3 +185,13 @@ TEST_CASE("Rounding of 1/60 micro-units handles signs and every step size", "[ra
     CHECK(*RoundSixtiethMicros(60'000'000, d, RoundingMode::kUp) == 1'000'000);
   }
 }
+
+TEST_CASE("The dearest rate allowed costs a day-long call exactly", "[rating][cost]") {
+  rating::Rate dearest = MakeRate("100000000", 1, 1, 0, 0, "100000000");
+  REQUIRE(rating::ValidateRate(dearest).ok());
+  auto day = rating::ComputeCost(dearest, CallOutcome::kAnswered, 86'400, 6, RoundingMode::kUp);
+  REQUIRE(day.ok());
+  CHECK(day->cost.ToString(0) == "144100000000");  // 1 440 minutes and the fee
+  dearest.price_per_minute = *base::Money::Parse("100000000.000001");
+  CHECK(rating::ValidateRate(dearest).message() == "price_per_minute 100000000.000001 is above 100000000.0000");
+}

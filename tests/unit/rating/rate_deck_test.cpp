@@ -79,7 +79,9 @@ TEST_CASE("Every bad line is reported with line, column and reason, nothing is a
       "48,PL,0.1234567,,,,\n"                                                         // 7
       "49,DE,0.10,,,2026-13-01,\n"                                                    // 8
       "30,GR,0.10,,,2026-02-01,2026-01-01\n"                                          // 9
-      "31,NL,0.10,86401,,,\n";                                                        // 10
+      "31,NL,0.10,86401,,,\n"                                                         // 10
+      "32,BE,100000000.000001,,,,\n"                                                  // 11: a fuzzer's find
+      "33,FR,0999999999999.05,,,,\n";                                                 // 12
   auto deck = rating::ParseRateDeck(csv);
   CHECK_FALSE(deck.ok());
   CHECK(deck.rates.empty());
@@ -95,6 +97,8 @@ TEST_CASE("Every bad line is reported with line, column and reason, nothing is a
       "line 8: effective_from \"2026-13-01\" is not a date such as 2026-01-01 or 2026-01-01T00:00:00Z",
       "line 9: effective_to \"2026-01-01\" is not after effective_from 2026-02-01T00:00:00Z",
       "line 10: increment \"86401\" is not between 1 and 86400",
+      "line 11: price_per_minute \"100000000.000001\" is above 100000000",
+      "line 12: price_per_minute \"0999999999999.05\" is above 100000000",
   };
   CHECK(ErrorLines(deck) == want);
   CHECK(deck.errors[0].column == "prefix");
@@ -103,7 +107,7 @@ TEST_CASE("Every bad line is reported with line, column and reason, nothing is a
   const base::Status s = rating::DeckStatus(deck, "retail", 2);
   CHECK(s.code() == base::StatusCode::kInvalidArgument);
   CHECK(s.message() ==
-        "importing plan \"retail\": line 3: prefix \"12a\" is not digits; line 4: zone is empty; and 9 more");
+        "importing plan \"retail\": line 3: prefix \"12a\" is not digits; line 4: zone is empty; and 11 more");
 }
 
 TEST_CASE("Duplicate (prefix, effective_from, priority) rows are errors naming the first line", "[rating][deck]") {
