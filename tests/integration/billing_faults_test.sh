@@ -692,13 +692,17 @@ scenario_daily() {
   local spent charged by_cap by_money cut summary
   spent=$(sql "SELECT coalesce(sum(spent_micros), 0) FROM day_spend WHERE account_id = $ACCOUNT_ID")
   charged=$(sql "SELECT coalesce(sum(charged_micros), 0) FROM cdrs WHERE account_id = $ACCOUNT_ID")
+  # Per office day: a run across midnight has two days, each under its cap.
+  local most_in_a_day
+  most_in_a_day=$(sql "SELECT coalesce(max(spent_micros), 0) FROM day_spend WHERE account_id = $ACCOUNT_ID")
   by_cap=$(sql "SELECT count(*) FROM cdrs WHERE disposition = 'denied' AND deny_reason = 'guard_daily_spend'")
   by_money=$(sql "SELECT count(*) FROM cdrs WHERE deny_reason = 'insufficient_funds'")
   cut=$(sql "SELECT count(*) FROM cdrs WHERE disposition = 'cut_off_no_funds' AND deny_reason = 'guard_daily_spend'")
   summary=$(sql "SELECT disposition || '/' || deny_reason || ':' || count(*) FROM cdrs GROUP BY disposition, deny_reason ORDER BY 1" | tr '\n' ' ')
   note "CDRs: $summary; spent $spent"
   [[ "$spent" == "$charged" ]] || fail "day spend $spent differs from the CDRs' charges $charged"
-  [[ "$spent" -gt 0 && "$spent" -le 1000000 ]] || fail "the day's spend $spent is not in (0, 1.00]"
+  [[ "$most_in_a_day" -gt 0 && "$most_in_a_day" -le 1000000 ]] ||
+    fail "a day's spend $most_in_a_day is not in (0, 1.00]"
   [[ "$by_cap" -ge 1 ]] || fail "no call was denied guard_daily_spend: $summary"
   [[ "$by_money" == 0 ]] || fail "$by_money calls were refused for money although 100.00 was there: $summary"
   api GET "/api/v1/accounts/$ACCOUNT_ID"
