@@ -56,7 +56,7 @@ nlohmann::json DailyJson(const billing::Account& a, base::Instant now, const bil
   const base::Money spent = billing::DaySpent(a, day);
   return {{"day", billing::SpendDayName(day)},           {"limit", limit->ToString()},
           {"source", a.daily_limit ? "account" : "box"}, {"spent", spent.ToString()},
-          {"reserved", a.reserved.ToString()},           {"left", (*limit - spent - a.reserved).ToString()},
+          {"reserved", a.reserved.ToString()},           {"left", billing::DayLeft(a, now, policy)->ToString()},
           {"alert_only", policy.daily_alert_only}};
 }
 

@@ -173,27 +173,17 @@ void AddReserved(SQLite::Database& db, AccountId account, base::Money delta, bas
   st.exec();
 }
 
-// Adds a call's charge to its account's spend of `month`. Throws SQLite::Exception.
-void AddBudgetSpend(SQLite::Database& db, AccountId account, billing::BudgetMonth month, base::Money charged) {
-  SQLite::Statement st(
-      db,
-      "INSERT INTO budget_spend(account_id, month, spent_micros) VALUES (?, ?, ?) "
-      "ON CONFLICT(account_id, month) DO UPDATE SET spent_micros = spent_micros + excluded.spent_micros");
+// Adds a call's charge to one of its account's spend counters, kept in the
+// charge's transaction so a limit check reads one row: `table` budget_spend
+// by `period_column` month, or day_spend by office day. Throws
+// SQLite::Exception.
+void AddSpend(SQLite::Database& db, const char* table, const char* period_column, AccountId account, int64_t period,
+              base::Money charged) {
+  SQLite::Statement st(db, std::string("INSERT INTO ") + table + "(account_id, " + period_column +
+                               ", spent_micros) VALUES (?, ?, ?) ON CONFLICT(account_id, " + period_column +
+                               ") DO UPDATE SET spent_micros = spent_micros + excluded.spent_micros");
   st.bind(1, static_cast<int64_t>(account.value));
-  st.bind(2, month);
-  st.bind(3, static_cast<int64_t>(charged.micros()));
-  st.exec();
-}
-
-// What the account's calls charged on office `day` (docs/BILLING.md "Daily
-// spend cap"), kept as budget_spend is. Throws SQLite::Exception.
-void AddDaySpend(SQLite::Database& db, AccountId account, billing::SpendDay day, base::Money charged) {
-  SQLite::Statement st(
-      db,
-      "INSERT INTO day_spend(account_id, day, spent_micros) VALUES (?, ?, ?) "
-      "ON CONFLICT(account_id, day) DO UPDATE SET spent_micros = spent_micros + excluded.spent_micros");
-  st.bind(1, static_cast<int64_t>(account.value));
-  st.bind(2, day);
+  st.bind(2, period);
   st.bind(3, static_cast<int64_t>(charged.micros()));
   st.exec();
 }
@@ -842,8 +832,8 @@ base::Result<billing::CallBilled> BillCallIn(SQLite::Database& db, const billing
         auto after = billing::BalanceAfterMovement(*account, charge);
         if (!after.ok()) return after.status().WithContext(context);  // ChargeableAmount makes this unreachable
         out.charge = AppendLedger(db, charge, *after);
-        AddBudgetSpend(db, *cdr.account_id, billing::BudgetMonthOf(started), out.charged);
-        AddDaySpend(db, *cdr.account_id, billing::SpendDayOf(started), out.charged);
+        AddSpend(db, "budget_spend", "month", *cdr.account_id, billing::BudgetMonthOf(started), out.charged);
+        AddSpend(db, "day_spend", "day", *cdr.account_id, billing::SpendDayOf(started), out.charged);
         // The account's own threshold, else the box's (alerts.low_balance).
         const std::optional<base::Money> threshold = account->low_balance ? account->low_balance : low_balance;
         if (threshold && account->type == billing::AccountType::kPrepaid && account->balance >= *threshold &&
